@@ -1,0 +1,60 @@
+namespace AzureMlSdk.Backends;
+
+/// <summary>
+/// One workspace's backend: the small per-concern contracts the object model is written against.
+/// The local backend (SQLite + files) and the remote backend (Azure ML REST) both implement it;
+/// the Emulator serves the local one behind the remote one's routes.
+/// </summary>
+public interface IWorkspaceBackend : IAsyncDisposable
+{
+    /// <summary>What and where the workspace is.</summary>
+    WorkspaceInfo Info { get; }
+
+    /// <summary>Experiments, runs, metrics, params, tags (MLflow tracking semantics).</summary>
+    ITrackingStore Tracking { get; }
+
+    /// <summary>Run artifacts (files under a run).</summary>
+    IArtifactStore Artifacts { get; }
+
+    /// <summary>The model registry (Azure ML semantics: names, integer versions, tags, properties, stage, aliases).</summary>
+    IModelRegistry Models { get; }
+}
+
+/// <summary>Where a workspace lives.</summary>
+public enum WorkspaceKind
+{
+    /// <summary>The embedded local workspace (SQLite + a folder).</summary>
+    Local,
+    /// <summary>A workspace reached over Azure ML's REST surfaces (Azure, the Emulator, an MLflow server).</summary>
+    Remote,
+}
+
+/// <summary>The identity of a workspace.</summary>
+/// <param name="Name">Workspace name (<c>local</c> for the local workspace).</param>
+/// <param name="SubscriptionId">Azure subscription id (all zeros for the local workspace).</param>
+/// <param name="ResourceGroup">Resource group (<c>local</c> for the local workspace).</param>
+/// <param name="Kind">Local or remote.</param>
+/// <param name="LocalDirectory">The workspace folder, for a local workspace.</param>
+/// <param name="TrackingUri">The MLflow tracking URI, for a remote workspace.</param>
+/// <param name="Location">The Azure region, when known.</param>
+public sealed record WorkspaceInfo(
+    string Name,
+    string SubscriptionId,
+    string ResourceGroup,
+    WorkspaceKind Kind,
+    string? LocalDirectory = null,
+    Uri? TrackingUri = null,
+    string? Location = null)
+{
+    /// <summary>The subscription id the local workspace uses (and the Emulator's default workspace).</summary>
+    public const string LocalSubscriptionId = "00000000-0000-0000-0000-000000000000";
+
+    /// <summary>The resource group and workspace name of the local workspace.</summary>
+    public const string LocalName = "local";
+}
+
+/// <summary>One page of a listing, MLflow style: the items and the token of the next page (null at the end).</summary>
+/// <typeparam name="T">Item type.</typeparam>
+/// <param name="Items">The items of this page.</param>
+/// <param name="NextPageToken">Opaque token for the next page, or null when this is the last.</param>
+public sealed record ResultPage<T>(IReadOnlyList<T> Items, string? NextPageToken);

@@ -1,0 +1,113 @@
+using Microsoft.Data.Sqlite;
+
+namespace AzureMlSdk.Backends.Local;
+
+/// <summary>
+/// The local workspace's SQLite file: WAL journal (readers never block the writer), a busy timeout,
+/// IMMEDIATE write transactions (so two processes never deadlock upgrading a read lock), and a bounded
+/// retry when another process holds the write lock longer than the timeout. Users never see
+/// "database is locked": a write either commits, or fails after the retry budget with
+/// <see cref="ServiceUnavailableException"/>, leaving nothing behind.
+/// </summary>
+internal sealed class LocalDatabase
+{
+    private static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(120);
+    private readonly string _connectionString;
+
+    public LocalDatabase(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        FilePath = Path.Combine(directory, "azureml.db");
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = FilePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 60,
+        }.ToString();
+        Write((connection, transaction) =>
+        {
+            if (string.IsNullOrWhiteSpace(LocalSchema.Ddl))
+            {
+                return 0;
+            }
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = LocalSchema.Ddl;
+            command.ExecuteNonQuery();
+            return 0;
+        });
+    }
+
+    /// <summary>The database file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>Opens a pooled connection with the workspace's pragmas.</summary>
+    public SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        // WAL survives a killed process: committed transactions stay, the open one is rolled back on next open.
+        command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+        command.ExecuteNonQuery();
+        return connection;
+    }
+
+    /// <summary>Runs <paramref name="work"/> in one IMMEDIATE transaction, retrying the whole unit while the database is busy.</summary>
+    public T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default)
+    {
+        var started = Environment.TickCount64;
+        var attempt = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                using var connection = Open();
+                using var transaction = connection.BeginTransaction(deferred: false);
+                var result = work(connection, transaction);
+                transaction.Commit();
+                return result;
+            }
+            catch (SqliteException ex) when (IsBusy(ex))
+            {
+                attempt++;
+                if (Environment.TickCount64 - started > RetryBudget.TotalMilliseconds)
+                {
+                    throw new ServiceUnavailableException($"The local workspace database '{FilePath}' stayed locked by another process for over {RetryBudget.TotalSeconds:0} s.", innerException: ex);
+                }
+                // Jittered backoff so competing processes do not retry in lockstep.
+                Thread.Sleep(Math.Min(200, 5 * attempt) + Random.Shared.Next(0, 10));
+            }
+        }
+    }
+
+    /// <summary>Runs a read; WAL readers see the last committed state and do not wait for writers.</summary>
+    public T Read<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken = default)
+    {
+        var started = Environment.TickCount64;
+        var attempt = 0;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            try
+            {
+                using var connection = Open();
+                return work(connection);
+            }
+            catch (SqliteException ex) when (IsBusy(ex))
+            {
+                attempt++;
+                if (Environment.TickCount64 - started > RetryBudget.TotalMilliseconds)
+                {
+                    throw new ServiceUnavailableException($"The local workspace database '{FilePath}' stayed locked by another process for over {RetryBudget.TotalSeconds:0} s.", innerException: ex);
+                }
+                Thread.Sleep(Math.Min(200, 5 * attempt) + Random.Shared.Next(0, 10));
+            }
+        }
+    }
+
+    private static bool IsBusy(SqliteException ex) => ex.SqliteErrorCode is 5 /* SQLITE_BUSY */ or 6 /* SQLITE_LOCKED */;
+}

@@ -1,0 +1,166 @@
+using System.Text.RegularExpressions;
+using AzureMlSdk.Backends;
+
+namespace AzureMlSdk;
+
+/// <summary>
+/// The naming and size rules of Azure ML and MLflow, in one place so every layer and backend
+/// rejects the same input with the same message. Each check names the offending value.
+/// </summary>
+internal static partial class Validate
+{
+    [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$")]
+    private static partial Regex AssetNameRegex();
+
+    [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9\-_.]{0,254}$")]
+    private static partial Regex ExperimentNameRegex();
+
+    // MLflow's _VALID_PARAM_AND_METRIC_NAMES: alphanumerics, underscores, dashes, periods, spaces, colons, slashes.
+    [GeneratedRegex(@"^[/\w.\- :]*$")]
+    private static partial Regex KeyRegex();
+
+    [GeneratedRegex(@"^[\w\-]+$")]
+    private static partial Regex AliasRegex();
+
+    [GeneratedRegex(@"^[vV]\d+$")]
+    private static partial Regex VersionLikeAliasRegex();
+
+    /// <summary>Experiment names: letters, digits, '-', '_', '.', starting with a letter or digit, at most 255 characters.</summary>
+    public static string ExperimentName(string? name, string parameterName = "name")
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new InvalidInputException("An experiment name is required.", parameterName);
+        }
+        if (!ExperimentNameRegex().IsMatch(name))
+        {
+            throw new InvalidInputException($"Experiment name '{Shorten(name)}' is invalid: use 1 to 255 letters, digits, '-', '_' or '.', starting with a letter or digit.", parameterName);
+        }
+        return name;
+    }
+
+    /// <summary>Model (asset) names, as the ARM spec's path pattern: <c>^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$</c>.</summary>
+    public static string ModelName(string? name, string parameterName = "name")
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new InvalidInputException("A model name is required.", parameterName);
+        }
+        if (!AssetNameRegex().IsMatch(name))
+        {
+            throw new InvalidInputException($"Model name '{Shorten(name)}' is invalid: use 1 to 255 letters, digits, '-' or '_', starting with a letter or digit.", parameterName);
+        }
+        return name;
+    }
+
+    /// <summary>Model versions are positive integers.</summary>
+    public static int ModelVersion(int version, string parameterName = "version")
+    {
+        if (version < 1)
+        {
+            throw new InvalidInputException($"Model version {version} is invalid: versions start at 1.", parameterName);
+        }
+        return version;
+    }
+
+    /// <summary>Aliases: letters, digits, '_' and '-', at most 255 characters, not 'latest' and not shaped like a version ('v3').</summary>
+    public static string Alias(string? alias, string parameterName = "alias")
+    {
+        if (string.IsNullOrWhiteSpace(alias))
+        {
+            throw new InvalidInputException("An alias is required.", parameterName);
+        }
+        if (alias.Length > 255 || !AliasRegex().IsMatch(alias))
+        {
+            throw new InvalidInputException($"Alias '{Shorten(alias)}' is invalid: use 1 to 255 letters, digits, '_' or '-'.", parameterName);
+        }
+        if (string.Equals(alias, "latest", StringComparison.OrdinalIgnoreCase) || VersionLikeAliasRegex().IsMatch(alias))
+        {
+            throw new InvalidInputException($"Alias '{alias}' is reserved: 'latest' and version-like names (v1, V2…) cannot be aliases.", parameterName);
+        }
+        return alias;
+    }
+
+    /// <summary>Metric, param and tag keys: MLflow's character set, at most 250 characters, no '..' or leading '/'.</summary>
+    public static string Key(string? key, string kind)
+    {
+        if (string.IsNullOrEmpty(key))
+        {
+            throw new InvalidInputException($"A {kind} key is required.", kind);
+        }
+        if (key.Length > TrackingLimits.MaxKeyLength)
+        {
+            throw new InvalidInputException($"The {kind} key '{Shorten(key)}' is {key.Length} characters long; the limit is {TrackingLimits.MaxKeyLength}.", kind);
+        }
+        if (!KeyRegex().IsMatch(key) || key.StartsWith('/') || key.Contains("..", StringComparison.Ordinal) || string.IsNullOrWhiteSpace(key))
+        {
+            throw new InvalidInputException($"The {kind} key '{Shorten(key)}' is invalid: use letters, digits, '_', '-', '.', ' ', ':' and '/', not starting with '/' and without '..'.", kind);
+        }
+        return key;
+    }
+
+    /// <summary>A param value: at most 6000 characters.</summary>
+    public static string ParamValue(string key, string? value)
+    {
+        ArgumentNullException.ThrowIfNull(value, nameof(value));
+        if (value.Length > TrackingLimits.MaxParamValueLength)
+        {
+            throw new InvalidInputException($"The value of param '{key}' is {value.Length} characters long; the limit is {TrackingLimits.MaxParamValueLength}.", key);
+        }
+        return value;
+    }
+
+    /// <summary>A tag value: at most 8000 characters.</summary>
+    public static string TagValue(string key, string? value)
+    {
+        ArgumentNullException.ThrowIfNull(value, nameof(value));
+        if (value.Length > TrackingLimits.MaxTagValueLength)
+        {
+            throw new InvalidInputException($"The value of tag '{key}' is {value.Length} characters long; the limit is {TrackingLimits.MaxTagValueLength}.", key);
+        }
+        return value;
+    }
+
+    /// <summary>
+    /// A relative artifact path: normalised to '/' separators, no empty, '.' or '..' segments,
+    /// not absolute, no drive letters, no control characters.
+    /// </summary>
+    public static string ArtifactPath(string? path, string parameterName = "name")
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            throw new InvalidInputException("An artifact path is required.", parameterName);
+        }
+        var normalized = path.Replace('\\', '/');
+        if (normalized.StartsWith('/') || (normalized.Length >= 2 && normalized[1] == ':') || Path.IsPathRooted(path))
+        {
+            throw new InvalidInputException($"Artifact path '{Shorten(path)}' is absolute; give a path relative to the run, e.g. 'outputs/model.onnx'.", parameterName);
+        }
+        normalized = normalized.TrimEnd('/');
+        foreach (var segment in normalized.Split('/'))
+        {
+            if (segment.Length == 0 || segment == "." || segment == "..")
+            {
+                throw new InvalidInputException($"Artifact path '{Shorten(path)}' is invalid: it may not contain empty, '.' or '..' segments.", parameterName);
+            }
+            if (segment.Any(char.IsControl))
+            {
+                throw new InvalidInputException($"Artifact path '{Shorten(path)}' contains control characters.", parameterName);
+            }
+        }
+        return normalized;
+    }
+
+    /// <summary>A non-empty, non-blank string argument.</summary>
+    public static string Required(string? value, string parameterName)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new InvalidInputException($"'{parameterName}' is required.", parameterName);
+        }
+        return value;
+    }
+
+    /// <summary>Keeps messages readable when the bad value is huge.</summary>
+    public static string Shorten(string value) => value.Length <= 80 ? value : string.Concat(value.AsSpan(0, 77), "...");
+}

@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace AzureMlSdk;
+
+/// <summary>Options for opening a remote workspace (Azure ML, the Emulator, or any MLflow server).</summary>
+public class WorkspaceOptions
+{
+    /// <summary>The Azure Resource Manager endpoint. Default <c>https://management.azure.com/</c>; point it at the Emulator to work offline.</summary>
+    public Uri ResourceManagerEndpoint { get; set; } = new("https://management.azure.com/");
+
+    /// <summary>Overrides the MLflow tracking base URL the workspace reports (its <c>mlFlowTrackingUri</c>), e.g. an MLflow server.</summary>
+    public Uri? MlflowTrackingUri { get; set; }
+
+    /// <summary>The token scope for ARM and the MLflow endpoint. Default <c>https://management.azure.com/.default</c>.</summary>
+    public string TokenScope { get; set; } = "https://management.azure.com/.default";
+
+    /// <summary>Time source for retries, token refresh and timestamps (tests pass a fake).</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>Logging; nothing is logged when null. Tokens and keys are never logged.</summary>
+    public ILoggerFactory? LoggerFactory { get; set; }
+
+    /// <summary>Retries of one call on transient failures (408, 429, 5xx, network errors). Default 3.</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>Timeout of one attempt. Default 30 s.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Timeout of one call, retries included. Default 2 min.</summary>
+    public TimeSpan TotalTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Longest wait for a long-running operation (endpoint create…). Default 30 min.</summary>
+    public TimeSpan LongRunningOperationTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>An inner handler for every HTTP call (tests, proxies). The SDK's auth and resilience handlers sit above it.</summary>
+    public HttpMessageHandler? HttpMessageHandler { get; set; }
+}
