@@ -32,6 +32,9 @@ public class WorkspaceOptions
     /// <summary>Longest wait for a long-running operation (endpoint create…). Default 30 min.</summary>
     public TimeSpan LongRunningOperationTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>How runs buffer their logging (flush interval, batch size, capacity).</summary>
+    public LogBufferOptions LogBuffer { get; set; } = new();
+
     /// <summary>An inner handler for every HTTP call (tests, proxies). The SDK's auth and resilience handlers sit above it.</summary>
     public HttpMessageHandler? HttpMessageHandler { get; set; }
 }

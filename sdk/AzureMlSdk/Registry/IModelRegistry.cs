@@ -39,17 +39,6 @@ public interface IModelRegistry
     Task<IReadOnlyList<string>> DownloadAsync(string name, int version, string destinationDirectory, IProgress<long>? progress, CancellationToken cancellationToken);
 }
 
-/// <summary>The framework a model was built with.</summary>
-public enum ModelFramework
-{
-    /// <summary>Anything else; scored by a custom scorer.</summary>
-    Custom,
-    /// <summary>An ONNX graph.</summary>
-    Onnx,
-    /// <summary>An ML.NET model (zip).</summary>
-    MlNet,
-}
-
 /// <summary>Where a model version's files come from.</summary>
 public abstract record ModelSource
 {

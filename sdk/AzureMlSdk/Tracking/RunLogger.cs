@@ -1,0 +1,351 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using AzureMlSdk.Backends;
+
+namespace AzureMlSdk.Tracking;
+
+/// <summary>
+/// The buffer behind <see cref="Run"/>'s logging verbs. Callers only enqueue (no I/O on their thread);
+/// one background pump writes batches through the tracking and artifact contracts, in the order the
+/// entries were logged. Failures that survive the retries are kept and thrown by the next
+/// <see cref="FlushAsync"/> or <see cref="DisposeAsync"/>, never swallowed.
+/// </summary>
+internal sealed class RunLogger : IAsyncDisposable
+{
+    private static readonly ConcurrentDictionary<RunLogger, byte> Live = new();
+    private static int s_exitHookInstalled;
+
+    private readonly IWorkspaceBackend _backend;
+    private readonly string _runId;
+    private readonly TimeProvider _time;
+    private readonly LogBufferOptions _options;
+    private readonly Channel<LogEntry> _channel;
+    private readonly Task _pump;
+    private readonly List<MetricPoint> _metrics;
+    private readonly List<KeyValuePair<string, string>> _params = [];
+    private readonly List<KeyValuePair<string, string>> _tags = [];
+    private readonly List<Exception> _failures = [];
+    private readonly Lock _failureLock = new();
+    private long _pointsLost;
+    private int _closed;
+
+    public RunLogger(IWorkspaceBackend backend, string runId, TimeProvider time, LogBufferOptions options)
+    {
+        _backend = backend;
+        _runId = runId;
+        _time = time;
+        _options = options;
+        _metrics = new List<MetricPoint>(options.MaxBatchSize);
+        _channel = Channel.CreateBounded<LogEntry>(new BoundedChannelOptions(options.Capacity)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+            AllowSynchronousContinuations = false,
+        });
+        _pump = Task.Run(PumpAsync);
+        Live.TryAdd(this, 0);
+        InstallExitHook();
+    }
+
+    /// <summary>Count of entries written so far (for diagnostics and tests).</summary>
+    public long Written { get; private set; }
+
+    /// <summary>Enqueues an entry; waits only when the buffer is full (back-pressure).</summary>
+    public void Enqueue(in LogEntry entry)
+    {
+        if (_channel.Writer.TryWrite(entry))
+        {
+            return;
+        }
+        if (Volatile.Read(ref _closed) != 0)
+        {
+            throw new InvalidStateException($"Run {_runId} no longer accepts logging: it was completed or disposed.");
+        }
+        // Buffer full: block the caller until the flusher makes room, rather than grow without bound.
+        try
+        {
+            _channel.Writer.WriteAsync(entry).AsTask().GetAwaiter().GetResult();
+        }
+        catch (ChannelClosedException ex)
+        {
+            throw new InvalidStateException($"Run {_runId} no longer accepts logging: it was completed or disposed.", innerException: ex);
+        }
+    }
+
+    /// <summary>Waits until everything enqueued before the call is written; throws the failures kept since the last flush.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _closed) == 0)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            try
+            {
+                await _channel.Writer.WriteAsync(LogEntry.FlushMarker(done), cancellationToken).ConfigureAwait(false);
+                await done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (ChannelClosedException)
+            {
+                await _pump.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await _pump.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        ThrowKeptFailures();
+    }
+
+    /// <summary>Drains the buffer, stops the pump and reports kept failures. Later enqueues are rejected.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            _channel.Writer.TryComplete();
+        }
+        await _pump.ConfigureAwait(false);
+        Live.TryRemove(this, out _);
+        ThrowKeptFailures();
+    }
+
+    private void ThrowKeptFailures()
+    {
+        Exception[] failures;
+        long lost;
+        lock (_failureLock)
+        {
+            if (_failures.Count == 0)
+            {
+                return;
+            }
+            failures = [.. _failures];
+            lost = _pointsLost;
+            _failures.Clear();
+            _pointsLost = 0;
+        }
+        var first = failures[0];
+        var message = $"Logging to run {_runId} failed: {failures.Length} write(s) were rejected ({lost} metric point(s) not stored). First error: {first.Message}";
+        var inner = failures.Length == 1 ? first : new AggregateException(failures);
+        throw first switch
+        {
+            InvalidInputException invalid => new InvalidInputException(message, invalid.ParameterName, invalid.ErrorCode, invalid.Status, invalid.RequestId, inner),
+            InvalidStateException state => new InvalidStateException(message, state.ErrorCode, state.Status, state.RequestId, inner),
+            ResourceNotFoundException notFound => new ResourceNotFoundException(message, notFound.ErrorCode, notFound.Status, notFound.RequestId, inner),
+            AzureMlException azure => new AzureMlException(message, azure.ErrorCode, azure.Status, azure.RequestId, inner),
+            _ => new AzureMlException(message, innerException: inner),
+        };
+    }
+
+    private async Task PumpAsync()
+    {
+        var reader = _channel.Reader;
+        long deadline = long.MaxValue;
+        while (true)
+        {
+            if (!reader.TryRead(out var entry))
+            {
+                if (Pending == 0)
+                {
+                    if (!await reader.WaitToReadAsync().ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                    continue;
+                }
+                var remaining = deadline - _time.GetTimestamp();
+                if (remaining <= 0 || !await WaitForMoreAsync(_time.GetElapsedTime(0, remaining)).ConfigureAwait(false))
+                {
+                    await WritePendingAsync().ConfigureAwait(false);
+                    deadline = long.MaxValue;
+                }
+                continue;
+            }
+
+            if (Pending == 0)
+            {
+                deadline = _time.GetTimestamp() + (long)(_options.FlushInterval.TotalSeconds * _time.TimestampFrequency);
+            }
+            switch (entry.Kind)
+            {
+                case LogEntryKind.Metric:
+                    _metrics.Add(new MetricPoint(entry.Key!, entry.Value, entry.Step, DateTimeOffset.FromUnixTimeMilliseconds(entry.TimestampMs)));
+                    break;
+                case LogEntryKind.Param:
+                    _params.Add(new(entry.Key!, entry.Text!));
+                    break;
+                case LogEntryKind.Tag:
+                    _tags.Add(new(entry.Key!, entry.Text!));
+                    break;
+                case LogEntryKind.DeleteTag:
+                    await WritePendingAsync().ConfigureAwait(false);
+                    await RunGuardedAsync(ct => _backend.Tracking.DeleteTagAsync(_runId, entry.Key!, ct), 0, ignoreNotFound: true).ConfigureAwait(false);
+                    break;
+                case LogEntryKind.Artifact:
+                    await WritePendingAsync().ConfigureAwait(false);
+                    await RunGuardedAsync(ct => UploadAsync(entry.Key!, entry.Payload!(), ct), 0, ignoreNotFound: false).ConfigureAwait(false);
+                    break;
+                case LogEntryKind.Flush:
+                    await WritePendingAsync().ConfigureAwait(false);
+                    entry.Flushed!.TrySetResult();
+                    break;
+            }
+            if (_metrics.Count >= _options.MaxBatchSize || _params.Count >= TrackingLimits.MaxParamsPerBatch || _tags.Count >= TrackingLimits.MaxTagsPerBatch)
+            {
+                await WritePendingAsync().ConfigureAwait(false);
+                deadline = long.MaxValue;
+            }
+        }
+        await WritePendingAsync().ConfigureAwait(false);
+    }
+
+    private int Pending => _metrics.Count + _params.Count + _tags.Count;
+
+    private async Task<bool> WaitForMoreAsync(TimeSpan wait)
+    {
+        using var timeout = new CancellationTokenSource(wait, _time);
+        try
+        {
+            return await _channel.Reader.WaitToReadAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+
+    private async Task WritePendingAsync()
+    {
+        if (_params.Count > 0 || _tags.Count > 0)
+        {
+            // Params and tags travel apart from metrics so a rejected param cannot take metric points down with it.
+            var batch = new LogBatch([], [.. _params], [.. _tags]);
+            _params.Clear();
+            _tags.Clear();
+            await RunGuardedAsync(ct => _backend.Tracking.LogBatchAsync(_runId, batch, ct), 0, ignoreNotFound: false).ConfigureAwait(false);
+        }
+        if (_metrics.Count > 0)
+        {
+            var batch = LogBatch.OfMetrics([.. _metrics]);
+            _metrics.Clear();
+            await RunGuardedAsync(ct => _backend.Tracking.LogBatchAsync(_runId, batch, ct), batch.Metrics.Count, ignoreNotFound: false).ConfigureAwait(false);
+            Written += batch.Metrics.Count;
+        }
+    }
+
+    private async Task UploadAsync(string artifactPath, byte[] content, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream(content, writable: false);
+        await _backend.Artifacts.UploadAsync(_runId, artifactPath, stream, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunGuardedAsync(Func<CancellationToken, Task> write, int metricPoints, bool ignoreNotFound)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await write(CancellationToken.None).ConfigureAwait(false);
+                return;
+            }
+            catch (ResourceNotFoundException) when (ignoreNotFound)
+            {
+                return;
+            }
+            catch (Exception ex) when (IsTransient(ex) && attempt < _options.MaxWriteRetries)
+            {
+                var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, attempt)));
+                await Task.Delay(delay, _time).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                lock (_failureLock)
+                {
+                    _failures.Add(ex);
+                    _pointsLost += metricPoints;
+                }
+                return;
+            }
+        }
+    }
+
+    private static bool IsTransient(Exception ex) =>
+        ex is ServiceUnavailableException or HttpRequestException or TimeoutException or IOException;
+
+    private static void InstallExitHook()
+    {
+        if (Interlocked.Exchange(ref s_exitHookInstalled, 1) == 0)
+        {
+            // A normal exit without dispose still loses nothing: drain every live buffer, bounded in time.
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => DrainAllOnExit();
+        }
+    }
+
+    internal static void DrainAllOnExit()
+    {
+        var loggers = Live.Keys.ToArray();
+        if (loggers.Length == 0)
+        {
+            return;
+        }
+        try
+        {
+            Task.WhenAll(loggers.Select(async l =>
+            {
+                try
+                {
+                    await l.DisposeAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    Console.Error.WriteLine($"AzureMlSdk: {ex.Message}");
+                }
+            })).Wait(TimeSpan.FromSeconds(30));
+        }
+        catch (AggregateException)
+        {
+            // Each failure was already written to stderr above.
+        }
+    }
+}
+
+internal enum LogEntryKind : byte
+{
+    Metric,
+    Param,
+    Tag,
+    DeleteTag,
+    Artifact,
+    Flush,
+}
+
+/// <summary>One buffered logging call. A struct so the hot path (metrics) allocates nothing.</summary>
+internal readonly struct LogEntry
+{
+    private LogEntry(LogEntryKind kind, string? key, string? text, double value, long step, long timestampMs, TaskCompletionSource? flushed, Func<byte[]>? payload)
+    {
+        Kind = kind;
+        Key = key;
+        Text = text;
+        Value = value;
+        Step = step;
+        TimestampMs = timestampMs;
+        Flushed = flushed;
+        Payload = payload;
+    }
+
+    public LogEntryKind Kind { get; }
+    public string? Key { get; }
+    public string? Text { get; }
+    public double Value { get; }
+    public long Step { get; }
+    public long TimestampMs { get; }
+    public TaskCompletionSource? Flushed { get; }
+    public Func<byte[]>? Payload { get; }
+
+    public static LogEntry Metric(string key, double value, long step, long timestampMs) => new(LogEntryKind.Metric, key, null, value, step, timestampMs, null, null);
+    public static LogEntry Param(string key, string value) => new(LogEntryKind.Param, key, value, 0, 0, 0, null, null);
+    public static LogEntry Tag(string key, string value) => new(LogEntryKind.Tag, key, value, 0, 0, 0, null, null);
+    public static LogEntry DeleteTag(string key) => new(LogEntryKind.DeleteTag, key, null, 0, 0, 0, null, null);
+    public static LogEntry Artifact(string path, Func<byte[]> content) => new(LogEntryKind.Artifact, path, null, 0, 0, 0, null, content);
+    public static LogEntry FlushMarker(TaskCompletionSource flushed) => new(LogEntryKind.Flush, null, null, 0, 0, 0, flushed, null);
+}

@@ -1,0 +1,376 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Azure.Core;
+using AzureMlSdk.Backends;
+using AzureMlSdk.Backends.Local;
+
+namespace AzureMlSdk;
+
+/// <summary>
+/// An Azure ML workspace: the entry point to experiments, runs and models. Open the embedded local
+/// workspace with <see cref="Local(string?, LogBufferOptions?)"/>, a workspace named by <c>config.json</c> with
+/// <see cref="FromConfigAsync"/>, or one in Azure with <see cref="GetAsync"/>. Local and remote workspaces
+/// expose the same objects and behave the same.
+/// </summary>
+public class Workspace : IAsyncDisposable
+{
+    /// <summary>Environment variable that overrides the local workspace folder.</summary>
+    public const string LocalDirectoryEnvironmentVariable = "AZUREML_LOCAL_DIR";
+
+    private readonly IWorkspaceBackend _backend = null!;
+    private readonly ConcurrentDictionary<Run, byte> _liveRuns = new();
+    private int _disposed;
+
+    /// <summary>For mocking only.</summary>
+    protected Workspace() { }
+
+    internal Workspace(IWorkspaceBackend backend, TimeProvider? timeProvider, LogBufferOptions? logBuffer)
+    {
+        _backend = backend;
+        Time = timeProvider ?? TimeProvider.System;
+        LogBuffer = (logBuffer ?? new LogBufferOptions()).Validated();
+    }
+
+    internal IWorkspaceBackend Backend => _backend ?? throw new InvalidOperationException("This Workspace is a test double without a backend.");
+
+    internal TimeProvider Time { get; } = TimeProvider.System;
+
+    internal LogBufferOptions LogBuffer { get; } = new();
+
+    /// <summary>The workspace name (<c>local</c> for the local workspace).</summary>
+    public virtual string Name => Backend.Info.Name;
+
+    /// <summary>The subscription id (all zeros for the local workspace).</summary>
+    public virtual string SubscriptionId => Backend.Info.SubscriptionId;
+
+    /// <summary>The resource group (<c>local</c> for the local workspace).</summary>
+    public virtual string ResourceGroup => Backend.Info.ResourceGroup;
+
+    /// <summary>Local or remote.</summary>
+    public virtual WorkspaceKind Kind => Backend.Info.Kind;
+
+    /// <summary>The workspace folder of a local workspace; null for a remote one.</summary>
+    public virtual string? LocalDirectory => Backend.Info.LocalDirectory;
+
+    /// <summary>The MLflow tracking URI of a remote workspace; null for a local one.</summary>
+    public virtual Uri? TrackingUri => Backend.Info.TrackingUri;
+
+    // ---- opening ------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Opens (creating if needed) the embedded local workspace: SQLite + files in <paramref name="directory"/>,
+    /// else in <c>$AZUREML_LOCAL_DIR</c>, else in <c>./.azureml/local</c>. Several processes may share it.
+    /// </summary>
+    public static Workspace Local(string? directory = null, LogBufferOptions? logBuffer = null)
+    {
+        var dir = directory;
+        if (string.IsNullOrWhiteSpace(dir))
+        {
+            dir = Environment.GetEnvironmentVariable(LocalDirectoryEnvironmentVariable);
+        }
+        if (string.IsNullOrWhiteSpace(dir))
+        {
+            dir = Path.Combine(Environment.CurrentDirectory, ".azureml", "local");
+        }
+        return new Workspace(new LocalWorkspaceBackend(dir), TimeProvider.System, logBuffer);
+    }
+
+    /// <summary>Wraps any backend implementation (tests, custom stores) in the object model.</summary>
+    public static Workspace FromBackend(IWorkspaceBackend backend, TimeProvider? timeProvider = null, LogBufferOptions? logBuffer = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        return new Workspace(backend, timeProvider, logBuffer);
+    }
+
+    /// <summary>
+    /// Opens the workspace named by a <c>config.json</c> (the Python SDK's file), found like the Python SDK does:
+    /// <c>./.azureml/config.json</c>, <c>./aml_config/config.json</c>, <c>./config.json</c>, then the parent folders.
+    /// A <c>local_dir</c> key opens a local workspace; otherwise the workspace is resolved through ARM
+    /// (<c>resource_manager_endpoint</c> and <c>mlflow_tracking_uri</c> keys override the endpoints, e.g. for the Emulator).
+    /// </summary>
+    /// <param name="path">A config file or a folder to start the search from; the current folder when null.</param>
+    /// <param name="credential">Credential for a remote workspace (e.g. <c>DefaultAzureCredential</c>); required for one.</param>
+    /// <param name="options">Options for a remote workspace.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public static async Task<Workspace> FromConfigAsync(string? path = null, TokenCredential? credential = null, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var (config, file) = await WorkspaceConfig.LoadAsync(path, cancellationToken).ConfigureAwait(false);
+        if (!string.IsNullOrWhiteSpace(config.LocalDirectory))
+        {
+            return Local(config.LocalDirectory, options?.LogBuffer);
+        }
+        if (string.IsNullOrWhiteSpace(config.SubscriptionId) || string.IsNullOrWhiteSpace(config.ResourceGroup) || string.IsNullOrWhiteSpace(config.WorkspaceName))
+        {
+            throw new InvalidInputException($"Config file '{file}' must name subscription_id, resource_group and workspace_name (or local_dir for a local workspace).", "config");
+        }
+        options ??= new WorkspaceOptions();
+        if (config.ResourceManagerEndpoint is { } arm)
+        {
+            options.ResourceManagerEndpoint = ParseUri(arm, "resource_manager_endpoint", file);
+        }
+        if (config.MlflowTrackingUri is { } mlflow)
+        {
+            options.MlflowTrackingUri = ParseUri(mlflow, "mlflow_tracking_uri", file);
+        }
+        if (credential is null)
+        {
+            throw new InvalidInputException($"Config file '{file}' names a remote workspace; pass a TokenCredential (for example new DefaultAzureCredential()).", nameof(credential));
+        }
+        return await GetAsync(config.SubscriptionId, config.ResourceGroup, config.WorkspaceName, credential, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens a workspace in Azure ML (or the Emulator) through ARM, then talks to its MLflow endpoint.</summary>
+    public static Task<Workspace> GetAsync(string subscriptionId, string resourceGroup, string workspaceName, TokenCredential credential, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        Validate.Required(subscriptionId, nameof(subscriptionId));
+        Validate.Required(resourceGroup, nameof(resourceGroup));
+        Validate.Required(workspaceName, nameof(workspaceName));
+        ArgumentNullException.ThrowIfNull(credential);
+        throw new AzureMlNotSupportedException("Remote workspaces are not available in this build yet; use Workspace.Local().");
+    }
+
+    /// <summary>Writes this workspace's <c>config.json</c> (default <c>./.azureml/config.json</c>); returns the file written.</summary>
+    public virtual async Task<string> WriteConfigAsync(string? path = null, CancellationToken cancellationToken = default)
+    {
+        var file = path ?? Path.Combine(Environment.CurrentDirectory, ".azureml", "config.json");
+        if (Directory.Exists(file))
+        {
+            file = Path.Combine(file, "config.json");
+        }
+        file = Path.GetFullPath(file);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        var config = new WorkspaceConfig
+        {
+            SubscriptionId = SubscriptionId,
+            ResourceGroup = ResourceGroup,
+            WorkspaceName = Name,
+            LocalDirectory = LocalDirectory,
+        };
+        var temp = file + ".tmp";
+        await using (var stream = File.Create(temp))
+        {
+            await JsonSerializer.SerializeAsync(stream, config, WorkspaceConfigJsonContext.Default.WorkspaceConfig, cancellationToken).ConfigureAwait(false);
+        }
+        File.Move(temp, file, overwrite: true);
+        return file;
+    }
+
+    // ---- experiments and runs -----------------------------------------------------------------
+
+    /// <summary>Gets the experiment of that name, creating it when missing (safe when several processes race).</summary>
+    public virtual async Task<Experiment> GetOrCreateExperimentAsync(string name, CancellationToken cancellationToken = default)
+    {
+        Validate.ExperimentName(name);
+        var existing = await Backend.Tracking.GetExperimentByNameAsync(name, cancellationToken).ConfigureAwait(false);
+        if (existing is null)
+        {
+            try
+            {
+                existing = await Backend.Tracking.CreateExperimentAsync(name, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ResourceExistsException)
+            {
+                existing = await Backend.Tracking.GetExperimentByNameAsync(name, cancellationToken).ConfigureAwait(false)
+                    ?? throw new ResourceNotFoundException($"Experiment '{name}' was created by someone else and then disappeared.");
+            }
+        }
+        if (existing.IsDeleted)
+        {
+            throw new InvalidStateException($"Experiment '{name}' (id {existing.ExperimentId}) is deleted; restore it or choose another name.");
+        }
+        return new Experiment(this, existing);
+    }
+
+    /// <summary>Gets an existing experiment by name; throws <see cref="ResourceNotFoundException"/>.</summary>
+    public virtual async Task<Experiment> GetExperimentAsync(string name, CancellationToken cancellationToken = default)
+    {
+        Validate.ExperimentName(name);
+        var data = await Backend.Tracking.GetExperimentByNameAsync(name, cancellationToken).ConfigureAwait(false);
+        if (data is null || data.IsDeleted)
+        {
+            throw new ResourceNotFoundException($"Experiment '{name}' does not exist in workspace '{Name}'.");
+        }
+        return new Experiment(this, data);
+    }
+
+    /// <summary>Lists the workspace's (not deleted) experiments.</summary>
+    public virtual async IAsyncEnumerable<Experiment> ListExperimentsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        string? token = null;
+        do
+        {
+            var page = await Backend.Tracking.SearchExperimentsAsync(new ExperimentQuery(PageToken: token), cancellationToken).ConfigureAwait(false);
+            foreach (var data in page.Items)
+            {
+                yield return new Experiment(this, data);
+            }
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+    }
+
+    /// <summary>Gets a run by id; throws <see cref="ResourceNotFoundException"/>. The handle does not complete the run when disposed.</summary>
+    public virtual async Task<Run> GetRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        Validate.Required(runId, nameof(runId));
+        var data = await Backend.Tracking.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+        return new Run(this, data, ownsLifecycle: false);
+    }
+
+    /// <summary>Searches runs across experiments (all experiments when <paramref name="experimentNames"/> is null) with MLflow's filter and order-by syntax.</summary>
+    public virtual async IAsyncEnumerable<Run> SearchRunsAsync(string? filter = null, string? orderBy = null, IEnumerable<string>? experimentNames = null, int? maxResults = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var ids = new List<string>();
+        if (experimentNames is null)
+        {
+            await foreach (var experiment in ListExperimentsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                ids.Add(experiment.Id);
+            }
+        }
+        else
+        {
+            foreach (var name in experimentNames)
+            {
+                ids.Add((await GetExperimentAsync(name, cancellationToken).ConfigureAwait(false)).Id);
+            }
+        }
+        if (ids.Count == 0)
+        {
+            yield break;
+        }
+        var clauses = string.IsNullOrWhiteSpace(orderBy) ? null : Experiment.SplitOrderBy(orderBy);
+        await foreach (var data in SearchRunDataAsync(ids, filter, clauses, maxResults, cancellationToken).ConfigureAwait(false))
+        {
+            yield return new Run(this, data, ownsLifecycle: false);
+        }
+    }
+
+    internal async IAsyncEnumerable<RunData> SearchRunDataAsync(IReadOnlyList<string> experimentIds, string? filter, IReadOnlyList<string>? orderBy, int? maxResults, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? token = null;
+        var returned = 0;
+        do
+        {
+            var pageSize = maxResults is { } max ? Math.Min(1000, max - returned) : 1000;
+            var page = await Backend.Tracking.SearchRunsAsync(new RunQuery(experimentIds, filter, orderBy, pageSize, token), cancellationToken).ConfigureAwait(false);
+            foreach (var data in page.Items)
+            {
+                yield return data;
+                if (++returned == maxResults)
+                {
+                    yield break;
+                }
+            }
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+    }
+
+    // ---- models -------------------------------------------------------------------------------
+
+    /// <summary>Registers a local file or folder as the next version of model <paramref name="name"/>.</summary>
+    public virtual async Task<Model> RegisterModelAsync(string name, string path, IReadOnlyDictionary<string, string>? tags = null, string? description = null, ModelRegistrationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        Validate.ModelName(name);
+        Validate.Required(path, nameof(path));
+        Experiment.ValidateTags(tags);
+        var framework = options?.Framework ?? ModelRegistrationOptions.InferFramework(path);
+        var data = await Backend.Models.CreateVersionAsync(
+            new NewModelVersion(name, new LocalModelSource(Path.GetFullPath(path)), description, tags, options?.Properties, framework),
+            options?.Progress, cancellationToken).ConfigureAwait(false);
+        return new Model(this, data);
+    }
+
+    /// <summary>Gets a model version: the latest when neither <paramref name="version"/> nor <paramref name="alias"/> is given.</summary>
+    public virtual async Task<Model> GetModelAsync(string name, int? version = null, string? alias = null, CancellationToken cancellationToken = default)
+    {
+        Validate.ModelName(name);
+        if (version is not null && alias is not null)
+        {
+            throw new InvalidInputException($"Give a version or an alias for model '{name}', not both (got version {version} and alias '{alias}').", nameof(alias));
+        }
+        ModelVersionData data;
+        if (version is { } v)
+        {
+            data = await Backend.Models.GetVersionAsync(name, Validate.ModelVersion(v), cancellationToken).ConfigureAwait(false);
+        }
+        else if (alias is not null)
+        {
+            data = await Backend.Models.GetVersionByAliasAsync(name, Validate.Alias(alias), cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            data = await Backend.Models.GetLatestVersionAsync(name, cancellationToken).ConfigureAwait(false);
+        }
+        return new Model(this, data);
+    }
+
+    /// <summary>Lists model versions (one model's when <paramref name="name"/> is given): names in order, newest version first.</summary>
+    public virtual async IAsyncEnumerable<Model> ListModelsAsync(string? name = null, ModelListOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (name is not null)
+        {
+            Validate.ModelName(name);
+        }
+        string? token = null;
+        do
+        {
+            var page = await Backend.Models.ListVersionsAsync(new ModelQuery(name, options?.Tags, options?.IncludeArchived ?? false, options?.LatestOnly ?? false, 100, token), cancellationToken).ConfigureAwait(false);
+            foreach (var data in page.Items)
+            {
+                yield return new Model(this, data);
+            }
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+    }
+
+    // ---- lifetime -----------------------------------------------------------------------------
+
+    internal void Track(Run run) => _liveRuns.TryAdd(run, 0);
+
+    internal void Untrack(Run run) => _liveRuns.TryRemove(run, out _);
+
+    /// <summary>Disposes the runs still open on this workspace (flushing them; completing those this process started), then the backend.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await DisposeAsyncCore().ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The disposal logic; see <see cref="DisposeAsync"/>.</summary>
+    protected virtual async ValueTask DisposeAsyncCore()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0 || _backend is null)
+        {
+            return;
+        }
+        var failures = new List<Exception>();
+        foreach (var run in _liveRuns.Keys.ToList())
+        {
+            try
+            {
+                await run.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failures.Add(ex);
+            }
+        }
+        await _backend.DisposeAsync().ConfigureAwait(false);
+        if (failures.Count == 1)
+        {
+            throw failures[0];
+        }
+        if (failures.Count > 1)
+        {
+            throw new AggregateException("Several runs failed to flush while the workspace was disposed.", failures);
+        }
+    }
+
+    private static Uri ParseUri(string value, string key, string file) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) ? uri
+            : throw new InvalidInputException($"Config file '{file}': '{key}' is not an absolute URI ('{value}').", key);
+}
