@@ -597,6 +597,8 @@ internal sealed class LocalModelRegistry : IModelRegistry
             using var hashing = new HashingWriteStream(output, onWritten);
             await produce(hashing, cancellationToken);
             await hashing.FlushAsync(cancellationToken);
+            // On disk before the row that references it can commit: a power cut must not leave a row over an empty blob.
+            output.Flush(flushToDisk: true);
             return new StagedFile(relativePath, temp, hashing.Length, hashing.HashHex());
         }
         catch
@@ -610,8 +612,15 @@ internal sealed class LocalModelRegistry : IModelRegistry
     private void PublishBlob(StagedFile file)
     {
         var blob = BlobPath(file.Sha256);
-        if (File.Exists(blob))
+        var existing = new FileInfo(blob);
+        if (existing.Exists && existing.Length == file.Length)
         {
+            return;
+        }
+        if (existing.Exists && File.Exists(file.TempPath))
+        {
+            // A blob of the wrong size is damaged (it can only have been written whole); our fresh copy replaces it.
+            File.Move(file.TempPath, blob, overwrite: true);
             return;
         }
         if (!File.Exists(file.TempPath))

@@ -226,6 +226,34 @@ public sealed class LocalModelRegistryTests : IDisposable
         Assert.Equal(1, (await RegisterFileAsync("broken", "next")).Version);
     }
 
+    [Fact]
+    public async Task A_cancelled_registration_leaves_no_version_and_no_temp_files()
+    {
+        var source = WriteSource("big.bin", new string('x', 1_000_000));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            _registry.CreateVersionAsync(new NewModelVersion("cancelled", new LocalModelSource(source)), null, cancelled.Token));
+
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => _registry.GetLatestVersionAsync("cancelled", None));
+        Assert.Equal(0, BlobCount());
+        Assert.Empty(Directory.GetFiles(Path.Combine(_root, "models", "blobs", "tmp")));
+    }
+
+    [Fact]
+    public async Task Registering_content_whose_stored_blob_was_truncated_repairs_the_blob()
+    {
+        var model = await RegisterFileAsync("heal", "full content");
+        var blob = Path.Combine(BlobFolder, model.Files[0].Sha256[..2], model.Files[0].Sha256);
+        await File.WriteAllBytesAsync(blob, []);
+
+        await RegisterFileAsync("heal", "full content");
+
+        var files = await _registry.DownloadAsync("heal", 1, Path.Combine(_temp, "dl"), null, None);
+        Assert.Equal("full content", await File.ReadAllTextAsync(files.Single()));
+    }
+
     [Theory]
     [InlineData("-bad")]
     [InlineData("has space")]
