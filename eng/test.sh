@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs every test of the solution (unit, contract, integration) and prints the totals as
+# "N passed, N failed, N skipped" on the last line. Exit code: 0 when nothing failed.
+# Usage: bash eng/test.sh [extra dotnet test arguments, e.g. --filter ...]
+set -uo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+results="$root/artifacts/test-results"
+rm -rf "$results"
+mkdir -p "$results"
+
+# Services the integration tests need are started by their own fixtures (see eng/services.sh).
+if [ -x "$root/eng/services.sh" ]; then
+  "$root/eng/services.sh" install || { echo "installing test services failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+dotnet build AzureMlSdk.sln -c Release -warnaserror -nologo -v:q || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+
+dotnet test AzureMlSdk.sln -c Release --no-build --nologo \
+  --logger "trx" --results-directory "$results" \
+  --blame-hang-timeout 5m "$@"
+status=$?
+
+passed=0; failed=0; skipped=0; files=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  files=$((files + 1))
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  total=$(get total); executed=$(get executed); p=$(get passed); f=$(get failed); e=$(get error); t=$(get timeout); a=$(get aborted)
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0} + ${t:-0} + ${a:-0}))
+  skipped=$((skipped + ${total:-0} - ${executed:-0}))
+done
+if [ "$files" -eq 0 ] || { [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; }; then
+  # dotnet test failed without reporting a failed test (crash, hang, no results): count it.
+  failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ]
