@@ -55,7 +55,7 @@ foreach (var run in runs)
 PrintTable(header, rows);
 
 // 2. A filter in MLflow's search syntax: metrics, params, tags and attributes.
-var filter = args.Length > 0 ? string.Join(' ', args) : "metrics.accuracy >= 0.9 and attributes.status = 'FINISHED' and tags.sample = 'quickstart'";
+var filter = args.Length > 0 ? string.Join(' ', args) : "metrics.accuracy >= 0.9 and params.epochs = '10' and attributes.status = 'FINISHED' and tags.sample = 'quickstart'";
 var matching = new List<string>();
 await foreach (var run in experiment.GetRunsAsync(filter: filter, orderBy: "attributes.start_time DESC"))
 {
