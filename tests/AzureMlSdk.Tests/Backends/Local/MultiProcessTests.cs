@@ -73,7 +73,10 @@ public sealed class MultiProcessTests : IDisposable
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (!File.Exists(ready))
             {
-                Assert.False(process.HasExited, "the worker exited early: " + await process.StandardOutput.ReadToEndAsync());
+                if (process.HasExited)
+                {
+                    Assert.Fail("the worker exited early: " + await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync());
+                }
                 Assert.True(DateTime.UtcNow < deadline, "the worker never became ready");
                 await Task.Delay(50);
             }
