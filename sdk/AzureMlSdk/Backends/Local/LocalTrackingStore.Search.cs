@@ -91,20 +91,20 @@ internal sealed partial class LocalTrackingStore
             switch (clause.Entity)
             {
                 case RunFilterEntity.Metric:
-                {
-                    var value = Parameter(clause.Number!.Value);
-                    // NaN compares unequal to everything, so it only satisfies '!='.
-                    var comparison = clause.Operator == RunFilterOperator.NotEqual
-                        ? $"(m.is_nan = 1 OR m.value <> {value})"
-                        : $"m.is_nan = 0 AND m.value {NumericOperator(clause.Operator)} {value}";
-                    return $"EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_key = r.run_key AND m.key = {Parameter(clause.Key)} AND {comparison})";
-                }
+                    {
+                        var value = Parameter(clause.Number!.Value);
+                        // NaN compares unequal to everything, so it only satisfies '!='.
+                        var comparison = clause.Operator == RunFilterOperator.NotEqual
+                            ? $"(m.is_nan = 1 OR m.value <> {value})"
+                            : $"m.is_nan = 0 AND m.value {NumericOperator(clause.Operator)} {value}";
+                        return $"EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_key = r.run_key AND m.key = {Parameter(clause.Key)} AND {comparison})";
+                    }
                 case RunFilterEntity.Param:
                 case RunFilterEntity.Tag:
-                {
-                    var table = clause.Entity == RunFilterEntity.Param ? "run_params" : "run_tags";
-                    return $"EXISTS (SELECT 1 FROM {table} x WHERE x.run_key = r.run_key AND x.key = {Parameter(clause.Key)} AND {StringCondition("x.value", clause)})";
-                }
+                    {
+                        var table = clause.Entity == RunFilterEntity.Param ? "run_params" : "run_tags";
+                        return $"EXISTS (SELECT 1 FROM {table} x WHERE x.run_key = r.run_key AND x.key = {Parameter(clause.Key)} AND {StringCondition("x.value", clause)})";
+                    }
                 default:
                     return clause.Key switch
                     {

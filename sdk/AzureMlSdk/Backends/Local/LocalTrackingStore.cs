@@ -442,7 +442,7 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
     private static void WriteParams(SqliteConnection connection, SqliteTransaction transaction, RunRow run, string runId, List<KeyValuePair<string, string>> parameters)
     {
         using var insert = Command(connection, transaction, "INSERT INTO run_params (run_key, key, value) VALUES (@run, @key, @value) ON CONFLICT (run_key, key) DO NOTHING");
-        var runParameter = insert.Parameters.AddWithValue("@run", run.Key);
+        insert.Parameters.AddWithValue("@run", run.Key);
         var keyParameter = insert.Parameters.Add("@key", SqliteType.Text);
         var valueParameter = insert.Parameters.Add("@value", SqliteType.Text);
         insert.Prepare();
@@ -467,7 +467,6 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
                     key);
             }
         }
-        _ = runParameter;
     }
 
     private static void WriteMetrics(SqliteConnection connection, SqliteTransaction transaction, long runKey, IReadOnlyList<MetricPoint> metrics)
