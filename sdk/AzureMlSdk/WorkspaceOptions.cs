@@ -32,6 +32,12 @@ public class WorkspaceOptions
     /// <summary>Longest wait for a long-running operation (endpoint create…). Default 30 min.</summary>
     public TimeSpan LongRunningOperationTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    /// <summary>
+    /// Overrides the blob service URL of the workspace's datastores (normally <c>https://&lt;account&gt;.blob.&lt;endpoint&gt;</c>),
+    /// e.g. Azurite's <c>http://127.0.0.1:10000/devstoreaccount1</c>. The datastore's container and credentials still apply.
+    /// </summary>
+    public Uri? BlobServiceUri { get; set; }
+
     /// <summary>An inner handler for every HTTP call (tests, proxies). The SDK's auth and resilience handlers sit above it.</summary>
     public HttpMessageHandler? HttpMessageHandler { get; set; }
 }
