@@ -4,28 +4,35 @@ using Azure.Core;
 
 namespace AzureMlSdk.Backends.Remote.Auth;
 
+/// <summary>Adds <c>Authorization: Bearer</c> from a shared <see cref="AccessTokenCache"/>. A 401 drops the cached token so the next call gets a new one.</summary>
+internal sealed class TokenCredentialHandler(AccessTokenCache cache) : DelegatingHandler
+{
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var token = await cache.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
+        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.Unauthorized)
+        {
+            cache.Invalidate();
+        }
+        return response;
+    }
+}
+
 /// <summary>
-/// Adds <c>Authorization: Bearer</c> from an Azure.Core <see cref="TokenCredential"/>. The token is cached and
-/// refreshed before it expires: at its <see cref="AccessToken.RefreshOn"/> when the credential gives one, otherwise
-/// five minutes before <see cref="AccessToken.ExpiresOn"/>. A 401 drops the cached token so the next call gets a new one.
+/// Caches a token from an Azure.Core <see cref="TokenCredential"/> and refreshes it before it expires: at its
+/// <see cref="AccessToken.RefreshOn"/> when the credential gives one, otherwise five minutes before <see cref="AccessToken.ExpiresOn"/>.
+/// One cache serves every client of a workspace (ARM, MLflow).
 /// </summary>
-internal sealed class TokenCredentialHandler(TokenCredential credential, string[] scopes, TimeProvider time) : DelegatingHandler
+internal sealed class AccessTokenCache(TokenCredential credential, string[] scopes, TimeProvider time) : IDisposable
 {
     private static readonly TimeSpan RefreshMargin = TimeSpan.FromMinutes(5);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private AccessToken? _token;
 
-    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
-    {
-        var token = await GetTokenAsync(cancellationToken).ConfigureAwait(false);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.Token);
-        var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.Unauthorized)
-        {
-            _token = null;
-        }
-        return response;
-    }
+    /// <summary>Forgets the cached token (after a 401).</summary>
+    public void Invalidate() => _token = null;
 
     /// <summary>The cached token, or a new one when the cached one is due for refresh.</summary>
     internal async ValueTask<AccessToken> GetTokenAsync(CancellationToken cancellationToken)
@@ -67,14 +74,8 @@ internal sealed class TokenCredentialHandler(TokenCredential credential, string[
         return now >= refreshAt || now >= token.ExpiresOn;
     }
 
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing)
-        {
-            _gate.Dispose();
-        }
-        base.Dispose(disposing);
-    }
+    /// <inheritdoc />
+    public void Dispose() => _gate.Dispose();
 }
 
 /// <summary>Adds a fixed <c>Authorization</c> header (a static bearer token or basic auth, for plain MLflow servers and endpoint keys).</summary>
