@@ -72,26 +72,7 @@ internal sealed class RemoteModelRegistry(
             runId = ras.RunId;
         }
 
-        var properties = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var p in model.Properties ?? new Dictionary<string, string>())
-        {
-            properties[p.Key] = p.Value;
-        }
-        properties[FrameworkProperty] = model.Framework.ToString();
-        properties[FilesProperty] = JsonSerializer.Serialize(files.Select(f => new ManifestEntry { Path = f.Path, Length = f.Length, Sha256 = f.Sha256 }).ToList(), RegistryJsonContext.Default.ListManifestEntry);
-        var body = new ArmResource<ModelVersionProperties>
-        {
-            Properties = new ModelVersionProperties
-            {
-                Description = model.Description,
-                Tags = model.Tags?.ToDictionary(t => t.Key, t => (string?)t.Value, StringComparer.Ordinal) ?? [],
-                Properties = properties,
-                IsArchived = false,
-                ModelType = "custom_model",
-                ModelUri = $"azureml://subscriptions/{ws.SubscriptionId}/resourcegroups/{ws.ResourceGroup}/workspaces/{ws.WorkspaceName}/datastores/{ds.Name}/paths/{folder}",
-                JobName = runId,
-            },
-        };
+        var body = BuildVersionBody(ws, ds.Name, folder, model, files, runId);
 
         var container = await TryGetContainerAsync(name, cancellationToken).ConfigureAwait(false);
         container ??= await api.CreateOrUpdateContainerAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, name,
@@ -109,6 +90,32 @@ internal sealed class RemoteModelRegistry(
                 next++; // another registration took this number
             }
         }
+    }
+
+    /// <summary>The body of the version PUT (a separate method so the spec conformance test validates exactly what is sent).</summary>
+    internal static ArmResource<ModelVersionProperties> BuildVersionBody(WorkspaceCoordinates ws, string datastoreName, string folder, NewModelVersion model, IReadOnlyList<ModelFile> files, string? runId)
+    {
+        var properties = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var p in model.Properties ?? new Dictionary<string, string>())
+        {
+            properties[p.Key] = p.Value;
+        }
+        properties[FrameworkProperty] = model.Framework.ToString();
+        properties[FilesProperty] = JsonSerializer.Serialize(files.Select(f => new ManifestEntry { Path = f.Path, Length = f.Length, Sha256 = f.Sha256 }).ToList(), RegistryJsonContext.Default.ListManifestEntry);
+        return new ArmResource<ModelVersionProperties>
+        {
+            Properties = new ModelVersionProperties
+            {
+                Description = model.Description,
+                Tags = model.Tags?.ToDictionary(t => t.Key, t => (string?)t.Value, StringComparer.Ordinal) ?? [],
+                Properties = properties,
+                IsArchived = false,
+                ModelType = "custom_model",
+                ModelUri = $"azureml://subscriptions/{ws.SubscriptionId}/resourcegroups/{ws.ResourceGroup}/workspaces/{ws.WorkspaceName}/datastores/{datastoreName}/paths/{folder}",
+                JobName = runId,
+            },
+        };
+
     }
 
     public async Task<ModelVersionData> GetVersionAsync(string name, int version, CancellationToken cancellationToken)
