@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure.Core;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
+using AzureMlSdk.Backends.Remote;
 
 namespace AzureMlSdk;
 
@@ -113,6 +114,10 @@ public class Workspace : IAsyncDisposable
         {
             options.MlflowTrackingUri = ParseUri(mlflow, "mlflow_tracking_uri", file);
         }
+        if (config.BlobServiceUri is { } blob)
+        {
+            options.BlobServiceUri = ParseUri(blob, "blob_service_uri", file);
+        }
         if (credential is null)
         {
             throw new InvalidInputException($"Config file '{file}' names a remote workspace; pass a TokenCredential (for example new DefaultAzureCredential()).", nameof(credential));
@@ -121,20 +126,22 @@ public class Workspace : IAsyncDisposable
     }
 
     /// <summary>Opens a workspace in Azure ML (or the Emulator) through ARM, then talks to its MLflow endpoint.</summary>
-    public static Task<Workspace> GetAsync(string subscriptionId, string resourceGroup, string workspaceName, TokenCredential credential, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<Workspace> GetAsync(string subscriptionId, string resourceGroup, string workspaceName, TokenCredential credential, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate.Required(subscriptionId, nameof(subscriptionId));
         Validate.Required(resourceGroup, nameof(resourceGroup));
         Validate.Required(workspaceName, nameof(workspaceName));
         ArgumentNullException.ThrowIfNull(credential);
-        throw new AzureMlNotSupportedException("Remote workspaces are not available in this build yet; use Workspace.Local().");
+        options ??= new WorkspaceOptions();
+        var backend = await RemoteWorkspaceBackend.ConnectAsync(subscriptionId, resourceGroup, workspaceName, credential, options, cancellationToken).ConfigureAwait(false);
+        return new Workspace(backend, options.TimeProvider, options.LogBuffer);
     }
 
-    /// <summary>Writes this workspace's <c>config.json</c> (default <c>./.azureml/config.json</c>); returns the file written.</summary>
+    /// <summary>Writes this workspace's <c>config.json</c>: to <paramref name="path"/> when it names a <c>.json</c> file, else into that folder; default <c>./.azureml/config.json</c>. Returns the file written.</summary>
     public virtual async Task<string> WriteConfigAsync(string? path = null, CancellationToken cancellationToken = default)
     {
         var file = path ?? Path.Combine(Environment.CurrentDirectory, ".azureml", "config.json");
-        if (Directory.Exists(file))
+        if (Directory.Exists(file) || !file.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
             file = Path.Combine(file, "config.json");
         }
