@@ -20,15 +20,6 @@ public interface IWorkspaceBackend : IAsyncDisposable
     IModelRegistry Models { get; }
 }
 
-/// <summary>Where a workspace lives.</summary>
-public enum WorkspaceKind
-{
-    /// <summary>The embedded local workspace (SQLite + a folder).</summary>
-    Local,
-    /// <summary>A workspace reached over Azure ML's REST surfaces (Azure, the Emulator, an MLflow server).</summary>
-    Remote,
-}
-
 /// <summary>The identity of a workspace.</summary>
 /// <param name="Name">Workspace name (<c>local</c> for the local workspace).</param>
 /// <param name="SubscriptionId">Azure subscription id (all zeros for the local workspace).</param>

@@ -1,5 +1,4 @@
 using Azure.Core;
-using AzureMlSdk.Backends;
 using NSubstitute;
 
 namespace AzureMlSdk.Tests.ObjectModel;
