@@ -98,19 +98,20 @@ internal static class OnnxRequestBinder
         // Columns that are the model's input names: one column per input.
         if (columns is not null && columns.Any(c => inputs.Any(i => i.Name == c)) && !(inputs.Count == 1 && columns.Count > 1 && columns.Count == Width(inputs[0])))
         {
+            var missing = inputs.FirstOrDefault(i => !columns.Contains(i.Name));
+            if (missing is not null)
+            {
+                throw Invalid($"Input '{missing.Name}' is missing from 'input_data.columns'; the model expects {List(inputs)}.", missing.Name);
+            }
+            var unknown = columns.FirstOrDefault(c => !inputs.Any(i => i.Name == c));
+            if (unknown is not null)
+            {
+                throw Invalid($"Unknown column '{unknown}'; the model's inputs are {List(inputs)}.", unknown);
+            }
             var values = new List<NamedOnnxValue>(inputs.Count);
             foreach (var input in inputs)
             {
                 var column = columns.IndexOf(input.Name);
-                if (column < 0)
-                {
-                    throw Invalid($"Input '{input.Name}' is missing from 'input_data.columns'; the model expects {List(inputs)}.", input.Name);
-                }
-                var unknown = columns.FirstOrDefault(c => !inputs.Any(i => i.Name == c));
-                if (unknown is not null)
-                {
-                    throw Invalid($"Unknown column '{unknown}'; the model's inputs are {List(inputs)}.", unknown);
-                }
                 int[] shape = input.Dimensions.Count switch
                 {
                     1 => [rows],
