@@ -38,6 +38,8 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
 
     public IEndpointBackend Endpoints => _endpoints;
 
+    internal LocalEndpointBackend LocalEndpoints => _endpoints;
+
     /// <summary>Stops the endpoints this workspace object serves (gracefully: in-flight requests finish first).</summary>
     public ValueTask DisposeAsync() => _endpoints.DisposeAsync();
 }

@@ -43,6 +43,9 @@ internal sealed class LocalDeployment : IAsyncDisposable
 
     public ScoringSchema? Schema => _scorer?.Schema;
 
+    /// <summary>The running scorer (the scoring benchmark calls the same ONNX session directly).</summary>
+    internal IScorer? Scorer => _scorer;
+
     public int InFlight => Volatile.Read(ref _inFlight);
 
     public async Task HandleAsync(HttpContext context)

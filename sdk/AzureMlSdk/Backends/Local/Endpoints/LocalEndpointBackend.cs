@@ -391,6 +391,20 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
         }
     }
 
+    /// <summary>The running scorer of a deployment, for the scoring benchmark's bare baseline.</summary>
+    internal IScorer? ScorerOf(string endpointName, string deploymentName)
+    {
+        _lock.Wait();
+        try
+        {
+            return _hosts.TryGetValue(endpointName, out var host) && host.Deployments.TryGetValue(deploymentName, out var deployment) ? deployment.Scorer : null;
+        }
+        finally
+        {
+            _lock.Release();
+        }
+    }
+
     private async Task<LocalEndpointHost> HostAsync(string endpointName, CancellationToken cancellationToken)
     {
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
