@@ -17,14 +17,15 @@ using Microsoft.Extensions.DependencyInjection;
 //  (a) "sdk":  POST /score on a local online deployment (Workspace.Local → endpoint → ONNX deployment), with its key;
 //  (b) "bare": a bare Kestrel app on 127.0.0.1 whose handler reads the body and calls the SAME OnnxScorer instance
 //      (same InferenceSession) the deployment uses, no auth/routing/limits.
-// wrk drives both with the same request; rounds alternate bare/sdk and the best of each is reported (shared machine).
+// wrk drives both with the same request; after a 2 s warm-up of each, rounds alternate bare/sdk and the best of each
+// is reported (the machine is shared).
 //
-//   dotnet run -c Release --project eng/bench/scoring [-- --duration 8 --connections 16 --threads 1 --rounds 2]
+//   dotnet run -c Release --project eng/bench/scoring [-- --duration 8 --connections 16 --threads 1 --rounds 3]
 
 var duration = 8;
 var connections = 16;
 var threads = 1;
-var rounds = 2;
+var rounds = 3;
 for (var i = 0; i < args.Length; i++)
 {
     int Next() => int.Parse(args[++i], CultureInfo.InvariantCulture);
@@ -76,6 +77,9 @@ try
         """);
 
     Console.WriteLine($"wrk -t{threads} -c{connections} -d{duration}s --latency, {rounds} round(s) each, alternating; {Environment.ProcessorCount} cores");
+    // Warm-up (JIT, tiered compilation, connection pools) on both, not reported.
+    Wrk(bare.Uri, script, threads, connections, 2);
+    Wrk(ep.ScoringUri!, script, threads, connections, 2);
     Result? bestBare = null, bestSdk = null;
     for (var round = 1; round <= rounds; round++)
     {
