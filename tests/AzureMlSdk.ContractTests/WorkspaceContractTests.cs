@@ -6,7 +6,7 @@ namespace AzureMlSdk.ContractTests;
 /// The one contract suite: every backend runs these same tests through the public object model and
 /// must pass them identically. A backend joins by deriving and supplying a fresh workspace.
 /// </summary>
-public abstract class WorkspaceContractTests : IAsyncLifetime
+public abstract partial class WorkspaceContractTests : IAsyncLifetime
 {
     private readonly string _scratch = Path.Combine(Path.GetTempPath(), "azureml-contract-" + Guid.NewGuid().ToString("N"));
 
