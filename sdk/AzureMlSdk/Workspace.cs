@@ -368,6 +368,20 @@ public class Workspace : IAsyncDisposable
         }
     }
 
+    /// <summary>Creates or updates a batch endpoint.</summary>
+    public virtual async Task<BatchEndpoint> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new BatchEndpoint(this, await Backend.Endpoints.CreateOrUpdateBatchEndpointAsync(spec, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Gets a batch endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>
+    public virtual async Task<BatchEndpoint> GetBatchEndpointAsync(string name, CancellationToken cancellationToken = default)
+    {
+        Validate.EndpointName(name);
+        return new BatchEndpoint(this, await Backend.Endpoints.GetBatchEndpointAsync(name, cancellationToken).ConfigureAwait(false));
+    }
+
     // ---- lifetime -----------------------------------------------------------------------------
 
     internal void Track(Run run) => _liveRuns.TryAdd(run, 0);

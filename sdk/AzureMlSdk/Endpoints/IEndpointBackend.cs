@@ -54,7 +54,34 @@ public interface IEndpointBackend
     /// 401 <see cref="AzureMlAuthenticationException"/>, 408/429/503 <see cref="ServiceUnavailableException"/>…).
     /// </summary>
     Task<string> InvokeAsync(string endpointName, string requestJson, string? deploymentName, CancellationToken cancellationToken);
+
+    // ---- batch endpoints (ARM batchEndpoints / batchDeployments) ----
+
+    /// <summary>Creates or updates a batch endpoint.</summary>
+    Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, CancellationToken cancellationToken);
+
+    /// <summary>Gets a batch endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>
+    Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a batch endpoint and its deployments.</summary>
+    Task DeleteBatchEndpointAsync(string endpointName, CancellationToken cancellationToken);
+
+    /// <summary>Creates or replaces a batch deployment; the first one (or <paramref name="makeDefault"/>) becomes the endpoint's default.</summary>
+    Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Scores every <c>.csv</c> / <c>.jsonl</c> file under <paramref name="inputPath"/> (a file or folder) with a deployment
+    /// (the default when null) as a job run; returns once the job has ended.
+    /// </summary>
+    Task<BatchScoringResult> InvokeBatchEndpointAsync(string endpointName, string? deploymentName, string inputPath, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken);
 }
+
+/// <summary>A batch endpoint as the backend knows it.</summary>
+/// <param name="Name">Endpoint name.</param>
+/// <param name="Description">Description.</param>
+/// <param name="DefaultDeployment">The deployment used when an invocation names none.</param>
+/// <param name="Deployments">Deployment names.</param>
+public sealed record BatchEndpointData(string Name, string? Description, string? DefaultDeployment, IReadOnlyList<string> Deployments);
 
 /// <summary>An online endpoint as the backend knows it (ARM <c>OnlineEndpoint</c> properties).</summary>
 /// <param name="Name">Endpoint name.</param>

@@ -20,7 +20,7 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
         Tracking = tracking;
         Artifacts = artifacts;
         Models = new LocalModelRegistry(Database, root, artifacts, time);
-        _endpoints = new LocalEndpointBackend(Models, root, time, trafficRandom);
+        _endpoints = new LocalEndpointBackend(Models, Tracking, Artifacts, root, time, trafficRandom);
         Info = new WorkspaceInfo(WorkspaceInfo.LocalName, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Local, LocalDirectory: root);
     }
 

@@ -22,17 +22,21 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly Func<int> _percent;
     private readonly Lazy<HttpClient> _http = new(() => new HttpClient(new SocketsHttpHandler { UseProxy = false, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) }) { Timeout = Timeout.InfiniteTimeSpan });
+    private readonly LocalBatchScoring _batch;
     private bool _disposed;
 
     /// <param name="models">Where deployments fetch model versions.</param>
+    /// <param name="tracking">Where batch jobs record their runs.</param>
+    /// <param name="artifacts">Where batch jobs write their outputs.</param>
     /// <param name="workspaceDirectory">The workspace folder (model copies go to its <c>endpoints/</c>).</param>
     /// <param name="time">Clock for logs and tokens.</param>
     /// <param name="random">The traffic router's random source (seed it for reproducible splits); a shared one when null.</param>
-    public LocalEndpointBackend(IModelRegistry models, string workspaceDirectory, TimeProvider time, Random? random = null)
+    public LocalEndpointBackend(IModelRegistry models, ITrackingStore tracking, IArtifactStore artifacts, string workspaceDirectory, TimeProvider time, Random? random = null)
     {
         _models = models;
         _root = Path.Combine(workspaceDirectory, "endpoints");
         _time = time;
+        _batch = new LocalBatchScoring(models, tracking, artifacts, _root, time);
         if (random is null)
         {
             _percent = static () => Random.Shared.Next(100);
@@ -390,6 +394,24 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
             _http.Value.Dispose();
         }
     }
+
+    public Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, CancellationToken cancellationToken) =>
+        Task.FromResult(_batch.CreateOrUpdate(spec));
+
+    public Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken) =>
+        Task.FromResult(_batch.Get(endpointName));
+
+    public Task DeleteBatchEndpointAsync(string endpointName, CancellationToken cancellationToken)
+    {
+        _batch.Delete(endpointName);
+        return Task.CompletedTask;
+    }
+
+    public Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, CancellationToken cancellationToken) =>
+        Task.FromResult(_batch.Deploy(endpointName, spec, makeDefault));
+
+    public Task<BatchScoringResult> InvokeBatchEndpointAsync(string endpointName, string? deploymentName, string inputPath, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken) =>
+        _batch.InvokeAsync(endpointName, deploymentName, inputPath, progress, cancellationToken);
 
     /// <summary>The running scorer of a deployment, for the scoring benchmark's bare baseline.</summary>
     internal IScorer? ScorerOf(string endpointName, string deploymentName)
