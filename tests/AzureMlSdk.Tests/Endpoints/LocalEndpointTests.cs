@@ -269,6 +269,50 @@ public sealed class LocalEndpointTests : EndpointTestBase
         Assert.Contains("[[103]]", await ep.InvokeAsync(body, cancellationToken: Ct), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Requests_keep_succeeding_while_a_deployment_is_redeployed()
+    {
+        var versions = new List<Model>();
+        for (var bias = 0; bias < 3; bias++)
+        {
+            versions.Add(await RegisterAsync("linear", TinyOnnx.Linear([1f, 1f, 1f], bias)));
+        }
+        var settings = new OnlineRequestSettings { MaxConcurrentRequestsPerInstance = 16 };
+        var ep = await Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("rolling-ep"), cancellationToken: Ct);
+        await ep.DeployAsync(new OnlineDeploymentSpec("blue", versions[0]) { AllTraffic = true, RequestSettings = settings }, cancellationToken: Ct);
+        using var stop = new CancellationTokenSource();
+        var failures = new List<Exception>();
+        var served = 0;
+        var load = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await ep.InvokeAsync("""{"inputs": {"features": [[1, 1, 1]]}}""", cancellationToken: Ct);
+                    Interlocked.Increment(ref served);
+                }
+                catch (Exception ex)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(ex);
+                    }
+                }
+            }
+        })).ToList();
+
+        foreach (var version in versions.Skip(1).Concat(versions))
+        {
+            await ep.DeployAsync(new OnlineDeploymentSpec("blue", version) { RequestSettings = settings }, cancellationToken: Ct);
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(load);
+
+        Assert.Empty(failures);
+        Assert.True(served > 0);
+    }
+
     [Theory]
     [InlineData("ab")]
     [InlineData("1abc")]

@@ -48,16 +48,36 @@ internal sealed class LocalDeployment : IAsyncDisposable
 
     public int InFlight => Volatile.Read(ref _inFlight);
 
-    public async Task HandleAsync(HttpContext context)
+    /// <summary>
+    /// Admits a request unless the deployment is stopping (false: the host picks again from the current routing, so a
+    /// request racing a redeploy goes to the new version). The count is raised before the check so that
+    /// <see cref="StopAsync"/>, which sets the flag before reading the count, always waits for admitted requests.
+    /// </summary>
+    /// <param name="position">This request's place among those in flight (1 = alone); past the limit it is answered 429.</param>
+    public bool TryEnter(out int position)
+    {
+        position = Interlocked.Increment(ref _inFlight);
+        if (IsReady)
+        {
+            return true;
+        }
+        Interlocked.Decrement(ref _inFlight);
+        return false;
+    }
+
+    /// <summary>Answers 503 for a deployment that cannot serve (failed or stopped).</summary>
+    public Task RejectNotReadyAsync(HttpContext context)
+    {
+        context.Response.Headers[OnlineEndpoint.DeploymentHeader] = Name;
+        return LocalEndpointHost.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, AzureMlErrorCodes.TemporarilyUnavailable, $"Deployment '{Name}' is not ready (state {Data.ProvisioningState}).");
+    }
+
+    /// <summary>Serves an admitted request (<see cref="TryEnter"/> returned true); releases the admission when done.</summary>
+    public async Task HandleAsync(HttpContext context, int position)
     {
         var response = context.Response;
         response.Headers[OnlineEndpoint.DeploymentHeader] = Name;
-        if (!IsReady)
-        {
-            await LocalEndpointHost.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, AzureMlErrorCodes.TemporarilyUnavailable, $"Deployment '{Name}' is not ready (state {Data.ProvisioningState}).").ConfigureAwait(false);
-            return;
-        }
-        if (Interlocked.Increment(ref _inFlight) > _limit)
+        if (position > _limit)
         {
             Interlocked.Decrement(ref _inFlight);
             Log.Write("WARNING", $"429 POST /score: {_limit} request(s) already in flight (max concurrent requests per instance {Data.RequestSettings.MaxConcurrentRequestsPerInstance} x {Data.InstanceCount} instance(s)).");

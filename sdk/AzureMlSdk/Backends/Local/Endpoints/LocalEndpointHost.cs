@@ -156,7 +156,18 @@ internal sealed class LocalEndpointHost : IAsyncDisposable
             await WriteSwaggerAsync(context, deployment).ConfigureAwait(false);
             return;
         }
-        await deployment.HandleAsync(context).ConfigureAwait(false);
+        if (!deployment.TryEnter(out var position))
+        {
+            // Stopping (replaced or deleted a moment ago): pick again from the routing as it is now.
+            var again = Pick(request, out problem);
+            if (again is null || !again.TryEnter(out position))
+            {
+                await (again ?? deployment).RejectNotReadyAsync(context).ConfigureAwait(false);
+                return;
+            }
+            deployment = again;
+        }
+        await deployment.HandleAsync(context, position).ConfigureAwait(false);
     }
 
     private bool IsAuthorized(HttpRequest request)
