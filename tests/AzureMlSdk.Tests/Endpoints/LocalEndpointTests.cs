@@ -302,15 +302,27 @@ public sealed class LocalEndpointTests : EndpointTestBase
             }
         })).ToList();
 
+        async Task TrafficFlowsAsync()
+        {
+            var target = Volatile.Read(ref served) + 20;
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (Volatile.Read(ref served) < target && DateTime.UtcNow < deadline && failures.Count == 0)
+            {
+                await Task.Delay(5, Ct);
+            }
+        }
+
         foreach (var version in versions.Skip(1).Concat(versions))
         {
+            await TrafficFlowsAsync();
             await ep.DeployAsync(new OnlineDeploymentSpec("blue", version) { RequestSettings = settings }, cancellationToken: Ct);
         }
+        await TrafficFlowsAsync();
         await stop.CancelAsync();
         await Task.WhenAll(load);
 
         Assert.Empty(failures);
-        Assert.True(served > 0);
+        Assert.True(served >= 100, $"only {served} requests were served");
     }
 
     [Theory]
