@@ -138,6 +138,8 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
             _lock.Release();
         }
         progress?.Report($"Endpoint '{endpointName}': {ProvisioningState.Deleting}");
+        // Let a deploy in progress on this endpoint finish first, so its scorer is stopped with the others.
+        await host.Gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         await host.DisposeAsync().ConfigureAwait(false);
         progress?.Report($"Endpoint '{endpointName}': deleted");
     }
