@@ -71,15 +71,16 @@ internal sealed class OnnxScorer : IScorer, IDisposable
     public Task<string> RunAsync(string requestJson, CancellationToken cancellationToken)
     {
         var buffer = new ArrayBufferWriter<byte>();
-        Score(System.Text.Encoding.UTF8.GetBytes(requestJson), buffer, CancellationToken.None);
+        Score(System.Text.Encoding.UTF8.GetBytes(requestJson), buffer);
         return Task.FromResult(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
 
     /// <summary>Scores a UTF-8 JSON request and writes the UTF-8 JSON response.</summary>
     /// <param name="request">The request body.</param>
     /// <param name="output">Receives the response body.</param>
-    /// <param name="timeout">Signalled when the request has run out of time: ONNX Runtime is told to stop and <see cref="TimeoutException"/> is thrown.</param>
-    public void Score(ReadOnlyMemory<byte> request, IBufferWriter<byte> output, CancellationToken timeout = default)
+    /// <param name="runOptions">Options of this run; when another thread sets <see cref="RunOptions.Terminate"/> (the request
+    /// timed out) ONNX Runtime stops and <see cref="TimeoutException"/> is thrown.</param>
+    public void Score(ReadOnlyMemory<byte> request, IBufferWriter<byte> output, RunOptions? runOptions = null)
     {
         var session = _session ?? throw new InvalidOperationException("The scorer is not initialised.");
         JsonDocument document;
@@ -95,22 +96,20 @@ internal sealed class OnnxScorer : IScorer, IDisposable
         {
             var inputs = OnnxRequestBinder.Bind(document.RootElement, _inputs);
             IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results;
-            if (timeout.CanBeCanceled)
+            if (runOptions is null)
             {
-                using var runOptions = new RunOptions();
-                using var registration = timeout.Register(static o => ((RunOptions)o!).Terminate = true, runOptions);
+                results = session.Run(inputs, _outputNames);
+            }
+            else
+            {
                 try
                 {
                     results = session.Run(inputs, _outputNames, runOptions);
                 }
-                catch (OnnxRuntimeException) when (timeout.IsCancellationRequested)
+                catch (OnnxRuntimeException) when (runOptions.Terminate)
                 {
                     throw new TimeoutException("ONNX Runtime was stopped at the request timeout.");
                 }
-            }
-            else
-            {
-                results = session.Run(inputs, _outputNames);
             }
             using var disposeResults = results;
             using var writer = new Utf8JsonWriter(output);

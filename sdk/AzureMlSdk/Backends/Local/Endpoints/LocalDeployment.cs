@@ -1,8 +1,10 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using AzureMlSdk.Endpoints.Scoring;
 using Microsoft.AspNetCore.Http;
+using Microsoft.ML.OnnxRuntime;
 
 namespace AzureMlSdk.Backends.Local.Endpoints;
 
@@ -16,6 +18,9 @@ internal sealed class LocalDeployment : IAsyncDisposable
     private readonly OnnxScorer? _onnx;
     private readonly int _limit;
     private readonly TimeSpan _timeout;
+    private readonly ConcurrentStack<RunSlot> _freeSlots = new();
+    private readonly List<RunSlot> _allSlots = [];
+    private readonly ITimer? _watchdog;
     private int _inFlight;
     private int _stopped;
 
@@ -28,6 +33,36 @@ internal sealed class LocalDeployment : IAsyncDisposable
         Log = log;
         _limit = checked(data.RequestSettings.MaxConcurrentRequestsPerInstance * data.InstanceCount);
         _timeout = data.RequestSettings.RequestTimeout;
+        if (_onnx is not null)
+        {
+            // One timer per deployment stops overdue ONNX runs, instead of a timer per request.
+            var period = TimeSpan.FromMilliseconds(Math.Clamp(_timeout.TotalMilliseconds / 10, 5, 100));
+            _watchdog = TimeProvider.System.CreateTimer(_ => TerminateOverdueRuns(), null, period, period);
+        }
+    }
+
+    /// <summary>A pooled ONNX <see cref="RunOptions"/> and the deadline of the run using it (0 when idle).</summary>
+    private sealed class RunSlot
+    {
+        public RunOptions Options { get; set; } = new();
+
+        public long Deadline;
+    }
+
+    private void TerminateOverdueRuns()
+    {
+        var now = Stopwatch.GetTimestamp();
+        lock (_allSlots)
+        {
+            foreach (var slot in _allSlots)
+            {
+                var deadline = Volatile.Read(ref slot.Deadline);
+                if (deadline != 0 && now > deadline)
+                {
+                    slot.Options.Terminate = true;
+                }
+            }
+        }
     }
 
     public OnlineDeploymentData Data { get; set; }
@@ -139,9 +174,27 @@ internal sealed class LocalDeployment : IAsyncDisposable
         try
         {
             var output = new ArrayBufferWriter<byte>(256);
-            using (var timeout = new CancellationTokenSource(_timeout))
+            if (!_freeSlots.TryPop(out var slot))
             {
-                _onnx!.Score(buffer.AsMemory(0, length), output, timeout.Token);
+                slot = new RunSlot();
+                lock (_allSlots)
+                {
+                    _allSlots.Add(slot);
+                }
+            }
+            try
+            {
+                Volatile.Write(ref slot.Deadline, Stopwatch.GetTimestamp() + (long)(_timeout.TotalSeconds * Stopwatch.Frequency));
+                _onnx!.Score(buffer.AsMemory(0, length), output, slot.Options);
+            }
+            finally
+            {
+                Volatile.Write(ref slot.Deadline, 0);
+                if (slot.Options.Terminate)
+                {
+                    slot.Options.Terminate = false;
+                }
+                _freeSlots.Push(slot);
             }
             var response = context.Response;
             response.StatusCode = StatusCodes.Status200OK;
@@ -216,6 +269,17 @@ internal sealed class LocalDeployment : IAsyncDisposable
         while (InFlight > 0 && Stopwatch.GetTimestamp() < deadline)
         {
             await Task.Delay(10).ConfigureAwait(false);
+        }
+        if (_watchdog is not null)
+        {
+            await _watchdog.DisposeAsync().ConfigureAwait(false);
+        }
+        lock (_allSlots)
+        {
+            foreach (var slot in _allSlots)
+            {
+                slot.Options.Dispose();
+            }
         }
         try
         {
