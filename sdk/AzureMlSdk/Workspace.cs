@@ -334,13 +334,68 @@ public class Workspace : IAsyncDisposable
         while (token is not null);
     }
 
+    // ---- endpoints ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Creates the online endpoint <see cref="OnlineEndpointSpec.Name"/>, or updates it when it exists; returns once it has
+    /// been provisioned. On a local workspace it is served on 127.0.0.1 (an ephemeral port) until deleted or until this
+    /// workspace is disposed.
+    /// </summary>
+    /// <param name="spec">The endpoint.</param>
+    /// <param name="progress">Receives provisioning steps.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public virtual async Task<OnlineEndpoint> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Tags is not null)
+        {
+            Experiment.ValidateTags(spec.Tags);
+        }
+        if (spec.Traffic is not null)
+        {
+            OnlineEndpoint.ValidateTrafficShape(spec.Traffic, nameof(spec.Traffic));
+        }
+        var data = await Backend.Endpoints.CreateOrUpdateEndpointAsync(spec, progress, cancellationToken).ConfigureAwait(false);
+        return new OnlineEndpoint(this, data);
+    }
+
+    /// <summary>Gets an online endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>
+    public virtual async Task<OnlineEndpoint> GetEndpointAsync(string name, CancellationToken cancellationToken = default)
+    {
+        Validate.EndpointName(name);
+        return new OnlineEndpoint(this, await Backend.Endpoints.GetEndpointAsync(name, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Lists the workspace's online endpoints, by name.</summary>
+    public virtual async IAsyncEnumerable<OnlineEndpoint> ListEndpointsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var data in await Backend.Endpoints.ListEndpointsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new OnlineEndpoint(this, data);
+        }
+    }
+
+    /// <summary>Creates or updates a batch endpoint.</summary>
+    public virtual async Task<BatchEndpoint> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new BatchEndpoint(this, await Backend.Endpoints.CreateOrUpdateBatchEndpointAsync(spec, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Gets a batch endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>
+    public virtual async Task<BatchEndpoint> GetBatchEndpointAsync(string name, CancellationToken cancellationToken = default)
+    {
+        Validate.EndpointName(name);
+        return new BatchEndpoint(this, await Backend.Endpoints.GetBatchEndpointAsync(name, cancellationToken).ConfigureAwait(false));
+    }
+
     // ---- lifetime -----------------------------------------------------------------------------
 
     internal void Track(Run run) => _liveRuns.TryAdd(run, 0);
 
     internal void Untrack(Run run) => _liveRuns.TryRemove(run, out _);
 
-    /// <summary>Disposes the runs still open on this workspace (flushing them; completing those this process started), then the backend.</summary>
+    /// <summary>Disposes the runs still open on this workspace (flushing them; completing those this process started), then the backend (which stops local endpoints gracefully).</summary>
     public async ValueTask DisposeAsync()
     {
         await DisposeAsyncCore().ConfigureAwait(false);

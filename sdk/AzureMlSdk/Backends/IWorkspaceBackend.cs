@@ -18,6 +18,9 @@ public interface IWorkspaceBackend : IAsyncDisposable
 
     /// <summary>The model registry (Azure ML semantics: names, integer versions, tags, properties, stage, aliases).</summary>
     IModelRegistry Models { get; }
+
+    /// <summary>Online endpoints and their deployments (ARM online endpoints; served in-process by the local backend).</summary>
+    IEndpointBackend Endpoints { get; }
 }
 
 /// <summary>The identity of a workspace.</summary>
