@@ -16,6 +16,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO.Compression;
+using System.Text.Json.Nodes;
 using AzureMlSdk;
 using Microsoft.ML;
 using Microsoft.ML.Data;
@@ -126,7 +127,23 @@ try
 
     await run.CompleteAsync();
 
-    // 7. Summary, read back from the workspace.
+    // 7. Deploy the production model to a local online endpoint (served over HTTP on 127.0.0.1, no Docker) and invoke it.
+    var endpoint = await ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("quickstart-ep") { Description = "quickstart classifier" });
+    await endpoint.DeployAsync(new OnlineDeploymentSpec("blue", registered) { AllTraffic = true });
+    var sample = testRows[1];
+    // The graph ML.NET exports also takes the label column as an input; it plays no part in scoring.
+    var request = new JsonObject
+    {
+        ["inputs"] = new JsonObject
+        {
+            ["Features"] = new JsonArray(new JsonArray([.. sample.Features.Select(v => (JsonNode?)JsonValue.Create(v))])),
+            ["Label"] = new JsonArray(new JsonArray(JsonValue.Create(""))),
+        },
+    }.ToJsonString();
+    var reply = await endpoint.InvokeAsync(request);
+    var predictedLabel = JsonNode.Parse(reply)?["predictions"]?.AsObject().FirstOrDefault(p => p.Key.StartsWith("PredictedLabel", StringComparison.Ordinal)).Value?[0]?[0]?.GetValue<string>();
+
+    // 8. Summary, read back from the workspace.
     var metrics = await run.GetMetricsAsync();
     var files = await run.GetFileNamesAsync();
     var production = await ws.GetModelAsync("quickstart-classifier", alias: "production");
@@ -135,6 +152,8 @@ try
     Console.WriteLine($"Metrics    {string.Join(", ", metrics.Select(m => $"{m.Key}={m.Value[^1].Value:F4} ({m.Value.Count} pts)"))}");
     Console.WriteLine($"Artifacts  {string.Join(", ", files)}");
     Console.WriteLine($"Model      {registered.Name}:{registered.Version} ({registered.Framework}); production -> {production.Name}:{production.Version}");
+    Console.WriteLine($"Endpoint   {endpoint.Name} at {endpoint.ScoringUri} -> blue ({registered.Name}:{registered.Version})");
+    Console.WriteLine($"Prediction [{string.Join(", ", sample.Features.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))}] -> {predictedLabel} (actual {sample.Label})");
     Console.WriteLine($"Workspace  {ws.LocalDirectory}");
     Console.WriteLine($"Outputs    {outputDir}");
     Console.WriteLine($"Done in {clock.Elapsed.TotalSeconds:F1} s. Next: dotnet run samples/compare_runs.cs");

@@ -154,6 +154,25 @@ internal sealed class OnnxScorer : IScorer, IDisposable
             case DenseTensor<int> t:
                 WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteNumberValue(v));
                 break;
+            case DenseTensor<uint> t:
+                // ML.NET exports key columns (e.g. a mapped label) as uint32 tensors.
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteNumberValue(v));
+                break;
+            case DenseTensor<ulong> t:
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteNumberValue(v));
+                break;
+            case DenseTensor<short> t:
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteNumberValue(v));
+                break;
+            case DenseTensor<ushort> t:
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteNumberValue(v));
+                break;
+            case DenseTensor<byte> t:
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteNumberValue(v));
+                break;
+            case DenseTensor<sbyte> t:
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteNumberValue(v));
+                break;
             case DenseTensor<bool> t:
                 WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteBooleanValue(v));
                 break;
@@ -191,6 +210,8 @@ internal sealed class OnnxScorer : IScorer, IDisposable
             case double d when double.IsFinite(d): writer.WriteNumberValue(d); break;
             case long l: writer.WriteNumberValue(l); break;
             case int i: writer.WriteNumberValue(i); break;
+            case uint u: writer.WriteNumberValue(u); break;
+            case ulong u: writer.WriteNumberValue(u); break;
             case bool b: writer.WriteBooleanValue(b); break;
             case string s: writer.WriteStringValue(s); break;
             case float or double or null: writer.WriteNullValue(); break;
