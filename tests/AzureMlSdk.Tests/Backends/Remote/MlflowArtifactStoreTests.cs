@@ -39,7 +39,7 @@ public sealed class MlflowArtifactStoreTests : IAsyncLifetime
         Assert.Equal([
             "/srv/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/a.txt",
             "/srv/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/dir/b.txt",
-            "/srv/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/dir/sub/c%20d.txt"], puts);
+            "/srv/api/2.0/mlflow-artifacts/artifacts/1/r1/artifacts/dir/sub/c d.txt"], puts); // Kestrel decodes the path
         Assert.Equal("charlie", Encoding.UTF8.GetString(_mlflow.Files["1/r1/artifacts/dir/sub/c d.txt"]));
         Assert.Single(_mlflow.Seen("GET", "/api/2.0/mlflow/runs/get")); // artifact_uri read once per run
 

@@ -134,7 +134,10 @@ internal sealed class HashingReadStream(Stream inner, IProgress<long>? progress,
 
     public long BytesRead { get; private set; }
 
-    public string HashHex() => Convert.ToHexStringLower(_hash.GetCurrentHash());
+    private string? _finalHash;
+
+    /// <summary>Lower-case hex SHA-256 of the bytes read so far (kept after disposal: <see cref="StreamContent"/> disposes its stream once sent).</summary>
+    public string HashHex() => _finalHash ?? Convert.ToHexStringLower(_hash.GetCurrentHash());
 
     public override bool CanRead => true;
     public override bool CanSeek => inner.CanSeek;
@@ -150,6 +153,7 @@ internal sealed class HashingReadStream(Stream inner, IProgress<long>? progress,
             {
                 throw new NotSupportedException("Only a rewind to the start is supported.");
             }
+            ObjectDisposedException.ThrowIf(_finalHash is not null, this);
             inner.Position = _start;
             _hash.Dispose();
             _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -203,8 +207,9 @@ internal sealed class HashingReadStream(Stream inner, IProgress<long>? progress,
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && _finalHash is null)
         {
+            _finalHash = Convert.ToHexStringLower(_hash.GetCurrentHash());
             _hash.Dispose();
         }
         base.Dispose(disposing);
