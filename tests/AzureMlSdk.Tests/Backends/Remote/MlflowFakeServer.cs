@@ -110,58 +110,58 @@ public sealed partial class MlflowFakeServer : IAsyncDisposable
         switch (route)
         {
             case "GET runs/get":
-            {
-                var id = q["run_id"].ToString();
-                if (!Runs.TryGetValue(id, out var uri))
                 {
-                    return Error(404, "RESOURCE_DOES_NOT_EXIST", $"Run '{id}' not found");
+                    var id = q["run_id"].ToString();
+                    if (!Runs.TryGetValue(id, out var uri))
+                    {
+                        return Error(404, "RESOURCE_DOES_NOT_EXIST", $"Run '{id}' not found");
+                    }
+                    var info = new JsonObject { ["run_id"] = id, ["run_uuid"] = id, ["experiment_id"] = "1", ["status"] = "RUNNING", ["lifecycle_stage"] = "active", ["start_time"] = Clock };
+                    if (uri is not null)
+                    {
+                        info["artifact_uri"] = uri;
+                    }
+                    return Ok(new JsonObject { ["run"] = new JsonObject { ["info"] = info, ["data"] = new JsonObject() } });
                 }
-                var info = new JsonObject { ["run_id"] = id, ["run_uuid"] = id, ["experiment_id"] = "1", ["status"] = "RUNNING", ["lifecycle_stage"] = "active", ["start_time"] = Clock };
-                if (uri is not null)
-                {
-                    info["artifact_uri"] = uri;
-                }
-                return Ok(new JsonObject { ["run"] = new JsonObject { ["info"] = info, ["data"] = new JsonObject() } });
-            }
             case "POST registered-models/create":
-            {
-                var name = B("name");
-                if (Models.ContainsKey(name))
                 {
-                    return Error(400, "RESOURCE_ALREADY_EXISTS", $"Registered Model (name={name}) already exists.");
+                    var name = B("name");
+                    if (Models.ContainsKey(name))
+                    {
+                        return Error(400, "RESOURCE_ALREADY_EXISTS", $"Registered Model (name={name}) already exists.");
+                    }
+                    Models[name] = new FakeModel();
+                    return Ok(new JsonObject { ["registered_model"] = new JsonObject { ["name"] = name, ["creation_timestamp"] = Clock, ["last_updated_timestamp"] = Clock } });
                 }
-                Models[name] = new FakeModel();
-                return Ok(new JsonObject { ["registered_model"] = new JsonObject { ["name"] = name, ["creation_timestamp"] = Clock, ["last_updated_timestamp"] = Clock } });
-            }
             case "GET registered-models/get":
-            {
-                var name = q["name"].ToString();
-                return Models.ContainsKey(name)
-                    ? Ok(new JsonObject { ["registered_model"] = new JsonObject { ["name"] = name } })
-                    : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Registered Model with name={name} not found");
-            }
+                {
+                    var name = q["name"].ToString();
+                    return Models.ContainsKey(name)
+                        ? Ok(new JsonObject { ["registered_model"] = new JsonObject { ["name"] = name } })
+                        : Error(404, "RESOURCE_DOES_NOT_EXIST", $"Registered Model with name={name} not found");
+                }
             case "POST model-versions/create":
-            {
-                var name = B("name");
-                if (!Models.TryGetValue(name, out var model))
                 {
-                    return Error(404, "RESOURCE_DOES_NOT_EXIST", $"Registered Model with name={name} not found");
+                    var name = B("name");
+                    if (!Models.TryGetValue(name, out var model))
+                    {
+                        return Error(404, "RESOURCE_DOES_NOT_EXIST", $"Registered Model with name={name} not found");
+                    }
+                    var v = new FakeVersion
+                    {
+                        Version = model.Versions.Count == 0 ? 1 : model.Versions.Max(x => x.Version) + 1,
+                        Source = B("source"),
+                        RunId = body["run_id"]?.GetValue<string>(),
+                        Description = body["description"]?.GetValue<string>(),
+                        Created = Clock++,
+                    };
+                    foreach (var tag in body["tags"]?.AsArray() ?? [])
+                    {
+                        v.Tags[tag!["key"]!.GetValue<string>()] = tag["value"]!.GetValue<string>();
+                    }
+                    model.Versions.Add(v);
+                    return Ok(new JsonObject { ["model_version"] = VersionJson(name, model, v) });
                 }
-                var v = new FakeVersion
-                {
-                    Version = model.Versions.Count == 0 ? 1 : model.Versions.Max(x => x.Version) + 1,
-                    Source = B("source"),
-                    RunId = body["run_id"]?.GetValue<string>(),
-                    Description = body["description"]?.GetValue<string>(),
-                    Created = Clock++,
-                };
-                foreach (var tag in body["tags"]?.AsArray() ?? [])
-                {
-                    v.Tags[tag!["key"]!.GetValue<string>()] = tag["value"]!.GetValue<string>();
-                }
-                model.Versions.Add(v);
-                return Ok(new JsonObject { ["model_version"] = VersionJson(name, model, v) });
-            }
             case "GET model-versions/get":
                 return FindVersion(q["name"].ToString(), q["version"].ToString(), out var m1, out var v1, out var e1) ? Ok(new JsonObject { ["model_version"] = VersionJson(q["name"].ToString(), m1!, v1!) }) : e1;
             case "GET model-versions/search":
@@ -212,16 +212,16 @@ public sealed partial class MlflowFakeServer : IAsyncDisposable
                 }
                 return Ok(new JsonObject());
             case "GET registered-models/alias":
-            {
-                var name = q["name"].ToString();
-                var alias = q["alias"].ToString();
-                if (!Models.TryGetValue(name, out var m8) || !m8.Aliases.TryGetValue(alias, out var target))
                 {
-                    return Error(400, "INVALID_PARAMETER_VALUE", $"Registered model alias {alias} not found.");
+                    var name = q["name"].ToString();
+                    var alias = q["alias"].ToString();
+                    if (!Models.TryGetValue(name, out var m8) || !m8.Aliases.TryGetValue(alias, out var target))
+                    {
+                        return Error(400, "INVALID_PARAMETER_VALUE", $"Registered model alias {alias} not found.");
+                    }
+                    var v8 = m8.Versions.Single(x => x.Version == target);
+                    return Ok(new JsonObject { ["model_version"] = VersionJson(name, m8, v8) });
                 }
-                var v8 = m8.Versions.Single(x => x.Version == target);
-                return Ok(new JsonObject { ["model_version"] = VersionJson(name, m8, v8) });
-            }
             default:
                 return Error(404, "ENDPOINT_NOT_FOUND", $"no route {route}");
         }
