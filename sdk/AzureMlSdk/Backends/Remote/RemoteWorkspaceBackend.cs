@@ -11,7 +11,7 @@ namespace AzureMlSdk.Backends.Remote;
 /// <summary>
 /// A workspace reached over Azure ML's REST surfaces: ARM <c>Microsoft.MachineLearningServices</c> for the workspace,
 /// datastores and models; MLflow's REST API at the workspace's <c>mlFlowTrackingUri</c> for tracking; Azure Blob for
-/// artifacts and model files. The same code talks to Azure, the Emulator, or (tracking only) any MLflow server.
+/// artifacts and model files. The same code talks to Azure, the Emulator, or any MLflow server (see <see cref="ConnectMlflow"/>).
 /// </summary>
 internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
 {
@@ -93,9 +93,11 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
     }
 
     /// <summary>
-    /// Opens a plain MLflow tracking server (tracking only) at <paramref name="trackingUri"/> with a static
-    /// <c>Authorization</c> header (bearer token or basic auth; none when null). Artifacts and the model registry
-    /// throw <see cref="AzureMlNotSupportedException"/>: they need an Azure ML workspace (or the Emulator).
+    /// Opens a plain MLflow server at <paramref name="trackingUri"/> as a complete workspace, with a static
+    /// <c>Authorization</c> header (bearer token or basic auth; none when null): tracking over the tracking API, run artifacts
+    /// through the artifacts proxy (<c>mlflow server --serve-artifacts</c>; runs must have <c>mlflow-artifacts:</c> artifact URIs),
+    /// the model registry over the registry API with model files on the proxy. File transfers use their own client with
+    /// longer timeouts (at least 10 min per attempt, 1 h per call).
     /// </summary>
     internal static RemoteWorkspaceBackend ConnectMlflow(Uri trackingUri, AuthenticationHeaderValue? authorization, WorkspaceOptions options)
     {
@@ -103,16 +105,41 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         ArgumentNullException.ThrowIfNull(options);
         var transport = RemoteHttp.CreateTransport(options);
         var http = RemoteHttp.CreateClient(trackingUri, options, new StaticAuthHandler(authorization), transport);
-        var tracking = new RemoteTrackingStore(RemoteHttp.For<IMlflowTrackingApi>(http, MlflowJsonContext.Default), options.TimeProvider);
+        var transferHttp = RemoteHttp.CreateClient(trackingUri, MlflowTransferOptions(options), new StaticAuthHandler(authorization), transport);
+        var trackingApi = RemoteHttp.For<IMlflowTrackingApi>(http, MlflowJsonContext.Default);
+        var tracking = new RemoteTrackingStore(trackingApi, options.TimeProvider);
+        var proxy = new MlflowArtifactProxy(
+            RemoteHttp.For<IMlflowArtifactsApi>(http, MlflowJsonContext.Default),
+            RemoteHttp.For<IMlflowArtifactsApi>(transferHttp, MlflowJsonContext.Default));
+        var artifacts = new MlflowArtifactStore(trackingApi, proxy);
+        var models = new MlflowModelRegistry(RemoteHttp.For<IMlflowRegistryApi>(http, MlflowJsonContext.Default), proxy, artifacts, options.TimeProvider);
         var info = new WorkspaceInfo(trackingUri.Host, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Remote, TrackingUri: trackingUri);
-        var backend = new RemoteWorkspaceBackend(info, tracking, new UnsupportedArtifactStore(trackingUri), new UnsupportedModelRegistry(trackingUri));
+        var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models);
         backend._owned.Add(http);
+        backend._owned.Add(transferHttp);
         if (!ReferenceEquals(transport, options.HttpMessageHandler))
         {
             backend._owned.Add(transport);
         }
         return backend;
     }
+
+    /// <summary>The options of the file-transfer client: the caller's, with timeouts long enough for large files.</summary>
+    internal static WorkspaceOptions MlflowTransferOptions(WorkspaceOptions options) => new()
+    {
+        ResourceManagerEndpoint = options.ResourceManagerEndpoint,
+        MlflowTrackingUri = options.MlflowTrackingUri,
+        TokenScope = options.TokenScope,
+        TimeProvider = options.TimeProvider,
+        LoggerFactory = options.LoggerFactory,
+        MaxRetries = options.MaxRetries,
+        AttemptTimeout = options.AttemptTimeout > TimeSpan.FromMinutes(10) ? options.AttemptTimeout : TimeSpan.FromMinutes(10),
+        TotalTimeout = options.TotalTimeout > TimeSpan.FromHours(1) ? options.TotalTimeout : TimeSpan.FromHours(1),
+        LongRunningOperationTimeout = options.LongRunningOperationTimeout,
+        LogBuffer = options.LogBuffer,
+        BlobServiceUri = options.BlobServiceUri,
+        HttpMessageHandler = options.HttpMessageHandler,
+    };
 
     /// <summary>The https base of an <c>azureml://</c> tracking URI; http(s) values are kept; null stays null.</summary>
     internal static Uri? MlflowBaseUri(string? mlFlowTrackingUri)
