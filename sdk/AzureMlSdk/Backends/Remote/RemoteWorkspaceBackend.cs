@@ -184,30 +184,3 @@ internal sealed class ArmClients(HttpClient http, WorkspaceOptions options)
     public IArmBatchEndpointsApi BatchEndpoints { get; } = RemoteHttp.For<IArmBatchEndpointsApi>(http, ArmJsonContext.Default);
     public ArmLongRunningOperation Lro { get; } = new(http, options.TimeProvider, options.LongRunningOperationTimeout);
 }
-
-internal sealed class UnsupportedArtifactStore(Uri trackingUri) : IArtifactStore
-{
-    private AzureMlNotSupportedException Error() =>
-        new($"Run artifacts are not supported on a plain MLflow tracking server ({trackingUri.Host}); open an Azure ML workspace or the Emulator to store them.");
-
-    public Task UploadAsync(string runId, string artifactPath, Stream content, IProgress<long>? progress, CancellationToken cancellationToken) => throw Error();
-    public Task DownloadAsync(string runId, string artifactPath, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken) => throw Error();
-    public Task<IReadOnlyList<ArtifactItem>> ListAsync(string runId, string? prefix, CancellationToken cancellationToken) => throw Error();
-}
-
-internal sealed class UnsupportedModelRegistry(Uri trackingUri) : IModelRegistry
-{
-    private AzureMlNotSupportedException Error() =>
-        new($"The model registry is not supported on a plain MLflow tracking server ({trackingUri.Host}); open an Azure ML workspace or the Emulator to register models.");
-
-    public Task<ModelVersionData> CreateVersionAsync(NewModelVersion model, IProgress<long>? progress, CancellationToken cancellationToken) => throw Error();
-    public Task<ModelVersionData> GetVersionAsync(string name, int version, CancellationToken cancellationToken) => throw Error();
-    public Task<ModelVersionData> GetLatestVersionAsync(string name, CancellationToken cancellationToken) => throw Error();
-    public Task<ModelVersionData> GetVersionByAliasAsync(string name, string alias, CancellationToken cancellationToken) => throw Error();
-    public Task SetAliasAsync(string name, string alias, int version, CancellationToken cancellationToken) => throw Error();
-    public Task DeleteAliasAsync(string name, string alias, CancellationToken cancellationToken) => throw Error();
-    public Task<ResultPage<ModelVersionData>> ListVersionsAsync(ModelQuery query, CancellationToken cancellationToken) => throw Error();
-    public Task<ModelVersionData> UpdateVersionAsync(string name, int version, ModelVersionUpdate update, CancellationToken cancellationToken) => throw Error();
-    public Task DeleteVersionAsync(string name, int version, CancellationToken cancellationToken) => throw Error();
-    public Task<IReadOnlyList<string>> DownloadAsync(string name, int version, string destinationDirectory, IProgress<long>? progress, CancellationToken cancellationToken) => throw Error();
-}

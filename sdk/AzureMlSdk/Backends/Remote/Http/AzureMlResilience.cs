@@ -33,6 +33,10 @@ internal static class AzureMlResilience
         "/api/2.0/mlflow/experiments/update",
         "/api/2.0/mlflow/experiments/set-experiment-tag",
         "/api/2.0/mlflow/runs/set-tag",
+        "/api/2.0/mlflow/registered-models/alias",          // setting an alias to the same version again is a no-op
+        "/api/2.0/mlflow/registered-models/set-tag",
+        "/api/2.0/mlflow/registered-models/get-latest-versions",
+        "/api/2.0/mlflow/model-versions/set-tag",
         "/listSecrets",
         "/listKeys",
         "/listkeys",
