@@ -121,13 +121,15 @@ public class Workspace : IAsyncDisposable
     }
 
     /// <summary>Opens a workspace in Azure ML (or the Emulator) through ARM, then talks to its MLflow endpoint.</summary>
-    public static Task<Workspace> GetAsync(string subscriptionId, string resourceGroup, string workspaceName, TokenCredential credential, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<Workspace> GetAsync(string subscriptionId, string resourceGroup, string workspaceName, TokenCredential credential, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
     {
         Validate.Required(subscriptionId, nameof(subscriptionId));
         Validate.Required(resourceGroup, nameof(resourceGroup));
         Validate.Required(workspaceName, nameof(workspaceName));
         ArgumentNullException.ThrowIfNull(credential);
-        throw new AzureMlNotSupportedException("Remote workspaces are not available in this build yet; use Workspace.Local().");
+        options ??= new WorkspaceOptions();
+        var backend = await Backends.Remote.RemoteWorkspaceBackend.ConnectAsync(subscriptionId, resourceGroup, workspaceName, credential, options, cancellationToken).ConfigureAwait(false);
+        return FromBackend(backend, options.TimeProvider, options.LogBuffer);
     }
 
     /// <summary>Writes this workspace's <c>config.json</c> (default <c>./.azureml/config.json</c>); returns the file written.</summary>

@@ -35,6 +35,12 @@ public class WorkspaceOptions
     /// <summary>How runs buffer their logging (flush interval, batch size, capacity).</summary>
     public LogBufferOptions LogBuffer { get; set; } = new();
 
+    /// <summary>
+    /// Overrides the blob service URL of the workspace's datastores (normally <c>https://&lt;account&gt;.blob.&lt;endpoint&gt;</c>),
+    /// e.g. Azurite's <c>http://127.0.0.1:10000/devstoreaccount1</c>. The datastore's container and credentials still apply.
+    /// </summary>
+    public Uri? BlobServiceUri { get; set; }
+
     /// <summary>An inner handler for every HTTP call (tests, proxies). The SDK's auth and resilience handlers sit above it.</summary>
     public HttpMessageHandler? HttpMessageHandler { get; set; }
 }

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using AzureMlSdk.Backends.Remote.Http;
+
+namespace AzureMlSdk.Backends.Remote.Arm;
+
+/// <summary>
+/// Polls an ARM long-running operation to completion, after the Azure REST guidelines:
+/// a 200 answer is final; a 201/202 carries <c>Azure-AsyncOperation</c> (a status document polled until
+/// <c>Succeeded</c>/<c>Failed</c>/<c>Canceled</c>, then the resource is read from the original URI for a PUT or from
+/// <c>Location</c> otherwise) or only <c>Location</c> (polled until it stops answering 202). Waits honour <c>Retry-After</c>
+/// through the SDK's <see cref="TimeProvider"/>; the whole wait is bounded by <see cref="WorkspaceOptions.LongRunningOperationTimeout"/>
+/// and the caller's token. Polling URLs must be on the host of the original request, so the token never goes elsewhere.
+/// </summary>
+internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time, TimeSpan timeout)
+{
+    /// <summary>Delay between polls when the service gives no <c>Retry-After</c>.</summary>
+    public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>Waits for the operation the <paramref name="initial"/> answer started and returns the final resource (null when there is none, e.g. a delete).</summary>
+    public async Task<T?> WaitAsync<T>(HttpResponseMessage initial, JsonTypeInfo<T> finalType, CancellationToken cancellationToken) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        using (initial)
+        {
+            if (!initial.IsSuccessStatusCode)
+            {
+                throw await RemoteErrors.FromResponseAsync(initial, cancellationToken).ConfigureAwait(false);
+            }
+            var request = initial.RequestMessage ?? throw new InvalidOperationException("The response has no request message.");
+            var originalUri = request.RequestUri!;
+            var method = request.Method;
+            var asyncUri = Header(initial, "Azure-AsyncOperation", originalUri);
+            var locationUri = initial.Headers.Location is { } loc ? Resolve(originalUri, loc) : null;
+            if (initial.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Accepted) || (asyncUri is null && locationUri is null))
+            {
+                return await ReadAsync(initial, finalType, cancellationToken).ConfigureAwait(false);
+            }
+
+            using var timeoutCts = new CancellationTokenSource(timeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
+            var ct = linked.Token;
+            var wait = RetryAfter.Get(initial, time) ?? DefaultPollInterval;
+            try
+            {
+                while (true)
+                {
+                    await Task.Delay(wait, time, ct).ConfigureAwait(false);
+                    if (asyncUri is not null)
+                    {
+                        using var poll = await http.GetAsync(asyncUri, ct).ConfigureAwait(false);
+                        if (!poll.IsSuccessStatusCode)
+                        {
+                            throw await RemoteErrors.FromResponseAsync(poll, ct).ConfigureAwait(false);
+                        }
+                        var status = await JsonSerializer.DeserializeAsync(await poll.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), ArmJsonContext.Default.ArmOperationStatus, ct).ConfigureAwait(false);
+                        wait = RetryAfter.Get(poll, time) ?? DefaultPollInterval;
+                        switch (status?.Status?.ToUpperInvariant())
+                        {
+                            case "SUCCEEDED":
+                                var finalUri = method == HttpMethod.Put || method == HttpMethod.Patch ? originalUri : locationUri;
+                                if (finalUri is null)
+                                {
+                                    return null;
+                                }
+                                using (var final = await http.GetAsync(finalUri, ct).ConfigureAwait(false))
+                                {
+                                    if (final.StatusCode == HttpStatusCode.NotFound && method == HttpMethod.Delete)
+                                    {
+                                        return null;
+                                    }
+                                    if (!final.IsSuccessStatusCode)
+                                    {
+                                        throw await RemoteErrors.FromResponseAsync(final, ct).ConfigureAwait(false);
+                                    }
+                                    return await ReadAsync(final, finalType, ct).ConfigureAwait(false);
+                                }
+                            case "FAILED" or "CANCELED" or "CANCELLED":
+                                var code = status.Error?.Code ?? status.Status!;
+                                var message = status.Error?.Message ?? $"The operation ended as {status.Status}.";
+                                throw RemoteErrors.Create(status.Error is null ? 500 : 400, code,
+                                    $"{method} {originalUri.AbsolutePath} ended as {status.Status}: {message} [request id {RemoteErrors.RequestId(poll) ?? "unknown"}]",
+                                    RemoteErrors.RequestId(poll));
+                        }
+                    }
+                    else
+                    {
+                        using var poll = await http.GetAsync(locationUri!, ct).ConfigureAwait(false);
+                        if (poll.StatusCode == HttpStatusCode.Accepted)
+                        {
+                            wait = RetryAfter.Get(poll, time) ?? DefaultPollInterval;
+                            continue;
+                        }
+                        if (!poll.IsSuccessStatusCode)
+                        {
+                            throw await RemoteErrors.FromResponseAsync(poll, ct).ConfigureAwait(false);
+                        }
+                        return await ReadAsync(poll, finalType, ct).ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new ServiceUnavailableException(
+                    $"{method} {originalUri.AbsolutePath} did not finish within the long-running operation timeout of {timeout}.",
+                    "LongRunningOperationTimeout", 408);
+            }
+        }
+    }
+
+    private static async Task<T?> ReadAsync<T>(HttpResponseMessage response, JsonTypeInfo<T> type, CancellationToken ct) where T : class
+    {
+        if (response.StatusCode == HttpStatusCode.NoContent || response.Content is null)
+        {
+            return null;
+        }
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
+        return bytes.Length == 0 ? null : JsonSerializer.Deserialize(bytes, type);
+    }
+
+    private static Uri? Header(HttpResponseMessage response, string name, Uri original) =>
+        response.Headers.TryGetValues(name, out var values) && values.FirstOrDefault() is { Length: > 0 } v
+            ? Resolve(original, new Uri(v, UriKind.RelativeOrAbsolute))
+            : null;
+
+    private static Uri Resolve(Uri original, Uri target)
+    {
+        var absolute = target.IsAbsoluteUri ? target : new Uri(original, target);
+        if (!string.Equals(absolute.Authority, original.Authority, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new AzureMlException($"The service asked to poll a long-running operation on another host ({absolute.Host}); the SDK only sends its token to {original.Host}.", AzureMlErrorCodes.InternalError, 502);
+        }
+        return absolute;
+    }
+}

@@ -1,0 +1,207 @@
+using Refit;
+
+namespace AzureMlSdk.Backends.Remote.Arm;
+
+/// <summary>Route pieces of ARM <c>Microsoft.MachineLearningServices</c>, api-version 2026-07-01 (the newest stable one).</summary>
+internal static class ArmRoutes
+{
+    public const string ApiVersion = "2026-07-01";
+    public const string V = "?api-version=" + ApiVersion;
+    public const string Workspace = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}";
+}
+
+/// <summary>Workspaces (<c>Workspaces_Get</c>, <c>Workspaces_CreateOrUpdate</c>).</summary>
+internal interface IArmWorkspacesApi
+{
+    [Get(ArmRoutes.Workspace + ArmRoutes.V)]
+    Task<ArmResource<WorkspaceProperties>> GetAsync(string subscriptionId, string resourceGroupName, string workspaceName, CancellationToken cancellationToken);
+
+    /// <summary>LRO (202 + Location).</summary>
+    [Put(ArmRoutes.Workspace + ArmRoutes.V)]
+    Task<HttpResponseMessage> CreateOrUpdateAsync(string subscriptionId, string resourceGroupName, string workspaceName, [Body] ArmResource<WorkspaceProperties> body, CancellationToken cancellationToken);
+}
+
+/// <summary>Datastores (<c>Datastores_List/Get/CreateOrUpdate/ListSecrets</c>).</summary>
+internal interface IArmDatastoresApi
+{
+    [Get(ArmRoutes.Workspace + "/datastores" + ArmRoutes.V)]
+    Task<ArmPage<DatastoreProperties>> ListAsync(string subscriptionId, string resourceGroupName, string workspaceName, [AliasAs("$skip")] string? skip, bool? isDefault, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/datastores/{name}" + ArmRoutes.V)]
+    Task<ArmResource<DatastoreProperties>> GetAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, CancellationToken cancellationToken);
+
+    [Put(ArmRoutes.Workspace + "/datastores/{name}" + ArmRoutes.V)]
+    Task<ArmResource<DatastoreProperties>> CreateOrUpdateAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, [Body] ArmResource<DatastoreProperties> body, CancellationToken cancellationToken);
+
+    [Post(ArmRoutes.Workspace + "/datastores/{name}/listSecrets" + ArmRoutes.V)]
+    Task<DatastoreSecrets> ListSecretsAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, [Body] SecretExpiry body, CancellationToken cancellationToken);
+}
+
+/// <summary>Model containers and versions (<c>ModelContainers_*</c>, <c>ModelVersions_*</c>).</summary>
+internal interface IArmModelsApi
+{
+    [Get(ArmRoutes.Workspace + "/models" + ArmRoutes.V)]
+    Task<ArmPage<ModelContainerProperties>> ListContainersAsync(string subscriptionId, string resourceGroupName, string workspaceName, [AliasAs("$skip")] string? skip, string? listViewType, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/models/{name}" + ArmRoutes.V)]
+    Task<ArmResource<ModelContainerProperties>> GetContainerAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, CancellationToken cancellationToken);
+
+    [Put(ArmRoutes.Workspace + "/models/{name}" + ArmRoutes.V)]
+    Task<ArmResource<ModelContainerProperties>> CreateOrUpdateContainerAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, [Body] ArmResource<ModelContainerProperties> body, CancellationToken cancellationToken);
+
+    [Delete(ArmRoutes.Workspace + "/models/{name}" + ArmRoutes.V)]
+    Task DeleteContainerAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/models/{name}/versions" + ArmRoutes.V)]
+    Task<ArmPage<ModelVersionProperties>> ListVersionsAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name,
+        [AliasAs("$skip")] string? skip, [AliasAs("$orderBy")] string? orderBy, [AliasAs("$top")] int? top, string? tags, string? listViewType, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/models/{name}/versions/{version}" + ArmRoutes.V)]
+    Task<ArmResource<ModelVersionProperties>> GetVersionAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version, CancellationToken cancellationToken);
+
+    /// <summary>Creates or updates a version. <paramref name="ifNoneMatch"/> <c>*</c> asks the server not to replace an existing version.</summary>
+    [Put(ArmRoutes.Workspace + "/models/{name}/versions/{version}" + ArmRoutes.V)]
+    Task<ArmResource<ModelVersionProperties>> CreateOrUpdateVersionAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version,
+        [Body] ArmResource<ModelVersionProperties> body, [Header("If-None-Match")] string? ifNoneMatch, CancellationToken cancellationToken);
+
+    [Delete(ArmRoutes.Workspace + "/models/{name}/versions/{version}" + ArmRoutes.V)]
+    Task DeleteVersionAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version, CancellationToken cancellationToken);
+}
+
+/// <summary>Environment containers and versions.</summary>
+internal interface IArmEnvironmentsApi
+{
+    [Get(ArmRoutes.Workspace + "/environments" + ArmRoutes.V)]
+    Task<ArmPage<EnvironmentContainerProperties>> ListContainersAsync(string subscriptionId, string resourceGroupName, string workspaceName, [AliasAs("$skip")] string? skip, string? listViewType, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/environments/{name}" + ArmRoutes.V)]
+    Task<ArmResource<EnvironmentContainerProperties>> GetContainerAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, CancellationToken cancellationToken);
+
+    [Put(ArmRoutes.Workspace + "/environments/{name}" + ArmRoutes.V)]
+    Task<ArmResource<EnvironmentContainerProperties>> CreateOrUpdateContainerAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, [Body] ArmResource<EnvironmentContainerProperties> body, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/environments/{name}/versions" + ArmRoutes.V)]
+    Task<ArmPage<EnvironmentVersionProperties>> ListVersionsAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, [AliasAs("$skip")] string? skip, [AliasAs("$orderBy")] string? orderBy, [AliasAs("$top")] int? top, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/environments/{name}/versions/{version}" + ArmRoutes.V)]
+    Task<ArmResource<EnvironmentVersionProperties>> GetVersionAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version, CancellationToken cancellationToken);
+
+    [Put(ArmRoutes.Workspace + "/environments/{name}/versions/{version}" + ArmRoutes.V)]
+    Task<ArmResource<EnvironmentVersionProperties>> CreateOrUpdateVersionAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version, [Body] ArmResource<EnvironmentVersionProperties> body, CancellationToken cancellationToken);
+}
+
+/// <summary>Code containers and versions, with pending upload (a SAS for the code's blob folder).</summary>
+internal interface IArmCodesApi
+{
+    [Get(ArmRoutes.Workspace + "/codes/{name}" + ArmRoutes.V)]
+    Task<ArmResource<CodeContainerProperties>> GetContainerAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/codes/{name}/versions/{version}" + ArmRoutes.V)]
+    Task<ArmResource<CodeVersionProperties>> GetVersionAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version, CancellationToken cancellationToken);
+
+    [Put(ArmRoutes.Workspace + "/codes/{name}/versions/{version}" + ArmRoutes.V)]
+    Task<ArmResource<CodeVersionProperties>> CreateOrUpdateVersionAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version, [Body] ArmResource<CodeVersionProperties> body, CancellationToken cancellationToken);
+
+    [Post(ArmRoutes.Workspace + "/codes/{name}/versions/{version}/startPendingUpload" + ArmRoutes.V)]
+    Task<PendingUploadResponse> StartPendingUploadAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version, [Body] PendingUploadRequest body, CancellationToken cancellationToken);
+}
+
+/// <summary>Data versions (declared for completeness of the asset surfaces).</summary>
+internal interface IArmDataApi
+{
+    [Put(ArmRoutes.Workspace + "/data/{name}/versions/{version}" + ArmRoutes.V)]
+    Task<ArmResource<DataVersionProperties>> CreateOrUpdateVersionAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version, [Body] ArmResource<DataVersionProperties> body, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/data/{name}/versions/{version}" + ArmRoutes.V)]
+    Task<ArmResource<DataVersionProperties>> GetVersionAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version, CancellationToken cancellationToken);
+}
+
+/// <summary>Jobs: command, sweep and pipeline (<c>Jobs_Get/CreateOrUpdate/List/Cancel</c>).</summary>
+internal interface IArmJobsApi
+{
+    [Get(ArmRoutes.Workspace + "/jobs" + ArmRoutes.V)]
+    Task<ArmPage<JobProperties>> ListAsync(string subscriptionId, string resourceGroupName, string workspaceName, [AliasAs("$skip")] string? skip, string? jobType, string? tag, string? listViewType, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/jobs/{id}" + ArmRoutes.V)]
+    Task<ArmResource<JobProperties>> GetAsync(string subscriptionId, string resourceGroupName, string workspaceName, string id, CancellationToken cancellationToken);
+
+    [Put(ArmRoutes.Workspace + "/jobs/{id}" + ArmRoutes.V)]
+    Task<ArmResource<JobProperties>> CreateOrUpdateAsync(string subscriptionId, string resourceGroupName, string workspaceName, string id, [Body] ArmResource<JobProperties> body, CancellationToken cancellationToken);
+
+    /// <summary>LRO (202 + Location).</summary>
+    [Post(ArmRoutes.Workspace + "/jobs/{id}/cancel" + ArmRoutes.V)]
+    Task<HttpResponseMessage> CancelAsync(string subscriptionId, string resourceGroupName, string workspaceName, string id, CancellationToken cancellationToken);
+}
+
+/// <summary>Online endpoints and deployments (+ keys, token, logs). Create/update/delete are LROs.</summary>
+internal interface IArmOnlineEndpointsApi
+{
+    [Get(ArmRoutes.Workspace + "/onlineEndpoints" + ArmRoutes.V)]
+    Task<ArmPage<OnlineEndpointProperties>> ListAsync(string subscriptionId, string resourceGroupName, string workspaceName, [AliasAs("$skip")] string? skip, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/onlineEndpoints/{endpointName}" + ArmRoutes.V)]
+    Task<ArmResource<OnlineEndpointProperties>> GetAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, CancellationToken cancellationToken);
+
+    /// <summary>LRO (201 + Azure-AsyncOperation, final state via the original URI).</summary>
+    [Put(ArmRoutes.Workspace + "/onlineEndpoints/{endpointName}" + ArmRoutes.V)]
+    Task<HttpResponseMessage> CreateOrUpdateAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, [Body] ArmResource<OnlineEndpointProperties> body, CancellationToken cancellationToken);
+
+    /// <summary>LRO (202 + Location).</summary>
+    [Delete(ArmRoutes.Workspace + "/onlineEndpoints/{endpointName}" + ArmRoutes.V)]
+    Task<HttpResponseMessage> DeleteAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, CancellationToken cancellationToken);
+
+    [Post(ArmRoutes.Workspace + "/onlineEndpoints/{endpointName}/listKeys" + ArmRoutes.V)]
+    Task<EndpointAuthKeys> ListKeysAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, CancellationToken cancellationToken);
+
+    /// <summary>LRO (202 + Location).</summary>
+    [Post(ArmRoutes.Workspace + "/onlineEndpoints/{endpointName}/regenerateKeys" + ArmRoutes.V)]
+    Task<HttpResponseMessage> RegenerateKeysAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, [Body] RegenerateEndpointKeysRequest body, CancellationToken cancellationToken);
+
+    [Post(ArmRoutes.Workspace + "/onlineEndpoints/{endpointName}/token" + ArmRoutes.V)]
+    Task<EndpointAuthToken> GetTokenAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/onlineEndpoints/{endpointName}/deployments" + ArmRoutes.V)]
+    Task<ArmPage<OnlineDeploymentProperties>> ListDeploymentsAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, [AliasAs("$skip")] string? skip, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/onlineEndpoints/{endpointName}/deployments/{deploymentName}" + ArmRoutes.V)]
+    Task<ArmResource<OnlineDeploymentProperties>> GetDeploymentAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, string deploymentName, CancellationToken cancellationToken);
+
+    /// <summary>LRO (201 + Azure-AsyncOperation, final state via the original URI).</summary>
+    [Put(ArmRoutes.Workspace + "/onlineEndpoints/{endpointName}/deployments/{deploymentName}" + ArmRoutes.V)]
+    Task<HttpResponseMessage> CreateOrUpdateDeploymentAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, string deploymentName, [Body] ArmResource<OnlineDeploymentProperties> body, CancellationToken cancellationToken);
+
+    /// <summary>LRO (202 + Location).</summary>
+    [Delete(ArmRoutes.Workspace + "/onlineEndpoints/{endpointName}/deployments/{deploymentName}" + ArmRoutes.V)]
+    Task<HttpResponseMessage> DeleteDeploymentAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, string deploymentName, CancellationToken cancellationToken);
+
+    [Post(ArmRoutes.Workspace + "/onlineEndpoints/{endpointName}/deployments/{deploymentName}/getLogs" + ArmRoutes.V)]
+    Task<DeploymentLogs> GetLogsAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, string deploymentName, [Body] DeploymentLogsRequest body, CancellationToken cancellationToken);
+}
+
+/// <summary>Batch endpoints and deployments. Create/update/delete are LROs.</summary>
+internal interface IArmBatchEndpointsApi
+{
+    [Get(ArmRoutes.Workspace + "/batchEndpoints" + ArmRoutes.V)]
+    Task<ArmPage<BatchEndpointProperties>> ListAsync(string subscriptionId, string resourceGroupName, string workspaceName, [AliasAs("$skip")] string? skip, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}" + ArmRoutes.V)]
+    Task<ArmResource<BatchEndpointProperties>> GetAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, CancellationToken cancellationToken);
+
+    [Put(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}" + ArmRoutes.V)]
+    Task<HttpResponseMessage> CreateOrUpdateAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, [Body] ArmResource<BatchEndpointProperties> body, CancellationToken cancellationToken);
+
+    [Delete(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}" + ArmRoutes.V)]
+    Task<HttpResponseMessage> DeleteAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, CancellationToken cancellationToken);
+
+    [Post(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}/listkeys" + ArmRoutes.V)]
+    Task<EndpointAuthKeys> ListKeysAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, CancellationToken cancellationToken);
+
+    [Get(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}/deployments/{deploymentName}" + ArmRoutes.V)]
+    Task<ArmResource<BatchDeploymentProperties>> GetDeploymentAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, string deploymentName, CancellationToken cancellationToken);
+
+    [Put(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}/deployments/{deploymentName}" + ArmRoutes.V)]
+    Task<HttpResponseMessage> CreateOrUpdateDeploymentAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, string deploymentName, [Body] ArmResource<BatchDeploymentProperties> body, CancellationToken cancellationToken);
+
+    [Delete(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}/deployments/{deploymentName}" + ArmRoutes.V)]
+    Task<HttpResponseMessage> DeleteDeploymentAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, string deploymentName, CancellationToken cancellationToken);
+}

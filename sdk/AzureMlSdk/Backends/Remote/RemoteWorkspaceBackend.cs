@@ -1,0 +1,183 @@
+using System.Net.Http.Headers;
+using Azure.Core;
+using AzureMlSdk.Backends.Remote.Arm;
+using AzureMlSdk.Backends.Remote.Auth;
+using AzureMlSdk.Backends.Remote.Blob;
+using AzureMlSdk.Backends.Remote.Http;
+using AzureMlSdk.Backends.Remote.Mlflow;
+
+namespace AzureMlSdk.Backends.Remote;
+
+/// <summary>
+/// A workspace reached over Azure ML's REST surfaces: ARM <c>Microsoft.MachineLearningServices</c> for the workspace,
+/// datastores and models; MLflow's REST API at the workspace's <c>mlFlowTrackingUri</c> for tracking; Azure Blob for
+/// artifacts and model files. The same code talks to Azure, the Emulator, or (tracking only) any MLflow server.
+/// </summary>
+internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
+{
+    private readonly List<IDisposable> _owned = [];
+
+    private RemoteWorkspaceBackend(WorkspaceInfo info, ITrackingStore tracking, IArtifactStore artifacts, IModelRegistry models)
+    {
+        Info = info;
+        Tracking = tracking;
+        Artifacts = artifacts;
+        Models = models;
+    }
+
+    public WorkspaceInfo Info { get; }
+
+    public ITrackingStore Tracking { get; }
+
+    public IArtifactStore Artifacts { get; }
+
+    public IModelRegistry Models { get; }
+
+    /// <summary>The ARM surfaces beyond the contract (jobs, endpoints, environments, code), for the object model; null for a plain MLflow server.</summary>
+    internal ArmClients? Arm { get; private init; }
+
+    /// <summary>
+    /// Opens a workspace: GETs it through ARM, derives the MLflow base URL from its <c>mlFlowTrackingUri</c>
+    /// (<c>azureml://host/mlflow/v1.0/…</c> → <c>https://host/mlflow/v1.0/…</c>; an http(s) value, as the Emulator serves, is used as is;
+    /// <see cref="WorkspaceOptions.MlflowTrackingUri"/> overrides both) and builds the stores.
+    /// </summary>
+    internal static async Task<RemoteWorkspaceBackend> ConnectAsync(
+        string subscriptionId, string resourceGroup, string workspaceName, TokenCredential credential, WorkspaceOptions options, CancellationToken ct)
+    {
+        Validate.Required(subscriptionId, nameof(subscriptionId));
+        Validate.Required(resourceGroup, nameof(resourceGroup));
+        Validate.Required(workspaceName, nameof(workspaceName));
+        ArgumentNullException.ThrowIfNull(credential);
+        ArgumentNullException.ThrowIfNull(options);
+
+        var owned = new List<IDisposable>();
+        var transport = RemoteHttp.CreateTransport(options);
+        if (!ReferenceEquals(transport, options.HttpMessageHandler))
+        {
+            owned.Add(transport);
+        }
+        var tokens = new AccessTokenCache(credential, [options.TokenScope], options.TimeProvider);
+        owned.Add(tokens);
+        try
+        {
+            var armHttp = RemoteHttp.CreateClient(options.ResourceManagerEndpoint, options, new TokenCredentialHandler(tokens), transport);
+            owned.Add(armHttp);
+            var arm = new ArmClients(armHttp, options);
+            var coordinates = new WorkspaceCoordinates(subscriptionId, resourceGroup, workspaceName);
+            var workspace = await arm.Workspaces.GetAsync(subscriptionId, resourceGroup, workspaceName, ct).ConfigureAwait(false);
+
+            var trackingUri = options.MlflowTrackingUri ?? MlflowBaseUri(workspace.Properties?.MlFlowTrackingUri)
+                ?? throw new AzureMlException($"Workspace '{workspaceName}' reports no mlFlowTrackingUri; set WorkspaceOptions.MlflowTrackingUri.");
+            var mlflowHttp = RemoteHttp.CreateClient(trackingUri, options, new TokenCredentialHandler(tokens), transport);
+            owned.Add(mlflowHttp);
+            var tracking = new RemoteTrackingStore(RemoteHttp.For<IMlflowTrackingApi>(mlflowHttp, MlflowJsonContext.Default), options.TimeProvider);
+
+            var datastore = new DatastoreBlobContainer(arm.Datastores, coordinates, options, credential, options.HttpMessageHandler);
+            owned.Add(datastore);
+            var artifacts = new RemoteArtifactStore(datastore);
+            var models = new RemoteModelRegistry(arm.Models, coordinates, datastore, artifacts, options.TimeProvider);
+
+            var info = new WorkspaceInfo(workspaceName, subscriptionId, resourceGroup, WorkspaceKind.Remote, TrackingUri: trackingUri, Location: workspace.Location);
+            var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models) { Arm = arm };
+            backend._owned.AddRange(owned);
+            return backend;
+        }
+        catch
+        {
+            owned.ForEach(d => d.Dispose());
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a plain MLflow tracking server (tracking only) at <paramref name="trackingUri"/> with a static
+    /// <c>Authorization</c> header (bearer token or basic auth; none when null). Artifacts and the model registry
+    /// throw <see cref="AzureMlNotSupportedException"/>: they need an Azure ML workspace (or the Emulator).
+    /// </summary>
+    internal static RemoteWorkspaceBackend ConnectMlflow(Uri trackingUri, AuthenticationHeaderValue? authorization, WorkspaceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(trackingUri);
+        ArgumentNullException.ThrowIfNull(options);
+        var transport = RemoteHttp.CreateTransport(options);
+        var http = RemoteHttp.CreateClient(trackingUri, options, new StaticAuthHandler(authorization), transport);
+        var tracking = new RemoteTrackingStore(RemoteHttp.For<IMlflowTrackingApi>(http, MlflowJsonContext.Default), options.TimeProvider);
+        var info = new WorkspaceInfo(trackingUri.Host, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Remote, TrackingUri: trackingUri);
+        var backend = new RemoteWorkspaceBackend(info, tracking, new UnsupportedArtifactStore(trackingUri), new UnsupportedModelRegistry(trackingUri));
+        backend._owned.Add(http);
+        if (!ReferenceEquals(transport, options.HttpMessageHandler))
+        {
+            backend._owned.Add(transport);
+        }
+        return backend;
+    }
+
+    /// <summary>The https base of an <c>azureml://</c> tracking URI; http(s) values are kept; null stays null.</summary>
+    internal static Uri? MlflowBaseUri(string? mlFlowTrackingUri)
+    {
+        if (string.IsNullOrWhiteSpace(mlFlowTrackingUri))
+        {
+            return null;
+        }
+        if (mlFlowTrackingUri.StartsWith("azureml://", StringComparison.OrdinalIgnoreCase))
+        {
+            return new Uri("https://" + mlFlowTrackingUri["azureml://".Length..]);
+        }
+        if (Uri.TryCreate(mlFlowTrackingUri, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps))
+        {
+            return uri;
+        }
+        throw new InvalidInputException($"mlFlowTrackingUri '{mlFlowTrackingUri}' is neither azureml:// nor http(s)://.", "mlFlowTrackingUri");
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        foreach (var d in Enumerable.Reverse(_owned))
+        {
+            d.Dispose();
+        }
+        _owned.Clear();
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>The typed ARM clients of one workspace connection, sharing one HTTP pipeline, plus the LRO poller.</summary>
+internal sealed class ArmClients(HttpClient http, WorkspaceOptions options)
+{
+    public IArmWorkspacesApi Workspaces { get; } = RemoteHttp.For<IArmWorkspacesApi>(http, ArmJsonContext.Default);
+    public IArmDatastoresApi Datastores { get; } = RemoteHttp.For<IArmDatastoresApi>(http, ArmJsonContext.Default);
+    public IArmModelsApi Models { get; } = RemoteHttp.For<IArmModelsApi>(http, ArmJsonContext.Default);
+    public IArmEnvironmentsApi Environments { get; } = RemoteHttp.For<IArmEnvironmentsApi>(http, ArmJsonContext.Default);
+    public IArmCodesApi Codes { get; } = RemoteHttp.For<IArmCodesApi>(http, ArmJsonContext.Default);
+    public IArmDataApi Data { get; } = RemoteHttp.For<IArmDataApi>(http, ArmJsonContext.Default);
+    public IArmJobsApi Jobs { get; } = RemoteHttp.For<IArmJobsApi>(http, ArmJsonContext.Default);
+    public IArmOnlineEndpointsApi OnlineEndpoints { get; } = RemoteHttp.For<IArmOnlineEndpointsApi>(http, ArmJsonContext.Default);
+    public IArmBatchEndpointsApi BatchEndpoints { get; } = RemoteHttp.For<IArmBatchEndpointsApi>(http, ArmJsonContext.Default);
+    public ArmLongRunningOperation Lro { get; } = new(http, options.TimeProvider, options.LongRunningOperationTimeout);
+}
+
+internal sealed class UnsupportedArtifactStore(Uri trackingUri) : IArtifactStore
+{
+    private AzureMlNotSupportedException Error() =>
+        new($"Run artifacts are not supported on a plain MLflow tracking server ({trackingUri.Host}); open an Azure ML workspace or the Emulator to store them.");
+
+    public Task UploadAsync(string runId, string artifactPath, Stream content, IProgress<long>? progress, CancellationToken cancellationToken) => throw Error();
+    public Task DownloadAsync(string runId, string artifactPath, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken) => throw Error();
+    public Task<IReadOnlyList<ArtifactItem>> ListAsync(string runId, string? prefix, CancellationToken cancellationToken) => throw Error();
+}
+
+internal sealed class UnsupportedModelRegistry(Uri trackingUri) : IModelRegistry
+{
+    private AzureMlNotSupportedException Error() =>
+        new($"The model registry is not supported on a plain MLflow tracking server ({trackingUri.Host}); open an Azure ML workspace or the Emulator to register models.");
+
+    public Task<ModelVersionData> CreateVersionAsync(NewModelVersion model, IProgress<long>? progress, CancellationToken cancellationToken) => throw Error();
+    public Task<ModelVersionData> GetVersionAsync(string name, int version, CancellationToken cancellationToken) => throw Error();
+    public Task<ModelVersionData> GetLatestVersionAsync(string name, CancellationToken cancellationToken) => throw Error();
+    public Task<ModelVersionData> GetVersionByAliasAsync(string name, string alias, CancellationToken cancellationToken) => throw Error();
+    public Task SetAliasAsync(string name, string alias, int version, CancellationToken cancellationToken) => throw Error();
+    public Task DeleteAliasAsync(string name, string alias, CancellationToken cancellationToken) => throw Error();
+    public Task<ResultPage<ModelVersionData>> ListVersionsAsync(ModelQuery query, CancellationToken cancellationToken) => throw Error();
+    public Task<ModelVersionData> UpdateVersionAsync(string name, int version, ModelVersionUpdate update, CancellationToken cancellationToken) => throw Error();
+    public Task DeleteVersionAsync(string name, int version, CancellationToken cancellationToken) => throw Error();
+    public Task<IReadOnlyList<string>> DownloadAsync(string name, int version, string destinationDirectory, IProgress<long>? progress, CancellationToken cancellationToken) => throw Error();
+}
