@@ -382,7 +382,8 @@ internal sealed class RemoteModelRegistry(
                         await artifacts.DownloadAsync(run.RunId, itemPath, temp, null, cancellationToken).ConfigureAwait(false);
                         temp.Position = 0;
                         return temp;
-                    });
+                    }
+                    );
                 }
                 break;
             default:
