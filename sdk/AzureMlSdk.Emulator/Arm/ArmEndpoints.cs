@@ -104,6 +104,10 @@ internal static partial class ArmEndpoints
         {
             await Wire.ArmErrorAsync(context, ex.Status is >= 400 and < 600 ? ex.Status : 500, ex.Status == 404 ? "ResourceNotFound" : "UserError", ex.Message).ConfigureAwait(false);
         }
+        catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            await Wire.ArmErrorAsync(context, 500, "InternalServerError", $"The Emulator failed: {ex.GetType().Name}.").ConfigureAwait(false);
+        }
     }
 
     // ------------------------------------------------------------------ helpers

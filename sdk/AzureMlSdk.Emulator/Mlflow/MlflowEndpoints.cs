@@ -102,6 +102,10 @@ internal static class MlflowEndpoints
         {
             // The client went away.
         }
+        catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
+        {
+            await Wire.MlflowErrorAsync(context, 500, "INTERNAL_ERROR", $"The Emulator failed: {ex.GetType().Name}.").ConfigureAwait(false);
+        }
     }
 
     private static Task OkAsync(MlflowCall call, Action<Utf8JsonWriter>? body = null) => Wire.JsonAsync(call.Context, 200, w =>
@@ -427,11 +431,12 @@ internal static class MlflowEndpoints
     {
         var runId = call.Request.RequiredString("run_id");
         var key = call.Request.RequiredString("key");
+        await call.Store.GetRunAsync(runId, call.Aborted).ConfigureAwait(false); // a missing run is reported as such
         try
         {
             await call.Store.DeleteTagAsync(runId, key, call.Aborted).ConfigureAwait(false);
         }
-        catch (ResourceNotFoundException ex) when (!ex.Message.Contains("does not exist", StringComparison.Ordinal))
+        catch (ResourceNotFoundException)
         {
             throw new MlflowException("RESOURCE_DOES_NOT_EXIST", $"No tag with name: {key} in run with id {runId}");
         }
