@@ -67,6 +67,10 @@ internal sealed partial class WorkspaceRegistry : IAsyncDisposable
     /// <summary>The workspace, or null when it does not exist.</summary>
     public EmulatorWorkspace? Find(string subscriptionId, string resourceGroup, string name)
     {
+        if (!IsSafeSegment(subscriptionId) || !IsSafeSegment(resourceGroup) || !IsSafeSegment(name))
+        {
+            return null; // never a folder outside the data root
+        }
         var key = Key(subscriptionId, resourceGroup, name);
         if (_open.TryGetValue(key, out var ws))
         {
@@ -82,6 +86,12 @@ internal sealed partial class WorkspaceRegistry : IAsyncDisposable
         return _open.GetOrAdd(key, loaded);
     }
 
+    [GeneratedRegex(@"^[a-zA-Z0-9_()\-][a-zA-Z0-9._()\-]{0,89}$")]
+    private static partial Regex SafeSegmentRegex();
+
+    /// <summary>A subscription id or resource group the Emulator can keep a folder for.</summary>
+    public static bool IsSafeSegment(string segment) => SafeSegmentRegex().IsMatch(segment);
+
     /// <summary>Checks an ARM workspace name.</summary>
     public static bool IsValidName(string name) => WorkspaceNameRegex().IsMatch(name);
 
@@ -89,6 +99,10 @@ internal sealed partial class WorkspaceRegistry : IAsyncDisposable
     public async Task<(EmulatorWorkspace Workspace, bool Created)> CreateOrUpdateAsync(
         string subscriptionId, string resourceGroup, string name, string? location, JsonObject? tags, JsonObject? properties, CancellationToken cancellationToken)
     {
+        if (!IsSafeSegment(subscriptionId) || !IsSafeSegment(resourceGroup) || !IsValidName(name))
+        {
+            throw new ArgumentException($"'{subscriptionId}/{resourceGroup}/{name}' does not name a workspace.");
+        }
         await _createGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -207,6 +207,10 @@ internal static partial class ArmEndpoints
 
     private static async Task PutWorkspaceAsync(ArmCall call)
     {
+        if (!WorkspaceRegistry.IsSafeSegment(call.SubscriptionId) || !WorkspaceRegistry.IsSafeSegment(call.ResourceGroup))
+        {
+            throw new ArmException(400, "InvalidResourceGroup", $"'{call.SubscriptionId}/{call.ResourceGroup}' is not a valid subscription id and resource group.");
+        }
         if (!WorkspaceRegistry.IsValidName(call.WorkspaceName))
         {
             throw new ArmException(400, "ValidationError", $"Workspace name '{call.WorkspaceName}' is invalid: use 3 to 33 letters, digits, '_' or '-', starting with a letter or digit.", "workspaceName");
