@@ -4,6 +4,7 @@ using System.Text.Json;
 using Azure.Core;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
+using AzureMlSdk.Backends.Remote;
 
 namespace AzureMlSdk;
 
@@ -113,6 +114,10 @@ public class Workspace : IAsyncDisposable
         {
             options.MlflowTrackingUri = ParseUri(mlflow, "mlflow_tracking_uri", file);
         }
+        if (config.BlobServiceUri is { } blob)
+        {
+            options.BlobServiceUri = ParseUri(blob, "blob_service_uri", file);
+        }
         if (credential is null)
         {
             throw new InvalidInputException($"Config file '{file}' names a remote workspace; pass a TokenCredential (for example new DefaultAzureCredential()).", nameof(credential));
@@ -128,15 +133,15 @@ public class Workspace : IAsyncDisposable
         Validate.Required(workspaceName, nameof(workspaceName));
         ArgumentNullException.ThrowIfNull(credential);
         options ??= new WorkspaceOptions();
-        var backend = await Backends.Remote.RemoteWorkspaceBackend.ConnectAsync(subscriptionId, resourceGroup, workspaceName, credential, options, cancellationToken).ConfigureAwait(false);
-        return FromBackend(backend, options.TimeProvider, options.LogBuffer);
+        var backend = await RemoteWorkspaceBackend.ConnectAsync(subscriptionId, resourceGroup, workspaceName, credential, options, cancellationToken).ConfigureAwait(false);
+        return new Workspace(backend, options.TimeProvider, options.LogBuffer);
     }
 
-    /// <summary>Writes this workspace's <c>config.json</c> (default <c>./.azureml/config.json</c>); returns the file written.</summary>
+    /// <summary>Writes this workspace's <c>config.json</c>: to <paramref name="path"/> when it names a <c>.json</c> file, else into that folder; default <c>./.azureml/config.json</c>. Returns the file written.</summary>
     public virtual async Task<string> WriteConfigAsync(string? path = null, CancellationToken cancellationToken = default)
     {
         var file = path ?? Path.Combine(Environment.CurrentDirectory, ".azureml", "config.json");
-        if (Directory.Exists(file))
+        if (Directory.Exists(file) || !file.EndsWith(".json", StringComparison.OrdinalIgnoreCase))
         {
             file = Path.Combine(file, "config.json");
         }
@@ -329,13 +334,68 @@ public class Workspace : IAsyncDisposable
         while (token is not null);
     }
 
+    // ---- endpoints ----------------------------------------------------------------------------
+
+    /// <summary>
+    /// Creates the online endpoint <see cref="OnlineEndpointSpec.Name"/>, or updates it when it exists; returns once it has
+    /// been provisioned. On a local workspace it is served on 127.0.0.1 (an ephemeral port) until deleted or until this
+    /// workspace is disposed.
+    /// </summary>
+    /// <param name="spec">The endpoint.</param>
+    /// <param name="progress">Receives provisioning steps.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public virtual async Task<OnlineEndpoint> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Tags is not null)
+        {
+            Experiment.ValidateTags(spec.Tags);
+        }
+        if (spec.Traffic is not null)
+        {
+            OnlineEndpoint.ValidateTrafficShape(spec.Traffic, nameof(spec.Traffic));
+        }
+        var data = await Backend.Endpoints.CreateOrUpdateEndpointAsync(spec, progress, cancellationToken).ConfigureAwait(false);
+        return new OnlineEndpoint(this, data);
+    }
+
+    /// <summary>Gets an online endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>
+    public virtual async Task<OnlineEndpoint> GetEndpointAsync(string name, CancellationToken cancellationToken = default)
+    {
+        Validate.EndpointName(name);
+        return new OnlineEndpoint(this, await Backend.Endpoints.GetEndpointAsync(name, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Lists the workspace's online endpoints, by name.</summary>
+    public virtual async IAsyncEnumerable<OnlineEndpoint> ListEndpointsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var data in await Backend.Endpoints.ListEndpointsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new OnlineEndpoint(this, data);
+        }
+    }
+
+    /// <summary>Creates or updates a batch endpoint.</summary>
+    public virtual async Task<BatchEndpoint> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return new BatchEndpoint(this, await Backend.Endpoints.CreateOrUpdateBatchEndpointAsync(spec, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Gets a batch endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>
+    public virtual async Task<BatchEndpoint> GetBatchEndpointAsync(string name, CancellationToken cancellationToken = default)
+    {
+        Validate.EndpointName(name);
+        return new BatchEndpoint(this, await Backend.Endpoints.GetBatchEndpointAsync(name, cancellationToken).ConfigureAwait(false));
+    }
+
     // ---- lifetime -----------------------------------------------------------------------------
 
     internal void Track(Run run) => _liveRuns.TryAdd(run, 0);
 
     internal void Untrack(Run run) => _liveRuns.TryRemove(run, out _);
 
-    /// <summary>Disposes the runs still open on this workspace (flushing them; completing those this process started), then the backend.</summary>
+    /// <summary>Disposes the runs still open on this workspace (flushing them; completing those this process started), then the backend (which stops local endpoints gracefully).</summary>
     public async ValueTask DisposeAsync()
     {
         await DisposeAsyncCore().ConfigureAwait(false);

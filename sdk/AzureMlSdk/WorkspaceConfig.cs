@@ -6,7 +6,7 @@ namespace AzureMlSdk;
 /// <summary>
 /// The Python SDK's <c>config.json</c>: <c>subscription_id</c>, <c>resource_group</c>, <c>workspace_name</c>,
 /// plus optional overrides this SDK adds: <c>local_dir</c> (open a local workspace),
-/// <c>resource_manager_endpoint</c> and <c>mlflow_tracking_uri</c> (e.g. the Emulator).
+/// <c>resource_manager_endpoint</c>, <c>mlflow_tracking_uri</c> and <c>blob_service_uri</c> (e.g. the Emulator and Azurite).
 /// </summary>
 internal sealed class WorkspaceConfig
 {
@@ -27,6 +27,9 @@ internal sealed class WorkspaceConfig
 
     [JsonPropertyName("mlflow_tracking_uri")]
     public string? MlflowTrackingUri { get; set; }
+
+    [JsonPropertyName("blob_service_uri")]
+    public string? BlobServiceUri { get; set; }
 
     /// <summary>Finds the config file like the Python SDK: in each folder from <paramref name="start"/> up to the root,
     /// <c>.azureml/config.json</c>, <c>aml_config/config.json</c>, then <c>config.json</c>.</summary>

@@ -6,3 +6,10 @@ public sealed class LocalWorkspaceContractTests : WorkspaceContractTests
     protected override Task<Workspace> CreateWorkspaceAsync(string scratchDirectory) =>
         Task.FromResult(Workspace.Local(Path.Combine(scratchDirectory, "ws")));
 }
+
+/// <summary>The endpoint contract suite on the embedded local workspace.</summary>
+public sealed class LocalEndpointContractTests : EndpointContractTests
+{
+    protected override Task<Workspace> CreateWorkspaceAsync(string scratchDirectory) =>
+        Task.FromResult(Workspace.Local(Path.Combine(scratchDirectory, "ws")));
+}

@@ -3,48 +3,11 @@ using System.Security.Cryptography;
 namespace AzureMlSdk.ContractTests;
 
 /// <summary>
-/// The one contract suite: every backend runs these same tests through the public object model and
-/// must pass them identically. A backend joins by deriving and supplying a fresh workspace.
+/// The one contract suite for tracking, artifacts and the model registry: every backend runs these same
+/// tests through the public object model and must pass them identically.
 /// </summary>
-public abstract class WorkspaceContractTests : IAsyncLifetime
+public abstract class WorkspaceContractTests : ContractTestBase
 {
-    private readonly string _scratch = Path.Combine(Path.GetTempPath(), "azureml-contract-" + Guid.NewGuid().ToString("N"));
-
-    protected Workspace Ws { get; private set; } = null!;
-
-    /// <summary>A fresh, empty workspace for one test.</summary>
-    protected abstract Task<Workspace> CreateWorkspaceAsync(string scratchDirectory);
-
-    /// <summary>Releases what <see cref="CreateWorkspaceAsync"/> made.</summary>
-    protected virtual Task DestroyAsync() => Task.CompletedTask;
-
-    public async Task InitializeAsync()
-    {
-        Directory.CreateDirectory(_scratch);
-        Ws = await CreateWorkspaceAsync(_scratch);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await Ws.DisposeAsync();
-        await DestroyAsync();
-        try
-        {
-            Directory.Delete(_scratch, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A file still held open by a finishing process; the temp folder is cleaned by the OS.
-        }
-    }
-
-    protected string Scratch(string relative)
-    {
-        var path = Path.Combine(_scratch, "files", relative);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        return path;
-    }
-
     // ---- experiments ------------------------------------------------------------------------
 
     [Fact]

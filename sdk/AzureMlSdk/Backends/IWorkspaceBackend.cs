@@ -18,15 +18,9 @@ public interface IWorkspaceBackend : IAsyncDisposable
 
     /// <summary>The model registry (Azure ML semantics: names, integer versions, tags, properties, stage, aliases).</summary>
     IModelRegistry Models { get; }
-}
 
-/// <summary>Where a workspace lives.</summary>
-public enum WorkspaceKind
-{
-    /// <summary>The embedded local workspace (SQLite + a folder).</summary>
-    Local,
-    /// <summary>A workspace reached over Azure ML's REST surfaces (Azure, the Emulator, an MLflow server).</summary>
-    Remote,
+    /// <summary>Online endpoints and their deployments (ARM online endpoints; served in-process by the local backend).</summary>
+    IEndpointBackend Endpoints { get; }
 }
 
 /// <summary>The identity of a workspace.</summary>

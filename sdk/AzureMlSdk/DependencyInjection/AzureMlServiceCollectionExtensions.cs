@@ -1,7 +1,5 @@
 using System.Text.Json.Serialization;
 using Azure.Core;
-using AzureMlSdk.Backends;
-using AzureMlSdk.Backends.Remote;
 using AzureMlSdk.Backends.Remote.Arm;
 using AzureMlSdk.Backends.Remote.Auth;
 using AzureMlSdk.Backends.Remote.Http;
@@ -32,8 +30,8 @@ public sealed class AzureMlClientOptions : WorkspaceOptions
 /// <summary>Gives the connected workspace backend (connected once, on first use).</summary>
 public interface IAzureMlWorkspaceProvider
 {
-    /// <summary>The workspace's backend, connecting on the first call.</summary>
-    Task<IWorkspaceBackend> GetBackendAsync(CancellationToken cancellationToken = default);
+    /// <summary>The configured workspace, connecting on the first call. The provider owns it: do not dispose it.</summary>
+    Task<Workspace> GetWorkspaceAsync(CancellationToken cancellationToken = default);
 }
 
 /// <summary>Registers the Azure ML remote backend with a service collection.</summary>
@@ -106,19 +104,19 @@ public static class AzureMlServiceCollectionExtensions
     private sealed class WorkspaceProvider(AzureMlClientOptions options, ILoggerFactory? loggerFactory) : IAzureMlWorkspaceProvider, IAsyncDisposable
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
-        private RemoteWorkspaceBackend? _backend;
+        private Workspace? _workspace;
 
-        public async Task<IWorkspaceBackend> GetBackendAsync(CancellationToken cancellationToken = default)
+        public async Task<Workspace> GetWorkspaceAsync(CancellationToken cancellationToken = default)
         {
-            if (_backend is { } b)
+            if (_workspace is { } w)
             {
-                return b;
+                return w;
             }
             await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
                 options.LoggerFactory ??= loggerFactory;
-                return _backend ??= await RemoteWorkspaceBackend.ConnectAsync(options.SubscriptionId, options.ResourceGroup, options.WorkspaceName, options.Credential!, options, cancellationToken).ConfigureAwait(false);
+                return _workspace ??= await Workspace.GetAsync(options.SubscriptionId, options.ResourceGroup, options.WorkspaceName, options.Credential!, options, cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -128,9 +126,9 @@ public static class AzureMlServiceCollectionExtensions
 
         public async ValueTask DisposeAsync()
         {
-            if (_backend is not null)
+            if (_workspace is not null)
             {
-                await _backend.DisposeAsync().ConfigureAwait(false);
+                await _workspace.DisposeAsync().ConfigureAwait(false);
             }
             _gate.Dispose();
         }

@@ -19,6 +19,9 @@ internal static partial class Validate
     [GeneratedRegex(@"^[/\w.\- :]*$")]
     private static partial Regex KeyRegex();
 
+    [GeneratedRegex(@"^[a-zA-Z][a-zA-Z0-9-]{2,31}$")]
+    private static partial Regex EndpointNameRegex();
+
     [GeneratedRegex(@"^[\w\-]+$")]
     private static partial Regex AliasRegex();
 
@@ -49,6 +52,25 @@ internal static partial class Validate
         if (!AssetNameRegex().IsMatch(name))
         {
             throw new InvalidInputException($"Model name '{Shorten(name)}' is invalid: use 1 to 255 letters, digits, '-' or '_', starting with a letter or digit.", parameterName);
+        }
+        return name;
+    }
+
+    /// <summary>Online/batch endpoint names (Azure ML rule): 3 to 32 letters, digits or '-', starting with a letter.</summary>
+    public static string EndpointName(string? name, string parameterName = "name") => EndpointLikeName(name, "endpoint", parameterName);
+
+    /// <summary>Deployment names follow the endpoint rule: 3 to 32 letters, digits or '-', starting with a letter.</summary>
+    public static string DeploymentName(string? name, string parameterName = "name") => EndpointLikeName(name, "deployment", parameterName);
+
+    private static string EndpointLikeName(string? name, string kind, string parameterName)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            throw new InvalidInputException($"A{(kind == "endpoint" ? "n" : "")} {kind} name is required.", parameterName);
+        }
+        if (!EndpointNameRegex().IsMatch(name) || name.EndsWith('-'))
+        {
+            throw new InvalidInputException($"The {kind} name '{Shorten(name)}' is invalid: use 3 to 32 letters, digits or '-', starting with a letter and not ending with '-'.", parameterName);
         }
         return name;
     }

@@ -56,55 +56,42 @@ internal sealed class LocalDatabase
     }
 
     /// <summary>Runs <paramref name="work"/> in one IMMEDIATE transaction, retrying the whole unit while the database is busy.</summary>
-    public T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default)
+    public T Write<T>(Func<SqliteConnection, SqliteTransaction, T> work, CancellationToken cancellationToken = default) =>
+        WithBusyRetry(() =>
+        {
+            using var connection = Open();
+            using var transaction = connection.BeginTransaction(deferred: false);
+            var result = work(connection, transaction);
+            transaction.Commit();
+            return result;
+        }, cancellationToken);
+
+    /// <summary>Runs a read; WAL readers see the last committed state and do not wait for writers.</summary>
+    public T Read<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken = default) =>
+        WithBusyRetry(() =>
+        {
+            using var connection = Open();
+            return work(connection);
+        }, cancellationToken);
+
+    private T WithBusyRetry<T>(Func<T> attempt, CancellationToken cancellationToken)
     {
         var started = Environment.TickCount64;
-        var attempt = 0;
-        while (true)
+        for (var tries = 1; ; tries++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                using var connection = Open();
-                using var transaction = connection.BeginTransaction(deferred: false);
-                var result = work(connection, transaction);
-                transaction.Commit();
-                return result;
+                return attempt();
             }
             catch (SqliteException ex) when (IsBusy(ex))
             {
-                attempt++;
                 if (Environment.TickCount64 - started > RetryBudget.TotalMilliseconds)
                 {
                     throw new ServiceUnavailableException($"The local workspace database '{FilePath}' stayed locked by another process for over {RetryBudget.TotalSeconds:0} s.", innerException: ex);
                 }
                 // Jittered backoff so competing processes do not retry in lockstep.
-                Thread.Sleep(Math.Min(200, 5 * attempt) + Random.Shared.Next(0, 10));
-            }
-        }
-    }
-
-    /// <summary>Runs a read; WAL readers see the last committed state and do not wait for writers.</summary>
-    public T Read<T>(Func<SqliteConnection, T> work, CancellationToken cancellationToken = default)
-    {
-        var started = Environment.TickCount64;
-        var attempt = 0;
-        while (true)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
-            {
-                using var connection = Open();
-                return work(connection);
-            }
-            catch (SqliteException ex) when (IsBusy(ex))
-            {
-                attempt++;
-                if (Environment.TickCount64 - started > RetryBudget.TotalMilliseconds)
-                {
-                    throw new ServiceUnavailableException($"The local workspace database '{FilePath}' stayed locked by another process for over {RetryBudget.TotalSeconds:0} s.", innerException: ex);
-                }
-                Thread.Sleep(Math.Min(200, 5 * attempt) + Random.Shared.Next(0, 10));
+                Thread.Sleep(Math.Min(200, 5 * tries) + Random.Shared.Next(0, 10));
             }
         }
     }

@@ -575,17 +575,20 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
         }, cancellationToken);
     });
 
-    private static void UpsertRunTags(SqliteConnection connection, SqliteTransaction transaction, long runKey, IEnumerable<KeyValuePair<string, string>> tags)
+    private static void UpsertRunTags(SqliteConnection connection, SqliteTransaction transaction, long runKey, IEnumerable<KeyValuePair<string, string>> tags) =>
+        UpsertPairs(connection, transaction, "INSERT INTO run_tags (run_key, key, value) VALUES (@owner, @key, @value) ON CONFLICT (run_key, key) DO UPDATE SET value = excluded.value", runKey, tags);
+
+    /// <summary>Runs one prepared upsert per key/value pair of one owner (a run or an experiment).</summary>
+    private static void UpsertPairs(SqliteConnection connection, SqliteTransaction transaction, string sql, long owner, IEnumerable<KeyValuePair<string, string>> pairs)
     {
-        using var command = Command(connection, transaction,
-            "INSERT INTO run_tags (run_key, key, value) VALUES (@run, @key, @value) ON CONFLICT (run_key, key) DO UPDATE SET value = excluded.value");
-        command.Parameters.AddWithValue("@run", runKey);
+        using var command = Command(connection, transaction, sql);
+        command.Parameters.AddWithValue("@owner", owner);
         var key = command.Parameters.Add("@key", SqliteType.Text);
         var value = command.Parameters.Add("@value", SqliteType.Text);
-        foreach (var tag in tags)
+        foreach (var pair in pairs)
         {
-            key.Value = tag.Key;
-            value.Value = tag.Value;
+            key.Value = pair.Key;
+            value.Value = pair.Value;
             command.ExecuteNonQuery();
         }
     }
@@ -743,20 +746,8 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
         return command.ExecuteNonQuery();
     }
 
-    private static void UpsertExperimentTags(SqliteConnection connection, SqliteTransaction transaction, long experimentId, IEnumerable<KeyValuePair<string, string>> tags)
-    {
-        using var command = Command(connection, transaction,
-            "INSERT INTO experiment_tags (experiment_id, key, value) VALUES (@id, @key, @value) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value");
-        command.Parameters.AddWithValue("@id", experimentId);
-        var key = command.Parameters.Add("@key", SqliteType.Text);
-        var value = command.Parameters.Add("@value", SqliteType.Text);
-        foreach (var tag in tags)
-        {
-            key.Value = tag.Key;
-            value.Value = tag.Value;
-            command.ExecuteNonQuery();
-        }
-    }
+    private static void UpsertExperimentTags(SqliteConnection connection, SqliteTransaction transaction, long experimentId, IEnumerable<KeyValuePair<string, string>> tags) =>
+        UpsertPairs(connection, transaction, "INSERT INTO experiment_tags (experiment_id, key, value) VALUES (@owner, @key, @value) ON CONFLICT (experiment_id, key) DO UPDATE SET value = excluded.value", experimentId, tags);
 
     private static long ParseExperimentId(string? experimentId)
     {

@@ -1,3 +1,5 @@
+using AzureMlSdk.Backends.Local.Endpoints;
+
 namespace AzureMlSdk.Backends.Local;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace AzureMlSdk.Backends.Local;
 /// </summary>
 internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
 {
-    public LocalWorkspaceBackend(string directory, TimeProvider? timeProvider = null)
+    public LocalWorkspaceBackend(string directory, TimeProvider? timeProvider = null, Random? trafficRandom = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var root = Path.GetFullPath(directory);
@@ -18,8 +20,11 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
         Tracking = tracking;
         Artifacts = artifacts;
         Models = new LocalModelRegistry(Database, root, artifacts, time);
+        _endpoints = new LocalEndpointBackend(Models, Tracking, Artifacts, root, time, trafficRandom);
         Info = new WorkspaceInfo(WorkspaceInfo.LocalName, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Local, LocalDirectory: root);
     }
+
+    private readonly LocalEndpointBackend _endpoints;
 
     internal LocalDatabase Database { get; }
 
@@ -31,5 +36,10 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
 
     public IModelRegistry Models { get; }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    public IEndpointBackend Endpoints => _endpoints;
+
+    internal LocalEndpointBackend LocalEndpoints => _endpoints;
+
+    /// <summary>Stops the endpoints this workspace object serves (gracefully: in-flight requests finish first).</summary>
+    public ValueTask DisposeAsync() => _endpoints.DisposeAsync();
 }

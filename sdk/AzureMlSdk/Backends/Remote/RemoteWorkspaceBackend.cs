@@ -33,6 +33,9 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
 
     public IModelRegistry Models { get; }
 
+    /// <summary>Endpoints are not wired on remote workspaces yet: every call throws <see cref="AzureMlNotSupportedException"/>.</summary>
+    public IEndpointBackend Endpoints { get; } = new UnsupportedRemoteEndpoints();
+
     /// <summary>The ARM surfaces beyond the contract (jobs, endpoints, environments, code), for the object model; null for a plain MLflow server.</summary>
     internal ArmClients? Arm { get; private init; }
 

@@ -31,8 +31,9 @@ public sealed class AddAzureMlTests
         Assert.Equal("4", container.Properties!.LatestVersion);
         Assert.StartsWith("Bearer tok-SECRET-", server.Requests.Last().Authorization, StringComparison.Ordinal);
 
-        var backend = await provider.GetRequiredService<IAzureMlWorkspaceProvider>().GetBackendAsync();
-        Assert.Equal("ws1", backend.Info.Name);
-        Assert.Equal(new Uri(server.BaseUri, "/mlflow"), backend.Info.TrackingUri);
+        var workspace = await provider.GetRequiredService<IAzureMlWorkspaceProvider>().GetWorkspaceAsync();
+        Assert.Equal("ws1", workspace.Name);
+        Assert.Equal(WorkspaceKind.Remote, workspace.Kind);
+        Assert.Equal(new Uri(server.BaseUri, "/mlflow"), workspace.TrackingUri);
     }
 }

@@ -1,0 +1,68 @@
+using AzureMlSdk.Backends;
+
+namespace AzureMlSdk;
+
+/// <summary>
+/// A batch endpoint: scores folders of files with one of its deployments as a job, writing the predictions as the job
+/// run's output. On a local workspace jobs run in this process; the endpoint lives as long as the workspace object.
+/// </summary>
+public class BatchEndpoint
+{
+    private readonly Workspace _workspace = null!;
+    private BatchEndpointData _data = null!;
+
+    /// <summary>For mocking only.</summary>
+    protected BatchEndpoint() { }
+
+    internal BatchEndpoint(Workspace workspace, BatchEndpointData data)
+    {
+        _workspace = workspace;
+        _data = data;
+    }
+
+    /// <summary>The endpoint name.</summary>
+    public virtual string Name => _data.Name;
+
+    /// <summary>Description.</summary>
+    public virtual string? Description => _data.Description;
+
+    /// <summary>The deployment used when an invocation names none.</summary>
+    public virtual string? DefaultDeployment => _data.DefaultDeployment;
+
+    /// <summary>Deployment names.</summary>
+    public virtual IReadOnlyList<string> Deployments => _data.Deployments;
+
+    /// <summary>Creates or replaces a deployment; the first one, or any with <paramref name="makeDefault"/>, becomes the default.</summary>
+    public virtual async Task DeployAsync(BatchDeploymentSpec spec, bool makeDefault = false, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        _data = await _workspace.Backend.Endpoints.CreateOrUpdateBatchDeploymentAsync(Name, spec, makeDefault, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Scores every <c>.csv</c> (header row = column names) and <c>.jsonl</c> (one JSON object per line) file under
+    /// <paramref name="inputPath"/> in mini-batches and returns once the job run has ended. Rows that fail are scored
+    /// again one by one; those that still fail are written to the errors file and counted, never dropped.
+    /// </summary>
+    /// <param name="inputPath">A file or a folder (searched recursively).</param>
+    /// <param name="deploymentName">The deployment; the default when null.</param>
+    /// <param name="progress">Receives progress after each mini-batch.</param>
+    /// <param name="cancellationToken">Cancels the job (its run ends Canceled).</param>
+    public virtual Task<BatchScoringResult> InvokeAsync(string inputPath, string? deploymentName = null, IProgress<BatchScoringProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        Validate.Required(inputPath, nameof(inputPath));
+        if (deploymentName is not null)
+        {
+            Validate.DeploymentName(deploymentName, nameof(deploymentName));
+        }
+        return _workspace.Backend.Endpoints.InvokeBatchEndpointAsync(Name, deploymentName, Path.GetFullPath(inputPath), progress, cancellationToken);
+    }
+
+    /// <summary>Deletes the endpoint and its deployments.</summary>
+    public virtual Task DeleteAsync(CancellationToken cancellationToken = default) =>
+        _workspace.Backend.Endpoints.DeleteBatchEndpointAsync(Name, cancellationToken);
+
+    /// <inheritdoc />
+    public override string ToString() => Name;
+}

@@ -1,0 +1,381 @@
+using System.Buffers;
+using System.Collections;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
+
+namespace AzureMlSdk.Endpoints.Scoring;
+
+/// <summary>
+/// Serves an ONNX model with ONNX Runtime: inputs and outputs come from the model's metadata. Requests are Azure ML's
+/// MLflow shapes (see <see cref="OnnxRequestBinder"/>); the response is <c>{"predictions": …}</c>, where … is the
+/// output tensor as nested arrays when the model has one output, else an object of output name → nested arrays.
+/// Non-finite floats are written as null (JSON has no NaN).
+/// </summary>
+internal sealed class OnnxScorer : IScorer, IDisposable
+{
+    private InferenceSession? _session;
+    private IReadOnlyList<OnnxTensorInfo> _inputs = [];
+    private IReadOnlyList<OnnxTensorInfo> _outputs = [];
+    private ScoringSchema? _schema;
+    private string[] _outputNames = [];
+
+    /// <summary>The model's inputs, from its metadata.</summary>
+    public IReadOnlyList<OnnxTensorInfo> Inputs => _inputs;
+
+    /// <summary>The model's outputs, from its metadata.</summary>
+    public IReadOnlyList<OnnxTensorInfo> Outputs => _outputs;
+
+    public ScoringSchema? Schema => _schema;
+
+    /// <summary>The single <c>.onnx</c> file of a model folder (preferring <c>model.onnx</c>), or null when there is none.</summary>
+    public static string? FindModelFile(string modelDirectory)
+    {
+        if (!Directory.Exists(modelDirectory))
+        {
+            return null;
+        }
+        var files = Directory.GetFiles(modelDirectory, "*.onnx", SearchOption.AllDirectories);
+        Array.Sort(files, StringComparer.Ordinal);
+        return files.FirstOrDefault(f => string.Equals(Path.GetFileName(f), "model.onnx", StringComparison.OrdinalIgnoreCase))
+            ?? (files.Length == 1 ? files[0] : null);
+    }
+
+    public Task InitAsync(ScorerContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var file = FindModelFile(context.ModelDirectory)
+            ?? throw new InvalidInputException($"Model folder '{context.ModelDirectory}' holds no single .onnx file (name it model.onnx when there are several); give the deployment a custom scorer for other models.", "model");
+        Load(file);
+        if (context.Logger.IsEnabled(LogLevel.Information))
+        {
+            context.Logger.LogInformation("Loaded ONNX model {File}: inputs {Inputs}; outputs {Outputs}", Path.GetFileName(file),
+                string.Join(", ", _inputs.Select(i => i.ToString())), string.Join(", ", _outputs.Select(o => o.ToString())));
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Opens the session (also used directly by the benchmark's bare baseline).</summary>
+    public void Load(string modelFile)
+    {
+        using var options = new SessionOptions { ExecutionMode = ExecutionMode.ORT_SEQUENTIAL };
+        _session = new InferenceSession(modelFile, options);
+        _inputs = _session.InputMetadata.Select(kv => OnnxTensorInfo.From(kv.Key, kv.Value)).ToList();
+        _outputs = _session.OutputMetadata.Select(kv => OnnxTensorInfo.From(kv.Key, kv.Value)).ToList();
+        _outputNames = _outputs.Select(o => o.Name).ToArray();
+        _schema = OnnxSwagger.Schema(_inputs, _outputs);
+    }
+
+    public Task<string> RunAsync(string requestJson, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        Score(System.Text.Encoding.UTF8.GetBytes(requestJson), buffer);
+        return Task.FromResult(System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan));
+    }
+
+    /// <summary>Scores a UTF-8 JSON request and writes the UTF-8 JSON response.</summary>
+    /// <param name="request">The request body.</param>
+    /// <param name="output">Receives the response body.</param>
+    /// <param name="runOptions">Options of this run; when another thread sets <see cref="RunOptions.Terminate"/> (the request
+    /// timed out) ONNX Runtime stops and <see cref="TimeoutException"/> is thrown.</param>
+    public void Score(ReadOnlyMemory<byte> request, IBufferWriter<byte> output, RunOptions? runOptions = null)
+    {
+        var session = _session ?? throw new InvalidOperationException("The scorer is not initialised.");
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(request);
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidInputException($"The request body is not valid JSON: {ex.Message}", "body");
+        }
+        using (document)
+        {
+            var inputs = OnnxRequestBinder.Bind(document.RootElement, _inputs);
+            IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results;
+            if (runOptions is null)
+            {
+                results = session.Run(inputs, _outputNames);
+            }
+            else
+            {
+                try
+                {
+                    results = session.Run(inputs, _outputNames, runOptions);
+                }
+                catch (OnnxRuntimeException) when (runOptions.Terminate)
+                {
+                    throw new TimeoutException("ONNX Runtime was stopped at the request timeout.");
+                }
+            }
+            using var disposeResults = results;
+            using var writer = new Utf8JsonWriter(output);
+            writer.WriteStartObject();
+            writer.WritePropertyName("predictions");
+            if (results.Count == 1)
+            {
+                WriteValue(writer, results[0].Value);
+            }
+            else
+            {
+                writer.WriteStartObject();
+                foreach (var result in results)
+                {
+                    writer.WritePropertyName(result.Name);
+                    WriteValue(writer, result.Value);
+                }
+                writer.WriteEndObject();
+            }
+            writer.WriteEndObject();
+        }
+    }
+
+    public void Dispose() => _session?.Dispose();
+
+    private static void WriteValue(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                writer.WriteNullValue();
+                break;
+            case DenseTensor<float> t:
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => { if (float.IsFinite(v)) { w.WriteNumberValue(v); } else { w.WriteNullValue(); } });
+                break;
+            case DenseTensor<double> t:
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => { if (double.IsFinite(v)) { w.WriteNumberValue(v); } else { w.WriteNullValue(); } });
+                break;
+            case DenseTensor<long> t:
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteNumberValue(v));
+                break;
+            case DenseTensor<int> t:
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteNumberValue(v));
+                break;
+            case DenseTensor<bool> t:
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteBooleanValue(v));
+                break;
+            case DenseTensor<string> t:
+                WriteTensor(writer, t.Buffer.Span, t.Dimensions, static (w, v) => w.WriteStringValue(v));
+                break;
+            case IDictionary map:
+                writer.WriteStartObject();
+                foreach (DictionaryEntry entry in map)
+                {
+                    writer.WritePropertyName(Convert.ToString(entry.Key, System.Globalization.CultureInfo.InvariantCulture) ?? "");
+                    WriteScalar(writer, entry.Value);
+                }
+                writer.WriteEndObject();
+                break;
+            case IEnumerable<NamedOnnxValue> sequence:
+                writer.WriteStartArray();
+                foreach (var item in sequence)
+                {
+                    WriteValue(writer, item.Value);
+                }
+                writer.WriteEndArray();
+                break;
+            default:
+                WriteScalar(writer, value);
+                break;
+        }
+    }
+
+    private static void WriteScalar(Utf8JsonWriter writer, object? value)
+    {
+        switch (value)
+        {
+            case float f when float.IsFinite(f): writer.WriteNumberValue(f); break;
+            case double d when double.IsFinite(d): writer.WriteNumberValue(d); break;
+            case long l: writer.WriteNumberValue(l); break;
+            case int i: writer.WriteNumberValue(i); break;
+            case bool b: writer.WriteBooleanValue(b); break;
+            case string s: writer.WriteStringValue(s); break;
+            case float or double or null: writer.WriteNullValue(); break;
+            default: writer.WriteStringValue(value.ToString()); break;
+        }
+    }
+
+    private delegate void ElementWriter<T>(Utf8JsonWriter writer, T value);
+
+    private static void WriteTensor<T>(Utf8JsonWriter writer, ReadOnlySpan<T> data, ReadOnlySpan<int> dims, ElementWriter<T> write)
+    {
+        if (dims.Length == 0)
+        {
+            write(writer, data[0]);
+            return;
+        }
+        var offset = 0;
+        WriteLevel(writer, data, dims, 0, ref offset, write);
+    }
+
+    private static void WriteLevel<T>(Utf8JsonWriter writer, ReadOnlySpan<T> data, ReadOnlySpan<int> dims, int level, ref int offset, ElementWriter<T> write)
+    {
+        writer.WriteStartArray();
+        if (level == dims.Length - 1)
+        {
+            for (var i = 0; i < dims[level]; i++)
+            {
+                write(writer, data[offset++]);
+            }
+        }
+        else
+        {
+            for (var i = 0; i < dims[level]; i++)
+            {
+                WriteLevel(writer, data, dims, level + 1, ref offset, write);
+            }
+        }
+        writer.WriteEndArray();
+    }
+}
+
+/// <summary>One model input or output: name, element type and dimensions (-1 where symbolic, e.g. the batch).</summary>
+internal sealed record OnnxTensorInfo(string Name, Type? ElementType, IReadOnlyList<int> Dimensions, bool IsTensor)
+{
+    public static OnnxTensorInfo From(string name, NodeMetadata metadata) =>
+        new(name, metadata.IsTensor ? metadata.ElementType : null, metadata.IsTensor ? metadata.Dimensions.Select(d => d > 0 ? d : -1).ToArray() : [], metadata.IsTensor);
+
+    /// <summary>The JSON-facing element type name: float, double, int64, int32, bool, string.</summary>
+    public string TypeName => ElementType switch
+    {
+        null => "non-tensor",
+        var t when t == typeof(float) => "float",
+        var t when t == typeof(double) => "double",
+        var t when t == typeof(long) => "int64",
+        var t when t == typeof(int) => "int32",
+        var t when t == typeof(bool) => "bool",
+        var t when t == typeof(string) => "string",
+        var t => t.Name,
+    };
+
+    public string ShapeText => "[" + string.Join(",", Dimensions) + "]";
+
+    public override string ToString() => $"{Name} ({TypeName}{ShapeText})";
+}
+
+/// <summary>JSON schemas of the ONNX scorer's request and response, derived from the model's metadata.</summary>
+internal static class OnnxSwagger
+{
+    public static ScoringSchema Schema(IReadOnlyList<OnnxTensorInfo> inputs, IReadOnlyList<OnnxTensorInfo> outputs)
+    {
+        var namedInputs = new JsonObject();
+        foreach (var input in inputs)
+        {
+            namedInputs[input.Name] = TensorSchema(input);
+        }
+        var columns = inputs.Count == 1 && inputs[0].Dimensions.Count == 2 ? (JsonNode)new JsonObject
+        {
+            ["type"] = "array",
+            ["description"] = $"Column names ({(inputs[0].Dimensions[1] > 0 ? inputs[0].Dimensions[1].ToString(System.Globalization.CultureInfo.InvariantCulture) : "any number of")} columns, fed to '{inputs[0].Name}' in order), or the model's input names.",
+            ["items"] = new JsonObject { ["type"] = "string" },
+        } : new JsonObject
+        {
+            ["type"] = "array",
+            ["description"] = "The model's input names: " + string.Join(", ", inputs.Select(i => i.Name)),
+            ["items"] = new JsonObject { ["type"] = "string", ["enum"] = new JsonArray(inputs.Select(i => (JsonNode?)i.Name).ToArray()) },
+        };
+        var request = new JsonObject
+        {
+            ["type"] = "object",
+            ["description"] = "Either input_data (MLflow split-orient table: one row per example) or inputs (named tensors as nested arrays).",
+            ["properties"] = new JsonObject
+            {
+                ["input_data"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["required"] = new JsonArray("data"),
+                    ["properties"] = new JsonObject
+                    {
+                        ["columns"] = columns,
+                        ["index"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "integer" } },
+                        ["data"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject { ["type"] = "array", ["items"] = new JsonObject() } },
+                    },
+                },
+                ["inputs"] = new JsonObject
+                {
+                    ["type"] = "object",
+                    ["required"] = new JsonArray(inputs.Select(i => (JsonNode?)i.Name).ToArray()),
+                    ["properties"] = namedInputs,
+                },
+            },
+            ["example"] = Example(inputs),
+        };
+        JsonNode predictions;
+        if (outputs.Count == 1)
+        {
+            predictions = TensorSchema(outputs[0]);
+        }
+        else
+        {
+            var named = new JsonObject();
+            foreach (var output in outputs)
+            {
+                named[output.Name] = TensorSchema(output);
+            }
+            predictions = new JsonObject { ["type"] = "object", ["properties"] = named };
+        }
+        var response = new JsonObject
+        {
+            ["type"] = "object",
+            ["required"] = new JsonArray("predictions"),
+            ["properties"] = new JsonObject { ["predictions"] = predictions },
+        };
+        return new ScoringSchema(request, response);
+    }
+
+    private static JsonObject TensorSchema(OnnxTensorInfo info)
+    {
+        if (!info.IsTensor)
+        {
+            return new JsonObject { ["description"] = $"{info.Name}: a non-tensor value (sequence or map)." };
+        }
+        JsonObject node = info.TypeName switch
+        {
+            "float" or "double" => new JsonObject { ["type"] = "number", ["format"] = info.TypeName },
+            "int64" or "int32" => new JsonObject { ["type"] = "integer", ["format"] = info.TypeName },
+            "bool" => new JsonObject { ["type"] = "boolean" },
+            _ => new JsonObject { ["type"] = "string" },
+        };
+        for (var i = info.Dimensions.Count - 1; i >= 0; i--)
+        {
+            var array = new JsonObject { ["type"] = "array", ["items"] = node };
+            if (info.Dimensions[i] > 0)
+            {
+                array["minItems"] = info.Dimensions[i];
+                array["maxItems"] = info.Dimensions[i];
+            }
+            node = array;
+        }
+        node["description"] = $"{info.Name}: {info.TypeName} tensor of shape {info.ShapeText} (-1: any size).";
+        return node;
+    }
+
+    private static JsonObject Example(IReadOnlyList<OnnxTensorInfo> inputs)
+    {
+        var named = new JsonObject();
+        foreach (var input in inputs.Where(i => i.IsTensor))
+        {
+            JsonNode node = input.TypeName switch
+            {
+                "bool" => JsonValue.Create(false),
+                "string" => JsonValue.Create("text"),
+                _ => JsonValue.Create(0),
+            };
+            for (var i = input.Dimensions.Count - 1; i >= 0; i--)
+            {
+                var count = input.Dimensions[i] > 0 ? Math.Min(input.Dimensions[i], 8) : 1;
+                var array = new JsonArray();
+                for (var k = 0; k < count; k++)
+                {
+                    array.Add(node.DeepClone());
+                }
+                node = array;
+            }
+            named[input.Name] = node;
+        }
+        return new JsonObject { ["inputs"] = named };
+    }
+}
