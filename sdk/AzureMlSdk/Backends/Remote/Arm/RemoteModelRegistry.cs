@@ -364,7 +364,7 @@ internal sealed class RemoteModelRegistry(
                 }
                 break;
             case LocalModelSource local:
-                throw new InvalidInputException($"Model source '{local.Path}' is neither a file nor a folder.", "source");
+                throw new ResourceNotFoundException($"Model source '{local.Path}' is neither a file nor a folder.");
             case RunArtifactModelSource run:
                 var artifactPath = Validate.ArtifactPath(run.ArtifactPath, "artifactPath");
                 var items = await artifacts.ListAsync(run.RunId, artifactPath, cancellationToken).ConfigureAwait(false);
@@ -415,6 +415,11 @@ internal sealed class RemoteModelRegistry(
 
     private async Task<int> NextVersionAsync(string name, ArmResource<ModelContainerProperties> container, CancellationToken cancellationToken)
     {
+        // The spec's auto-increment is nextVersion; latestVersion drops back when the latest version is deleted.
+        if (int.TryParse(container.Properties?.NextVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var next) && next > 0)
+        {
+            return next;
+        }
         if (int.TryParse(container.Properties?.LatestVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var latest))
         {
             return latest + 1;

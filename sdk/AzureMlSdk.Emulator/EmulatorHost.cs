@@ -1,0 +1,119 @@
+using System.Net;
+using AzureMlSdk.Emulator.Arm;
+using AzureMlSdk.Emulator.Hosting;
+using AzureMlSdk.Emulator.Mlflow;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace AzureMlSdk.Emulator;
+
+/// <summary>
+/// The running Emulator: Kestrel with the ARM and MLflow routes over one local backend per workspace,
+/// plus the Azurite it started (if any). Disposing stops both.
+/// </summary>
+internal sealed class EmulatorHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly AzuriteProcess? _azurite;
+
+    private EmulatorHost(WebApplication app, Uri baseAddress, WorkspaceRegistry workspaces, FaultInjector faults, EmulatorStats stats, AzuriteProcess? azurite)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+        Workspaces = workspaces;
+        Faults = faults;
+        Stats = stats;
+        _azurite = azurite;
+    }
+
+    /// <summary>Where the Emulator listens, e.g. <c>http://127.0.0.1:5123/</c>.</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>The workspaces it serves.</summary>
+    public WorkspaceRegistry Workspaces { get; }
+
+    /// <summary>The fault injector (tests switch it on and off).</summary>
+    public FaultInjector Faults { get; }
+
+    /// <summary>Request and fault counters.</summary>
+    public EmulatorStats Stats { get; }
+
+    /// <summary>Azurite's blob endpoint the datastores describe.</summary>
+    public Uri BlobEndpoint => Workspaces.BlobEndpoint;
+
+    /// <summary>Starts Azurite when asked, creates the default workspace and starts listening.</summary>
+    public static async Task<EmulatorHost> StartAsync(EmulatorOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        AzuriteProcess? azurite = null;
+        try
+        {
+            if (options.StartAzurite)
+            {
+                azurite = await AzuriteProcess.StartAsync(options.AzuritePath ?? AzuriteProcess.FindExecutable(), cancellationToken).ConfigureAwait(false);
+                options.BlobEndpoint = azurite.BlobEndpoint;
+            }
+
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            var address = options.Host is "localhost" ? IPAddress.Loopback : IPAddress.Parse(options.Host);
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                k.Listen(address, options.Port);
+                k.Limits.MaxRequestBodySize = 64 * 1024 * 1024;
+            });
+
+            var stats = new EmulatorStats();
+            var faults = new FaultInjector(options.FaultRate, options.FaultSeed, options.FaultMaxRetryAfterSeconds);
+            var workspaces = new WorkspaceRegistry(options);
+            await workspaces.InitializeAsync(cancellationToken).ConfigureAwait(false);
+
+            var app = builder.Build();
+            app.UseEmulatorPipeline(options.Token!, faults, stats);
+            AdminEndpoints.Map(app, faults, stats);
+            ArmEndpoints.Map(app, workspaces);
+            MlflowEndpoints.Map(app, workspaces, stats);
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+
+            var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+            var port = new Uri(bound).Port;
+            var shownHost = address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) ? "127.0.0.1" : address.ToString();
+            if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && !address.Equals(IPAddress.IPv6Any))
+            {
+                shownHost = $"[{shownHost}]";
+            }
+            return new EmulatorHost(app, new Uri($"http://{shownHost}:{port}/"), workspaces, faults, stats, azurite);
+        }
+        catch
+        {
+            if (azurite is not null)
+            {
+                await azurite.DisposeAsync().ConfigureAwait(false);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>Waits until the process is asked to stop (Ctrl+C, SIGTERM).</summary>
+    public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _app.StopAsync().ConfigureAwait(false);
+            await _app.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            await Workspaces.DisposeAsync().ConfigureAwait(false);
+            if (_azurite is not null)
+            {
+                await _azurite.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+}

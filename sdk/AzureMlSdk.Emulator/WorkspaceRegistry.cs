@@ -1,0 +1,318 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Azure.Storage;
+using Azure.Storage.Blobs;
+using AzureMlSdk.Backends;
+using AzureMlSdk.Backends.Local;
+using AzureMlSdk.Emulator.Arm;
+
+namespace AzureMlSdk.Emulator;
+
+/// <summary>
+/// The workspaces the Emulator serves, a folder each under <c>&lt;data&gt;/subscriptions/&lt;sub&gt;/resourcegroups/&lt;rg&gt;/workspaces/&lt;name&gt;</c>:
+/// <c>workspace.json</c> (the ARM resource as PUT), <c>local/</c> (the local backend: SQLite + files) and <c>arm.db</c>
+/// (ARM asset metadata). The default workspace (<c>00000000-…/local/local</c>) always exists.
+/// </summary>
+internal sealed partial class WorkspaceRegistry : IAsyncDisposable
+{
+    private readonly EmulatorOptions _options;
+    private readonly ConcurrentDictionary<string, EmulatorWorkspace> _open = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SemaphoreSlim _createGate = new(1, 1);
+    private readonly bool _blobConfigured;
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$")]
+    private static partial Regex WorkspaceNameRegex();
+
+    public WorkspaceRegistry(EmulatorOptions options)
+    {
+        _options = options;
+        _blobConfigured = options.BlobEndpoint is not null;
+        BlobEndpoint = options.EffectiveBlobEndpoint;
+        Root = Path.GetFullPath(options.DataDirectory);
+    }
+
+    /// <summary>The data root.</summary>
+    public string Root { get; }
+
+    /// <summary>Azurite's account endpoint (path style).</summary>
+    public Uri BlobEndpoint { get; }
+
+    /// <summary>The storage account name (the first path segment of <see cref="BlobEndpoint"/>).</summary>
+    public string AccountName => BlobEndpoint.AbsolutePath.Trim('/').Split('/')[0];
+
+    /// <summary>The region workspaces report by default.</summary>
+    public string DefaultLocation => _options.Location;
+
+    /// <summary>Creates the default workspace (and its blob container) if needed.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Root);
+        if (Find(WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceInfo.LocalName) is { } existing)
+        {
+            await EnsureContainerAsync(existing, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        await CreateOrUpdateAsync(WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceInfo.LocalName, null, null, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    private string Folder(string subscriptionId, string resourceGroup, string name) =>
+        Path.Combine(Root, "subscriptions", subscriptionId.ToLowerInvariant(), "resourcegroups", resourceGroup.ToLowerInvariant(), "workspaces", name.ToLowerInvariant());
+
+    private static string Key(string subscriptionId, string resourceGroup, string name) => $"{subscriptionId}/{resourceGroup}/{name}".ToLowerInvariant();
+
+    /// <summary>The workspace, or null when it does not exist.</summary>
+    public EmulatorWorkspace? Find(string subscriptionId, string resourceGroup, string name)
+    {
+        if (!IsSafeSegment(subscriptionId) || !IsSafeSegment(resourceGroup) || !IsSafeSegment(name))
+        {
+            return null; // never a folder outside the data root
+        }
+        var key = Key(subscriptionId, resourceGroup, name);
+        if (_open.TryGetValue(key, out var ws))
+        {
+            return ws;
+        }
+        var folder = Folder(subscriptionId, resourceGroup, name);
+        var file = Path.Combine(folder, "workspace.json");
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+        var loaded = EmulatorWorkspace.Load(folder, file);
+        return _open.GetOrAdd(key, loaded);
+    }
+
+    [GeneratedRegex(@"^[a-zA-Z0-9_()\-][a-zA-Z0-9._()\-]{0,89}$")]
+    private static partial Regex SafeSegmentRegex();
+
+    /// <summary>A subscription id or resource group the Emulator can keep a folder for.</summary>
+    public static bool IsSafeSegment(string segment) => SafeSegmentRegex().IsMatch(segment);
+
+    /// <summary>Checks an ARM workspace name.</summary>
+    public static bool IsValidName(string name) => WorkspaceNameRegex().IsMatch(name);
+
+    /// <summary>Creates or updates a workspace from an ARM PUT; returns it and whether it was created.</summary>
+    public async Task<(EmulatorWorkspace Workspace, bool Created)> CreateOrUpdateAsync(
+        string subscriptionId, string resourceGroup, string name, string? location, JsonObject? tags, JsonObject? properties, CancellationToken cancellationToken)
+    {
+        if (!IsSafeSegment(subscriptionId) || !IsSafeSegment(resourceGroup) || !IsValidName(name))
+        {
+            throw new ArgumentException($"'{subscriptionId}/{resourceGroup}/{name}' does not name a workspace.");
+        }
+        await _createGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var existing = Find(subscriptionId, resourceGroup, name);
+            EmulatorWorkspace ws;
+            if (existing is null)
+            {
+                var folder = Folder(subscriptionId, resourceGroup, name);
+                Directory.CreateDirectory(folder);
+                ws = EmulatorWorkspace.Create(folder, subscriptionId, resourceGroup, name, location ?? DefaultLocation, tags, properties);
+                _open[Key(subscriptionId, resourceGroup, name)] = ws;
+            }
+            else
+            {
+                ws = existing;
+                ws.Update(location, tags, properties);
+            }
+            ws.Save();
+            await EnsureContainerAsync(ws, cancellationToken).ConfigureAwait(false);
+            return (ws, existing is null);
+        }
+        finally
+        {
+            _createGate.Release();
+        }
+    }
+
+    private async Task EnsureContainerAsync(EmulatorWorkspace ws, CancellationToken cancellationToken)
+    {
+        if (!_blobConfigured)
+        {
+            return; // no Azurite configured: datastores still describe the default address; nothing to create
+        }
+        var service = new BlobServiceClient(BlobEndpoint, new StorageSharedKeyCredential(AccountName, EmulatorOptions.AzuriteKey));
+        await service.GetBlobContainerClient(ws.ContainerName).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var ws in _open.Values)
+        {
+            await ws.DisposeAsync().ConfigureAwait(false);
+        }
+        _open.Clear();
+        _createGate.Dispose();
+    }
+}
+
+/// <summary>One workspace: its ARM resource, its local backend and its ARM asset metadata.</summary>
+internal sealed class EmulatorWorkspace : IAsyncDisposable
+{
+    private readonly Lazy<LocalWorkspaceBackend> _backend;
+    private readonly Lock _gate = new();
+
+    private EmulatorWorkspace(string folder, WorkspaceDocument document)
+    {
+        Folder = folder;
+        Document = document;
+        _backend = new Lazy<LocalWorkspaceBackend>(() => new LocalWorkspaceBackend(Path.Combine(folder, "local")), LazyThreadSafetyMode.ExecutionAndPublication);
+        Assets = new ModelAssetStore(Path.Combine(folder, "arm.db"));
+    }
+
+    public string Folder { get; }
+
+    private WorkspaceDocument Document { get; }
+
+    public string SubscriptionId => Document.SubscriptionId;
+    public string ResourceGroup => Document.ResourceGroup;
+    public string Name => Document.Name;
+    public string WorkspaceId => Document.WorkspaceId;
+    public string PrincipalId => Document.PrincipalId;
+    public DateTimeOffset CreatedAt => Document.CreatedAt;
+
+    public string Location
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Document.Location;
+            }
+        }
+    }
+
+    public DateTimeOffset ModifiedAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return Document.ModifiedAt;
+            }
+        }
+    }
+
+    /// <summary>Copies of the PUT tags and properties.</summary>
+    public (JsonObject Tags, JsonObject Properties) Snapshot()
+    {
+        lock (_gate)
+        {
+            return ((JsonObject)Document.Tags.DeepClone(), (JsonObject)Document.Properties.DeepClone());
+        }
+    }
+
+    /// <summary>The local backend holding tracking data.</summary>
+    public LocalWorkspaceBackend Backend => _backend.Value;
+
+    /// <summary>Model containers and versions (ARM metadata).</summary>
+    public ModelAssetStore Assets { get; }
+
+    /// <summary>The default datastore's container, named as Azure names it.</summary>
+    public string ContainerName => "azureml-blobstore-" + WorkspaceId;
+
+    /// <summary>The ARM resource id.</summary>
+    public string ResourceId => $"/subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/{Name}";
+
+    public static EmulatorWorkspace Create(string folder, string subscriptionId, string resourceGroup, string name, string location, JsonObject? tags, JsonObject? properties)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var document = new WorkspaceDocument
+        {
+            SubscriptionId = subscriptionId,
+            ResourceGroup = resourceGroup,
+            Name = name,
+            Location = location,
+            WorkspaceId = DeterministicGuid(Key(subscriptionId, resourceGroup, name)).ToString(),
+            PrincipalId = DeterministicGuid("principal/" + Key(subscriptionId, resourceGroup, name)).ToString(),
+            CreatedAt = now,
+            ModifiedAt = now,
+            Tags = tags ?? [],
+            Properties = properties ?? [],
+        };
+        return new EmulatorWorkspace(folder, document);
+    }
+
+    public static EmulatorWorkspace Load(string folder, string file)
+    {
+        var document = JsonSerializer.Deserialize(File.ReadAllText(file), EmulatorJsonContext.Default.WorkspaceDocument)
+            ?? throw new InvalidDataException($"'{file}' is not a workspace document.");
+        return new EmulatorWorkspace(folder, document);
+    }
+
+    public void Update(string? location, JsonObject? tags, JsonObject? properties)
+    {
+        lock (_gate)
+        {
+            if (location is not null)
+            {
+                Document.Location = location;
+            }
+            if (tags is not null)
+            {
+                Document.Tags = tags;
+            }
+            if (properties is not null)
+            {
+                Document.Properties = properties;
+            }
+            Document.ModifiedAt = DateTimeOffset.UtcNow;
+        }
+    }
+
+    public void Save()
+    {
+        string json;
+        lock (_gate)
+        {
+            json = JsonSerializer.Serialize(Document, EmulatorJsonContext.Default.WorkspaceDocument);
+        }
+        var file = Path.Combine(Folder, "workspace.json");
+        var temp = file + ".tmp";
+        File.WriteAllText(temp, json);
+        File.Move(temp, file, overwrite: true);
+    }
+
+    private static string Key(string subscriptionId, string resourceGroup, string name) => $"{subscriptionId}/{resourceGroup}/{name}".ToLowerInvariant();
+
+    private static Guid DeterministicGuid(string text)
+    {
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(text));
+        return new Guid(hash.AsSpan(0, 16));
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_backend.IsValueCreated)
+        {
+            await _backend.Value.DisposeAsync().ConfigureAwait(false);
+        }
+        Assets.Dispose();
+    }
+}
+
+/// <summary>What <c>workspace.json</c> holds.</summary>
+internal sealed class WorkspaceDocument
+{
+    public string SubscriptionId { get; set; } = "";
+    public string ResourceGroup { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string Location { get; set; } = "";
+    public string WorkspaceId { get; set; } = "";
+    public string PrincipalId { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ModifiedAt { get; set; }
+    public JsonObject Tags { get; set; } = [];
+    public JsonObject Properties { get; set; } = [];
+}
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(WorkspaceDocument))]
+internal sealed partial class EmulatorJsonContext : System.Text.Json.Serialization.JsonSerializerContext;
