@@ -4,6 +4,8 @@ using AzureMlSdk;
 // Commands (all print one line per result, "ERROR <type>: <message>" and exit 1 on failure):
 //   log <workspaceDir> <experiment> <runs> <pointsPerRun> <modelFile>
 //       races other workers on one experiment, logs, registers one model version per run.
+//   context
+//       logs one metric through Run.GetContext() (workspace and run from the environment) and exits without flushing.
 //   log-until-killed <workspaceDir> <readyFile>
 //       logs forever; writes the run id to readyFile once the first points are stored.
 try
@@ -12,6 +14,13 @@ try
     {
         case "log":
             await LogAsync(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), int.Parse(args[4], CultureInfo.InvariantCulture), args[5]);
+            return 0;
+        case "context":
+            // Logs through Run.GetContext() and exits WITHOUT flushing or disposing: the exit hook must drain it.
+            var run = Run.GetContext();
+            run.Log("context_metric", 42);
+            run.Tag("from", "context");
+            Console.WriteLine($"RUN {run.Id} SAME {ReferenceEquals(run, Run.GetContext())}");
             return 0;
         case "log-until-killed":
             await LogUntilKilledAsync(args[1], args[2]);
