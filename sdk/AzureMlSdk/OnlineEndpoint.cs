@@ -99,15 +99,9 @@ public class OnlineEndpoint
     public virtual async Task SetTrafficAsync(IReadOnlyDictionary<string, int> traffic, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(traffic);
-        ValidateTrafficShape(traffic, nameof(traffic));
+        EndpointTraffic.ValidateShape(traffic, nameof(traffic));
         var deployments = await Backend.ListDeploymentsAsync(Name, cancellationToken).ConfigureAwait(false);
-        var unknown = traffic.Keys.Where(k => !deployments.Any(d => string.Equals(d.Name, k, StringComparison.OrdinalIgnoreCase))).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new InvalidInputException(
-                $"Traffic names deployment(s) {string.Join(", ", unknown.Select(u => $"'{u}'"))} that endpoint '{Name}' does not have; it has: {(deployments.Count == 0 ? "none" : string.Join(", ", deployments.Select(d => d.Name)))}.",
-                nameof(traffic));
-        }
+        EndpointTraffic.Resolve(Name, traffic, deployments.Select(d => d.Name).ToList(), nameof(traffic));
         _data = await Backend.SetTrafficAsync(Name, traffic, cancellationToken).ConfigureAwait(false);
     }
 
@@ -183,21 +177,4 @@ public class OnlineEndpoint
 
     /// <inheritdoc />
     public override string ToString() => $"{Name} ({ScoringUri})";
-
-    internal static void ValidateTrafficShape(IReadOnlyDictionary<string, int> traffic, string parameterName)
-    {
-        foreach (var (name, weight) in traffic)
-        {
-            Validate.DeploymentName(name, parameterName);
-            if (weight is < 0 or > 100)
-            {
-                throw new InvalidInputException($"Traffic for deployment '{name}' is {weight}; use a percent from 0 to 100.", parameterName);
-            }
-        }
-        var sum = traffic.Values.Sum();
-        if (sum != 100 && sum != 0)
-        {
-            throw new InvalidInputException($"Traffic weights sum to {sum} ({string.Join(", ", traffic.Select(t => $"{t.Key}={t.Value}"))}); they must sum to 100, or all be 0.", parameterName);
-        }
-    }
 }

@@ -353,7 +353,7 @@ public class Workspace : IAsyncDisposable
         }
         if (spec.Traffic is not null)
         {
-            OnlineEndpoint.ValidateTrafficShape(spec.Traffic, nameof(spec.Traffic));
+            EndpointTraffic.ValidateShape(spec.Traffic, nameof(spec.Traffic));
         }
         var data = await Backend.Endpoints.CreateOrUpdateEndpointAsync(spec, progress, cancellationToken).ConfigureAwait(false);
         return new OnlineEndpoint(this, data);

@@ -17,12 +17,13 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
 {
     private readonly List<IDisposable> _owned = [];
 
-    private RemoteWorkspaceBackend(WorkspaceInfo info, ITrackingStore tracking, IArtifactStore artifacts, IModelRegistry models)
+    private RemoteWorkspaceBackend(WorkspaceInfo info, ITrackingStore tracking, IArtifactStore artifacts, IModelRegistry models, IEndpointBackend endpoints)
     {
         Info = info;
         Tracking = tracking;
         Artifacts = artifacts;
         Models = models;
+        Endpoints = endpoints;
     }
 
     public WorkspaceInfo Info { get; }
@@ -33,8 +34,8 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
 
     public IModelRegistry Models { get; }
 
-    /// <summary>Endpoints are not wired on remote workspaces yet: every call throws <see cref="AzureMlNotSupportedException"/>.</summary>
-    public IEndpointBackend Endpoints { get; } = new UnsupportedRemoteEndpoints();
+    /// <summary>Online endpoints through ARM (<see cref="RemoteEndpointBackend"/>); on a plain MLflow server every call throws <see cref="AzureMlNotSupportedException"/>.</summary>
+    public IEndpointBackend Endpoints { get; }
 
     /// <summary>The ARM surfaces beyond the contract (jobs, endpoints, environments, code), for the object model; null for a plain MLflow server.</summary>
     internal ArmClients? Arm { get; private init; }
@@ -80,8 +81,11 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
             var artifacts = new RemoteArtifactStore(datastore);
             var models = new RemoteModelRegistry(arm.Models, coordinates, datastore, artifacts, options.TimeProvider);
 
+            var endpoints = new RemoteEndpointBackend(arm.OnlineEndpoints, arm.Lro, coordinates, workspace.Location, options, transport);
+            owned.Add(endpoints);
+
             var info = new WorkspaceInfo(workspaceName, subscriptionId, resourceGroup, WorkspaceKind.Remote, TrackingUri: trackingUri, Location: workspace.Location);
-            var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models) { Arm = arm };
+            var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, endpoints) { Arm = arm };
             backend._owned.AddRange(owned);
             return backend;
         }
@@ -114,7 +118,7 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         var artifacts = new MlflowArtifactStore(trackingApi, proxy);
         var models = new MlflowModelRegistry(RemoteHttp.For<IMlflowRegistryApi>(http, MlflowJsonContext.Default), proxy, artifacts, options.TimeProvider);
         var info = new WorkspaceInfo(trackingUri.Host, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Remote, TrackingUri: trackingUri);
-        var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models);
+        var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, new UnsupportedRemoteEndpoints(trackingUri));
         backend._owned.Add(http);
         backend._owned.Add(transferHttp);
         if (!ReferenceEquals(transport, options.HttpMessageHandler))

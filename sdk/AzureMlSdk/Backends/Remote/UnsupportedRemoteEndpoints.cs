@@ -1,17 +1,17 @@
 namespace AzureMlSdk.Backends.Remote;
 
 /// <summary>
-/// Online and batch endpoints on a remote workspace are not wired yet (the ARM clients exist in Arm/;
-/// the endpoint object model runs on the local workspace). Every call says so with a typed error.
+/// Endpoints on a plain MLflow tracking server (no ARM behind it): every call says they need an Azure ML workspace,
+/// with a typed error. Azure ML workspaces use <see cref="Arm.RemoteEndpointBackend"/>.
 /// </summary>
-internal sealed class UnsupportedRemoteEndpoints : IEndpointBackend
+internal sealed class UnsupportedRemoteEndpoints(Uri trackingUri) : IEndpointBackend
 {
-    private static Task<T> No<T>() => Task.FromException<T>(Error());
+    private Task<T> No<T>() => Task.FromException<T>(Error());
 
-    private static Task No() => Task.FromException(Error());
+    private Task No() => Task.FromException(Error());
 
-    private static AzureMlNotSupportedException Error() =>
-        new("Endpoints are not yet supported on remote workspaces in this version of AzureMlSdk; use Workspace.Local() to deploy and serve models locally.");
+    private AzureMlNotSupportedException Error() =>
+        new($"Endpoints are not supported on a plain MLflow tracking server ({trackingUri.Host}); open an Azure ML workspace (or the Emulator), or use Workspace.Local() to deploy and serve models locally.");
 
     public Task<OnlineEndpointData> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken) => No<OnlineEndpointData>();
     public Task<OnlineEndpointData> GetEndpointAsync(string endpointName, CancellationToken cancellationToken) => No<OnlineEndpointData>();

@@ -455,19 +455,14 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
 
     private static Dictionary<string, int> CheckTraffic(LocalEndpointHost host, IReadOnlyDictionary<string, int> traffic)
     {
-        OnlineEndpoint.ValidateTrafficShape(traffic, nameof(traffic));
-        var result = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
-        foreach (var (name, weight) in traffic)
+        var result = EndpointTraffic.Resolve(host.Data.Name, traffic, host.Deployments.Keys.ToList(), nameof(traffic));
+        foreach (var (name, weight) in result)
         {
-            if (!host.Deployments.TryGetValue(name, out var deployment))
-            {
-                throw new InvalidInputException($"Traffic names deployment '{name}', which endpoint '{host.Data.Name}' does not have; it has: {(host.Deployments.Count == 0 ? "none" : string.Join(", ", host.Deployments.Keys))}.", nameof(traffic));
-            }
+            var deployment = host.Deployments[name];
             if (weight > 0 && !deployment.IsReady)
             {
                 throw new InvalidStateException($"Deployment '{deployment.Name}' is {deployment.Data.ProvisioningState} and cannot take traffic.");
             }
-            result[deployment.Name] = weight;
         }
         return result;
     }

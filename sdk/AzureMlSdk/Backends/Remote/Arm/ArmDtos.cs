@@ -17,6 +17,7 @@ internal sealed class ArmResource<TProperties> where TProperties : class
     public Dictionary<string, string>? Tags { get; set; }
     public string? Kind { get; set; }
     public ArmSystemData? SystemData { get; set; }
+    public ArmSku? Sku { get; set; }
     public TProperties? Properties { get; set; }
 
     [JsonExtensionData]
@@ -28,6 +29,16 @@ internal sealed class ArmPage<TProperties> where TProperties : class
 {
     public List<ArmResource<TProperties>>? Value { get; set; }
     public string? NextLink { get; set; }
+}
+
+/// <summary>A tracked resource's SKU (common-types <c>Sku</c>); online deployments carry their instance count in <c>capacity</c>.</summary>
+internal sealed class ArmSku
+{
+    public string? Name { get; set; }
+    public string? Tier { get; set; }
+    public string? Size { get; set; }
+    public string? Family { get; set; }
+    public int? Capacity { get; set; }
 }
 
 internal sealed class ArmSystemData
@@ -224,9 +235,40 @@ internal sealed class OnlineDeploymentProperties
     public string? InstanceType { get; set; }
     public string? ProvisioningState { get; set; }
     public Dictionary<string, string?>? EnvironmentVariables { get; set; }
+    public ArmScaleSettings? ScaleSettings { get; set; }
+    public ArmRequestSettings? RequestSettings { get; set; }
+    public ArmProbeSettings? LivenessProbe { get; set; }
+    public ArmProbeSettings? ReadinessProbe { get; set; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary><c>OnlineScaleSettings</c>: <c>Default</c> (instance count from <c>sku.capacity</c>) or <c>TargetUtilization</c>.</summary>
+internal sealed class ArmScaleSettings
+{
+    public string? ScaleType { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary><c>OnlineRequestSettings</c>; durations are ISO 8601 (<c>PT5S</c>).</summary>
+internal sealed class ArmRequestSettings
+{
+    public int? MaxConcurrentRequestsPerInstance { get; set; }
+    public string? RequestTimeout { get; set; }
+    public string? MaxQueueWait { get; set; }
+}
+
+/// <summary><c>ProbeSettings</c>; durations are ISO 8601.</summary>
+internal sealed class ArmProbeSettings
+{
+    public int? FailureThreshold { get; set; }
+    public int? SuccessThreshold { get; set; }
+    public string? InitialDelay { get; set; }
+    public string? Period { get; set; }
+    public string? Timeout { get; set; }
 }
 
 internal sealed class BatchEndpointProperties

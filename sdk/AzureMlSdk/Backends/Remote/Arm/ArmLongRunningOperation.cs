@@ -18,8 +18,11 @@ internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time
     /// <summary>Delay between polls when the service gives no <c>Retry-After</c>.</summary>
     public static readonly TimeSpan DefaultPollInterval = TimeSpan.FromSeconds(5);
 
-    /// <summary>Waits for the operation the <paramref name="initial"/> answer started and returns the final resource (null when there is none, e.g. a delete).</summary>
-    public async Task<T?> WaitAsync<T>(HttpResponseMessage initial, JsonTypeInfo<T> finalType, CancellationToken cancellationToken) where T : class
+    /// <summary>
+    /// Waits for the operation the <paramref name="initial"/> answer started and returns the final resource (null when there is none, e.g. a delete).
+    /// <paramref name="onStatus"/>, when given, hears each status an <c>Azure-AsyncOperation</c> poll reports (<c>InProgress</c>, <c>Succeeded</c>…).
+    /// </summary>
+    public async Task<T?> WaitAsync<T>(HttpResponseMessage initial, JsonTypeInfo<T> finalType, CancellationToken cancellationToken, Action<string>? onStatus = null) where T : class
     {
         ArgumentNullException.ThrowIfNull(initial);
         using (initial)
@@ -56,6 +59,10 @@ internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time
                         }
                         var status = await JsonSerializer.DeserializeAsync(await poll.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), ArmJsonContext.Default.ArmOperationStatus, ct).ConfigureAwait(false);
                         wait = RetryAfter.Get(poll, time) ?? DefaultPollInterval;
+                        if (status?.Status is { Length: > 0 } reported)
+                        {
+                            onStatus?.Invoke(reported);
+                        }
                         switch (status?.Status?.ToUpperInvariant())
                         {
                             case "SUCCEEDED":
