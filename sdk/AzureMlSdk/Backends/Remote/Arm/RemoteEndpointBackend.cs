@@ -41,6 +41,7 @@ internal sealed partial class RemoteEndpointBackend(
     public async Task<OnlineEndpointData> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
+        progress = Distinct(progress);
         var existing = await TryGetEndpointAsync(spec.Name, cancellationToken).ConfigureAwait(false);
         Dictionary<string, int>? traffic = existing?.Properties?.Traffic;
         if (spec.Traffic is not null)
@@ -127,6 +128,7 @@ internal sealed partial class RemoteEndpointBackend(
         Validate.EndpointName(endpointName, nameof(endpointName));
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
+        progress = Distinct(progress);
         if (spec.Scorer is not null)
         {
             throw new AzureMlNotSupportedException(
@@ -424,6 +426,22 @@ internal sealed partial class RemoteEndpointBackend(
         catch (JsonException)
         {
             // Not JSON: nothing to report.
+        }
+    }
+
+    /// <summary>Drops a message equal to the one before it (the 201 body, each poll and the final read often repeat a state).</summary>
+    private static DistinctProgress? Distinct(IProgress<string>? progress) => progress is null ? null : new DistinctProgress(progress);
+
+    private sealed class DistinctProgress(IProgress<string> inner) : IProgress<string>
+    {
+        private string? _last;
+
+        public void Report(string value)
+        {
+            if (!string.Equals(Interlocked.Exchange(ref _last, value), value, StringComparison.Ordinal))
+            {
+                inner.Report(value);
+            }
         }
     }
 
