@@ -164,6 +164,35 @@ public sealed class RemoteHttpBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Circuit_opens_after_mostly_failing_calls_and_lets_calls_through_again_after_the_break()
+    {
+        var healthy = false;
+        Serve((ctx, req) => healthy
+            ? LoopbackServer.JsonAsync(ctx, 200, RunJson)
+            : LoopbackServer.JsonAsync(ctx, 503, """{"error_code":"TEMPORARILY_UNAVAILABLE","message":"down"}"""));
+        await using var backend = await ConnectAsync(options: Options(maxRetries: 0));
+        var before = _server.Requests.Count;
+
+        // 20 calls (the minimum throughput), all failing: the failure ratio passes 0.5 and the circuit opens.
+        for (var i = 0; i < 20; i++)
+        {
+            var failed = await Assert.ThrowsAsync<ServiceUnavailableException>(() => backend.Tracking.GetRunAsync("r1", default).WaitAsync(TimeSpan.FromSeconds(10)));
+            Assert.Equal(503, failed.Status);
+        }
+        Assert.Equal(before + 20, _server.Requests.Count);
+
+        healthy = true;
+        var rejected = await Assert.ThrowsAsync<ServiceUnavailableException>(() => backend.Tracking.GetRunAsync("r1", default).WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("circuit breaker", rejected.Message, StringComparison.Ordinal);
+        Assert.Equal(before + 20, _server.Requests.Count); // never sent
+
+        _time.Advance(TimeSpan.FromSeconds(5)); // the break duration: the next call is let through as a probe
+        var run = await backend.Tracking.GetRunAsync("r1", default).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("baseline", run.DisplayName);
+        Assert.Equal(before + 21, _server.Requests.Count);
+    }
+
+    [Fact]
     public async Task Unauthorized_maps_to_an_auth_error_and_the_token_never_shows_in_errors_or_logs()
     {
         _server.Handle = (ctx, req) => LoopbackServer.JsonAsync(ctx, 401, """{"error":{"code":"InvalidAuthenticationToken","message":"The access token is invalid."}}""", ("x-ms-request-id", "rid-401"));
