@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 
 namespace AzureMlSdk.Backends.Local;
@@ -12,6 +13,8 @@ namespace AzureMlSdk.Backends.Local;
 internal sealed class LocalDatabase
 {
     private static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(120);
+    private static readonly object Initialized = new();
+    private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> InitializedHandles = new();
     private readonly string _connectionString;
 
     public LocalDatabase(string directory)
@@ -48,10 +51,16 @@ internal sealed class LocalDatabase
     {
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        using var command = connection.CreateCommand();
-        // WAL survives a killed process: committed transactions stay, the open one is rolled back on next open.
-        command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
-        command.ExecuteNonQuery();
+        // Pragmas belong to the native handle, which the pool keeps: set them once per handle, not on every open
+        // (a reopen from the pool would otherwise cost four statements per write).
+        if (!InitializedHandles.TryGetValue(connection.Handle!, out _))
+        {
+            using var command = connection.CreateCommand();
+            // WAL survives a killed process: committed transactions stay, the open one is rolled back on next open.
+            command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
+            command.ExecuteNonQuery();
+            InitializedHandles.AddOrUpdate(connection.Handle!, Initialized);
+        }
         return connection;
     }
 
