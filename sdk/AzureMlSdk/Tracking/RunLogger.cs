@@ -318,34 +318,37 @@ internal enum LogEntryKind : byte
     Flush,
 }
 
-/// <summary>One buffered logging call. A struct so the hot path (metrics) allocates nothing.</summary>
+/// <summary>
+/// One buffered logging call. A struct so the hot path (metrics) allocates nothing; the rare reference fields
+/// (a param/tag value, a flush marker, an artifact payload) share one slot, keeping an entry at 48 bytes.
+/// </summary>
 internal readonly struct LogEntry
 {
-    private LogEntry(LogEntryKind kind, string? key, string? text, double value, long step, long timestampMs, TaskCompletionSource? flushed, Func<byte[]>? payload)
+    private readonly object? _extra;
+
+    private LogEntry(LogEntryKind kind, string? key, object? extra, double value, long step, long timestampMs)
     {
         Kind = kind;
         Key = key;
-        Text = text;
+        _extra = extra;
         Value = value;
         Step = step;
         TimestampMs = timestampMs;
-        Flushed = flushed;
-        Payload = payload;
     }
 
     public LogEntryKind Kind { get; }
     public string? Key { get; }
-    public string? Text { get; }
+    public string? Text => _extra as string;
     public double Value { get; }
     public long Step { get; }
     public long TimestampMs { get; }
-    public TaskCompletionSource? Flushed { get; }
-    public Func<byte[]>? Payload { get; }
+    public TaskCompletionSource? Flushed => _extra as TaskCompletionSource;
+    public Func<byte[]>? Payload => _extra as Func<byte[]>;
 
-    public static LogEntry Metric(string key, double value, long step, long timestampMs) => new(LogEntryKind.Metric, key, null, value, step, timestampMs, null, null);
-    public static LogEntry Param(string key, string value) => new(LogEntryKind.Param, key, value, 0, 0, 0, null, null);
-    public static LogEntry Tag(string key, string value) => new(LogEntryKind.Tag, key, value, 0, 0, 0, null, null);
-    public static LogEntry DeleteTag(string key) => new(LogEntryKind.DeleteTag, key, null, 0, 0, 0, null, null);
-    public static LogEntry Artifact(string path, Func<byte[]> content) => new(LogEntryKind.Artifact, path, null, 0, 0, 0, null, content);
-    public static LogEntry FlushMarker(TaskCompletionSource flushed) => new(LogEntryKind.Flush, null, null, 0, 0, 0, flushed, null);
+    public static LogEntry Metric(string key, double value, long step, long timestampMs) => new(LogEntryKind.Metric, key, null, value, step, timestampMs);
+    public static LogEntry Param(string key, string value) => new(LogEntryKind.Param, key, value, 0, 0, 0);
+    public static LogEntry Tag(string key, string value) => new(LogEntryKind.Tag, key, value, 0, 0, 0);
+    public static LogEntry DeleteTag(string key) => new(LogEntryKind.DeleteTag, key, null, 0, 0, 0);
+    public static LogEntry Artifact(string path, Func<byte[]> content) => new(LogEntryKind.Artifact, path, content, 0, 0, 0);
+    public static LogEntry FlushMarker(TaskCompletionSource flushed) => new(LogEntryKind.Flush, null, flushed, 0, 0, 0);
 }
