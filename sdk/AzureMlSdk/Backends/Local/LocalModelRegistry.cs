@@ -55,6 +55,37 @@ internal sealed class LocalModelRegistry : IModelRegistry
         _time = time;
         _blobRoot = Path.Combine(Path.GetFullPath(root), "models", "blobs");
         _tempRoot = Path.Combine(_blobRoot, "tmp");
+        SweepAbandonedTempFiles();
+    }
+
+    /// <summary>How long a temp file must have been left untouched before opening the workspace removes it.</summary>
+    internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// Removes what a crashed process left in <c>models/blobs/tmp</c>: blobs it was deleting, and uploads nobody has
+    /// written to for <see cref="AbandonedAfter"/> (another live process may still be streaming a recent one).
+    /// </summary>
+    private void SweepAbandonedTempFiles()
+    {
+        if (!Directory.Exists(_tempRoot))
+        {
+            return;
+        }
+        var cutoff = DateTime.UtcNow - AbandonedAfter; // file times are the OS clock, not the injected one
+        foreach (var file in Directory.EnumerateFiles(_tempRoot))
+        {
+            try
+            {
+                if (File.GetLastWriteTimeUtc(file) < cutoff)
+                {
+                    File.Delete(file);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Held open by another process: it is not abandoned, or the next open removes it.
+            }
+        }
     }
 
     /// <summary>The asset URI of a version (see the class remarks).</summary>

@@ -58,6 +58,29 @@ public sealed class LocalModelRegistryTests : IDisposable
 
     private LocalModelRegistry NewRegistry() => new(new LocalDatabase(_root), _root, _artifacts, _time);
 
+    [Fact]
+    public void Opening_removes_temp_files_abandoned_by_a_crash_but_not_recent_ones()
+    {
+        var tmp = Path.Combine(_root, "models", "blobs", "tmp");
+        Directory.CreateDirectory(tmp);
+        var abandoned = Path.Combine(tmp, "a.incoming");
+        var trash = Path.Combine(tmp, "b.deleted");
+        var recent = Path.Combine(tmp, "c.incoming");
+        foreach (var file in new[] { abandoned, trash, recent })
+        {
+            File.WriteAllText(file, "x");
+        }
+        var old = DateTime.UtcNow - LocalModelRegistry.AbandonedAfter - TimeSpan.FromMinutes(1);
+        File.SetLastWriteTimeUtc(abandoned, old);
+        File.SetLastWriteTimeUtc(trash, old);
+
+        _ = NewRegistry();
+
+        Assert.False(File.Exists(abandoned));
+        Assert.False(File.Exists(trash));
+        Assert.True(File.Exists(recent)); // may be another process's upload in progress
+    }
+
     private string WriteSource(string relativePath, string content)
     {
         var path = Path.Combine(_sources, relativePath);
