@@ -4,7 +4,8 @@ namespace AzureMlSdk;
 
 /// <summary>
 /// A batch endpoint: scores folders of files with one of its deployments as a job, writing the predictions as the job
-/// run's output. On a local workspace jobs run in this process; the endpoint lives as long as the workspace object.
+/// run's output. On a local workspace jobs run in this process and the endpoint lives as long as the workspace object; on
+/// Azure ML the endpoint is an ARM <c>batchEndpoints</c> resource and each invocation is a job on its compute.
 /// </summary>
 public class BatchEndpoint
 {
@@ -33,21 +34,32 @@ public class BatchEndpoint
     public virtual IReadOnlyList<string> Deployments => _data.Deployments;
 
     /// <summary>Creates or replaces a deployment; the first one, or any with <paramref name="makeDefault"/>, becomes the default.</summary>
-    public virtual async Task DeployAsync(BatchDeploymentSpec spec, bool makeDefault = false, CancellationToken cancellationToken = default)
+    public virtual Task DeployAsync(BatchDeploymentSpec spec, bool makeDefault = false, CancellationToken cancellationToken = default) =>
+        DeployAsync(spec, makeDefault, null, cancellationToken);
+
+    /// <summary>Creates or replaces a deployment; the first one, or any with <paramref name="makeDefault"/>, becomes the default.</summary>
+    /// <param name="spec">The deployment.</param>
+    /// <param name="makeDefault">Makes it the endpoint's default even when it already has one.</param>
+    /// <param name="progress">Receives provisioning steps (Azure ML deployments are long-running operations).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public virtual async Task DeployAsync(BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
-        _data = await _workspace.Backend.Endpoints.CreateOrUpdateBatchDeploymentAsync(Name, spec, makeDefault, cancellationToken).ConfigureAwait(false);
+        _data = await _workspace.Backend.Endpoints.CreateOrUpdateBatchDeploymentAsync(Name, spec, makeDefault, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Scores every <c>.csv</c> (header row = column names) and <c>.jsonl</c> (one JSON object per line) file under
     /// <paramref name="inputPath"/> in mini-batches and returns once the job run has ended. Rows that fail are scored
     /// again one by one; those that still fail are written to the errors file and counted, never dropped.
+    /// On Azure ML the files are uploaded to the workspace's default datastore and the endpoint runs the job on its compute;
+    /// this waits for it and copies its predictions into the job run's <c>outputs/</c>. A remote job that fails or is canceled
+    /// raises <see cref="InvalidStateException"/> carrying the job's error (see <c>Endpoints/README.md</c> for what else differs).
     /// </summary>
     /// <param name="inputPath">A file or a folder (searched recursively).</param>
     /// <param name="deploymentName">The deployment; the default when null.</param>
-    /// <param name="progress">Receives progress after each mini-batch.</param>
+    /// <param name="progress">Receives progress after each mini-batch (locally) or each job status change (remotely).</param>
     /// <param name="cancellationToken">Cancels the job (its run ends Canceled).</param>
     public virtual Task<BatchScoringResult> InvokeAsync(string inputPath, string? deploymentName = null, IProgress<BatchScoringProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -60,8 +72,13 @@ public class BatchEndpoint
     }
 
     /// <summary>Deletes the endpoint and its deployments.</summary>
-    public virtual Task DeleteAsync(CancellationToken cancellationToken = default) =>
-        _workspace.Backend.Endpoints.DeleteBatchEndpointAsync(Name, cancellationToken);
+    public virtual Task DeleteAsync(CancellationToken cancellationToken = default) => DeleteAsync(null, cancellationToken);
+
+    /// <summary>Deletes the endpoint and its deployments.</summary>
+    /// <param name="progress">Receives deletion steps.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public virtual Task DeleteAsync(IProgress<string>? progress, CancellationToken cancellationToken = default) =>
+        _workspace.Backend.Endpoints.DeleteBatchEndpointAsync(Name, progress, cancellationToken);
 
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -376,10 +376,17 @@ public class Workspace : IAsyncDisposable
     }
 
     /// <summary>Creates or updates a batch endpoint.</summary>
-    public virtual async Task<BatchEndpoint> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, CancellationToken cancellationToken = default)
+    public virtual Task<BatchEndpoint> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, CancellationToken cancellationToken = default) =>
+        CreateOrUpdateBatchEndpointAsync(spec, null, cancellationToken);
+
+    /// <summary>Creates or updates a batch endpoint (on Azure ML a long-running operation; <paramref name="progress"/> hears its provisioning states).</summary>
+    /// <param name="spec">The endpoint.</param>
+    /// <param name="progress">Receives provisioning steps.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public virtual async Task<BatchEndpoint> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new BatchEndpoint(this, await Backend.Endpoints.CreateOrUpdateBatchEndpointAsync(spec, cancellationToken).ConfigureAwait(false));
+        return new BatchEndpoint(this, await Backend.Endpoints.CreateOrUpdateBatchEndpointAsync(spec, progress, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Gets a batch endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>

@@ -14,6 +14,12 @@ public class WorkspaceOptions
     /// <summary>The token scope for ARM and the MLflow endpoint. Default <c>https://management.azure.com/.default</c>.</summary>
     public string TokenScope { get; set; } = "https://management.azure.com/.default";
 
+    /// <summary>
+    /// The token scope for Azure ML's data plane where it differs from ARM: invoking a batch endpoint (a job is started by POSTing
+    /// to its scoring URI). Default <c>https://ml.azure.com/.default</c>; sovereign clouds use their own (e.g. <c>https://ml.azure.us/.default</c>).
+    /// </summary>
+    public string MachineLearningTokenScope { get; set; } = "https://ml.azure.com/.default";
+
     /// <summary>Time source for retries, token refresh and timestamps (tests pass a fake).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

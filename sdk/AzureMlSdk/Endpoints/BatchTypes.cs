@@ -1,6 +1,6 @@
 namespace AzureMlSdk;
 
-/// <summary>What a batch endpoint should be, for <see cref="Workspace.CreateOrUpdateBatchEndpointAsync"/> (ARM <c>BatchEndpoint</c>).</summary>
+/// <summary>What a batch endpoint should be, for <see cref="Workspace.CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec, IProgress{string}, CancellationToken)"/> (ARM <c>BatchEndpoint</c>).</summary>
 public sealed class BatchEndpointSpec
 {
     /// <summary>Creates a spec for the batch endpoint <paramref name="name"/> (<c>^[a-zA-Z][a-zA-Z0-9-]{2,31}$</c>).</summary>
@@ -59,6 +59,12 @@ public sealed class BatchDeploymentSpec
     /// <summary>Description.</summary>
     public string? Description { get; init; }
 
+    /// <summary>
+    /// The compute cluster that runs the jobs on Azure ML (a cluster name, or its ARM id), sent as ARM <c>compute</c>.
+    /// Azure ML needs one for model deployments; local workspaces score in this process and ignore it.
+    /// </summary>
+    public string? Compute { get; init; }
+
     internal void Validate()
     {
         if (MiniBatchSize < 1)
@@ -81,12 +87,19 @@ public sealed class BatchDeploymentSpec
     }
 }
 
-/// <summary>Progress of a batch scoring job.</summary>
+/// <summary>
+/// Progress of a batch scoring job. A local job reports after each mini-batch; a remote job (Azure ML) reports its
+/// <see cref="Status"/> at each change, with zero counts until it has ended (Azure ML does not report mini-batches while it runs).
+/// </summary>
 /// <param name="MiniBatchesDone">Mini-batches finished.</param>
-/// <param name="MiniBatchesTotal">Mini-batches in the job.</param>
+/// <param name="MiniBatchesTotal">Mini-batches in the job (0 while unknown).</param>
 /// <param name="RowsScored">Rows with a prediction so far.</param>
 /// <param name="RowsFailed">Rows that failed so far (each is in the errors file).</param>
-public sealed record BatchScoringProgress(int MiniBatchesDone, int MiniBatchesTotal, long RowsScored, long RowsFailed);
+public sealed record BatchScoringProgress(int MiniBatchesDone, int MiniBatchesTotal, long RowsScored, long RowsFailed)
+{
+    /// <summary>The job's status as the service reports it (remote jobs); null for local jobs, which report mini-batches instead.</summary>
+    public RunStatus? Status { get; init; }
+}
 
 /// <summary>
 /// The outcome of a batch scoring job: a run in experiment <see cref="ExperimentName"/> whose outputs hold

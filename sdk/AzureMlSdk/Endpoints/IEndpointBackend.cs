@@ -57,17 +57,17 @@ public interface IEndpointBackend
 
     // ---- batch endpoints (ARM batchEndpoints / batchDeployments) ----
 
-    /// <summary>Creates or updates a batch endpoint.</summary>
-    Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, CancellationToken cancellationToken);
+    /// <summary>Creates or updates a batch endpoint (long-running remotely: <paramref name="progress"/> hears its provisioning states).</summary>
+    Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken);
 
     /// <summary>Gets a batch endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>
     Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken);
 
-    /// <summary>Deletes a batch endpoint and its deployments.</summary>
-    Task DeleteBatchEndpointAsync(string endpointName, CancellationToken cancellationToken);
+    /// <summary>Deletes a batch endpoint and its deployments; throws <see cref="ResourceNotFoundException"/>.</summary>
+    Task DeleteBatchEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken);
 
     /// <summary>Creates or replaces a batch deployment; the first one (or <paramref name="makeDefault"/>) becomes the endpoint's default.</summary>
-    Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, CancellationToken cancellationToken);
+    Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken);
 
     /// <summary>
     /// Scores every <c>.csv</c> / <c>.jsonl</c> file under <paramref name="inputPath"/> (a file or folder) with a deployment

@@ -3,6 +3,7 @@ using Azure.Core;
 using AzureMlSdk.Backends.Remote.Arm;
 using AzureMlSdk.Backends.Remote.Auth;
 using AzureMlSdk.Backends.Remote.Blob;
+using AzureMlSdk.Backends.Remote.History;
 using AzureMlSdk.Backends.Remote.Http;
 using AzureMlSdk.Backends.Remote.Mlflow;
 
@@ -81,7 +82,13 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
             var artifacts = new RemoteArtifactStore(datastore);
             var models = new RemoteModelRegistry(arm.Models, coordinates, datastore, artifacts, options.TimeProvider);
 
-            var endpoints = new RemoteEndpointBackend(arm.OnlineEndpoints, arm.Lro, coordinates, workspace.Location, options, transport);
+            // Run history (a failed batch job's error) lives on the workspace's api host, the host of its MLflow endpoint.
+            var historyHttp = RemoteHttp.CreateClient(new Uri(trackingUri.GetLeftPart(UriPartial.Authority)), options, new TokenCredentialHandler(tokens), transport);
+            owned.Add(historyHttp);
+            var batch = new RemoteBatchEndpoints(arm.BatchEndpoints, arm.Jobs, arm.Lro, coordinates, workspace.Location, datastore, artifacts,
+                RemoteHttp.For<IRunHistoryApi>(historyHttp, RunHistoryJsonContext.Default),
+                new AccessTokenCache(credential, [options.MachineLearningTokenScope], options.TimeProvider), options, transport);
+            var endpoints = new RemoteEndpointBackend(arm.OnlineEndpoints, arm.Lro, coordinates, workspace.Location, options, transport, batch);
             owned.Add(endpoints);
 
             var info = new WorkspaceInfo(workspaceName, subscriptionId, resourceGroup, WorkspaceKind.Remote, TrackingUri: trackingUri, Location: workspace.Location);
@@ -134,6 +141,7 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         ResourceManagerEndpoint = options.ResourceManagerEndpoint,
         MlflowTrackingUri = options.MlflowTrackingUri,
         TokenScope = options.TokenScope,
+        MachineLearningTokenScope = options.MachineLearningTokenScope,
         TimeProvider = options.TimeProvider,
         LoggerFactory = options.LoggerFactory,
         MaxRetries = options.MaxRetries,

@@ -27,9 +27,9 @@ internal sealed class UnsupportedRemoteEndpoints(Uri trackingUri) : IEndpointBac
     public Task<EndpointToken> GetTokenAsync(string endpointName, CancellationToken cancellationToken) => No<EndpointToken>();
     public Task<string> GetLogsAsync(string endpointName, string deploymentName, int tail, CancellationToken cancellationToken) => No<string>();
     public Task<string> InvokeAsync(string endpointName, string requestJson, string? deploymentName, CancellationToken cancellationToken) => No<string>();
-    public Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, CancellationToken cancellationToken) => No<BatchEndpointData>();
+    public Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken) => No<BatchEndpointData>();
     public Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken) => No<BatchEndpointData>();
-    public Task DeleteBatchEndpointAsync(string endpointName, CancellationToken cancellationToken) => No();
-    public Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, CancellationToken cancellationToken) => No<BatchEndpointData>();
+    public Task DeleteBatchEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken) => No();
+    public Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken) => No<BatchEndpointData>();
     public Task<BatchScoringResult> InvokeBatchEndpointAsync(string endpointName, string? deploymentName, string inputPath, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken) => No<BatchScoringResult>();
 }

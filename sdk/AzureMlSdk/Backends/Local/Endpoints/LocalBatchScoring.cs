@@ -182,7 +182,8 @@ internal sealed class LocalBatchScoring
         }
     }
 
-    private static List<string> InputFiles(string inputPath)
+    /// <summary>The .csv and .jsonl files a batch job reads from <paramref name="inputPath"/> (a file or a folder), in ordinal order.</summary>
+    internal static List<string> InputFiles(string inputPath)
     {
         string[] files;
         if (File.Exists(inputPath))

@@ -397,19 +397,19 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
         }
     }
 
-    public Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, CancellationToken cancellationToken) =>
+    public Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken) =>
         Task.FromResult(_batch.CreateOrUpdate(spec));
 
     public Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken) =>
         Task.FromResult(_batch.Get(endpointName));
 
-    public Task DeleteBatchEndpointAsync(string endpointName, CancellationToken cancellationToken)
+    public Task DeleteBatchEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         _batch.Delete(endpointName);
         return Task.CompletedTask;
     }
 
-    public Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, CancellationToken cancellationToken) =>
+    public Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken) =>
         Task.FromResult(_batch.Deploy(endpointName, spec, makeDefault));
 
     public Task<BatchScoringResult> InvokeBatchEndpointAsync(string endpointName, string? deploymentName, string inputPath, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken) =>

@@ -271,22 +271,51 @@ internal sealed class ArmProbeSettings
     public string? Timeout { get; set; }
 }
 
+/// <summary><c>BatchEndpointProperties</c>: batch endpoints authenticate with Microsoft Entra tokens only (<c>AADToken</c>).</summary>
 internal sealed class BatchEndpointProperties
 {
     public string? Description { get; set; }
+    public Dictionary<string, string?>? Properties { get; set; }
     public string? AuthMode { get; set; }
     public string? ScoringUri { get; set; }
+    public string? SwaggerUri { get; set; }
+    public string? ProvisioningState { get; set; }
+    public BatchEndpointDefaults? Defaults { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary><c>BatchEndpointDefaults</c>: the deployment an invocation without <c>azureml-model-deployment</c> goes to.</summary>
+internal sealed class BatchEndpointDefaults
+{
+    public string? DeploymentName { get; set; }
+}
+
+/// <summary><c>BatchDeploymentProperties</c> (model deployments; pipeline-component deployments keep their fields in <see cref="Extra"/>).</summary>
+internal sealed class BatchDeploymentProperties
+{
+    public string? Description { get; set; }
+    public Dictionary<string, string?>? Properties { get; set; }
+    public Dictionary<string, string?>? EnvironmentVariables { get; set; }
+    public ArmAssetReference? Model { get; set; }
+    public string? Compute { get; set; }
+    public long? MiniBatchSize { get; set; }
+    public int? MaxConcurrencyPerInstance { get; set; }
+    public int? ErrorThreshold { get; set; }
+    public string? OutputAction { get; set; }
+    public string? OutputFileName { get; set; }
     public string? ProvisioningState { get; set; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
-internal sealed class BatchDeploymentProperties
+/// <summary><c>AssetReferenceBase</c>, discriminated by <c>referenceType</c>: <c>Id</c> (with <c>assetId</c>), <c>DataPath</c> or <c>OutputPath</c>.</summary>
+internal sealed class ArmAssetReference
 {
-    public string? Description { get; set; }
-    public string? Compute { get; set; }
-    public string? ProvisioningState { get; set; }
+    public string? ReferenceType { get; set; }
+    public string? AssetId { get; set; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }

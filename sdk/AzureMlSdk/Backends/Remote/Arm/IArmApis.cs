@@ -187,21 +187,28 @@ internal interface IArmBatchEndpointsApi
     [Get(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}" + ArmRoutes.V)]
     Task<ArmResource<BatchEndpointProperties>> GetAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, CancellationToken cancellationToken);
 
+    /// <summary>LRO (201 + Azure-AsyncOperation, final state via the original URI).</summary>
     [Put(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}" + ArmRoutes.V)]
     Task<HttpResponseMessage> CreateOrUpdateAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, [Body] ArmResource<BatchEndpointProperties> body, CancellationToken cancellationToken);
 
+    /// <summary>LRO (202 + Location).</summary>
     [Delete(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}" + ArmRoutes.V)]
     Task<HttpResponseMessage> DeleteAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, CancellationToken cancellationToken);
 
     [Post(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}/listkeys" + ArmRoutes.V)]
     Task<EndpointAuthKeys> ListKeysAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, CancellationToken cancellationToken);
 
+    [Get(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}/deployments" + ArmRoutes.V)]
+    Task<ArmPage<BatchDeploymentProperties>> ListDeploymentsAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, [AliasAs("$skip")] string? skip, CancellationToken cancellationToken);
+
     [Get(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}/deployments/{deploymentName}" + ArmRoutes.V)]
     Task<ArmResource<BatchDeploymentProperties>> GetDeploymentAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, string deploymentName, CancellationToken cancellationToken);
 
+    /// <summary>LRO (201 + Azure-AsyncOperation, final state via the original URI).</summary>
     [Put(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}/deployments/{deploymentName}" + ArmRoutes.V)]
     Task<HttpResponseMessage> CreateOrUpdateDeploymentAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, string deploymentName, [Body] ArmResource<BatchDeploymentProperties> body, CancellationToken cancellationToken);
 
+    /// <summary>LRO (202 + Location).</summary>
     [Delete(ArmRoutes.Workspace + "/batchEndpoints/{endpointName}/deployments/{deploymentName}" + ArmRoutes.V)]
     Task<HttpResponseMessage> DeleteDeploymentAsync(string subscriptionId, string resourceGroupName, string workspaceName, string endpointName, string deploymentName, CancellationToken cancellationToken);
 }

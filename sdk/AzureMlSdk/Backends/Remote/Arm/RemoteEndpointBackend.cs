@@ -21,7 +21,8 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 /// <item>Invocations POST to the endpoint's <c>scoringUri</c> with its primary key (or an AML token) as a bearer credential, on a
 /// client of their own without the ARM token. Keys and tokens are cached per endpoint, refetched once on a 401/403, and never
 /// written to logs or exception messages.</item>
-/// <item>Batch endpoints are not wired remotely yet: those members throw <see cref="AzureMlNotSupportedException"/>.</item>
+/// <item>Batch endpoints are delegated to <see cref="RemoteBatchEndpoints"/> (ARM batchEndpoints/batchDeployments, jobs started
+/// through the endpoint's scoring URI).</item>
 /// </list>
 /// </summary>
 internal sealed partial class RemoteEndpointBackend(
@@ -30,7 +31,8 @@ internal sealed partial class RemoteEndpointBackend(
     WorkspaceCoordinates ws,
     string? location,
     WorkspaceOptions options,
-    HttpMessageHandler transport) : IEndpointBackend, IDisposable
+    HttpMessageHandler transport,
+    RemoteBatchEndpoints batch) : IEndpointBackend, IDisposable
 {
     private readonly ConcurrentDictionary<string, ScoringTarget> _targets = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, (HttpClient Http, ScoringClient Client)> _scoringClients = new(StringComparer.OrdinalIgnoreCase);
@@ -351,22 +353,21 @@ internal sealed partial class RemoteEndpointBackend(
         return _scoringClients[key].Client;
     }
 
-    // ---- batch (not wired remotely) ----
+    // ---- batch (RemoteBatchEndpoints) ----
 
-    private static AzureMlNotSupportedException BatchNotSupported() =>
-        new("Batch endpoints are not yet supported on remote workspaces in this version of AzureMlSdk (online endpoints are); use Workspace.Local() for batch scoring.");
+    public Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        batch.CreateOrUpdateAsync(spec, progress, cancellationToken);
 
-    public Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, CancellationToken cancellationToken) => Task.FromException<BatchEndpointData>(BatchNotSupported());
+    public Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken) => batch.GetAsync(endpointName, cancellationToken);
 
-    public Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken) => Task.FromException<BatchEndpointData>(BatchNotSupported());
+    public Task DeleteBatchEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        batch.DeleteAsync(endpointName, progress, cancellationToken);
 
-    public Task DeleteBatchEndpointAsync(string endpointName, CancellationToken cancellationToken) => Task.FromException(BatchNotSupported());
-
-    public Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, CancellationToken cancellationToken) =>
-        Task.FromException<BatchEndpointData>(BatchNotSupported());
+    public Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        batch.DeployAsync(endpointName, spec, makeDefault, progress, cancellationToken);
 
     public Task<BatchScoringResult> InvokeBatchEndpointAsync(string endpointName, string? deploymentName, string inputPath, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken) =>
-        Task.FromException<BatchScoringResult>(BatchNotSupported());
+        batch.InvokeAsync(endpointName, deploymentName, inputPath, progress, cancellationToken);
 
     public void Dispose()
     {
@@ -381,6 +382,7 @@ internal sealed partial class RemoteEndpointBackend(
         }
         _scoringClients.Clear();
         _targets.Clear();
+        batch.Dispose();
     }
 
     // ---- helpers ----
