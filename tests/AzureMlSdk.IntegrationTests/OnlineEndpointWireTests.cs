@@ -225,7 +225,10 @@ public sealed class OnlineEndpointWireTests(EmulatorFixture emulator) : IAsyncLi
         AssertArmError(await SendAsync(HttpMethod.Put, ep + "/deployments/bad" + V, new { properties = new { endpointComputeType = "Managed", model = ModelId("wire-linear", 1) } }), HttpStatusCode.BadRequest, "LocationRequired");
         AssertArmError(await SendAsync(HttpMethod.Put, ep + "/deployments/bad" + V, new { location = "local", properties = new { endpointComputeType = "Managed", model = ModelId("wire-linear", 1), codeConfiguration = new { codeId = "x", scoringScript = "score.py" } } }), HttpStatusCode.BadRequest, "ValidationError");
         AssertArmError(await SendAsync(HttpMethod.Put, Endpoint("wire-none") + "/deployments/blue" + V, DeploymentBody(ModelId("wire-linear", 1))), HttpStatusCode.NotFound, "ResourceNotFound");
-        AssertArmError(await SendAsync(HttpMethod.Put, ep + V, EndpointBody(traffic: new { ghost = 100 })), HttpStatusCode.BadRequest, "ValidationError");
+        AssertArmError(await SendAsync(HttpMethod.Put, ep + V, EndpointBody(traffic: new { nobody = 100 })), HttpStatusCode.BadRequest, "ValidationError");
+        var toFailed = await SendAsync(HttpMethod.Put, ep + V, EndpointBody(traffic: new { ghost = 100 }));
+        AssertArmError(toFailed, HttpStatusCode.BadRequest, "ValidationError");
+        Assert.Contains("Failed", toFailed.Body["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
         AssertArmError(await SendAsync(HttpMethod.Put, ep + V, EndpointBody(traffic: new { blue = 60 })), HttpStatusCode.BadRequest, "ValidationError");
 
         var traffic = await PutAndWaitAsync(ep, EndpointBody(traffic: new { blue = 100 }));

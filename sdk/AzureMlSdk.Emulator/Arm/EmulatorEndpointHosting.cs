@@ -49,13 +49,19 @@ internal sealed class EmulatorEndpointHosting : IAsyncDisposable
         {
             return;
         }
-        foreach (var folder in Directory.EnumerateDirectories(subscriptions, "*", SearchOption.AllDirectories))
+        // <data>/subscriptions/<sub>/resourcegroups/<rg>/workspaces/<name>, as WorkspaceRegistry lays them out.
+        var folders =
+            from sub in Directory.EnumerateDirectories(subscriptions)
+            let groups = Path.Combine(sub, "resourcegroups")
+            where Directory.Exists(groups)
+            from rg in Directory.EnumerateDirectories(groups)
+            let workspaces = Path.Combine(rg, "workspaces")
+            where Directory.Exists(workspaces)
+            from ws in Directory.EnumerateDirectories(workspaces)
+            where OnlineEndpointStore.HasAny(ws)
+            select (Sub: Path.GetFileName(sub), Rg: Path.GetFileName(rg), Name: Path.GetFileName(ws));
+        foreach (var (sub, rg, name) in folders.ToList())
         {
-            var rel = Path.GetRelativePath(subscriptions, folder).Split(Path.DirectorySeparatorChar);
-            if (rel is not [var sub, "resourcegroups", var rg, "workspaces", var name] || !OnlineEndpointStore.HasAny(folder))
-            {
-                continue;
-            }
             if (_registry.Find(sub, rg, name) is { } workspace)
             {
                 await For(workspace).RestoreAsync(cancellationToken).ConfigureAwait(false);
@@ -199,6 +205,10 @@ internal sealed class WorkspaceEndpoints : IAsyncDisposable
         try
         {
             var spec = OnlineEndpointResources.DeploymentSpec(Workspace, deployment.Name, deployment.Resource);
+            if (!await IsHostedAsync(endpointName, cancellationToken).ConfigureAwait(false))
+            {
+                throw new ArmException(400, "UserError", $"Endpoint '{endpointName}' is {Store.Get(endpointName)?.ProvisioningState ?? "gone"} and hosts no deployments; update the endpoint first.");
+            }
             await Local.CreateOrUpdateDeploymentAsync(endpointName, spec, null, cancellationToken).ConfigureAwait(false);
             SettleDeployment(endpointName, name, generation, "Succeeded", null);
         }
@@ -219,8 +229,11 @@ internal sealed class WorkspaceEndpoints : IAsyncDisposable
             }
         });
 
-    /// <summary>Stops the deployment's scorer and forgets it (its traffic weight was 0: the request was checked).</summary>
-    public async Task DeleteDeploymentAsync(string endpointName, string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops the deployment's scorer and forgets it (the request checked that its traffic weight is 0). If the host refuses
+    /// (an earlier traffic change failed, so it still routes to it), the deployment goes back to <paramref name="stateBefore"/>.
+    /// </summary>
+    public async Task DeleteDeploymentAsync(string endpointName, string name, long generation, string stateBefore, CancellationToken cancellationToken)
     {
         try
         {
@@ -229,6 +242,11 @@ internal sealed class WorkspaceEndpoints : IAsyncDisposable
         catch (ResourceNotFoundException)
         {
             // Never hosted (it failed before an Emulator restart): nothing runs.
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            SettleDeployment(endpointName, name, generation, stateBefore, null);
+            throw Failure($"Deleting deployment '{endpointName}/{name}'", ex);
         }
         Store.Update(endpointName, d =>
         {
@@ -251,6 +269,11 @@ internal sealed class WorkspaceEndpoints : IAsyncDisposable
         catch (ResourceNotFoundException)
         {
             // Never hosted: nothing runs.
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            Store.Update(name, d => d.ProvisioningState = "Failed");
+            throw Failure($"Deleting endpoint '{name}'", ex);
         }
         Store.Change<bool>(name, _ => (null, true));
     }

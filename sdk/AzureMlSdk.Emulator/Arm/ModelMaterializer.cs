@@ -137,14 +137,14 @@ internal sealed class ModelMaterializer : IModelRegistry
 
     private static Dictionary<string, string> Manifest(JsonObject versionProperties)
     {
-        var text = (versionProperties["properties"] as JsonObject)?[FilesProperty]?.GetValue<string>();
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
-        if (string.IsNullOrEmpty(text))
-        {
-            return result;
-        }
         try
         {
+            var text = (versionProperties["properties"] as JsonObject)?[FilesProperty]?.GetValue<string>();
+            if (string.IsNullOrEmpty(text))
+            {
+                return result;
+            }
             foreach (var entry in JsonNode.Parse(text)?.AsArray() ?? [])
             {
                 if (entry?["path"]?.GetValue<string>() is { } path && entry["sha256"]?.GetValue<string>() is { } sha)
@@ -170,7 +170,10 @@ internal sealed class ModelMaterializer : IModelRegistry
         {
             await foreach (var item in container.GetBlobsAsync(new GetBlobsOptions { Prefix = folderPrefix }, cancellationToken).ConfigureAwait(false))
             {
-                blobs.Add((item.Name, item.Name[folderPrefix.Length..]));
+                if (!item.Name.EndsWith('/'))
+                {
+                    blobs.Add((item.Name, item.Name[folderPrefix.Length..])); // a name ending with '/' is a folder marker
+                }
             }
             if (blobs.Count == 0 && !prefix.EndsWith('/') && await container.GetBlobClient(prefix).ExistsAsync(cancellationToken).ConfigureAwait(false))
             {

@@ -105,9 +105,10 @@ internal static partial class OnlineEndpointResources
 
     /// <summary>
     /// A traffic split checked against the endpoint's deployments (ARM's rules: known deployments, weights 0 to 100 summing to
-    /// 100 or all 0, and only a Succeeded deployment may take a positive weight); keyed by the deployments' own spelling.
+    /// 100 or all 0, and only a Succeeded deployment may gain traffic; one being updated keeps its <paramref name="current"/> share,
+    /// as its previous version serves meanwhile); keyed by the deployments' own spelling.
     /// </summary>
-    public static Dictionary<string, int> Traffic(JsonNode? node, string endpointName, IReadOnlyDictionary<string, DeploymentDocument> deployments)
+    public static Dictionary<string, int> Traffic(JsonNode? node, string endpointName, IReadOnlyDictionary<string, DeploymentDocument> deployments, IReadOnlyDictionary<string, int> current)
     {
         var map = OptionalObject(node, "properties.traffic");
         var raw = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
@@ -127,9 +128,9 @@ internal static partial class OnlineEndpointResources
         foreach (var (name, weight) in resolved)
         {
             var state = deployments[name].ProvisioningState;
-            if (weight > 0 && state != "Succeeded")
+            if (weight > current.GetValueOrDefault(name) && state != "Succeeded")
             {
-                throw Invalid($"Deployment '{name}' is {state} and cannot take traffic; only a Succeeded deployment can.", "properties.traffic");
+                throw Invalid($"Deployment '{name}' is {state} and cannot take more traffic; only a Succeeded deployment can.", "properties.traffic");
             }
         }
         return resolved;

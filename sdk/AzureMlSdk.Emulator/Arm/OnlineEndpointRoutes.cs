@@ -159,7 +159,7 @@ internal static class OnlineEndpointRoutes
             {
                 throw new ArmException(409, "InvalidResourceLocation", $"The resource '{name}' already exists in location '{existing.Location}'; a resource cannot move to '{location}'.", "location");
             }
-            var traffic = Traffic(properties["traffic"], name, existing?.Deployments ?? []);
+            var traffic = Traffic(properties["traffic"], name, existing?.Deployments ?? [], existing?.Traffic ?? []);
             var resource = EndpointResource(body, properties, authMode, traffic, existing?.Location ?? location!);
             var document = existing ?? new EndpointDocument
             {
@@ -428,7 +428,7 @@ internal static class OnlineEndpointRoutes
             }
             if (existing.Deployments.GetValueOrDefault(name) is not { } deployment)
             {
-                return (existing, (existing, (DeploymentDocument?)null));
+                return (existing, (existing, ((DeploymentDocument, string)?)null));
             }
             var share = existing.Traffic.GetValueOrDefault(deployment.Name);
             if (share > 0)
@@ -436,17 +436,19 @@ internal static class OnlineEndpointRoutes
                 throw new ArmException(400, "UserError",
                     $"Deployment '{deployment.Name}' of endpoint '{existing.Name}' still receives {share}% of the traffic; set its traffic to 0 (update the endpoint's traffic) before deleting it.", "deploymentName");
             }
+            var before = deployment.ProvisioningState;
             deployment.ProvisioningState = "Deleting";
             deployment.Generation++;
             deployment.ModifiedAt = DateTimeOffset.UtcNow;
-            return (existing, (existing, deployment));
+            return (existing, (existing, (deployment, before)));
         });
-        if (deployment is null)
+        if (deployment is not { } found)
         {
             call.Context.Response.StatusCode = 204; // ARM: nothing to delete
             return;
         }
-        var operation = endpoints.Start(endpoint.Name, endpoint.Location, ct => endpoints.DeleteDeploymentAsync(endpoint.Name, deployment.Name, ct));
+        var (doomed, before) = found;
+        var operation = endpoints.Start(endpoint.Name, endpoint.Location, ct => endpoints.DeleteDeploymentAsync(endpoint.Name, doomed.Name, doomed.Generation, before, ct));
         await AcceptedAsync(call, endpoints, operation, 202, null).ConfigureAwait(false);
     }
 

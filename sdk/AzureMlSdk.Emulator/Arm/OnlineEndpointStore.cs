@@ -99,7 +99,17 @@ internal sealed class OnlineEndpointStore
         }
         foreach (var file in Directory.EnumerateFiles(_folder, "*.json"))
         {
-            var document = JsonSerializer.Deserialize(File.ReadAllText(file), OnlineEndpointJsonContext.Default.EndpointDocument);
+            EndpointDocument? document;
+            try
+            {
+                document = JsonSerializer.Deserialize(File.ReadAllText(file), OnlineEndpointJsonContext.Default.EndpointDocument);
+            }
+            catch (JsonException)
+            {
+                // Kept aside rather than lost or retried at every start; the endpoint is no longer served.
+                File.Move(file, file + ".unreadable", overwrite: true);
+                continue;
+            }
             if (document is { Name.Length: > 0 })
             {
                 _documents[document.Name] = Normalize(document);
