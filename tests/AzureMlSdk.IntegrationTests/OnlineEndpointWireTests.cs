@@ -264,6 +264,14 @@ public sealed class OnlineEndpointWireTests(EmulatorFixture emulator) : IAsyncLi
         Assert.Equal(HttpStatusCode.Unauthorized, (await ScoreAsync(scoringUri, primary)).Status);
         Assert.Equal(HttpStatusCode.OK, (await ScoreAsync(scoringUri, fresh)).Status);
 
+        // PATCH scales a deployment (sku.capacity): 202, and its Location ends with the deployment as it now is.
+        var scale = await SendAsync(HttpMethod.Patch, ep + "/deployments/blue" + V, new { sku = new { capacity = 3 }, tags = new { size = "large" } });
+        Assert.Equal(HttpStatusCode.Accepted, scale.Status);
+        var scaled = await FollowLocationAsync(scale);
+        AssertValid(scaled, "OnlineDeployment");
+        Assert.Equal((3, "Succeeded", "large"), (scaled.Body["sku"]!["capacity"]!.GetValue<int>(), scaled.Body["properties"]!["provisioningState"]!.GetValue<string>(), scaled.Body["tags"]!["size"]!.GetValue<string>()));
+        Assert.Equal(HttpStatusCode.OK, (await ScoreAsync(scoringUri, fresh)).Status);
+
         var list = await SendAsync(HttpMethod.Get, ep + "/deployments" + V);
         Assert.Equal(["blue", "ghost"], list.Body["value"]!.AsArray().Select(d => d!["name"]!.GetValue<string>()));
         AssertValid(list, "OnlineDeploymentTrackedResourceArmPaginatedResult");
