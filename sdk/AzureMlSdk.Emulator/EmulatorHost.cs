@@ -8,17 +8,19 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 namespace AzureMlSdk.Emulator;
 
 /// <summary>
-/// The running Emulator: Kestrel with the ARM and MLflow routes over one local backend per workspace,
-/// plus the Azurite it started (if any). Disposing stops both.
+/// The running Emulator: Kestrel with the ARM and MLflow routes over one local backend per workspace, the online
+/// endpoints it hosts, plus the Azurite it started (if any). Disposing stops them all.
 /// </summary>
 internal sealed class EmulatorHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly AzuriteProcess? _azurite;
+    private readonly EmulatorEndpointHosting _endpoints;
 
-    private EmulatorHost(WebApplication app, Uri baseAddress, WorkspaceRegistry workspaces, FaultInjector faults, EmulatorStats stats, AzuriteProcess? azurite)
+    private EmulatorHost(WebApplication app, Uri baseAddress, WorkspaceRegistry workspaces, EmulatorEndpointHosting endpoints, FaultInjector faults, EmulatorStats stats, AzuriteProcess? azurite)
     {
         _app = app;
+        _endpoints = endpoints;
         BaseAddress = baseAddress;
         Workspaces = workspaces;
         Faults = faults;
@@ -46,6 +48,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         AzuriteProcess? azurite = null;
+        EmulatorEndpointHosting? endpoints = null;
         try
         {
             if (options.StartAzurite)
@@ -69,11 +72,14 @@ internal sealed class EmulatorHost : IAsyncDisposable
             var faults = new FaultInjector(options.FaultRate, options.FaultSeed, options.FaultMaxRetryAfterSeconds);
             var workspaces = new WorkspaceRegistry(options);
             await workspaces.InitializeAsync(cancellationToken).ConfigureAwait(false);
+            endpoints = new EmulatorEndpointHosting(workspaces, options);
+            await endpoints.RestoreAsync(cancellationToken).ConfigureAwait(false);
 
             var app = builder.Build();
             app.UseEmulatorPipeline(options.Token!, faults, stats);
             AdminEndpoints.Map(app, faults, stats);
             ArmEndpoints.Map(app, workspaces);
+            OnlineEndpointRoutes.Map(app, workspaces, endpoints);
             MlflowEndpoints.Map(app, workspaces, stats);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
@@ -84,10 +90,14 @@ internal sealed class EmulatorHost : IAsyncDisposable
             {
                 shownHost = $"[{shownHost}]";
             }
-            return new EmulatorHost(app, new Uri($"http://{shownHost}:{port}/"), workspaces, faults, stats, azurite);
+            return new EmulatorHost(app, new Uri($"http://{shownHost}:{port}/"), workspaces, endpoints, faults, stats, azurite);
         }
         catch
         {
+            if (endpoints is not null)
+            {
+                await endpoints.DisposeAsync().ConfigureAwait(false);
+            }
             if (azurite is not null)
             {
                 await azurite.DisposeAsync().ConfigureAwait(false);
@@ -109,6 +119,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
         }
         finally
         {
+            await _endpoints.DisposeAsync().ConfigureAwait(false);
             await Workspaces.DisposeAsync().ConfigureAwait(false);
             if (_azurite is not null)
             {

@@ -47,6 +47,9 @@ internal sealed class EmulatorOptions
     /// <summary>Largest <c>Retry-After</c> (seconds) sent with an injected 429/503; each fault picks 0…this.</summary>
     public int FaultMaxRetryAfterSeconds { get; set; } = 1;
 
+    /// <summary>The <c>Retry-After</c> (seconds) of long-running operations (online endpoints and deployments); 0 asks clients to poll at once.</summary>
+    public int OperationRetryAfterSeconds { get; set; } = 1;
+
     /// <summary>The blob endpoint actually used: the given one, or Azurite's default address.</summary>
     public Uri EffectiveBlobEndpoint => BlobEndpoint ?? new Uri($"http://127.0.0.1:10000/{AzuriteAccount}");
 
@@ -56,6 +59,7 @@ internal sealed class EmulatorOptions
         usage: azureml-emulator [--port N] [--host 127.0.0.1] [--data DIR] [--token T]
                                 [--blob-endpoint URL | --start-azurite [--azurite-path PATH]]
                                 [--fault-rate 0.2] [--fault-seed 1] [--fault-retry-after 1] [--location local]
+                                [--lro-retry-after 1]
           --port N            port to listen on (0 = a free one; default 0)
           --host ADDR         interface to bind (default 127.0.0.1: loopback only)
           --data DIR          data folder, a sub-folder per workspace (default ./.azureml/emulator)
@@ -65,6 +69,9 @@ internal sealed class EmulatorOptions
           --fault-rate F      answer a fraction F of requests with 429/503 (+Retry-After) or a dropped
                               connection after the write was applied (default 0: off)
           --fault-seed N      seed of the fault choice (default 1)
+          --lro-retry-after N Retry-After (seconds) of endpoint and deployment operations (default 1)
+        Online endpoints are hosted for real on 127.0.0.1 (a port each); they and their deployments are kept in
+        the data folder and hosted again when the Emulator restarts.
         It prints "AzureMlSdk Emulator listening on http://127.0.0.1:<port>" once ready.
         """;
 
@@ -111,6 +118,7 @@ internal sealed class EmulatorOptions
                     break;
                 case "--fault-seed": o.FaultSeed = ParseInt(arg, Value(), int.MinValue, int.MaxValue); break;
                 case "--fault-retry-after": o.FaultMaxRetryAfterSeconds = ParseInt(arg, Value(), 0, 60); break;
+                case "--lro-retry-after": o.OperationRetryAfterSeconds = ParseInt(arg, Value(), 0, 60); break;
                 default: throw new ArgumentException($"Unknown option '{arg}'.");
             }
         }

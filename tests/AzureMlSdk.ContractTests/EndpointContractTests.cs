@@ -106,4 +106,107 @@ public abstract class EndpointContractTests : ContractTestBase
         Assert.Equal(400, error.Status);
         Assert.Contains("features", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Deploying_an_unknown_model_fails_and_leaves_a_failed_deployment_that_cannot_take_traffic()
+    {
+        var ep = await Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("contract-ghost"));
+
+        var error = await Assert.ThrowsAsync<InvalidStateException>(() => ep.DeployAsync(new OnlineDeploymentSpec("blue", "ghost", 7)));
+
+        Assert.Contains("ghost", error.Message, StringComparison.Ordinal);
+        var blue = await ep.GetDeploymentAsync("blue");
+        Assert.Equal(ProvisioningState.Failed, blue.ProvisioningState);
+        Assert.Contains("ghost", await blue.GetLogsAsync(), StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidStateException>(() => ep.SetTrafficAsync(new Dictionary<string, int> { ["blue"] = 100 }));
+    }
+
+    [Fact]
+    public async Task A_deployment_with_traffic_cannot_be_deleted_and_a_deleted_endpoint_stops_serving()
+    {
+        var model = await RegisterLinearAsync(0f);
+        var ep = await Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("contract-del"));
+        var blue = await ep.DeployAsync(new OnlineDeploymentSpec("blue", model) { AllTraffic = true });
+        var green = await ep.DeployAsync(new OnlineDeploymentSpec("green", model));
+        Assert.Contains("linear", await blue.GetLogsAsync(), StringComparison.Ordinal);
+
+        await Assert.ThrowsAsync<InvalidStateException>(() => blue.DeleteAsync());
+        await green.DeleteAsync();
+
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.GetDeploymentAsync("green"));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => green.DeleteAsync());
+        Assert.Equal(["blue"], await ep.ListDeploymentsAsync().Select(d => d.Name).ToListAsync());
+        Assert.Equal(6, Score(await ep.InvokeAsync(OneRow)));
+        var scoringUri = ep.ScoringUri!;
+
+        await ep.DeleteAsync();
+
+        using var http = new HttpClient();
+        await Assert.ThrowsAsync<HttpRequestException>(() => http.PostAsync(scoringUri, new StringContent(OneRow, System.Text.Encoding.UTF8, "application/json")));
+    }
+
+    [Fact]
+    public async Task Updating_an_endpoint_changes_its_description_tags_and_traffic()
+    {
+        var v1 = await RegisterLinearAsync(0f);
+        var v2 = await RegisterLinearAsync(100f);
+        var ep = await Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("contract-upd") { Description = "first" });
+        await ep.DeployAsync(new OnlineDeploymentSpec("blue", v1) { AllTraffic = true });
+        await ep.DeployAsync(new OnlineDeploymentSpec("green", v2));
+
+        var updated = await Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("contract-upd")
+        {
+            Description = "second",
+            Tags = new Dictionary<string, string> { ["stage"] = "canary" },
+            Traffic = new Dictionary<string, int> { ["blue"] = 0, ["green"] = 100 },
+        });
+
+        Assert.Equal(ProvisioningState.Succeeded, updated.ProvisioningState);
+        var read = await Ws.GetEndpointAsync("contract-upd");
+        Assert.Equal("second", read.Description);
+        Assert.Equal("canary", read.Tags["stage"]);
+        Assert.Equal((0, 100), (read.Traffic["blue"], read.Traffic["green"]));
+        Assert.Equal(ep.ScoringUri, read.ScoringUri);
+        Assert.Equal(106, Score(await read.InvokeAsync(OneRow)));
+        await Assert.ThrowsAsync<InvalidInputException>(() => Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("contract-upd")
+        {
+            Traffic = new Dictionary<string, int> { ["blue"] = 50, ["gray"] = 50 },
+        }));
+    }
+
+    [Fact]
+    public async Task Unknown_endpoints_and_deployments_are_not_found()
+    {
+        var ep = await Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("contract-404"));
+
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.GetEndpointAsync("contract-none"));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.GetDeploymentAsync("nobody"));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.GetLogsAsync("nobody"));
+        Assert.Empty(await ep.ListDeploymentsAsync().ToListAsync());
+
+        await ep.DeleteAsync();
+
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.DeleteAsync());
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.GetDeploymentAsync("nobody"));
+    }
+
+    [Fact]
+    public async Task A_token_endpoint_scores_with_a_current_token_and_has_no_keys()
+    {
+        var ep = await Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("contract-tok") { AuthMode = EndpointAuthMode.AmlToken });
+        await ep.DeployAsync(new OnlineDeploymentSpec("blue", await RegisterLinearAsync(1f)) { AllTraffic = true });
+
+        Assert.Equal(EndpointAuthMode.AmlToken, ep.AuthMode);
+        Assert.Equal(7, Score(await ep.InvokeAsync(OneRow)));
+        await Assert.ThrowsAsync<InvalidStateException>(() => ep.GetKeysAsync());
+        var token = await ep.GetTokenAsync();
+        Assert.True(token.ExpiresOn > DateTimeOffset.UtcNow && token.RefreshAfter <= token.ExpiresOn);
+        using var http = new HttpClient();
+        using var anonymous = await http.PostAsync(ep.ScoringUri, new StringContent(OneRow, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        using var request = new HttpRequestMessage(HttpMethod.Post, ep.ScoringUri) { Content = new StringContent(OneRow, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
+        using var authorized = await http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
+    }
 }

@@ -36,6 +36,8 @@ public sealed class EmulatorFixture : IAsyncLifetime
             DataDirectory = _data,
             Token = Token,
             StartAzurite = true,
+            // Clients poll at once; the Emulator still answers each operation's first poll InProgress and holds later ones briefly.
+            OperationRetryAfterSeconds = 0,
         }, timeout.Token);
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromMinutes(2) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);

@@ -27,17 +27,17 @@ internal static partial class ArmEndpoints
     /// <summary>api-versions accepted (the shapes served are those of <see cref="ApiVersion"/>).</summary>
     public static readonly string[] SupportedApiVersions = [ApiVersion, "2025-09-01", "2025-06-01"];
 
-    private const string Provider = "Microsoft.MachineLearningServices";
-    private const string Ws = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}";
+    internal const string Provider = "Microsoft.MachineLearningServices";
+    internal const string Ws = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}";
     private const string DefaultDatastore = "workspaceblobstore";
     private const int PageSize = 50;
 
     [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$")]
     private static partial Regex AssetNameRegex();
 
-    private delegate Task Handler(ArmCall call);
+    internal delegate Task Handler(ArmCall call);
 
-    private sealed record ArmCall(HttpContext Context, WorkspaceRegistry Registry, string SubscriptionId, string ResourceGroup, string WorkspaceName, EmulatorWorkspace? Found)
+    internal sealed record ArmCall(HttpContext Context, WorkspaceRegistry Registry, string SubscriptionId, string ResourceGroup, string WorkspaceName, EmulatorWorkspace? Found)
     {
         public EmulatorWorkspace Workspace => Found!;
         public string Route(string name) => (string)Context.GetRouteValue(name)!;
@@ -64,23 +64,14 @@ internal static partial class ArmEndpoints
 
         // Anything else under /subscriptions is a resource type the Emulator does not serve.
         app.MapFallback("/subscriptions/{**rest}", (HttpContext c) => Wire.ArmErrorAsync(c, 404, "NoRegisteredProviderFound",
-            $"The Emulator does not serve '{c.Request.Method} {c.Request.Path}'; it serves workspaces, datastores and models of {Provider}."));
+            $"The Emulator does not serve '{c.Request.Method} {c.Request.Path}'; it serves workspaces, datastores, models and online endpoints of {Provider}."));
     }
 
-    private static async Task RunAsync(HttpContext context, WorkspaceRegistry registry, bool needsWorkspace, Handler handler)
+    internal static async Task RunAsync(HttpContext context, WorkspaceRegistry registry, bool needsWorkspace, Handler handler)
     {
         try
         {
-            var apiVersion = context.Request.Query["api-version"].ToString();
-            if (string.IsNullOrEmpty(apiVersion))
-            {
-                throw new ArmException(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
-            }
-            if (!SupportedApiVersions.Contains(apiVersion, StringComparer.OrdinalIgnoreCase))
-            {
-                throw new ArmException(400, "InvalidApiVersionParameter",
-                    $"The api-version '{apiVersion}' is invalid. The supported versions are '{string.Join(",", SupportedApiVersions)}'.");
-            }
+            CheckApiVersion(context);
             var sub = (string)context.GetRouteValue("subscriptionId")!;
             var rg = (string)context.GetRouteValue("resourceGroupName")!;
             var name = (string)context.GetRouteValue("workspaceName")!;
@@ -112,9 +103,24 @@ internal static partial class ArmEndpoints
 
     // ------------------------------------------------------------------ helpers
 
-    private static string Base(HttpContext c) => $"{c.Request.Scheme}://{c.Request.Host}";
+    /// <summary>Throws the ARM error for a missing or unsupported <c>api-version</c>.</summary>
+    internal static void CheckApiVersion(HttpContext context)
+    {
+        var apiVersion = context.Request.Query["api-version"].ToString();
+        if (string.IsNullOrEmpty(apiVersion))
+        {
+            throw new ArmException(400, "MissingApiVersionParameter", "The api-version query parameter (?api-version=) is required for all requests.");
+        }
+        if (!SupportedApiVersions.Contains(apiVersion, StringComparer.OrdinalIgnoreCase))
+        {
+            throw new ArmException(400, "InvalidApiVersionParameter",
+                $"The api-version '{apiVersion}' is invalid. The supported versions are '{string.Join(",", SupportedApiVersions)}'.");
+        }
+    }
 
-    private static JsonObject SystemData(DateTimeOffset created, DateTimeOffset modified) => new()
+    internal static string Base(HttpContext c) => $"{c.Request.Scheme}://{c.Request.Host}";
+
+    internal static JsonObject SystemData(DateTimeOffset created, DateTimeOffset modified) => new()
     {
         ["createdAt"] = created.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
         ["createdBy"] = "emulator",
@@ -124,9 +130,9 @@ internal static partial class ArmEndpoints
         ["lastModifiedByType"] = "User",
     };
 
-    private static Task WriteAsync(HttpContext c, int status, JsonNode body) => Wire.JsonAsync(c, status, w => body.WriteTo(w));
+    internal static Task WriteAsync(HttpContext c, int status, JsonNode body) => Wire.JsonAsync(c, status, w => body.WriteTo(w));
 
-    private static async Task<JsonObject> ReadBodyAsync(HttpContext c, bool required)
+    internal static async Task<JsonObject> ReadBodyAsync(HttpContext c, bool required)
     {
         using var reader = new StreamReader(c.Request.Body);
         var text = await reader.ReadToEndAsync(c.RequestAborted).ConfigureAwait(false);
@@ -137,11 +143,11 @@ internal static partial class ArmEndpoints
         return JsonNode.Parse(text) as JsonObject ?? throw new ArmException(400, "InvalidRequestContent", "The request content must be a JSON object.");
     }
 
-    private static JsonObject PropertiesOf(JsonObject body) =>
+    internal static JsonObject PropertiesOf(JsonObject body) =>
         body["properties"] as JsonObject ?? throw new ArmException(400, "InvalidRequestContent", "The request content must have a 'properties' object.", "properties");
 
     /// <summary>Pages <paramref name="items"/> by an offset carried in <c>$skip</c>; <c>nextLink</c> repeats the request's other query parameters.</summary>
-    private static Task PageAsync(HttpContext c, IReadOnlyList<JsonNode> items, int? top = null)
+    internal static Task PageAsync(HttpContext c, IReadOnlyList<JsonNode> items, int? top = null, int? pageSize = null)
     {
         var skipText = c.Request.Query["$skip"].ToString();
         var offset = 0;
@@ -150,7 +156,7 @@ internal static partial class ArmEndpoints
             throw new ArmException(400, "InvalidSkipToken", $"The $skip token '{skipText}' is not one this service issued.", "$skip");
         }
         var limit = top is { } t ? Math.Min(t, items.Count) : items.Count;
-        var page = items.Skip(offset).Take(Math.Min(PageSize, Math.Max(0, limit - offset))).ToList();
+        var page = items.Skip(offset).Take(Math.Min(pageSize ?? PageSize, Math.Max(0, limit - offset))).ToList();
         var next = offset + page.Count;
         var body = new JsonObject { ["value"] = new JsonArray([.. page.Select(i => i.DeepClone())]) };
         if (next < limit)
@@ -393,7 +399,7 @@ internal static partial class ArmEndpoints
     }
 
     /// <summary>Azure ML's filter syntax for tags/properties: <c>k1=v1,k2</c> (a bare key: the key is present).</summary>
-    private static bool MatchesPairs(JsonObject? bag, string filter)
+    internal static bool MatchesPairs(JsonObject? bag, string filter)
     {
         foreach (var part in filter.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {

@@ -385,6 +385,100 @@ public sealed class RemoteEndpointBackendTests : IAsyncLifetime
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => backend.Endpoints.GetEndpointAsync("nope1", default));
     }
 
+    [Fact]
+    public async Task An_update_answered_200_with_an_async_operation_is_polled_until_it_succeeds()
+    {
+        var polls = 0;
+        var applied = false;
+        Serve((ctx, req) =>
+        {
+            if (req.Path == EpPath && req.Method == "GET")
+            {
+                return LoopbackServer.JsonAsync(ctx, 200, EndpointJson(applied ? "Succeeded" : "Updating", applied ? """{"blue":0,"green":100}""" : """{"blue":100,"green":0}"""));
+            }
+            if (req.Path == EpPath + "/deployments" && req.Method == "GET")
+            {
+                return LoopbackServer.JsonAsync(ctx, 200, $$$"""{"value":[{{{DeploymentJson("blue")}}},{{{DeploymentJson("green")}}}]}""");
+            }
+            if (req.Path == EpPath && req.Method == "PUT")
+            {
+                // ARM's answer to a PUT that updates: 200 with the resource still Updating, and the operation to follow.
+                return LoopbackServer.JsonAsync(ctx, 200, EndpointJson("Updating", """{"blue":0,"green":100}"""),
+                    ("Azure-AsyncOperation", $"{_arm.BaseUri.AbsoluteUri.TrimEnd('/')}/asyncOps/traffic-op"), ("Retry-After", "1"));
+            }
+            if (req.Path == "/asyncOps/traffic-op")
+            {
+                var done = Interlocked.Increment(ref polls) >= 2;
+                applied = done;
+                return LoopbackServer.JsonAsync(ctx, 200, done ? """{"status":"Succeeded"}""" : """{"status":"InProgress"}""", ("Retry-After", "1"));
+            }
+            return NotFound(ctx);
+        });
+        await using var backend = await ConnectAsync();
+
+        var endpoint = await DriveAsync(backend.Endpoints.SetTrafficAsync("ep1", new Dictionary<string, int> { ["green"] = 100 }, default));
+
+        Assert.Equal(2, polls);
+        Assert.Equal(ProvisioningState.Succeeded, endpoint.ProvisioningState);
+        Assert.Equal(100, endpoint.Traffic["green"]);
+        Assert.Equal(EpPath, _arm.Requests.Last().Path);
+    }
+
+    [Fact]
+    public async Task A_deployment_whose_operation_fails_raises_invalid_state_with_the_service_error()
+    {
+        Serve((ctx, req) =>
+        {
+            if (req.Path == EpPath && req.Method == "GET")
+            {
+                return LoopbackServer.JsonAsync(ctx, 200, EndpointJson(traffic: "{}"));
+            }
+            if (req.Path == EpPath + "/deployments/blue" && req.Method == "PUT")
+            {
+                return LoopbackServer.JsonAsync(ctx, 201, DeploymentJson("blue", "Creating"),
+                    ("Azure-AsyncOperation", $"{_arm.BaseUri.AbsoluteUri.TrimEnd('/')}/asyncOps/blue-failed"), ("Retry-After", "1"));
+            }
+            if (req.Path == "/asyncOps/blue-failed")
+            {
+                return LoopbackServer.JsonAsync(ctx, 200, """{"status":"Failed","error":{"code":"UserError","message":"Model 'iris' version '3' does not exist."}}""", ("x-ms-request-id", "rid-op"));
+            }
+            return NotFound(ctx);
+        });
+        await using var backend = await ConnectAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidStateException>(() => DriveAsync(backend.Endpoints.CreateOrUpdateDeploymentAsync("ep1", new OnlineDeploymentSpec("blue", "iris", 3), null, default)));
+
+        Assert.Equal("UserError", error.ErrorCode);
+        Assert.Equal("rid-op", error.RequestId);
+        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Deleting_what_arm_answers_204_for_is_not_found()
+    {
+        Serve((ctx, req) =>
+        {
+            if (req.Path == EpPath && req.Method == "GET")
+            {
+                return LoopbackServer.JsonAsync(ctx, 200, EndpointJson(traffic: "{}"));
+            }
+            if (req.Method == "DELETE")
+            {
+                ctx.Response.StatusCode = 204; // ARM: there was nothing to delete
+                return Task.CompletedTask;
+            }
+            return NotFound(ctx);
+        });
+        await using var backend = await ConnectAsync();
+
+        var endpoint = await Assert.ThrowsAsync<ResourceNotFoundException>(() => backend.Endpoints.DeleteEndpointAsync("ep1", null, default));
+        var deployment = await Assert.ThrowsAsync<ResourceNotFoundException>(() => backend.Endpoints.DeleteDeploymentAsync("ep1", "gone", null, default));
+
+        Assert.Contains("'ep1'", endpoint.Message, StringComparison.Ordinal);
+        Assert.Contains("'gone'", deployment.Message, StringComparison.Ordinal);
+        Assert.Equal(2, _arm.Requests.Count(r => r.Method == "DELETE"));
+    }
+
     private static async Task<bool> Wrap(Task task)
     {
         await task;

@@ -54,7 +54,15 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
         }
     }
 
-    public async Task<OnlineEndpointData> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken)
+    public Task<OnlineEndpointData> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        CreateOrUpdateEndpointAsync(spec, null, 0, progress, cancellationToken);
+
+    /// <summary>
+    /// Creates the endpoint with the given <paramref name="keys"/> (new ones when null), serving on <paramref name="preferredPort"/>
+    /// when that port is free (0: any), or updates an existing one as <see cref="CreateOrUpdateEndpointAsync(OnlineEndpointSpec, IProgress{string}?, CancellationToken)"/>
+    /// does (keys and port then stay). For a server that keeps endpoints across its restarts (the Emulator), so keys and scoring URI survive.
+    /// </summary>
+    internal async Task<OnlineEndpointData> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, EndpointKeys? keys, int preferredPort, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         if (spec.AuthMode == EndpointAuthMode.AadToken)
         {
@@ -96,7 +104,7 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
             }
             var data = new OnlineEndpointData(spec.Name, spec.AuthMode, null, null, new Dictionary<string, int>(), ProvisioningState.Succeeded, spec.Description,
                 spec.Tags is null ? new Dictionary<string, string>() : new Dictionary<string, string>(spec.Tags));
-            var host = await LocalEndpointHost.StartAsync(data, NewKeys(), _percent, _time, cancellationToken).ConfigureAwait(false);
+            var host = await LocalEndpointHost.StartAsync(data, keys ?? NewKeys(), _percent, _time, preferredPort, cancellationToken).ConfigureAwait(false);
             _hosts[spec.Name] = host;
             progress?.Report($"Endpoint '{spec.Name}': serving at {host.Data.ScoringUri}");
             progress?.Report($"Endpoint '{spec.Name}': {ProvisioningState.Succeeded}");

@@ -61,18 +61,43 @@ internal sealed class LocalEndpointHost : IAsyncDisposable
         }
     }
 
-    public static async Task<LocalEndpointHost> StartAsync(OnlineEndpointData data, EndpointKeys keys, Func<int> percent, TimeProvider time, CancellationToken cancellationToken)
+    /// <summary>Starts the endpoint's Kestrel on 127.0.0.1: on <paramref name="preferredPort"/> when it is free, else on an ephemeral port.</summary>
+    public static async Task<LocalEndpointHost> StartAsync(OnlineEndpointData data, EndpointKeys keys, Func<int> percent, TimeProvider time, int preferredPort, CancellationToken cancellationToken)
+    {
+        if (preferredPort != 0)
+        {
+            try
+            {
+                return await StartOnAsync(data, keys, percent, time, preferredPort, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException)
+            {
+                // Taken by another process since: any free port will do (clients read the scoring URI again).
+            }
+        }
+        return await StartOnAsync(data, keys, percent, time, 0, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<LocalEndpointHost> StartOnAsync(OnlineEndpointData data, EndpointKeys keys, Func<int> percent, TimeProvider time, int port, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "AzureMlSdk.LocalEndpoint." + data.Name });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(options =>
         {
             options.AddServerHeader = false;
-            options.Listen(IPAddress.Loopback, 0);
+            options.Listen(IPAddress.Loopback, port);
         });
         var app = builder.Build();
         LocalEndpointHost? host = null;
         app.Run(context => host!.HandleAsync(context));
-        await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var baseUri = new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
         host = new LocalEndpointHost(app, baseUri, data with { ScoringUri = new Uri(baseUri, "score"), SwaggerUri = new Uri(baseUri, "swagger.json") }, keys, percent, time);

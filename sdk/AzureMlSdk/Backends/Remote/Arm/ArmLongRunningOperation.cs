@@ -7,9 +7,10 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 
 /// <summary>
 /// Polls an ARM long-running operation to completion, after the Azure REST guidelines:
-/// a 200 answer is final; a 201/202 carries <c>Azure-AsyncOperation</c> (a status document polled until
-/// <c>Succeeded</c>/<c>Failed</c>/<c>Canceled</c>, then the resource is read from the original URI for a PUT or from
-/// <c>Location</c> otherwise) or only <c>Location</c> (polled until it stops answering 202). Waits honour <c>Retry-After</c>
+/// an answer carrying <c>Azure-AsyncOperation</c> (a 201/202, or a 200 to a PUT that updates) is polled through that status document
+/// until <c>Succeeded</c>/<c>Failed</c>/<c>Canceled</c>, then the resource is read from the original URI for a PUT or from
+/// <c>Location</c> otherwise; a 201/202 with only <c>Location</c> is polled there until it stops answering 202; any other
+/// success is final. A <c>Failed</c>/<c>Canceled</c> operation raises <see cref="InvalidStateException"/> with the service's code. Waits honour <c>Retry-After</c>
 /// through the SDK's <see cref="TimeProvider"/>; the whole wait is bounded by <see cref="WorkspaceOptions.LongRunningOperationTimeout"/>
 /// and the caller's token. Polling URLs must be on the host of the original request, so the token never goes elsewhere.
 /// </summary>
@@ -36,7 +37,12 @@ internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time
             var method = request.Method;
             var asyncUri = Header(initial, "Azure-AsyncOperation", originalUri);
             var locationUri = initial.Headers.Location is { } loc ? Resolve(originalUri, loc) : null;
-            if (initial.StatusCode is not (HttpStatusCode.Created or HttpStatusCode.Accepted) || (asyncUri is null && locationUri is null))
+            // Azure-AsyncOperation is polled whatever the success status: a PUT that updates a resource answers 200 with it
+            // (only a PATCH's 200 is final, as in Azure.Core). Location alone is polled on 201/202.
+            var inProgress = asyncUri is not null
+                ? !(method == HttpMethod.Patch && initial.StatusCode == HttpStatusCode.OK)
+                : locationUri is not null && initial.StatusCode is (HttpStatusCode.Created or HttpStatusCode.Accepted);
+            if (!inProgress)
             {
                 return await ReadAsync(initial, finalType, cancellationToken).ConfigureAwait(false);
             }
@@ -84,11 +90,12 @@ internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time
                                     return await ReadAsync(final, finalType, ct).ConfigureAwait(false);
                                 }
                             case "FAILED" or "CANCELED" or "CANCELLED":
+                                // The request was valid and accepted; the resource's operation then failed: a state, whatever the service's code.
                                 var code = status.Error?.Code ?? status.Status!;
                                 var message = status.Error?.Message ?? $"The operation ended as {status.Status}.";
-                                throw RemoteErrors.Create(status.Error is null ? 500 : 400, code,
+                                throw new InvalidStateException(
                                     $"{method} {originalUri.AbsolutePath} ended as {status.Status}: {message} [request id {RemoteErrors.RequestId(poll) ?? "unknown"}]",
-                                    RemoteErrors.RequestId(poll));
+                                    code, status.Error is null ? 500 : 400, RemoteErrors.RequestId(poll));
                         }
                     }
                     else

@@ -119,6 +119,7 @@ internal sealed partial class RemoteEndpointBackend(
         progress?.Report($"Endpoint '{endpointName}': {ProvisioningState.Deleting}");
         _targets.TryRemove(endpointName, out _);
         var response = await api.DeleteAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, cancellationToken).ConfigureAwait(false);
+        ThrowIfNothingDeleted(response, $"Online endpoint '{endpointName}' does not exist in workspace '{ws.WorkspaceName}'.");
         await lro.WaitAsync(response, ArmJsonContext.Default.ArmEmpty, cancellationToken, Reporter(progress, $"Endpoint '{endpointName}'")).ConfigureAwait(false);
         progress?.Report($"Endpoint '{endpointName}': deleted");
     }
@@ -217,6 +218,7 @@ internal sealed partial class RemoteEndpointBackend(
         var label = $"Deployment '{endpointName}/{deploymentName}'";
         progress?.Report($"{label}: {ProvisioningState.Deleting}");
         var response = await api.DeleteDeploymentAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, deploymentName, cancellationToken).ConfigureAwait(false);
+        ThrowIfNothingDeleted(response, $"Endpoint '{endpointName}' has no deployment '{deploymentName}'.");
         await lro.WaitAsync(response, ArmJsonContext.Default.ArmEmpty, cancellationToken, Reporter(progress, label)).ConfigureAwait(false);
         progress?.Report($"{label}: deleted");
     }
@@ -401,6 +403,17 @@ internal sealed partial class RemoteEndpointBackend(
             throw new InvalidStateException($"{label} ended {data.ProvisioningState}.");
         }
         return data;
+    }
+
+    /// <summary>ARM answers a DELETE of a resource that does not exist with 204; the contract makes that a <see cref="ResourceNotFoundException"/>.</summary>
+    private static void ThrowIfNothingDeleted(HttpResponseMessage response, string message)
+    {
+        if (response.StatusCode == System.Net.HttpStatusCode.NoContent)
+        {
+            var requestId = RemoteErrors.RequestId(response);
+            response.Dispose();
+            throw new ResourceNotFoundException(message, AzureMlErrorCodes.ResourceDoesNotExist, 404, requestId);
+        }
     }
 
     /// <summary>Reports the provisioning state a 200/201 answer carries (the poller reads the body again when it is final).</summary>
