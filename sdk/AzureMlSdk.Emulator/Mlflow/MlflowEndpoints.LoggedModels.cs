@@ -116,13 +116,10 @@ internal static partial class MlflowEndpoints
     private static async Task FinalizeLoggedModelAsync(MlflowCall call)
     {
         var modelId = call.Route("model_id");
-        if (!call.Request.Has("status"))
-        {
-            throw MlflowException.Missing("status");
-        }
-        var status = call.Request.String("status") is { } text && !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out _)
-            ? LoggedModelStatuses.FirstOrDefault(s => s.Equals(text, StringComparison.OrdinalIgnoreCase))
-            : call.Request.Long("status") is { } n && n >= 0 && n < LoggedModelStatuses.Length ? LoggedModelStatuses[n] : null;
+        var text = call.Request.EnumText("status") ?? throw MlflowException.Missing("status");
+        var status = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? (n < LoggedModelStatuses.Length ? LoggedModelStatuses[n] : null)
+            : LoggedModelStatuses.FirstOrDefault(s => s.Equals(text, StringComparison.OrdinalIgnoreCase));
         if (status is null or "LOGGED_MODEL_STATUS_UNSPECIFIED")
         {
             throw MlflowException.Invalid($"Invalid value for parameter 'status': use {string.Join(", ", LoggedModelStatuses.Skip(1))}.");
