@@ -129,5 +129,10 @@ public sealed partial class MlflowWireTests
         Assert.Equal("BAD_REQUEST", wrong.Body["error_code"]!.GetValue<string>());
         var get = await SendAsync(HttpMethod.Get, "model-versions/create", query: "name=x");
         Assert.Equal(HttpStatusCode.MethodNotAllowed, get.Status);
+
+        // MLflow 3 clients probe server-info before transfers; a non-200 answer means "no multipart".
+        using var serverInfo = await emulator.Http.GetAsync(emulator.MlflowBase(_ws).Replace("/api/2.0/mlflow/", "/api/3.0/mlflow/server-info", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.NotFound, serverInfo.StatusCode);
+        Assert.Equal("ENDPOINT_NOT_FOUND", JsonNode.Parse(await serverInfo.Content.ReadAsStringAsync())!["error_code"]!.GetValue<string>());
     }
 }

@@ -289,8 +289,17 @@ internal static partial class MlflowEndpoints
         var name = ModelName(call);
         // As MLflow: the description is replaced by what was sent, an absent one clearing it.
         var description = call.Request.String("description") ?? string.Empty;
-        var row = call.Workspace.Assets.UpdateContainer(name, p => p["description"] = description.Length == 0 ? null : description)
-            ?? throw RegisteredModelNotFound(name);
+        var row = call.Workspace.Assets.UpdateContainer(name, p =>
+        {
+            if (description.Length == 0)
+            {
+                p.Remove("description");
+            }
+            else
+            {
+                p["description"] = description;
+            }
+        }) ?? throw RegisteredModelNotFound(name);
         await ModelReplyAsync(call, row).ConfigureAwait(false);
     }
 
@@ -618,6 +627,10 @@ internal static partial class MlflowEndpoints
     /// </summary>
     private static async Task<(string Root, JsonArray Manifest)> ManifestAsync(MlflowCall call, string path)
     {
+        if (call.Registry.DatastoreContainer(call.Workspace) is null)
+        {
+            return (path, []); // no blob storage: nothing to list (the proxy answers 503 for the files themselves)
+        }
         var files = call.Files;
         var under = await files.ListUnderAsync(path, call.Aborted).ConfigureAwait(false);
         var root = path;
@@ -697,8 +710,17 @@ internal static partial class MlflowEndpoints
                 call.Workspace.Assets.UpdateVersion(name, other.Version, p => p["stage"] = "Archived");
             }
         }
-        var row = call.Workspace.Assets.UpdateVersion(name, version, p => p["stage"] = stage == "None" ? null : stage)
-            ?? throw VersionNotFound(name, version);
+        var row = call.Workspace.Assets.UpdateVersion(name, version, p =>
+        {
+            if (stage == "None")
+            {
+                p.Remove("stage"); // ARM: no stage
+            }
+            else
+            {
+                p["stage"] = stage;
+            }
+        }) ?? throw VersionNotFound(name, version);
         call.Workspace.Assets.UpdateContainer(name, _ => { }); // the registered model's last update moves too
         await VersionReplyAsync(call, row).ConfigureAwait(false);
     }

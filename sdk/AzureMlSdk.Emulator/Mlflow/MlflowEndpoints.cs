@@ -126,6 +126,12 @@ internal static partial class MlflowEndpoints
             DispatchAsync(c, registry, stats, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceInfo.LocalName));
         app.Map("/ajax-api/2.0/mlflow/{**operation}", (HttpContext c) =>
             DispatchAsync(c, registry, stats, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceInfo.LocalName));
+        // MLflow 3 clients probe /api/3.0/mlflow/server-info and trace routes; none is served, and each says so as MLflow does
+        // (clients treat a non-200 server-info as "no multipart transfers").
+        foreach (var pattern in new[] { WorkspacePath + "/api/3.0/mlflow/{**operation}", "/api/3.0/mlflow/{**operation}" })
+        {
+            app.Map(pattern, (HttpContext c) => Wire.MlflowErrorAsync(c, 404, "ENDPOINT_NOT_FOUND", $"No API endpoint found for '{c.Request.Path}'."));
+        }
     }
 
     /// <summary>The endpoints whose template matches <paramref name="segments"/>, with their captured values.</summary>
