@@ -1,5 +1,6 @@
 using System.Net;
 using AzureMlSdk.Emulator.Arm;
+using AzureMlSdk.Emulator.Artifacts;
 using AzureMlSdk.Emulator.Hosting;
 using AzureMlSdk.Emulator.Mlflow;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -81,6 +82,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
             ArmEndpoints.Map(app, workspaces);
             OnlineEndpointRoutes.Map(app, workspaces, endpoints);
             MlflowEndpoints.Map(app, workspaces, stats);
+            MlflowArtifactsEndpoints.Map(app, workspaces);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -9,6 +9,7 @@ using Azure.Storage.Blobs;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
 using AzureMlSdk.Emulator.Arm;
+using AzureMlSdk.Emulator.Mlflow;
 
 namespace AzureMlSdk.Emulator;
 
@@ -22,6 +23,7 @@ internal sealed partial class WorkspaceRegistry : IAsyncDisposable
     private readonly EmulatorOptions _options;
     private readonly ConcurrentDictionary<string, EmulatorWorkspace> _open = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _createGate = new(1, 1);
+    private readonly ConcurrentDictionary<string, BlobContainerClient> _containers = new(StringComparer.Ordinal);
     private readonly bool _blobConfigured;
 
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$")]
@@ -130,6 +132,21 @@ internal sealed partial class WorkspaceRegistry : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The blob container of a workspace's default datastore (<c>workspaceblobstore</c>), where run artifacts and model files live;
+    /// null when no Azurite is configured. Clients are cached per container (they are thread-safe).
+    /// </summary>
+    public BlobContainerClient? DatastoreContainer(EmulatorWorkspace ws)
+    {
+        ArgumentNullException.ThrowIfNull(ws);
+        if (!_blobConfigured)
+        {
+            return null;
+        }
+        return _containers.GetOrAdd(ws.ContainerName, name =>
+            new BlobServiceClient(BlobEndpoint, new StorageSharedKeyCredential(AccountName, EmulatorOptions.AzuriteKey)).GetBlobContainerClient(name));
+    }
+
     private async Task EnsureContainerAsync(EmulatorWorkspace ws, CancellationToken cancellationToken)
     {
         if (!_blobConfigured)
@@ -162,8 +179,15 @@ internal sealed class EmulatorWorkspace : IAsyncDisposable
     {
         Folder = folder;
         Document = document;
-        _backend = new Lazy<LocalWorkspaceBackend>(() => new LocalWorkspaceBackend(Path.Combine(folder, "local")), LazyThreadSafetyMode.ExecutionAndPublication);
+        _backend = new Lazy<LocalWorkspaceBackend>(() =>
+        {
+            var backend = new LocalWorkspaceBackend(Path.Combine(folder, "local"));
+            // As an MLflow server: experiment "0" (Default) exists, so a client that names no experiment can log.
+            ((LocalTrackingStore)backend.Tracking).EnsureDefaultExperiment();
+            return backend;
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
         Assets = new ModelAssetStore(Path.Combine(folder, "arm.db"));
+        Mlflow = new MlflowSideStore(Path.Combine(folder, "mlflow.db"));
     }
 
     public string Folder { get; }
@@ -211,8 +235,14 @@ internal sealed class EmulatorWorkspace : IAsyncDisposable
     /// <summary>The local backend holding tracking data.</summary>
     public LocalWorkspaceBackend Backend => _backend.Value;
 
+    /// <summary>The local tracking store (for the MLflow operations beyond <see cref="ITrackingStore"/>).</summary>
+    public LocalTrackingStore LocalTracking => (LocalTrackingStore)Backend.Tracking;
+
     /// <summary>Model containers and versions (ARM metadata).</summary>
     public ModelAssetStore Assets { get; }
+
+    /// <summary>MLflow entities the local tracking store has no tables for (run inputs/outputs, logged models).</summary>
+    public MlflowSideStore Mlflow { get; }
 
     /// <summary>The default datastore's container, named as Azure names it.</summary>
     public string ContainerName => "azureml-blobstore-" + WorkspaceId;

@@ -64,6 +64,12 @@ public sealed class EmulatorFixture : IAsyncLifetime
     public static string WorkspacePath(string name) =>
         $"/subscriptions/{WorkspaceInfo.LocalSubscriptionId}/resourceGroups/{WorkspaceInfo.LocalName}/providers/Microsoft.MachineLearningServices/workspaces/{name}";
 
+    /// <summary>A workspace's MLflow tracking URI, as its ARM <c>mlFlowTrackingUri</c> gives it (absolute, no trailing slash).</summary>
+    public string TrackingUri(string workspace) => new Uri(BaseAddress, $"/mlflow/v1.0{WorkspacePath(workspace)}").AbsoluteUri;
+
+    /// <summary>The MLflow artifacts proxy base of a workspace (ends with <c>/api/2.0/mlflow-artifacts/</c>).</summary>
+    public string ArtifactsBase(string workspace) => $"/mlflow/v1.0{WorkspacePath(workspace)}/api/2.0/mlflow-artifacts/";
+
     /// <summary>The MLflow API base of a workspace (ends with <c>/api/2.0/mlflow/</c>).</summary>
     public string MlflowBase(string workspace) => $"/mlflow/v1.0{WorkspacePath(workspace)}/api/2.0/mlflow/";
 

@@ -8,7 +8,7 @@ namespace AzureMlSdk.IntegrationTests;
 
 /// <summary>The Emulator's MLflow routes with a raw HttpClient: MLflow's wire rules as its protos and handlers define them.</summary>
 [Collection(EmulatorCollection.Name)]
-public sealed class MlflowWireTests(EmulatorFixture emulator) : IAsyncLifetime
+public sealed partial class MlflowWireTests(EmulatorFixture emulator) : IAsyncLifetime
 {
     private string _ws = null!;
 

@@ -19,6 +19,14 @@ internal enum PutOutcome
     Conflict,
 }
 
+/// <summary>Outcome of a container rename.</summary>
+internal enum RenameOutcome
+{
+    Renamed,
+    NotFound,
+    NameTaken,
+}
+
 /// <summary>
 /// ARM metadata of a workspace's model containers and versions, as PUT (tags, properties, description, stage,
 /// isArchived, modelUri…), in a small SQLite file; the content itself lives in blob storage. One writer at a time.
@@ -127,6 +135,158 @@ internal sealed class ModelAssetStore : IDisposable
             command.Parameters.AddWithValue("@now", now);
             command.ExecuteNonQuery();
             return existing is null;
+        }
+    }
+
+    /// <summary>Creates a container unless one of that name exists (MLflow's create, which must not replace); true when created.</summary>
+    public bool TryCreateContainer(string name, JsonObject properties)
+    {
+        lock (_gate)
+        {
+            using var connection = Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO model_containers (name, body, next_version, created_at, modified_at) VALUES (@name, @body, 1, @now, @now) ON CONFLICT (name) DO NOTHING";
+            command.Parameters.AddWithValue("@name", name);
+            command.Parameters.AddWithValue("@body", properties.ToJsonString());
+            command.Parameters.AddWithValue("@now", Now());
+            return command.ExecuteNonQuery() == 1;
+        }
+    }
+
+    /// <summary>Changes a container's properties in place (read, <paramref name="change"/>, write, under the lock); null when there is none.</summary>
+    public ContainerRow? UpdateContainer(string name, Action<JsonObject> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        lock (_gate)
+        {
+            using var connection = Open();
+            var existing = GetContainer(connection, name);
+            if (existing is null)
+            {
+                return null;
+            }
+            var body = (JsonObject)existing.Properties.DeepClone();
+            change(body);
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "UPDATE model_containers SET body = @body, modified_at = @now WHERE name = @name";
+                command.Parameters.AddWithValue("@name", existing.Name);
+                command.Parameters.AddWithValue("@body", body.ToJsonString());
+                command.Parameters.AddWithValue("@now", Now());
+                command.ExecuteNonQuery();
+            }
+            return GetContainer(connection, name);
+        }
+    }
+
+    /// <summary>Changes a version's properties in place (read, <paramref name="change"/>, write, under the lock); null when there is none.</summary>
+    public VersionRow? UpdateVersion(string name, string version, Action<JsonObject> change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        lock (_gate)
+        {
+            using var connection = Open();
+            var existing = GetVersion(connection, null, name, version);
+            if (existing is null)
+            {
+                return null;
+            }
+            var body = (JsonObject)existing.Properties.DeepClone();
+            change(body);
+            using (var command = connection.CreateCommand())
+            {
+                command.CommandText = "UPDATE model_versions SET body = @body, modified_at = @now WHERE name = @name AND version = @version";
+                command.Parameters.AddWithValue("@name", existing.Name);
+                command.Parameters.AddWithValue("@version", version);
+                command.Parameters.AddWithValue("@body", body.ToJsonString());
+                command.Parameters.AddWithValue("@now", Now());
+                command.ExecuteNonQuery();
+            }
+            return GetVersion(connection, null, name, version);
+        }
+    }
+
+    /// <summary>
+    /// Adds the container's next version (its <c>nextVersion</c>, never a number handed out before) with these properties, in one
+    /// transaction; null when the container does not exist. MLflow numbers versions this way (max + 1, deleted ones included).
+    /// </summary>
+    public VersionRow? CreateNextVersion(string name, JsonObject properties)
+    {
+        lock (_gate)
+        {
+            using var connection = Open();
+            using var transaction = connection.BeginTransaction();
+            var container = GetContainer(connection, name);
+            if (container is null)
+            {
+                return null;
+            }
+            var number = container.NextVersion;
+            while (GetVersion(connection, transaction, container.Name, number.ToString(CultureInfo.InvariantCulture)) is not null)
+            {
+                number++; // a version PUT by number through ARM may sit ahead of nextVersion
+            }
+            var version = number.ToString(CultureInfo.InvariantCulture);
+            var now = Now();
+            using (var insert = connection.CreateCommand())
+            {
+                insert.Transaction = transaction;
+                insert.CommandText = "INSERT INTO model_versions (name, version, body, created_at, modified_at) VALUES (@name, @version, @body, @now, @now)";
+                insert.Parameters.AddWithValue("@name", container.Name);
+                insert.Parameters.AddWithValue("@version", version);
+                insert.Parameters.AddWithValue("@body", properties.ToJsonString());
+                insert.Parameters.AddWithValue("@now", now);
+                insert.ExecuteNonQuery();
+            }
+            using (var next = connection.CreateCommand())
+            {
+                next.Transaction = transaction;
+                next.CommandText = "UPDATE model_containers SET next_version = @next, modified_at = @now WHERE name = @name";
+                next.Parameters.AddWithValue("@next", number + 1);
+                next.Parameters.AddWithValue("@name", container.Name);
+                next.Parameters.AddWithValue("@now", now);
+                next.ExecuteNonQuery();
+            }
+            var row = GetVersion(connection, transaction, container.Name, version);
+            transaction.Commit();
+            return row;
+        }
+    }
+
+    /// <summary>Renames a container and its versions (MLflow's rename; ARM has none).</summary>
+    public RenameOutcome RenameContainer(string name, string newName)
+    {
+        lock (_gate)
+        {
+            using var connection = Open();
+            using var transaction = connection.BeginTransaction();
+            var existing = GetContainer(connection, name);
+            if (existing is null)
+            {
+                return RenameOutcome.NotFound;
+            }
+            var taken = GetContainer(connection, newName);
+            if (taken is not null && !string.Equals(taken.Name, existing.Name, StringComparison.Ordinal))
+            {
+                return RenameOutcome.NameTaken;
+            }
+            var now = Now();
+            foreach (var sql in new[]
+            {
+                "UPDATE model_containers SET name = @new, modified_at = @now WHERE name = @old",
+                "UPDATE model_versions SET name = @new, modified_at = @now WHERE name = @old",
+            })
+            {
+                using var command = connection.CreateCommand();
+                command.Transaction = transaction;
+                command.CommandText = sql;
+                command.Parameters.AddWithValue("@new", newName);
+                command.Parameters.AddWithValue("@old", existing.Name);
+                command.Parameters.AddWithValue("@now", now);
+                command.ExecuteNonQuery();
+            }
+            transaction.Commit();
+            return RenameOutcome.Renamed;
         }
     }
 

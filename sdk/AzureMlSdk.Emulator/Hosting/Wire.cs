@@ -9,9 +9,13 @@ internal static class Wire
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>True for the MLflow surface (<c>…/api/2.0/mlflow/…</c>, <c>/ajax-api/…</c>).</summary>
+    /// <summary>True for the MLflow surface (<c>…/api/2.0/mlflow/…</c>, the artifacts proxy <c>…/api/2.0/mlflow-artifacts/…</c>, <c>…/api/3.0/mlflow/…</c>, <c>/ajax-api/…</c>).</summary>
     public static bool IsMlflow(PathString path) =>
-        path.Value is { } p && (p.Contains("/api/2.0/mlflow/", StringComparison.OrdinalIgnoreCase) || p.Contains("/ajax-api/2.0/mlflow/", StringComparison.OrdinalIgnoreCase));
+        path.Value is { } p && (p.Contains("/api/2.0/mlflow/", StringComparison.OrdinalIgnoreCase)
+            || p.Contains("/api/2.0/mlflow-artifacts/", StringComparison.OrdinalIgnoreCase)
+            || p.Contains("/api/3.0/mlflow/", StringComparison.OrdinalIgnoreCase)
+            || p.Contains("/ajax-api/2.0/mlflow/", StringComparison.OrdinalIgnoreCase)
+            || p.Contains("/ajax-api/2.0/mlflow-artifacts/", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Writes a JSON body built by <paramref name="write"/>.</summary>
     public static async Task JsonAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)

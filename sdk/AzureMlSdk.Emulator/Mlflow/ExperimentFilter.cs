@@ -130,7 +130,8 @@ internal static class ExperimentFilter
         };
     }
 
-    private static bool Like(string value, string pattern, bool ignoreCase)
+    /// <summary>SQL LIKE: <c>%</c> any run, <c>_</c> one character.</summary>
+    internal static bool Like(string value, string pattern, bool ignoreCase)
     {
         var regex = new StringBuilder("^");
         foreach (var ch in pattern)

@@ -1,55 +1,120 @@
 using System.Text.Json;
 using AzureMlSdk.Backends;
+using AzureMlSdk.Backends.Local;
+using AzureMlSdk.Emulator.Artifacts;
 using AzureMlSdk.Emulator.Hosting;
 
 namespace AzureMlSdk.Emulator.Mlflow;
 
 /// <summary>
-/// MLflow's tracking REST API (<c>mlflow/protos/service.proto</c>) at each workspace's <c>mlFlowTrackingUri</c> path
-/// (+ <c>/api/2.0/mlflow/…</c>), served by the workspace's local tracking store. The default workspace is also served
-/// at the root (<c>http://127.0.0.1:&lt;port&gt;/api/2.0/mlflow/…</c>), so a plain MLflow client can use the bare URL.
+/// MLflow's REST API at each workspace's <c>mlFlowTrackingUri</c> path (+ <c>/api/2.0/mlflow/…</c>): tracking
+/// (<c>mlflow/protos/service.proto</c>) over the workspace's local tracking store, the model registry
+/// (<c>model_registry.proto</c>) over the workspace's ARM model containers and versions, and MLflow 3's logged models. The
+/// default workspace is also served at the root (<c>http://127.0.0.1:&lt;port&gt;/api/2.0/mlflow/…</c>), so a plain MLflow
+/// client can use the bare URL. Runs and experiments hand out <c>mlflow-artifacts:</c> artifact URIs, served by
+/// <see cref="Artifacts.MlflowArtifactsEndpoints"/> from the datastore blobs the SDK's Remote backend uses.
 /// </summary>
-internal static class MlflowEndpoints
+internal static partial class MlflowEndpoints
 {
-    private const string WorkspacePath = "/mlflow/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}";
+    /// <summary>The tracking URI path of a workspace (its ARM id under <c>/mlflow/v1.0</c>).</summary>
+    internal const string WorkspacePath = "/mlflow/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}";
 
     private delegate Task Handler(MlflowCall call);
 
-    private sealed record MlflowCall(HttpContext Context, MlflowRequest Request, EmulatorWorkspace Workspace, EmulatorStats Stats)
+    private sealed record MlflowCall(
+        HttpContext Context,
+        MlflowRequest Request,
+        EmulatorWorkspace Workspace,
+        WorkspaceRegistry Registry,
+        EmulatorStats Stats,
+        IReadOnlyDictionary<string, string> RouteValues)
     {
         public ITrackingStore Store => Workspace.Backend.Tracking;
         public CancellationToken Aborted => Context.RequestAborted;
 
-        public string ArtifactRoot =>
-            $"azureml://subscriptions/{Workspace.SubscriptionId}/resourcegroups/{Workspace.ResourceGroup}/workspaces/{Workspace.Name}/datastores/workspaceblobstore/paths/ExperimentRun";
+        /// <summary>Experiments' artifact location: the folder that holds every run's artifact folder.</summary>
+        public static string ExperimentArtifactLocation => ArtifactLocations.ProxyUri(ArtifactLocations.RunsFolder);
 
-        public string RunArtifactUri(string runId) => $"{ArtifactRoot}/dcid.{runId}";
+        public static string RunArtifactUri(string runId) => ArtifactLocations.ProxyUri(ArtifactLocations.RunFolder(runId));
+
+        /// <summary>The workspace's datastore files (503 without blob storage).</summary>
+        public DatastoreFiles Files => MlflowArtifactsEndpoints.Files(Registry, Workspace);
+
+        public string Route(string name) => RouteValues[name];
     }
 
-    /// <summary>Operation → (HTTP methods, handler), per <c>service.proto</c>'s endpoints.</summary>
-    private static readonly Dictionary<string, (string[] Methods, Handler Handler)> Operations = new(StringComparer.Ordinal)
-    {
-        ["experiments/create"] = (["POST"], CreateExperimentAsync),
-        ["experiments/get"] = (["GET"], GetExperimentAsync),
-        ["experiments/get-by-name"] = (["GET"], GetExperimentByNameAsync),
-        ["experiments/search"] = (["POST", "GET"], SearchExperimentsAsync),
-        ["experiments/update"] = (["POST"], UpdateExperimentAsync),
-        ["experiments/delete"] = (["POST"], DeleteExperimentAsync),
-        ["experiments/restore"] = (["POST"], RestoreExperimentAsync),
-        ["experiments/set-experiment-tag"] = (["POST"], SetExperimentTagAsync),
-        ["runs/create"] = (["POST"], CreateRunAsync),
-        ["runs/get"] = (["GET"], GetRunAsync),
-        ["runs/update"] = (["POST"], UpdateRunAsync),
-        ["runs/delete"] = (["POST"], DeleteRunAsync),
-        ["runs/restore"] = (["POST"], RestoreRunAsync),
-        ["runs/log-metric"] = (["POST"], LogMetricAsync),
-        ["runs/log-parameter"] = (["POST"], LogParamAsync),
-        ["runs/set-tag"] = (["POST"], SetTagAsync),
-        ["runs/delete-tag"] = (["POST"], DeleteTagAsync),
-        ["runs/log-batch"] = (["POST"], LogBatchAsync),
-        ["runs/search"] = (["POST"], SearchRunsAsync),
-        ["metrics/get-history"] = (["GET"], GetMetricHistoryAsync),
-    };
+    /// <summary>One endpoint: HTTP method and path template (<c>{name}</c> segments capture).</summary>
+    private sealed record Endpoint(string Method, string[] Segments, Handler Handler);
+
+    private static Endpoint E(string method, string template, Handler handler) => new(method, template.Split('/'), handler);
+
+    /// <summary>The endpoints of <c>service.proto</c> and <c>model_registry.proto</c> the Emulator serves (literal paths before templates).</summary>
+    private static readonly Endpoint[] Endpoints =
+    [
+        // Tracking: experiments
+        E("POST", "experiments/create", CreateExperimentAsync),
+        E("GET", "experiments/get", GetExperimentAsync),
+        E("GET", "experiments/get-by-name", GetExperimentByNameAsync),
+        E("POST", "experiments/search", SearchExperimentsAsync),
+        E("GET", "experiments/search", SearchExperimentsAsync),
+        E("POST", "experiments/update", UpdateExperimentAsync),
+        E("POST", "experiments/delete", DeleteExperimentAsync),
+        E("POST", "experiments/restore", RestoreExperimentAsync),
+        E("POST", "experiments/set-experiment-tag", SetExperimentTagAsync),
+        E("POST", "experiments/delete-experiment-tag", DeleteExperimentTagAsync),
+        // Tracking: runs
+        E("POST", "runs/create", CreateRunAsync),
+        E("GET", "runs/get", GetRunAsync),
+        E("POST", "runs/update", UpdateRunAsync),
+        E("POST", "runs/delete", DeleteRunAsync),
+        E("POST", "runs/restore", RestoreRunAsync),
+        E("POST", "runs/log-metric", LogMetricAsync),
+        E("POST", "runs/log-parameter", LogParamAsync),
+        E("POST", "runs/set-tag", SetTagAsync),
+        E("POST", "runs/delete-tag", DeleteTagAsync),
+        E("POST", "runs/log-batch", LogBatchAsync),
+        E("POST", "runs/log-model", LogModelAsync),
+        E("POST", "runs/log-inputs", LogInputsAsync),
+        E("POST", "runs/outputs", LogOutputsAsync),
+        E("POST", "runs/search", SearchRunsAsync),
+        E("GET", "metrics/get-history", GetMetricHistoryAsync),
+        E("GET", "metrics/get-history-bulk-interval", GetMetricHistoryBulkIntervalAsync),
+        E("GET", "artifacts/list", ListArtifactsAsync),
+        // Model registry: registered models
+        E("POST", "registered-models/create", CreateRegisteredModelAsync),
+        E("GET", "registered-models/get", GetRegisteredModelAsync),
+        E("GET", "registered-models/search", SearchRegisteredModelsAsync),
+        E("PATCH", "registered-models/update", UpdateRegisteredModelAsync),
+        E("DELETE", "registered-models/delete", DeleteRegisteredModelAsync),
+        E("POST", "registered-models/rename", RenameRegisteredModelAsync),
+        E("POST", "registered-models/get-latest-versions", GetLatestVersionsAsync),
+        E("GET", "registered-models/get-latest-versions", GetLatestVersionsAsync),
+        E("POST", "registered-models/set-tag", SetRegisteredModelTagAsync),
+        E("DELETE", "registered-models/delete-tag", DeleteRegisteredModelTagAsync),
+        E("POST", "registered-models/alias", SetRegisteredModelAliasAsync),
+        E("DELETE", "registered-models/alias", DeleteRegisteredModelAliasAsync),
+        E("GET", "registered-models/alias", GetModelVersionByAliasAsync),
+        // Model registry: model versions
+        E("POST", "model-versions/create", CreateModelVersionAsync),
+        E("GET", "model-versions/get", GetModelVersionAsync),
+        E("GET", "model-versions/search", SearchModelVersionsAsync),
+        E("PATCH", "model-versions/update", UpdateModelVersionAsync),
+        E("DELETE", "model-versions/delete", DeleteModelVersionAsync),
+        E("POST", "model-versions/transition-stage", TransitionModelVersionStageAsync),
+        E("POST", "model-versions/set-tag", SetModelVersionTagAsync),
+        E("DELETE", "model-versions/delete-tag", DeleteModelVersionTagAsync),
+        E("GET", "model-versions/get-download-uri", GetModelVersionDownloadUriAsync),
+        // MLflow 3 logged models
+        E("POST", "logged-models", CreateLoggedModelAsync),
+        E("POST", "logged-models/search", SearchLoggedModelsAsync),
+        E("GET", "logged-models/{model_id}", GetLoggedModelAsync),
+        E("PATCH", "logged-models/{model_id}", FinalizeLoggedModelAsync),
+        E("DELETE", "logged-models/{model_id}", DeleteLoggedModelAsync),
+        E("PATCH", "logged-models/{model_id}/tags", SetLoggedModelTagsAsync),
+        E("DELETE", "logged-models/{model_id}/tags/{tag_key}", DeleteLoggedModelTagAsync),
+        E("POST", "logged-models/{model_id}/params", LogLoggedModelParamsAsync),
+        E("GET", "logged-models/{model_id}/artifacts/directories", ListLoggedModelArtifactsAsync),
+    ];
 
     public static void Map(WebApplication app, WorkspaceRegistry registry, EmulatorStats stats)
     {
@@ -59,6 +124,47 @@ internal static class MlflowEndpoints
             DispatchAsync(c, registry, stats, (string)c.GetRouteValue("subscriptionId")!, (string)c.GetRouteValue("resourceGroupName")!, (string)c.GetRouteValue("workspaceName")!));
         app.Map("/api/2.0/mlflow/{**operation}", (HttpContext c) =>
             DispatchAsync(c, registry, stats, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceInfo.LocalName));
+        app.Map("/ajax-api/2.0/mlflow/{**operation}", (HttpContext c) =>
+            DispatchAsync(c, registry, stats, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceInfo.LocalName));
+        // MLflow 3 clients probe /api/3.0/mlflow/server-info and trace routes; none is served, and each says so as MLflow does
+        // (clients treat a non-200 server-info as "no multipart transfers").
+        foreach (var pattern in new[] { WorkspacePath + "/api/3.0/mlflow/{**operation}", "/api/3.0/mlflow/{**operation}" })
+        {
+            app.Map(pattern, (HttpContext c) => Wire.MlflowErrorAsync(c, 404, "ENDPOINT_NOT_FOUND", $"No API endpoint found for '{c.Request.Path}'."));
+        }
+    }
+
+    /// <summary>The endpoints whose template matches <paramref name="segments"/>, with their captured values.</summary>
+    private static List<(Endpoint Endpoint, Dictionary<string, string> Values)> Match(string[] segments)
+    {
+        var matches = new List<(Endpoint, Dictionary<string, string>)>();
+        foreach (var endpoint in Endpoints)
+        {
+            if (endpoint.Segments.Length != segments.Length)
+            {
+                continue;
+            }
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            var ok = true;
+            for (var i = 0; i < segments.Length && ok; i++)
+            {
+                var template = endpoint.Segments[i];
+                if (template.StartsWith('{'))
+                {
+                    ok = segments[i].Length > 0;
+                    values[template[1..^1]] = segments[i];
+                }
+                else
+                {
+                    ok = string.Equals(template, segments[i], StringComparison.Ordinal);
+                }
+            }
+            if (ok)
+            {
+                matches.Add((endpoint, values));
+            }
+        }
+        return matches;
     }
 
     private static async Task DispatchAsync(HttpContext context, WorkspaceRegistry registry, EmulatorStats stats, string sub, string rg, string name)
@@ -66,26 +172,30 @@ internal static class MlflowEndpoints
         var operation = ((string?)context.GetRouteValue("operation") ?? string.Empty).Trim('/');
         try
         {
-            if (!Operations.TryGetValue(operation, out var entry))
+            var matches = Match(operation.Split('/'));
+            if (matches.Count == 0)
             {
                 throw new MlflowException("ENDPOINT_NOT_FOUND", $"No API endpoint found for '{context.Request.Path}'.");
             }
-            if (!entry.Methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase))
+            var method = context.Request.Method;
+            var (endpoint, values) = matches.FirstOrDefault(m => string.Equals(m.Endpoint.Method, method, StringComparison.OrdinalIgnoreCase));
+            if (endpoint is null)
             {
-                context.Response.Headers.Allow = string.Join(", ", entry.Methods);
-                await Wire.MlflowErrorAsync(context, 405, "BAD_REQUEST", $"The method {context.Request.Method} is not allowed for '{operation}'; use {string.Join(" or ", entry.Methods)}.").ConfigureAwait(false);
+                var methods = matches.Select(m => m.Endpoint.Method).Distinct().ToList();
+                context.Response.Headers.Allow = string.Join(", ", methods);
+                await Wire.MlflowErrorAsync(context, 405, "BAD_REQUEST", $"The method {method} is not allowed for '{operation}'; use {string.Join(" or ", methods)}.").ConfigureAwait(false);
                 return;
             }
             var ws = registry.Find(sub, rg, name)
                 ?? throw new MlflowException("RESOURCE_DOES_NOT_EXIST", $"Workspace '{name}' in resource group '{rg}' of subscription '{sub}' does not exist.");
             var request = await MlflowRequest.ReadAsync(context).ConfigureAwait(false);
-            await entry.Handler(new MlflowCall(context, request, ws, stats)).ConfigureAwait(false);
+            await endpoint.Handler(new MlflowCall(context, request, ws, registry, stats, values)).ConfigureAwait(false);
         }
-        catch (MlflowException ex)
+        catch (MlflowException ex) when (!context.Response.HasStarted)
         {
             await Wire.MlflowErrorAsync(context, MlflowException.StatusOf(ex.ErrorCode), ex.ErrorCode, ex.Message).ConfigureAwait(false);
         }
-        catch (AzureMlException ex)
+        catch (AzureMlException ex) when (!context.Response.HasStarted)
         {
             var code = ex switch
             {
@@ -107,6 +217,9 @@ internal static class MlflowEndpoints
             await Wire.MlflowErrorAsync(context, 500, "INTERNAL_ERROR", $"The Emulator failed: {ex.GetType().Name}.").ConfigureAwait(false);
         }
     }
+
+    /// <summary>MLflow's default experiment, which every workspace has (see <see cref="LocalTrackingStore.EnsureDefaultExperiment"/>).</summary>
+    private const string DefaultExperimentId = "0";
 
     private static Task OkAsync(MlflowCall call, Action<Utf8JsonWriter>? body = null) => Wire.JsonAsync(call.Context, 200, w =>
     {
@@ -158,359 +271,5 @@ internal static class MlflowEndpoints
             throw MlflowException.Invalid($"Invalid value {value} for parameter 'max_results' supplied. It must be at most {limit} and positive.");
         }
         return (int)value;
-    }
-
-    // ------------------------------------------------------------------ experiments
-
-    private static async Task CreateExperimentAsync(MlflowCall call)
-    {
-        var name = call.Request.String("name");
-        if (string.IsNullOrEmpty(name))
-        {
-            throw MlflowException.Invalid("Invalid experiment name: ''. Experiment name must be a non-empty string.");
-        }
-        _ = call.Request.String("artifact_location"); // type-checked; artifacts live in the workspace's datastore
-        var tags = TagList(call.Request, "tags");
-        var created = await call.Store.CreateExperimentAsync(name, tags, call.Aborted).ConfigureAwait(false);
-        await OkAsync(call, w => w.WriteString("experiment_id", created.ExperimentId)).ConfigureAwait(false);
-    }
-
-    private static async Task GetExperimentAsync(MlflowCall call)
-    {
-        var id = call.Request.RequiredString("experiment_id");
-        var experiment = await call.Store.GetExperimentAsync(id, call.Aborted).ConfigureAwait(false);
-        await OkAsync(call, w =>
-        {
-            w.WritePropertyName("experiment");
-            MlflowJson.Experiment(w, experiment, call.ArtifactRoot);
-        }).ConfigureAwait(false);
-    }
-
-    private static async Task GetExperimentByNameAsync(MlflowCall call)
-    {
-        var name = call.Request.RequiredString("experiment_name");
-        var experiment = await call.Store.GetExperimentByNameAsync(name, call.Aborted).ConfigureAwait(false)
-            ?? throw new MlflowException("RESOURCE_DOES_NOT_EXIST", $"Could not find experiment with name '{name}'");
-        await OkAsync(call, w =>
-        {
-            w.WritePropertyName("experiment");
-            MlflowJson.Experiment(w, experiment, call.ArtifactRoot);
-        }).ConfigureAwait(false);
-    }
-
-    private static async Task SearchExperimentsAsync(MlflowCall call)
-    {
-        var max = MaxResults(call.Request, 1000, TrackingLimits.MaxResultsPerPage);
-        var view = ParseViewType(call.Request.String("view_type"), "view_type");
-        var matches = ExperimentFilter.Parse(call.Request.String("filter"));
-        var order = call.Request.Strings("order_by");
-        var offset = MlflowJson.ParseOffsetToken(call.Request.String("page_token"));
-
-        var all = new List<ExperimentData>();
-        string? token = null;
-        do
-        {
-            var page = await call.Store.SearchExperimentsAsync(new ExperimentQuery(1000, token, view), call.Aborted).ConfigureAwait(false);
-            all.AddRange(page.Items);
-            token = page.NextPageToken;
-        }
-        while (token is not null);
-
-        var sorted = Order(all.Where(matches), order).ToList();
-        var pageItems = sorted.Skip(offset).Take(max).ToList();
-        var next = offset + pageItems.Count < sorted.Count ? MlflowJson.OffsetToken(offset + pageItems.Count) : null;
-        await OkAsync(call, w =>
-        {
-            if (pageItems.Count > 0)
-            {
-                w.WriteStartArray("experiments");
-                foreach (var e in pageItems)
-                {
-                    MlflowJson.Experiment(w, e, call.ArtifactRoot);
-                }
-                w.WriteEndArray();
-            }
-            if (next is not null)
-            {
-                w.WriteString("next_page_token", next);
-            }
-        }).ConfigureAwait(false);
-    }
-
-    /// <summary>Experiment order: the given clauses, then MLflow's default (creation_time DESC), then experiment_id ASC.</summary>
-    private static IOrderedEnumerable<ExperimentData> Order(IEnumerable<ExperimentData> items, IReadOnlyList<string> orderBy)
-    {
-        static long Id(ExperimentData e) => long.TryParse(e.ExperimentId, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : long.MaxValue;
-        IOrderedEnumerable<ExperimentData>? ordered = null;
-        var clauses = orderBy.Count == 0 ? ["creation_time DESC"] : orderBy;
-        foreach (var clause in clauses)
-        {
-            var parts = clause.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length is 0 or > 2)
-            {
-                throw MlflowException.Invalid($"Invalid order_by clause '{clause}'.");
-            }
-            var field = parts[0].StartsWith("attributes.", StringComparison.OrdinalIgnoreCase) ? parts[0]["attributes.".Length..] : parts[0];
-            var descending = parts.Length == 2 && parts[1].Equals("DESC", StringComparison.OrdinalIgnoreCase);
-            if (parts.Length == 2 && !descending && !parts[1].Equals("ASC", StringComparison.OrdinalIgnoreCase))
-            {
-                throw MlflowException.Invalid($"Invalid order_by clause '{clause}': the direction must be ASC or DESC.");
-            }
-            Func<ExperimentData, IComparable> key = field.ToLowerInvariant() switch
-            {
-                "name" => e => e.Name,
-                "experiment_id" => e => Id(e),
-                "creation_time" => e => e.CreationTime,
-                "last_update_time" => e => e.LastUpdateTime,
-                _ => throw MlflowException.Invalid($"Invalid order_by entity '{field}': use name, experiment_id, creation_time or last_update_time."),
-            };
-            ordered = ordered is null
-                ? (descending ? items.OrderByDescending(key) : items.OrderBy(key))
-                : (descending ? ordered.ThenByDescending(key) : ordered.ThenBy(key));
-        }
-        return ordered!.ThenBy(Id);
-    }
-
-    private static async Task UpdateExperimentAsync(MlflowCall call)
-    {
-        var id = call.Request.RequiredString("experiment_id");
-        var newName = call.Request.String("new_name");
-        if (!string.IsNullOrEmpty(newName))
-        {
-            await call.Store.RenameExperimentAsync(id, newName, call.Aborted).ConfigureAwait(false);
-        }
-        else
-        {
-            await call.Store.GetExperimentAsync(id, call.Aborted).ConfigureAwait(false);
-        }
-        await OkAsync(call).ConfigureAwait(false);
-    }
-
-    private static async Task DeleteExperimentAsync(MlflowCall call)
-    {
-        await call.Store.DeleteExperimentAsync(call.Request.RequiredString("experiment_id"), call.Aborted).ConfigureAwait(false);
-        await OkAsync(call).ConfigureAwait(false);
-    }
-
-    private static async Task RestoreExperimentAsync(MlflowCall call)
-    {
-        var id = call.Request.RequiredString("experiment_id");
-        var experiment = await call.Store.GetExperimentAsync(id, call.Aborted).ConfigureAwait(false);
-        if (!experiment.IsDeleted)
-        {
-            // MLflow looks the experiment up among deleted ones only.
-            throw new MlflowException("RESOURCE_DOES_NOT_EXIST", $"No Experiment with id={id} exists");
-        }
-        await call.Store.RestoreExperimentAsync(id, call.Aborted).ConfigureAwait(false);
-        await OkAsync(call).ConfigureAwait(false);
-    }
-
-    private static async Task SetExperimentTagAsync(MlflowCall call)
-    {
-        var id = call.Request.RequiredString("experiment_id");
-        var key = call.Request.RequiredString("key");
-        var value = call.Request.String("value") ?? throw MlflowException.Missing("value");
-        await call.Store.SetExperimentTagAsync(id, key, value, call.Aborted).ConfigureAwait(false);
-        await OkAsync(call).ConfigureAwait(false);
-    }
-
-    // ------------------------------------------------------------------ runs
-
-    private static async Task CreateRunAsync(MlflowCall call)
-    {
-        var experimentId = call.Request.RequiredString("experiment_id");
-        var startTime = call.Request.Long("start_time");
-        var runName = call.Request.String("run_name");
-        var tags = TagList(call.Request, "tags");
-        var userId = call.Request.String("user_id");
-        if (!string.IsNullOrEmpty(userId) && !tags.ContainsKey("mlflow.user"))
-        {
-            tags["mlflow.user"] = userId;
-        }
-        var start = startTime is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : DateTimeOffset.UtcNow;
-        var run = await call.Store.CreateRunAsync(new NewRun(experimentId, string.IsNullOrEmpty(runName) ? null : runName, start, null, tags), call.Aborted).ConfigureAwait(false);
-        await OkAsync(call, w =>
-        {
-            w.WritePropertyName("run");
-            MlflowJson.Run(w, run, call.RunArtifactUri(run.RunId));
-        }).ConfigureAwait(false);
-    }
-
-    private static async Task GetRunAsync(MlflowCall call)
-    {
-        var run = await call.Store.GetRunAsync(call.Request.RunId(), call.Aborted).ConfigureAwait(false);
-        await OkAsync(call, w =>
-        {
-            w.WritePropertyName("run");
-            MlflowJson.Run(w, run, call.RunArtifactUri(run.RunId));
-        }).ConfigureAwait(false);
-    }
-
-    private static async Task UpdateRunAsync(MlflowCall call)
-    {
-        var runId = call.Request.RunId();
-        RunStatus? status = call.Request.String("status") switch
-        {
-            null or "" => null,
-            "RUNNING" => RunStatus.Running,
-            "SCHEDULED" => RunStatus.Queued,
-            "FINISHED" => RunStatus.Completed,
-            "FAILED" => RunStatus.Failed,
-            "KILLED" => RunStatus.Canceled,
-            var other => throw MlflowException.Invalid($"Invalid value '{other}' for parameter 'status': use RUNNING, SCHEDULED, FINISHED, FAILED or KILLED."),
-        };
-        var endTime = call.Request.Long("end_time");
-        var runName = call.Request.String("run_name");
-        var updated = await call.Store.UpdateRunAsync(runId, new RunUpdate(status, endTime is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null, string.IsNullOrEmpty(runName) ? null : runName), call.Aborted).ConfigureAwait(false);
-        await OkAsync(call, w =>
-        {
-            w.WritePropertyName("run_info");
-            MlflowJson.RunInfo(w, updated, call.RunArtifactUri(updated.RunId));
-        }).ConfigureAwait(false);
-    }
-
-    private static async Task DeleteRunAsync(MlflowCall call)
-    {
-        await call.Store.DeleteRunAsync(call.Request.RequiredString("run_id"), call.Aborted).ConfigureAwait(false);
-        await OkAsync(call).ConfigureAwait(false);
-    }
-
-    private static async Task RestoreRunAsync(MlflowCall call)
-    {
-        await call.Store.RestoreRunAsync(call.Request.RequiredString("run_id"), call.Aborted).ConfigureAwait(false);
-        await OkAsync(call).ConfigureAwait(false);
-    }
-
-    private static MetricPoint ReadMetric(JsonElement metric, string owner)
-    {
-        var key = MlflowRequest.NestedString(metric, "key", owner) ?? throw MlflowException.Missing($"{owner}.key");
-        if (!metric.TryGetProperty("value", out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            throw MlflowException.Missing($"{owner}.value");
-        }
-        var timestamp = MlflowRequest.NestedLong(metric, "timestamp", owner) ?? throw MlflowException.Missing($"{owner}.timestamp");
-        var step = MlflowRequest.NestedLong(metric, "step", owner) ?? 0;
-        return new MetricPoint(key, MlflowRequest.Double(value, key), step, DateTimeOffset.FromUnixTimeMilliseconds(timestamp));
-    }
-
-    private static async Task LogMetricAsync(MlflowCall call)
-    {
-        var runId = call.Request.RunId();
-        var key = call.Request.RequiredString("key");
-        if (!call.Request.Has("value"))
-        {
-            throw MlflowException.Missing("value");
-        }
-        var timestamp = call.Request.Long("timestamp") ?? throw MlflowException.Missing("timestamp");
-        var step = call.Request.Long("step") ?? 0;
-        var value = call.Request.DoubleField("value");
-        call.Stats.LogBatch(1);
-        await call.Store.LogBatchAsync(runId, LogBatch.OfMetrics([new MetricPoint(key, value, step, DateTimeOffset.FromUnixTimeMilliseconds(timestamp))]), call.Aborted).ConfigureAwait(false);
-        await OkAsync(call).ConfigureAwait(false);
-    }
-
-    private static async Task LogParamAsync(MlflowCall call)
-    {
-        var runId = call.Request.RunId();
-        var key = call.Request.RequiredString("key");
-        var value = call.Request.String("value") ?? throw MlflowException.Missing("value");
-        await call.Store.LogBatchAsync(runId, new LogBatch([], [new(key, value)], []), call.Aborted).ConfigureAwait(false);
-        await OkAsync(call).ConfigureAwait(false);
-    }
-
-    private static async Task SetTagAsync(MlflowCall call)
-    {
-        var runId = call.Request.RunId();
-        var key = call.Request.RequiredString("key");
-        var value = call.Request.String("value") ?? throw MlflowException.Missing("value");
-        await call.Store.LogBatchAsync(runId, new LogBatch([], [], [new(key, value)]), call.Aborted).ConfigureAwait(false);
-        await OkAsync(call).ConfigureAwait(false);
-    }
-
-    private static async Task DeleteTagAsync(MlflowCall call)
-    {
-        var runId = call.Request.RequiredString("run_id");
-        var key = call.Request.RequiredString("key");
-        await call.Store.GetRunAsync(runId, call.Aborted).ConfigureAwait(false); // a missing run is reported as such
-        try
-        {
-            await call.Store.DeleteTagAsync(runId, key, call.Aborted).ConfigureAwait(false);
-        }
-        catch (ResourceNotFoundException)
-        {
-            throw new MlflowException("RESOURCE_DOES_NOT_EXIST", $"No tag with name: {key} in run with id {runId}");
-        }
-        await OkAsync(call).ConfigureAwait(false);
-    }
-
-    private static async Task LogBatchAsync(MlflowCall call)
-    {
-        var runId = call.Request.RequiredString("run_id");
-        var metrics = call.Request.Objects("metrics").Select(m => ReadMetric(m, "metrics")).ToList();
-        var parameters = PairList(call.Request, "params", valueRequired: true);
-        var tags = PairList(call.Request, "tags", valueRequired: true);
-        call.Stats.LogBatch(metrics.Count);
-        await call.Store.LogBatchAsync(runId, new LogBatch(metrics, parameters, tags), call.Aborted).ConfigureAwait(false);
-        await OkAsync(call).ConfigureAwait(false);
-    }
-
-    private static async Task SearchRunsAsync(MlflowCall call)
-    {
-        var experimentIds = call.Request.Strings("experiment_ids");
-        var filter = call.Request.String("filter");
-        var view = ParseViewType(call.Request.String("run_view_type"), "run_view_type");
-        var max = MaxResults(call.Request, 1000, TrackingLimits.MaxResultsPerPage);
-        var orderBy = call.Request.Strings("order_by");
-        var token = call.Request.String("page_token");
-        if (experimentIds.Count == 0)
-        {
-            // MLflow searches nothing when no experiment is given.
-            await OkAsync(call).ConfigureAwait(false);
-            return;
-        }
-        var page = await call.Store.SearchRunsAsync(new RunQuery(experimentIds, string.IsNullOrWhiteSpace(filter) ? null : filter, orderBy.Count == 0 ? null : orderBy, max, string.IsNullOrEmpty(token) ? null : token, view), call.Aborted).ConfigureAwait(false);
-        await OkAsync(call, w =>
-        {
-            if (page.Items.Count > 0)
-            {
-                w.WriteStartArray("runs");
-                foreach (var run in page.Items)
-                {
-                    MlflowJson.Run(w, run, call.RunArtifactUri(run.RunId));
-                }
-                w.WriteEndArray();
-            }
-            if (page.NextPageToken is { } next)
-            {
-                w.WriteString("next_page_token", next);
-            }
-        }).ConfigureAwait(false);
-    }
-
-    private static async Task GetMetricHistoryAsync(MlflowCall call)
-    {
-        var runId = call.Request.RunId();
-        var key = call.Request.RequiredString("metric_key");
-        var max = call.Request.Has("max_results") ? MaxResults(call.Request, 25000, int.MaxValue) : (int?)null;
-        var offset = MlflowJson.ParseOffsetToken(call.Request.String("page_token"));
-        var history = await call.Store.GetMetricHistoryAsync(runId, key, call.Aborted).ConfigureAwait(false);
-        var page = max is { } m ? history.Skip(offset).Take(m).ToList() : history.Skip(offset).ToList();
-        var next = max is not null && offset + page.Count < history.Count ? MlflowJson.OffsetToken(offset + page.Count) : null;
-        await OkAsync(call, w =>
-        {
-            if (page.Count > 0)
-            {
-                w.WriteStartArray("metrics");
-                foreach (var point in page)
-                {
-                    MlflowJson.Metric(w, point);
-                }
-                w.WriteEndArray();
-            }
-            if (next is not null)
-            {
-                w.WriteString("next_page_token", next);
-            }
-        }).ConfigureAwait(false);
     }
 }

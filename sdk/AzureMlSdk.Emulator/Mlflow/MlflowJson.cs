@@ -46,7 +46,7 @@ internal static class MlflowJson
         w.WriteEndObject();
     }
 
-    public static void Run(Utf8JsonWriter w, RunData r, string artifactUri)
+    public static void Run(Utf8JsonWriter w, RunData r, string artifactUri, RunLinks links)
     {
         w.WriteStartObject();
         w.WritePropertyName("info");
@@ -65,7 +65,54 @@ internal static class MlflowJson
         Tags(w, "tags", r.Tags);
         w.WriteEndObject();
         w.WriteStartObject("inputs");
+        if (links.DatasetInputs.Count > 0)
+        {
+            w.WriteStartArray("dataset_inputs");
+            foreach (var input in links.DatasetInputs)
+            {
+                input.WriteTo(w);
+            }
+            w.WriteEndArray();
+        }
+        if (links.ModelInputs.Count > 0)
+        {
+            w.WriteStartArray("model_inputs");
+            foreach (var model in links.ModelInputs)
+            {
+                w.WriteStartObject();
+                w.WriteString("model_id", model);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
         w.WriteEndObject();
+        if (links.ModelOutputs.Count > 0)
+        {
+            w.WriteStartObject("outputs");
+            w.WriteStartArray("model_outputs");
+            foreach (var (model, step) in links.ModelOutputs)
+            {
+                w.WriteStartObject();
+                w.WriteString("model_id", model);
+                w.WriteNumber("step", step);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        w.WriteEndObject();
+    }
+
+    /// <summary>A <c>FileInfo</c>: path, is_dir (always written: clients index it), file_size for files only.</summary>
+    public static void FileInfo(Utf8JsonWriter w, string path, bool isDirectory, long? size)
+    {
+        w.WriteStartObject();
+        w.WriteString("path", path);
+        w.WriteBoolean("is_dir", isDirectory);
+        if (!isDirectory && size is { } bytes)
+        {
+            w.WriteNumber("file_size", bytes);
+        }
         w.WriteEndObject();
     }
 

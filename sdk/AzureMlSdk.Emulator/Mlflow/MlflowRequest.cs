@@ -136,6 +136,46 @@ internal sealed class MlflowRequest
         throw MlflowException.BadType(field, e.GetRawText(), TypeName(e));
     }
 
+    /// <summary>A field that is a string or a number (a proto enum: its name, or its number), as text.</summary>
+    public string? EnumText(string field)
+    {
+        if (_query is not null)
+        {
+            return QueryValue(field);
+        }
+        if (!TryGet(field, out var e))
+        {
+            return null;
+        }
+        return e.ValueKind switch
+        {
+            JsonValueKind.String => e.GetString(),
+            JsonValueKind.Number => e.GetRawText(),
+            _ => throw MlflowException.BadType(field, e.GetRawText(), TypeName(e)),
+        };
+    }
+
+    /// <summary>A bool field: JSON true/false, or "true"/"false" (a query string, proto JSON).</summary>
+    public bool? Bool(string field)
+    {
+        if (_query is not null)
+        {
+            var text = QueryValue(field);
+            return text is null ? null : bool.TryParse(text, out var b) ? b : throw MlflowException.BadType(field, text, "str");
+        }
+        if (!TryGet(field, out var e))
+        {
+            return null;
+        }
+        return e.ValueKind switch
+        {
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            JsonValueKind.String when bool.TryParse(e.GetString(), out var parsed) => parsed,
+            _ => throw MlflowException.BadType(field, e.GetRawText(), TypeName(e)),
+        };
+    }
+
     public IReadOnlyList<string> Strings(string field)
     {
         if (_query is not null)

@@ -90,7 +90,8 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
     {
         ArgumentNullException.ThrowIfNull(query);
         ValidateMaxResults(query.MaxResults);
-        var after = query.PageToken is null ? 0L : PageToken.Decode(query.PageToken, "experiments");
+        // Ids start at 0 (MLflow's Default experiment, when a server created it), so the first page starts below that.
+        var after = query.PageToken is null ? -1L : PageToken.Decode(query.PageToken, "experiments");
         var view = ViewCondition(query.ViewType, "is_deleted");
         return _database.Read(connection =>
         {
@@ -154,6 +155,55 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
         {
             RequireActiveExperiment(connection, transaction, id, experimentId, "tagged");
             UpsertExperimentTags(connection, transaction, id, [new(key, value)]);
+            return Touch(connection, transaction, id);
+        }, cancellationToken);
+    });
+
+    /// <summary>MLflow's default experiment: id 0, named <c>Default</c>.</summary>
+    internal const string DefaultExperimentName = "Default";
+
+    /// <summary>
+    /// Creates MLflow's default experiment (id <c>0</c>, <c>Default</c>) unless it exists, as an MLflow server does when it
+    /// opens its store, so a client that names no experiment logs into "0". AUTOINCREMENT ids start at 1, so 0 is never
+    /// handed out otherwise; if the name is taken by another experiment nothing is created. Returns whether it exists.
+    /// </summary>
+    internal bool EnsureDefaultExperiment()
+    {
+        var now = NowMs();
+        return _database.Write((connection, transaction) =>
+        {
+            using (var insert = Command(connection, transaction, """
+                INSERT INTO experiments (experiment_id, name, is_deleted, creation_time, last_update_time)
+                SELECT 0, @name, 0, @now, @now
+                WHERE NOT EXISTS (SELECT 1 FROM experiments WHERE experiment_id = 0 OR name = @name)
+                """))
+            {
+                insert.Parameters.AddWithValue("@name", DefaultExperimentName);
+                insert.Parameters.AddWithValue("@now", now);
+                insert.ExecuteNonQuery();
+            }
+            return ExperimentState(connection, transaction, 0) is not null;
+        });
+    }
+
+    /// <summary>
+    /// Deletes an experiment tag (MLflow's <c>DeleteExperimentTag</c>): the experiment must be active; a tag that is not set is
+    /// <see cref="ResourceNotFoundException"/>. Not on <see cref="ITrackingStore"/>: only the Emulator's MLflow surface needs it.
+    /// </summary>
+    internal Task DeleteExperimentTagAsync(string experimentId, string key, CancellationToken cancellationToken) => Run(() =>
+    {
+        var id = ParseExperimentId(experimentId);
+        Validate.Key(key, "tag");
+        return _database.Write((connection, transaction) =>
+        {
+            RequireActiveExperiment(connection, transaction, id, experimentId, "changed");
+            using var command = Command(connection, transaction, "DELETE FROM experiment_tags WHERE experiment_id = @id AND key = @key");
+            command.Parameters.AddWithValue("@id", id);
+            command.Parameters.AddWithValue("@key", key);
+            if (command.ExecuteNonQuery() == 0)
+            {
+                throw new ResourceNotFoundException($"No tag with name: {key} in experiment with id {experimentId}");
+            }
             return Touch(connection, transaction, id);
         }, cancellationToken);
     });

@@ -1,4 +1,5 @@
 using AzureMlSdk.Backends;
+using AzureMlSdk.Backends.Local;
 
 namespace AzureMlSdk.Tests.Backends.Local;
 
@@ -32,6 +33,43 @@ public sealed class LocalTrackingStoreExperimentTests : IAsyncLifetime
         var page = await _ws.Tracking.SearchExperimentsAsync(new ExperimentQuery(ViewType: ViewType.All), None);
         Assert.Empty(page.Items);
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => _ws.Tracking.GetExperimentAsync("0", None));
+    }
+
+    [Fact]
+    public async Task The_default_experiment_a_server_asks_for_is_id_0_listed_first_and_created_once()
+    {
+        var store = (LocalTrackingStore)_ws.Tracking;
+        Assert.True(store.EnsureDefaultExperiment());
+        Assert.True(store.EnsureDefaultExperiment());
+        var first = await _ws.ExperimentAsync("first");
+        Assert.Equal("1", first.ExperimentId); // AUTOINCREMENT still starts at 1
+
+        var byId = await _ws.Tracking.GetExperimentAsync("0", None);
+        Assert.Equal("Default", byId.Name);
+        var page = await _ws.Tracking.SearchExperimentsAsync(new ExperimentQuery(MaxResults: 1), None);
+        Assert.Equal("0", Assert.Single(page.Items).ExperimentId);
+        var next = await _ws.Tracking.SearchExperimentsAsync(new ExperimentQuery(MaxResults: 1, PageToken: page.NextPageToken), None);
+        Assert.Equal("1", Assert.Single(next.Items).ExperimentId);
+    }
+
+    [Fact]
+    public async Task No_default_experiment_is_made_when_its_name_is_taken()
+    {
+        await _ws.ExperimentAsync("Default");
+        Assert.False(((LocalTrackingStore)_ws.Tracking).EnsureDefaultExperiment());
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => _ws.Tracking.GetExperimentAsync("0", None));
+    }
+
+    [Fact]
+    public async Task Deleting_an_experiment_tag_removes_it_and_a_missing_one_is_not_found()
+    {
+        var store = (LocalTrackingStore)_ws.Tracking;
+        var experiment = await _ws.Tracking.CreateExperimentAsync("tagged", new Dictionary<string, string> { ["a"] = "1", ["b"] = "2" }, None);
+        await store.DeleteExperimentTagAsync(experiment.ExperimentId, "a", None);
+        Assert.Equal(["b"], (await _ws.Tracking.GetExperimentAsync(experiment.ExperimentId, None)).Tags.Keys);
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => store.DeleteExperimentTagAsync(experiment.ExperimentId, "a", None));
+        await _ws.Tracking.DeleteExperimentAsync(experiment.ExperimentId, None);
+        await Assert.ThrowsAsync<InvalidStateException>(() => store.DeleteExperimentTagAsync(experiment.ExperimentId, "b", None));
     }
 
     [Fact]

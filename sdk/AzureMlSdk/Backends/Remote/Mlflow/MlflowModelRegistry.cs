@@ -314,7 +314,8 @@ internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifact
                 }
                 break;
             case LocalModelSource local:
-                throw new InvalidInputException($"Model source '{local.Path}' is neither a file nor a folder.", "source");
+                // As the other registries (and the contract): a missing source is not found, not malformed input.
+                throw new ResourceNotFoundException($"Model source '{local.Path}' is neither a file nor a folder.");
             case RunArtifactModelSource run:
                 Validate.Required(run.RunId, "runId");
                 var artifactPath = Validate.ArtifactPath(run.ArtifactPath, "artifactPath");
