@@ -54,7 +54,8 @@ internal sealed class EmulatorHost : IAsyncDisposable
         {
             if (options.StartAzurite)
             {
-                azurite = await AzuriteProcess.StartAsync(options.AzuritePath ?? AzuriteProcess.FindExecutable(), cancellationToken).ConfigureAwait(false);
+                // Blobs live beside the workspaces, so a restarted Emulator still has its models and artifacts.
+                azurite = await AzuriteProcess.StartAsync(options.AzuritePath ?? AzuriteProcess.FindExecutable(), Path.Combine(options.DataDirectory, "azurite"), cancellationToken).ConfigureAwait(false);
                 options.BlobEndpoint = azurite.BlobEndpoint;
             }
 

@@ -65,7 +65,8 @@ internal sealed class EmulatorOptions
           --data DIR          data folder, a sub-folder per workspace (default ./.azureml/emulator)
           --token T           bearer token every request must carry (or env AZUREML_EMULATOR_TOKEN)
           --blob-endpoint URL a running Azurite, e.g. http://127.0.0.1:10000/devstoreaccount1
-          --start-azurite     start Azurite (eng/tools/node_modules/.bin/azurite-blob) on a free port
+          --start-azurite     start Azurite (eng/tools/node_modules/.bin/azurite-blob) on a free port,
+                              its blobs kept in <data>/azurite across restarts
           --fault-rate F      answer a fraction F of requests with 429/503 (+Retry-After) or a dropped
                               connection after the write was applied (default 0: off)
           --fault-seed N      seed of the fault choice (default 1)

@@ -6,17 +6,22 @@ namespace AzureMlSdk.Emulator.Hosting;
 
 /// <summary>
 /// An Azurite blob service started as a child process (<c>azurite-blob</c> from <c>eng/tools</c>) on a free loopback
-/// port with a temporary data folder; disposing kills it and deletes the folder.
+/// port. Its blobs live in the given folder (the Emulator's data folder, so models and artifacts survive a restart)
+/// or, when none is given, in a temporary folder deleted on dispose. Disposing kills the process.
 /// </summary>
 internal sealed class AzuriteProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _location;
+    private readonly bool _ownsLocation;
+    private readonly Task _closed;
 
-    private AzuriteProcess(Process process, string location, int port)
+    private AzuriteProcess(Process process, string location, bool ownsLocation, int port, Task closed)
     {
+        _closed = closed;
         _process = process;
         _location = location;
+        _ownsLocation = ownsLocation;
         Port = port;
     }
 
@@ -43,10 +48,12 @@ internal sealed class AzuriteProcess : IAsyncDisposable
         throw new FileNotFoundException("Azurite is not installed: run 'eng/services.sh install' from the repository root (it installs the pinned Azurite into eng/tools), or pass --azurite-path.");
     }
 
-    /// <summary>Starts Azurite and waits until its port accepts connections.</summary>
-    public static async Task<AzuriteProcess> StartAsync(string executable, CancellationToken cancellationToken)
+    /// <summary>Starts Azurite over <paramref name="location"/> (a temporary folder when null) and waits until its port accepts connections.</summary>
+    public static async Task<AzuriteProcess> StartAsync(string executable, string? location, CancellationToken cancellationToken)
     {
-        var location = Path.Combine(Path.GetTempPath(), "azureml-azurite-" + Guid.NewGuid().ToString("N"));
+        var ownsLocation = location is null;
+        location ??= Path.Combine(Path.GetTempPath(), "azureml-azurite-" + Guid.NewGuid().ToString("N"));
+        location = Path.GetFullPath(location);
         Directory.CreateDirectory(location);
         for (var attempt = 0; ; attempt++)
         {
@@ -63,11 +70,22 @@ internal sealed class AzuriteProcess : IAsyncDisposable
             }
             var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {executable}.");
             var output = new System.Text.StringBuilder();
-            process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+            var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            process.OutputDataReceived += (_, e) =>
+            {
+                lock (output)
+                {
+                    output.AppendLine(e.Data);
+                }
+                if (e.Data?.Contains("successfully closed", StringComparison.Ordinal) == true)
+                {
+                    closed.TrySetResult(); // its metadata is saved; the process may linger on open sockets
+                }
+            };
             process.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            var azurite = new AzuriteProcess(process, location, port);
+            var azurite = new AzuriteProcess(process, location, ownsLocation, port, closed.Task);
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
             while (DateTime.UtcNow < deadline)
             {
@@ -90,7 +108,10 @@ internal sealed class AzuriteProcess : IAsyncDisposable
             await azurite.KillAsync().ConfigureAwait(false);
             if (attempt >= 2)
             {
-                Directory.Delete(location, recursive: true);
+                if (ownsLocation)
+                {
+                    Directory.Delete(location, recursive: true);
+                }
                 throw new InvalidOperationException($"Azurite did not start on port {port}: {log}");
             }
             // The free port was taken between the probe and Azurite's bind: try another.
@@ -122,6 +143,10 @@ internal sealed class AzuriteProcess : IAsyncDisposable
     {
         try
         {
+            if (!_process.HasExited && !_ownsLocation)
+            {
+                await TryStopGracefullyAsync().ConfigureAwait(false);
+            }
             if (!_process.HasExited)
             {
                 _process.Kill(entireProcessTree: true);
@@ -136,10 +161,42 @@ internal sealed class AzuriteProcess : IAsyncDisposable
         _process.Dispose();
     }
 
+    /// <summary>
+    /// SIGTERM, and a wait for Azurite to close: it saves its blob metadata every 5 s and on a graceful shutdown only,
+    /// so a kill would lose the last seconds of uploads from a folder that is meant to be kept.
+    /// </summary>
+    private async Task<bool> TryStopGracefullyAsync()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return false;
+        }
+        try
+        {
+            using var signal = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) }, UseShellExecute = false });
+            if (signal is null)
+            {
+                return false;
+            }
+            await signal.WaitForExitAsync().ConfigureAwait(false);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            await Task.WhenAny(_closed, _process.WaitForExitAsync(timeout.Token)).ConfigureAwait(false);
+            return _closed.IsCompleted || _process.HasExited;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or OperationCanceledException or System.ComponentModel.Win32Exception)
+        {
+            return false; // no kill command, or Azurite did not stop in time: fall back to killing it
+        }
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
         await KillAsync().ConfigureAwait(false);
+        if (!_ownsLocation)
+        {
+            return; // the Emulator's data folder: its blobs are kept for the next start
+        }
         try
         {
             Directory.Delete(_location, recursive: true);
