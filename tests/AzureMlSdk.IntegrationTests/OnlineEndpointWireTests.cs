@@ -19,7 +19,7 @@ public sealed class OnlineEndpointWireTests(EmulatorFixture emulator) : IAsyncLi
 {
     private const string V = "?api-version=2026-07-01";
 
-    private static readonly OpenApiValidator Spec = new(Path.Combine(FindSpec(), "2026-07-01", "openapi.json"), Path.Combine(FindSpec(), "common-types"));
+    private static readonly OpenApiValidator Spec = new(Path.Combine(AzureMlSdk.Tests.Backends.Remote.RestSpecFolder.Find(), "2026-07-01", "openapi.json"), Path.Combine(AzureMlSdk.Tests.Backends.Remote.RestSpecFolder.Find(), "common-types"));
 
     private string _ws = null!;
 
@@ -319,18 +319,5 @@ public sealed class OnlineEndpointWireTests(EmulatorFixture emulator) : IAsyncLi
         var second = await SendAsync(HttpMethod.Get, next);
         Assert.Equal(["wire-a", "wire-b"], first.Body["value"]!.AsArray().Concat(second.Body["value"]!.AsArray()).Select(e => e!["name"]!.GetValue<string>()));
         Assert.Null(second.Body["nextLink"]);
-    }
-
-    private static string FindSpec()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "azure-ml-rest-spec");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException("shared/azure-ml-rest-spec was not found in any ancestor of the test assembly's folder.");
     }
 }

@@ -17,7 +17,7 @@ namespace AzureMlSdk.Tests.Backends.Remote;
 /// </summary>
 public sealed class ArmSpecConformanceTests(ITestOutputHelper output)
 {
-    private static readonly string SpecRoot = FindSpec();
+    private static readonly string SpecRoot = RestSpecFolder.Find();
     private static readonly OpenApiValidator Spec = new(Path.Combine(SpecRoot, "2026-07-01", "openapi.json"), Path.Combine(SpecRoot, "common-types"));
     private static readonly string[] ExampleFolders = ["2026-07-01", "2025-09-01-examples", "2025-06-01-examples"];
 
@@ -76,19 +76,6 @@ public sealed class ArmSpecConformanceTests(ITestOutputHelper output)
         ["BatchDeployments_CreateOrUpdate"] = (ArmJsonContext.Default.ArmResourceBatchDeploymentProperties, ArmJsonContext.Default.ArmResourceBatchDeploymentProperties),
         ["BatchDeployments_Delete"] = (null, null),
     };
-
-    private static string FindSpec()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "azure-ml-rest-spec");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException("shared/azure-ml-rest-spec was not found in any ancestor of the test assembly's folder.");
-    }
 
     private sealed record SpecOperation(string OperationId, string Method, string PathTemplate, JsonElement Operation, JsonElement PathItem);
 

@@ -23,7 +23,7 @@ public sealed class RemoteBatchEndpointsTests : IAsyncLifetime
     private const string ArmToken = "arm-SECRET";
     private const string MlToken = "ml-SECRET";
 
-    private static readonly OpenApiValidator Spec = new(Path.Combine(FindSpec(), "2026-07-01", "openapi.json"), Path.Combine(FindSpec(), "common-types"));
+    private static readonly OpenApiValidator Spec = new(Path.Combine(RestSpecFolder.Find(), "2026-07-01", "openapi.json"), Path.Combine(RestSpecFolder.Find(), "common-types"));
 
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
     private readonly ConcurrentDictionary<string, byte[]> _blobs = new(StringComparer.Ordinal);
@@ -532,19 +532,6 @@ public sealed class RemoteBatchEndpointsTests : IAsyncLifetime
     [InlineData("completed", RunStatus.Completed)]
     public void Job_statuses_map_onto_run_statuses(string? status, RunStatus expected) =>
         Assert.Equal(expected, AzureMlSdk.Backends.Remote.Arm.RemoteBatchEndpoints.ParseJobStatus(status));
-
-    private static string FindSpec()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "azure-ml-rest-spec");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException("shared/azure-ml-rest-spec was not found in any ancestor of the test assembly's folder.");
-    }
 
     private sealed class SyncProgress<T>(ConcurrentQueue<T> values) : IProgress<T>
     {

@@ -18,7 +18,7 @@ public sealed class RemoteEndpointBackendTests : IAsyncLifetime
     private const string PrimaryKey = "pk-SECRET-0123456789";
     private const string SecondaryKey = "sk-SECRET-9876543210";
 
-    private static readonly OpenApiValidator Spec = new(Path.Combine(FindSpec(), "2026-07-01", "openapi.json"), Path.Combine(FindSpec(), "common-types"));
+    private static readonly OpenApiValidator Spec = new(Path.Combine(RestSpecFolder.Find(), "2026-07-01", "openapi.json"), Path.Combine(RestSpecFolder.Find(), "common-types"));
 
     private LoopbackServer _arm = null!;
     private LoopbackServer _scoring = null!;
@@ -483,19 +483,6 @@ public sealed class RemoteEndpointBackendTests : IAsyncLifetime
     {
         await task;
         return true;
-    }
-
-    private static string FindSpec()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "azure-ml-rest-spec");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException("shared/azure-ml-rest-spec was not found in any ancestor of the test assembly's folder.");
     }
 
     private sealed class SyncProgress(ConcurrentQueue<string> values) : IProgress<string>

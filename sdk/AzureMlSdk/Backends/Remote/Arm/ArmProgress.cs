@@ -4,7 +4,7 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 
 /// <summary>
 /// Progress reporting around ARM long-running operations: the state a 200/201 answer carries, each status the poller hears,
-/// without repeating a message. (The online endpoint backend has the same helpers privately; the batch backend uses these.)
+/// without repeating a message.
 /// </summary>
 internal static class ArmProgress
 {

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml;
 using AzureMlSdk.Backends.Remote.Blob;
@@ -43,7 +42,7 @@ internal sealed partial class RemoteEndpointBackend(
     public async Task<OnlineEndpointData> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        progress = Distinct(progress);
+        progress = ArmProgress.Distinct(progress);
         var existing = await TryGetEndpointAsync(spec.Name, cancellationToken).ConfigureAwait(false);
         Dictionary<string, int>? traffic = existing?.Properties?.Traffic;
         if (spec.Traffic is not null)
@@ -120,7 +119,7 @@ internal sealed partial class RemoteEndpointBackend(
         _targets.TryRemove(endpointName, out _);
         var response = await api.DeleteAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, cancellationToken).ConfigureAwait(false);
         ThrowIfNothingDeleted(response, $"Online endpoint '{endpointName}' does not exist in workspace '{ws.WorkspaceName}'.");
-        await lro.WaitAsync(response, ArmJsonContext.Default.ArmEmpty, cancellationToken, Reporter(progress, $"Endpoint '{endpointName}'")).ConfigureAwait(false);
+        await lro.WaitAsync(response, ArmJsonContext.Default.ArmEmpty, cancellationToken, ArmProgress.Reporter(progress, $"Endpoint '{endpointName}'")).ConfigureAwait(false);
         progress?.Report($"Endpoint '{endpointName}': deleted");
     }
 
@@ -131,7 +130,7 @@ internal sealed partial class RemoteEndpointBackend(
         Validate.EndpointName(endpointName, nameof(endpointName));
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
-        progress = Distinct(progress);
+        progress = ArmProgress.Distinct(progress);
         if (spec.Scorer is not null)
         {
             throw new AzureMlNotSupportedException(
@@ -145,8 +144,8 @@ internal sealed partial class RemoteEndpointBackend(
         progress?.Report($"{label}: {(existing is null ? ProvisioningState.Creating : ProvisioningState.Updating)} (model {spec.ModelName}:{spec.ModelVersion}, {spec.InstanceCount} instance(s))");
 
         var response = await api.CreateOrUpdateDeploymentAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, spec.Name, body, cancellationToken).ConfigureAwait(false);
-        await ReportInitialStateAsync(response, label, progress, cancellationToken).ConfigureAwait(false);
-        var final = await lro.WaitAsync(response, ArmJsonContext.Default.ArmResourceOnlineDeploymentProperties, cancellationToken, Reporter(progress, label)).ConfigureAwait(false)
+        await ArmProgress.ReportInitialStateAsync(response, label, progress, cancellationToken).ConfigureAwait(false);
+        var final = await lro.WaitAsync(response, ArmJsonContext.Default.ArmResourceOnlineDeploymentProperties, cancellationToken, ArmProgress.Reporter(progress, label)).ConfigureAwait(false)
             ?? await api.GetDeploymentAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, spec.Name, cancellationToken).ConfigureAwait(false);
         var data = ToData(endpointName, final);
         progress?.Report($"{label}: {data.ProvisioningState}");
@@ -219,7 +218,7 @@ internal sealed partial class RemoteEndpointBackend(
         progress?.Report($"{label}: {ProvisioningState.Deleting}");
         var response = await api.DeleteDeploymentAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, deploymentName, cancellationToken).ConfigureAwait(false);
         ThrowIfNothingDeleted(response, $"Endpoint '{endpointName}' has no deployment '{deploymentName}'.");
-        await lro.WaitAsync(response, ArmJsonContext.Default.ArmEmpty, cancellationToken, Reporter(progress, label)).ConfigureAwait(false);
+        await lro.WaitAsync(response, ArmJsonContext.Default.ArmEmpty, cancellationToken, ArmProgress.Reporter(progress, label)).ConfigureAwait(false);
         progress?.Report($"{label}: deleted");
     }
 
@@ -393,8 +392,8 @@ internal sealed partial class RemoteEndpointBackend(
     {
         var label = $"Endpoint '{endpointName}'";
         var response = await api.CreateOrUpdateAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, body, cancellationToken).ConfigureAwait(false);
-        await ReportInitialStateAsync(response, label, progress, cancellationToken).ConfigureAwait(false);
-        var final = await lro.WaitAsync(response, ArmJsonContext.Default.ArmResourceOnlineEndpointProperties, cancellationToken, Reporter(progress, label)).ConfigureAwait(false)
+        await ArmProgress.ReportInitialStateAsync(response, label, progress, cancellationToken).ConfigureAwait(false);
+        var final = await lro.WaitAsync(response, ArmJsonContext.Default.ArmResourceOnlineEndpointProperties, cancellationToken, ArmProgress.Reporter(progress, label)).ConfigureAwait(false)
             ?? await api.GetAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, cancellationToken).ConfigureAwait(false);
         var data = ToData(final);
         progress?.Report($"{label}: {data.ProvisioningState}");
@@ -415,53 +414,6 @@ internal sealed partial class RemoteEndpointBackend(
             throw new ResourceNotFoundException(message, AzureMlErrorCodes.ResourceDoesNotExist, 404, requestId);
         }
     }
-
-    /// <summary>Reports the provisioning state a 200/201 answer carries (the poller reads the body again when it is final).</summary>
-    private static async Task ReportInitialStateAsync(HttpResponseMessage response, string label, IProgress<string>? progress, CancellationToken cancellationToken)
-    {
-        if (progress is null || !response.IsSuccessStatusCode || response.Content is null)
-        {
-            return;
-        }
-        await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
-        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-        if (bytes.Length == 0)
-        {
-            return;
-        }
-        try
-        {
-            using var doc = JsonDocument.Parse(bytes);
-            if (doc.RootElement.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object
-                && p.TryGetProperty("provisioningState", out var s) && s.GetString() is { Length: > 0 } state)
-            {
-                progress.Report($"{label}: {state}");
-            }
-        }
-        catch (JsonException)
-        {
-            // Not JSON: nothing to report.
-        }
-    }
-
-    /// <summary>Drops a message equal to the one before it (the 201 body, each poll and the final read often repeat a state).</summary>
-    private static DistinctProgress? Distinct(IProgress<string>? progress) => progress is null ? null : new DistinctProgress(progress);
-
-    private sealed class DistinctProgress(IProgress<string> inner) : IProgress<string>
-    {
-        private string? _last;
-
-        public void Report(string value)
-        {
-            if (!string.Equals(Interlocked.Exchange(ref _last, value), value, StringComparison.Ordinal))
-            {
-                inner.Report(value);
-            }
-        }
-    }
-
-    private static Action<string>? Reporter(IProgress<string>? progress, string label) =>
-        progress is null ? null : status => progress.Report($"{label}: {status}");
 
     private async Task<EndpointKeys> ListKeysAsync(string endpointName, CancellationToken cancellationToken)
     {
