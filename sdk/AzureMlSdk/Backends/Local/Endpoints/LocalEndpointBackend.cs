@@ -428,8 +428,20 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    public Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken) =>
-        Task.FromResult(_batch.Deploy(endpointName, spec, makeDefault));
+    public async Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        _batch.Get(endpointName);
+        try
+        {
+            // As on Azure ML, a deployment of a model version that does not exist fails (locally the files are fetched per job).
+            await _models.GetVersionAsync(spec.ModelName, spec.ModelVersion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResourceNotFoundException ex)
+        {
+            throw new InvalidStateException($"Batch deployment '{endpointName}/{spec.Name}' failed: {ex.Message}", ex.ErrorCode, innerException: ex);
+        }
+        return _batch.Deploy(endpointName, spec, makeDefault);
+    }
 
     public Task<BatchScoringResult> InvokeBatchEndpointAsync(string endpointName, string? deploymentName, string inputPath, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken) =>
         _batch.InvokeAsync(endpointName, deploymentName, inputPath, progress, cancellationToken);
