@@ -42,6 +42,9 @@ internal sealed class EmulatorHost : IAsyncDisposable
     /// <summary>Request and fault counters.</summary>
     public EmulatorStats Stats { get; }
 
+    /// <summary>The online endpoints it hosts and the batch jobs it runs.</summary>
+    public EmulatorEndpointHosting Endpoints => _endpoints;
+
     /// <summary>Azurite's blob endpoint the datastores describe.</summary>
     public Uri BlobEndpoint => Workspaces.BlobEndpoint;
 
