@@ -2,6 +2,7 @@ using System.Net;
 using AzureMlSdk.Emulator.Arm;
 using AzureMlSdk.Emulator.Artifacts;
 using AzureMlSdk.Emulator.Hosting;
+using AzureMlSdk.Emulator.Jobs;
 using AzureMlSdk.Emulator.Mlflow;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -10,7 +11,7 @@ namespace AzureMlSdk.Emulator;
 
 /// <summary>
 /// The running Emulator: Kestrel with the ARM and MLflow routes over one local backend per workspace, the online
-/// endpoints it hosts, plus the Azurite it started (if any). Disposing stops them all.
+/// endpoints it hosts and the batch jobs it runs, plus the Azurite it started (if any). Disposing stops them all.
 /// </summary>
 internal sealed class EmulatorHost : IAsyncDisposable
 {
@@ -40,6 +41,9 @@ internal sealed class EmulatorHost : IAsyncDisposable
 
     /// <summary>Request and fault counters.</summary>
     public EmulatorStats Stats { get; }
+
+    /// <summary>The online endpoints it hosts and the batch jobs it runs.</summary>
+    public EmulatorEndpointHosting Endpoints => _endpoints;
 
     /// <summary>Azurite's blob endpoint the datastores describe.</summary>
     public Uri BlobEndpoint => Workspaces.BlobEndpoint;
@@ -82,6 +86,8 @@ internal sealed class EmulatorHost : IAsyncDisposable
             AdminEndpoints.Map(app, faults, stats);
             ArmEndpoints.Map(app, workspaces);
             OnlineEndpointRoutes.Map(app, workspaces, endpoints);
+            BatchEndpointRoutes.Map(app, workspaces, endpoints);
+            JobRoutes.Map(app, workspaces, endpoints);
             MlflowEndpoints.Map(app, workspaces, stats);
             MlflowArtifactsEndpoints.Map(app, workspaces);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -47,7 +47,7 @@ internal sealed class EmulatorOptions
     /// <summary>Largest <c>Retry-After</c> (seconds) sent with an injected 429/503; each fault picks 0…this.</summary>
     public int FaultMaxRetryAfterSeconds { get; set; } = 1;
 
-    /// <summary>The <c>Retry-After</c> (seconds) of long-running operations (online endpoints and deployments); 0 asks clients to poll at once.</summary>
+    /// <summary>The <c>Retry-After</c> (seconds) of long-running operations (endpoints and deployments) and of unfinished jobs; 0 asks clients to poll at once.</summary>
     public int OperationRetryAfterSeconds { get; set; } = 1;
 
     /// <summary>The blob endpoint actually used: the given one, or Azurite's default address.</summary>
@@ -70,9 +70,10 @@ internal sealed class EmulatorOptions
           --fault-rate F      answer a fraction F of requests with 429/503 (+Retry-After) or a dropped
                               connection after the write was applied (default 0: off)
           --fault-seed N      seed of the fault choice (default 1)
-          --lro-retry-after N Retry-After (seconds) of endpoint and deployment operations (default 1)
+          --lro-retry-after N Retry-After (seconds) of endpoint and deployment operations and job polls (default 1)
         Online endpoints are hosted for real on 127.0.0.1 (a port each); they and their deployments are kept in
-        the data folder and hosted again when the Emulator restarts.
+        the data folder and hosted again when the Emulator restarts. Batch endpoints run their jobs in the Emulator
+        (inputs and outputs in Azurite); a job still running when the Emulator stops ends Failed.
         It prints "AzureMlSdk Emulator listening on http://127.0.0.1:<port>" once ready.
         """;
 

@@ -54,8 +54,10 @@ public class BatchEndpoint
     /// <paramref name="inputPath"/> in mini-batches and returns once the job run has ended. Rows that fail are scored
     /// again one by one; those that still fail are written to the errors file and counted, never dropped.
     /// On Azure ML the files are uploaded to the workspace's default datastore and the endpoint runs the job on its compute;
-    /// this waits for it and copies its predictions into the job run's <c>outputs/</c>. A remote job that fails or is canceled
-    /// raises <see cref="InvalidStateException"/> carrying the job's error (see <c>Endpoints/README.md</c> for what else differs).
+    /// this waits for it and copies its predictions into the job run's <c>outputs/</c>. On every backend a job past its
+    /// <see cref="BatchDeploymentSpec.ErrorThreshold"/> returns with <see cref="RunStatus.Failed"/> and its outputs; a job that fails
+    /// otherwise (its model, its input, the service) raises <see cref="InvalidStateException"/> carrying the job's error, as does a
+    /// remote job canceled by someone else (see <c>Endpoints/README.md</c> for what else differs).
     /// </summary>
     /// <param name="inputPath">A file or a folder (searched recursively).</param>
     /// <param name="deploymentName">The deployment; the default when null.</param>

@@ -301,7 +301,6 @@ public sealed class OnlineEndpointWireTests(EmulatorFixture emulator) : IAsyncLi
         AssertArmError(await SendAsync(HttpMethod.Get, $"/subscriptions/{WorkspaceInfo.LocalSubscriptionId}/providers/Microsoft.MachineLearningServices/locations/local/mfeOperationsStatus/{Guid.NewGuid()}" + V), HttpStatusCode.NotFound, "ResourceNotFound");
         AssertArmError(await SendAsync(HttpMethod.Put, Endpoint("1-bad-name") + V, EndpointBody()), HttpStatusCode.BadRequest, "ValidationError");
         AssertArmError(await SendAsync(HttpMethod.Put, ep + V, EndpointBody(authMode: "Bogus")), HttpStatusCode.BadRequest, "ValidationError");
-        AssertArmError(await SendAsync(HttpMethod.Put, ep + V, EndpointBody(authMode: "AADToken")), HttpStatusCode.BadRequest, "ValidationError");
         AssertArmError(await SendAsync(HttpMethod.Put, ep + V, new { location = "local" }), HttpStatusCode.BadRequest, "InvalidRequestContent");
         AssertArmError(await SendAsync(HttpMethod.Put, ep + V, new { properties = new { authMode = "Key" } }), HttpStatusCode.BadRequest, "LocationRequired");
         AssertArmError(await SendAsync(HttpMethod.Put, ep + V, EndpointBody(traffic: new { blue = 100 })), HttpStatusCode.BadRequest, "ValidationError");

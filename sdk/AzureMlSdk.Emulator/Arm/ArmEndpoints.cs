@@ -29,7 +29,7 @@ internal static partial class ArmEndpoints
 
     internal const string Provider = "Microsoft.MachineLearningServices";
     internal const string Ws = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}";
-    private const string DefaultDatastore = "workspaceblobstore";
+    internal const string DefaultDatastore = "workspaceblobstore";
     private const int PageSize = 50;
 
     [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$")]
@@ -64,14 +64,18 @@ internal static partial class ArmEndpoints
 
         // Anything else under /subscriptions is a resource type the Emulator does not serve.
         app.MapFallback("/subscriptions/{**rest}", (HttpContext c) => Wire.ArmErrorAsync(c, 404, "NoRegisteredProviderFound",
-            $"The Emulator does not serve '{c.Request.Method} {c.Request.Path}'; it serves workspaces, datastores, models and online endpoints of {Provider}."));
+            $"The Emulator does not serve '{c.Request.Method} {c.Request.Path}'; it serves workspaces, datastores, models, online and batch endpoints and batch jobs of {Provider}."));
     }
 
-    internal static async Task RunAsync(HttpContext context, WorkspaceRegistry registry, bool needsWorkspace, Handler handler)
+    /// <summary>Runs an ARM-shaped route: api-version checked (unless <paramref name="apiVersion"/> is false: data-plane routes), the workspace found, errors as <c>ErrorResponse</c>.</summary>
+    internal static async Task RunAsync(HttpContext context, WorkspaceRegistry registry, bool needsWorkspace, Handler handler, bool apiVersion = true)
     {
         try
         {
-            CheckApiVersion(context);
+            if (apiVersion)
+            {
+                CheckApiVersion(context);
+            }
             var sub = (string)context.GetRouteValue("subscriptionId")!;
             var rg = (string)context.GetRouteValue("resourceGroupName")!;
             var name = (string)context.GetRouteValue("workspaceName")!;

@@ -4,6 +4,7 @@ using Azure.Storage;
 using Azure.Storage.Blobs;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local.Endpoints;
+using AzureMlSdk.Emulator.Hosting;
 
 namespace AzureMlSdk.Emulator.Arm;
 
@@ -16,13 +17,20 @@ namespace AzureMlSdk.Emulator.Arm;
 internal sealed class EmulatorEndpointHosting : IAsyncDisposable
 {
     private readonly WorkspaceRegistry _registry;
+    private readonly string _token;
     private readonly ConcurrentDictionary<string, Lazy<WorkspaceEndpoints>> _workspaces = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, Lazy<WorkspaceBatchEndpoints>> _batch = new(StringComparer.OrdinalIgnoreCase);
 
     public EmulatorEndpointHosting(WorkspaceRegistry registry, EmulatorOptions options)
     {
         _registry = registry;
+        _token = options.Token ?? throw new ArgumentException("The Emulator needs a token.", nameof(options));
         Operations = new ArmOperations(options.OperationRetryAfterSeconds);
+        RetryAfterSeconds = options.OperationRetryAfterSeconds;
     }
+
+    /// <summary>The <c>Retry-After</c> (seconds) the Emulator asks pollers for: operations and unfinished jobs.</summary>
+    public int RetryAfterSeconds { get; }
 
     /// <summary>The long-running operations of endpoint and deployment changes.</summary>
     public ArmOperations Operations { get; }
@@ -30,7 +38,18 @@ internal sealed class EmulatorEndpointHosting : IAsyncDisposable
     /// <summary>The endpoints of one workspace (created on first use).</summary>
     public WorkspaceEndpoints For(EmulatorWorkspace workspace) =>
         _workspaces.GetOrAdd(workspace.ResourceId, _ => new Lazy<WorkspaceEndpoints>(
-            () => new WorkspaceEndpoints(workspace, Operations, () => ContainerOf(workspace)), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+            () => new WorkspaceEndpoints(workspace, Operations, () => ContainerOf(workspace), IsEmulatorToken), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+
+    /// <summary>The batch endpoints and jobs of one workspace (created on first use; they share its online endpoints' model cache).</summary>
+    public WorkspaceBatchEndpoints BatchFor(EmulatorWorkspace workspace) =>
+        _batch.GetOrAdd(workspace.ResourceId, _ => new Lazy<WorkspaceBatchEndpoints>(
+            () => new WorkspaceBatchEndpoints(workspace, Operations, For(workspace).Models, () => ContainerOf(workspace)), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+
+    /// <summary>
+    /// The Emulator's stand-in for a Microsoft Entra token check (AADToken endpoints): the caller presents the token every Emulator
+    /// route takes, as an Azure caller presents its Entra token for https://ml.azure.com.
+    /// </summary>
+    private bool IsEmulatorToken(string presented) => Wire.SecretEquals(presented, _token);
 
     /// <summary>The workspace's default datastore container in Azurite.</summary>
     public BlobContainerClient ContainerOf(EmulatorWorkspace workspace)
@@ -41,7 +60,10 @@ internal sealed class EmulatorEndpointHosting : IAsyncDisposable
             .GetBlobContainerClient(workspace.ContainerName);
     }
 
-    /// <summary>Hosts again the endpoints kept in the data folder (an endpoint outlives the Emulator process that created it).</summary>
+    /// <summary>
+    /// Hosts again the online endpoints kept in the data folder (an endpoint outlives the Emulator process that created it) and settles
+    /// the batch endpoints and jobs an earlier process left in progress.
+    /// </summary>
     public async Task RestoreAsync(CancellationToken cancellationToken)
     {
         var subscriptions = Path.Combine(_registry.Root, "subscriptions");
@@ -58,21 +80,36 @@ internal sealed class EmulatorEndpointHosting : IAsyncDisposable
             let workspaces = Path.Combine(rg, "workspaces")
             where Directory.Exists(workspaces)
             from ws in Directory.EnumerateDirectories(workspaces)
-            where OnlineEndpointStore.HasAny(ws)
-            select (Sub: Path.GetFileName(sub), Rg: Path.GetFileName(rg), Name: Path.GetFileName(ws));
-        foreach (var (sub, rg, name) in folders.ToList())
+            let online = OnlineEndpointStore.HasAny(ws)
+            let batch = WorkspaceBatchEndpoints.HasAny(ws)
+            where online || batch
+            select (Sub: Path.GetFileName(sub), Rg: Path.GetFileName(rg), Name: Path.GetFileName(ws), Online: online, Batch: batch);
+        foreach (var (sub, rg, name, online, batch) in folders.ToList())
         {
-            if (_registry.Find(sub, rg, name) is { } workspace)
+            if (_registry.Find(sub, rg, name) is not { } workspace)
+            {
+                continue;
+            }
+            if (online)
             {
                 await For(workspace).RestoreAsync(cancellationToken).ConfigureAwait(false);
+            }
+            if (batch)
+            {
+                await BatchFor(workspace).RestoreAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>Cancels running operations, then stops every endpoint host (in-flight scoring requests finish first, bounded).</summary>
+    /// <summary>Cancels running operations and batch jobs, then stops every endpoint host (in-flight scoring requests finish first, bounded).</summary>
     public async ValueTask DisposeAsync()
     {
         await Operations.DisposeAsync().ConfigureAwait(false);
+        foreach (var batch in _batch.Values.Where(b => b.IsValueCreated))
+        {
+            await batch.Value.DisposeAsync().ConfigureAwait(false);
+        }
+        _batch.Clear();
         foreach (var workspace in _workspaces.Values.Where(w => w.IsValueCreated))
         {
             await workspace.Value.DisposeAsync().ConfigureAwait(false);
@@ -89,17 +126,20 @@ internal sealed class EmulatorEndpointHosting : IAsyncDisposable
 internal sealed class WorkspaceEndpoints : IAsyncDisposable
 {
     private readonly ArmOperations _operations;
-    private readonly Lock _chainGate = new();
-    private readonly Dictionary<string, Task> _chains = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SerialOperations _serial;
 
-    public WorkspaceEndpoints(EmulatorWorkspace workspace, ArmOperations operations, Func<BlobContainerClient> container)
+    public WorkspaceEndpoints(EmulatorWorkspace workspace, ArmOperations operations, Func<BlobContainerClient> container, Func<string, bool> entraTokenCheck)
     {
         Workspace = workspace;
         _operations = operations;
+        _serial = new SerialOperations(operations, workspace.SubscriptionId);
         Store = new OnlineEndpointStore(workspace.Folder);
         Models = new ModelMaterializer(workspace, container);
-        // Model copies of running deployments go to <workspace>/endpoints/, batch jobs to the workspace's local tracking store.
-        Local = new LocalEndpointBackend(Models, workspace.Backend.Tracking, workspace.Backend.Artifacts, workspace.Folder, TimeProvider.System);
+        // Model copies of running deployments go to <workspace>/endpoints/. AADToken endpoints accept the Emulator's token.
+        Local = new LocalEndpointBackend(Models, workspace.Backend.Tracking, workspace.Backend.Artifacts, workspace.Folder, TimeProvider.System)
+        {
+            EntraTokenCheck = entraTokenCheck,
+        };
     }
 
     public EmulatorWorkspace Workspace { get; }
@@ -115,27 +155,8 @@ internal sealed class WorkspaceEndpoints : IAsyncDisposable
     public LocalEndpointBackend Local { get; }
 
     /// <summary>Starts <paramref name="work"/> as an operation that runs after every earlier one on <paramref name="endpointName"/>.</summary>
-    public ArmOperation Start(string endpointName, string location, Func<CancellationToken, Task> work, Func<JsonNode?>? result = null)
-    {
-        lock (_chainGate)
-        {
-            var previous = _chains.GetValueOrDefault(endpointName) ?? Task.CompletedTask;
-            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _chains[endpointName] = done.Task;
-            return _operations.Start(Workspace.SubscriptionId, location, async ct =>
-            {
-                try
-                {
-                    await previous.WaitAsync(ct).ConfigureAwait(false);
-                    await work(ct).ConfigureAwait(false);
-                }
-                finally
-                {
-                    done.TrySetResult();
-                }
-            }, result);
-        }
-    }
+    public ArmOperation Start(string endpointName, string location, Func<CancellationToken, Task> work, Func<JsonNode?>? result = null) =>
+        _serial.Start(endpointName, location, work, result);
 
     // ------------------------------------------------------------------ operations' work
 
@@ -167,7 +188,12 @@ internal sealed class WorkspaceEndpoints : IAsyncDisposable
     {
         var spec = new OnlineEndpointSpec(document.Name)
         {
-            AuthMode = document.AuthMode == "AMLToken" ? EndpointAuthMode.AmlToken : EndpointAuthMode.Key,
+            AuthMode = document.AuthMode switch
+            {
+                "AMLToken" => EndpointAuthMode.AmlToken,
+                "AADToken" => EndpointAuthMode.AadToken,
+                _ => EndpointAuthMode.Key,
+            },
             Description = document.Resource["properties"]?["description"]?.GetValue<string>(),
             Tags = (document.Resource["tags"] as JsonObject ?? []).ToDictionary(t => t.Key, t => t.Value?.GetValue<string>() ?? string.Empty),
         };
@@ -364,7 +390,7 @@ internal sealed class WorkspaceEndpoints : IAsyncDisposable
     }
 
     /// <summary>The operation's error: the request was valid, the work failed (an ARM error keeps its code).</summary>
-    private static ArmException Failure(string what, Exception ex)
+    internal static ArmException Failure(string what, Exception ex)
     {
         if (ex is ArmException arm)
         {

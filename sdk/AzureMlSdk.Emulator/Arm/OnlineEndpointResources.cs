@@ -89,7 +89,10 @@ internal static partial class OnlineEndpointResources
         }
     }
 
-    /// <summary>The auth mode of an endpoint PUT: <c>Key</c> or <c>AMLToken</c> (spelled as the spec does).</summary>
+    /// <summary>
+    /// The auth mode of an endpoint PUT: <c>Key</c>, <c>AMLToken</c> or <c>AADToken</c> (spelled as the spec does). An AADToken endpoint
+    /// takes the Emulator's bearer token, the Emulator's stand-in for a Microsoft Entra token.
+    /// </summary>
     public static string AuthMode(JsonNode? node)
     {
         var mode = OptionalString(node, "properties.authMode")
@@ -98,7 +101,7 @@ internal static partial class OnlineEndpointResources
         {
             "KEY" => "Key",
             "AMLTOKEN" => "AMLToken",
-            "AADTOKEN" => throw Invalid("Auth mode AADToken (Microsoft Entra) is not available in the Emulator, which cannot check Entra tokens; use Key or AMLToken.", "properties.authMode"),
+            "AADTOKEN" => "AADToken",
             _ => throw Invalid($"'properties.authMode' is '{mode}'; use Key, AMLToken or AADToken.", "properties.authMode"),
         };
     }
@@ -334,7 +337,8 @@ internal static partial class OnlineEndpointResources
         return resource;
     }
 
-    private static JsonObject Tracked(string id, string name, string type, JsonObject stored, DateTimeOffset created, DateTimeOffset modified, JsonObject properties)
+    /// <summary>A tracked resource as served: id, name, type, the stored tracked fields, systemData and <paramref name="properties"/>.</summary>
+    public static JsonObject Tracked(string id, string name, string type, JsonObject stored, DateTimeOffset created, DateTimeOffset modified, JsonObject properties)
     {
         var resource = new JsonObject
         {

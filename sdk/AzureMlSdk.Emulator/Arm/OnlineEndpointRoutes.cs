@@ -246,7 +246,9 @@ internal static class OnlineEndpointRoutes
         var document = RequireEndpoint(call, endpoints);
         if (document.AuthMode != "Key")
         {
-            throw new ArmException(400, "UserError", $"Endpoint '{document.Name}' authenticates with {document.AuthMode}, not keys; use the token operation.");
+            throw new ArmException(400, "UserError", document.AuthMode == "AADToken"
+                ? $"Endpoint '{document.Name}' authenticates with AADToken: callers present their own Microsoft Entra token; it has no keys."
+                : $"Endpoint '{document.Name}' authenticates with {document.AuthMode}, not keys; use the token operation.");
         }
         return ArmEndpoints.WriteAsync(call.Context, 200, new JsonObject { ["primaryKey"] = document.PrimaryKey, ["secondaryKey"] = document.SecondaryKey });
     }
@@ -284,7 +286,9 @@ internal static class OnlineEndpointRoutes
         var document = RequireEndpoint(call, endpoints);
         if (document.AuthMode != "AMLToken")
         {
-            throw new ArmException(400, "UserError", $"Endpoint '{document.Name}' authenticates with {document.AuthMode}, not AML tokens; use listKeys.");
+            throw new ArmException(400, "UserError", document.AuthMode == "AADToken"
+                ? $"Endpoint '{document.Name}' authenticates with AADToken: callers present their own Microsoft Entra token, not one from this operation."
+                : $"Endpoint '{document.Name}' authenticates with {document.AuthMode}, not AML tokens; use listKeys.");
         }
         EndpointToken token;
         try

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
@@ -50,7 +49,7 @@ internal sealed class EndpointDocument
         }
     }
 
-    /// <summary>The auth mode (<c>properties.authMode</c>): <c>Key</c> or <c>AMLToken</c>.</summary>
+    /// <summary>The auth mode (<c>properties.authMode</c>): <c>Key</c>, <c>AMLToken</c> or <c>AADToken</c>.</summary>
     [JsonIgnore]
     public string AuthMode => Resource["properties"]?["authMode"]?.GetValue<string>() ?? "Key";
 
@@ -81,111 +80,17 @@ internal sealed class DeploymentDocument
 
 /// <summary>
 /// A workspace's online endpoints and deployments, one JSON file per endpoint under <c>&lt;workspace&gt;/online-endpoints/</c>
-/// (written whole to a temporary file, then moved), cached in memory. Callers get copies; changes go through
-/// <see cref="Change{TResult}"/>, which checks and writes under one lock.
+/// (see <see cref="JsonDocumentStore{T}"/>).
 /// </summary>
-internal sealed class OnlineEndpointStore
+internal sealed class OnlineEndpointStore(string workspaceFolder)
+    : JsonDocumentStore<EndpointDocument>(FolderOf(workspaceFolder), OnlineEndpointJsonContext.Default.EndpointDocument, d => d.Name)
 {
-    private readonly string _folder;
-    private readonly Lock _gate = new();
-    private readonly Dictionary<string, EndpointDocument> _documents = new(StringComparer.OrdinalIgnoreCase);
-
-    public OnlineEndpointStore(string workspaceFolder)
-    {
-        _folder = Path.Combine(workspaceFolder, "online-endpoints");
-        if (!Directory.Exists(_folder))
-        {
-            return;
-        }
-        foreach (var file in Directory.EnumerateFiles(_folder, "*.json"))
-        {
-            EndpointDocument? document;
-            try
-            {
-                document = JsonSerializer.Deserialize(File.ReadAllText(file), OnlineEndpointJsonContext.Default.EndpointDocument);
-            }
-            catch (JsonException)
-            {
-                // Kept aside rather than lost or retried at every start; the endpoint is no longer served.
-                File.Move(file, file + ".unreadable", overwrite: true);
-                continue;
-            }
-            if (document is { Name.Length: > 0 })
-            {
-                _documents[document.Name] = Normalize(document);
-            }
-        }
-    }
+    private static string FolderOf(string workspaceFolder) => Path.Combine(workspaceFolder, "online-endpoints");
 
     /// <summary>True when the workspace folder holds endpoints to host again.</summary>
-    public static bool HasAny(string workspaceFolder)
-    {
-        var folder = Path.Combine(workspaceFolder, "online-endpoints");
-        return Directory.Exists(folder) && Directory.EnumerateFiles(folder, "*.json").Any();
-    }
+    public static bool HasAny(string workspaceFolder) => HasAnyIn(FolderOf(workspaceFolder));
 
-    /// <summary>Copies of every endpoint, by name.</summary>
-    public IReadOnlyList<EndpointDocument> List()
-    {
-        lock (_gate)
-        {
-            return _documents.Values.OrderBy(d => d.Name, StringComparer.OrdinalIgnoreCase).Select(Copy).ToList();
-        }
-    }
-
-    /// <summary>A copy of an endpoint, or null.</summary>
-    public EndpointDocument? Get(string name)
-    {
-        lock (_gate)
-        {
-            return _documents.TryGetValue(name, out var document) ? Copy(document) : null;
-        }
-    }
-
-    /// <summary>
-    /// Reads, checks and changes one endpoint atomically: <paramref name="change"/> gets a copy (null when absent) and returns the
-    /// document to keep (null removes it) and a result. An exception leaves everything as it was.
-    /// </summary>
-    public TResult Change<TResult>(string name, Func<EndpointDocument?, (EndpointDocument? After, TResult Result)> change)
-    {
-        lock (_gate)
-        {
-            var before = _documents.TryGetValue(name, out var current) ? Copy(current) : null;
-            var (after, result) = change(before);
-            var file = Path.Combine(_folder, name.ToLowerInvariant() + ".json");
-            if (after is null)
-            {
-                if (_documents.Remove(name) && File.Exists(file))
-                {
-                    File.Delete(file);
-                }
-                return result;
-            }
-            Directory.CreateDirectory(_folder);
-            var temp = file + ".tmp";
-            File.WriteAllText(temp, JsonSerializer.Serialize(after, OnlineEndpointJsonContext.Default.EndpointDocument));
-            File.Move(temp, file, overwrite: true);
-            _documents[after.Name] = Copy(after);
-            return result;
-        }
-    }
-
-    /// <summary>Changes an endpoint that may have gone meanwhile (then nothing happens).</summary>
-    public void Update(string name, Action<EndpointDocument> change) =>
-        Change<bool>(name, d =>
-        {
-            if (d is null)
-            {
-                return (null, false);
-            }
-            change(d);
-            return (d, true);
-        });
-
-    private static EndpointDocument Copy(EndpointDocument document) =>
-        Normalize(JsonSerializer.Deserialize(JsonSerializer.Serialize(document, OnlineEndpointJsonContext.Default.EndpointDocument), OnlineEndpointJsonContext.Default.EndpointDocument)!);
-
-    private static EndpointDocument Normalize(EndpointDocument document)
+    protected override EndpointDocument Normalize(EndpointDocument document)
     {
         document.Deployments = new Dictionary<string, DeploymentDocument>(document.Deployments ?? [], StringComparer.OrdinalIgnoreCase);
         return document;

@@ -32,6 +32,17 @@ public sealed class BatchDeploymentSpec
         ModelVersion = AzureMlSdk.Validate.ModelVersion(model.Version, nameof(model));
     }
 
+    /// <summary>Creates a spec deploying version <paramref name="modelVersion"/> of <paramref name="modelName"/> as <paramref name="name"/>.</summary>
+    /// <param name="name">Deployment name (<c>^[a-zA-Z][a-zA-Z0-9-]{2,31}$</c>).</param>
+    /// <param name="modelName">A registered model's name.</param>
+    /// <param name="modelVersion">Its version.</param>
+    public BatchDeploymentSpec(string name, string modelName, int modelVersion)
+    {
+        Name = AzureMlSdk.Validate.DeploymentName(name);
+        ModelName = AzureMlSdk.Validate.ModelName(modelName, nameof(modelName));
+        ModelVersion = AzureMlSdk.Validate.ModelVersion(modelVersion, nameof(modelVersion));
+    }
+
     /// <summary>The deployment name.</summary>
     public string Name { get; }
 

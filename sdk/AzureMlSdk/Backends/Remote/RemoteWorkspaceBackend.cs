@@ -85,10 +85,12 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
             // Run history (a failed batch job's error) lives on the workspace's api host, the host of its MLflow endpoint.
             var historyHttp = RemoteHttp.CreateClient(new Uri(trackingUri.GetLeftPart(UriPartial.Authority)), options, new TokenCredentialHandler(tokens), transport);
             owned.Add(historyHttp);
+            // Azure ML's data plane (batch invocations, AADToken online endpoints) takes tokens for its own scope, never the ARM one.
+            var machineLearningTokens = new AccessTokenCache(credential, [options.MachineLearningTokenScope], options.TimeProvider);
+            owned.Add(machineLearningTokens);
             var batch = new RemoteBatchEndpoints(arm.BatchEndpoints, arm.Jobs, arm.Lro, coordinates, workspace.Location, datastore, artifacts,
-                RemoteHttp.For<IRunHistoryApi>(historyHttp, RunHistoryJsonContext.Default),
-                new AccessTokenCache(credential, [options.MachineLearningTokenScope], options.TimeProvider), options, transport);
-            var endpoints = new RemoteEndpointBackend(arm.OnlineEndpoints, arm.Lro, coordinates, workspace.Location, options, transport, batch);
+                RemoteHttp.For<IRunHistoryApi>(historyHttp, RunHistoryJsonContext.Default), machineLearningTokens, options, transport);
+            var endpoints = new RemoteEndpointBackend(arm.OnlineEndpoints, arm.Lro, coordinates, workspace.Location, options, transport, machineLearningTokens, batch);
             owned.Add(endpoints);
 
             var info = new WorkspaceInfo(workspaceName, subscriptionId, resourceGroup, WorkspaceKind.Remote, TrackingUri: trackingUri, Location: workspace.Location);

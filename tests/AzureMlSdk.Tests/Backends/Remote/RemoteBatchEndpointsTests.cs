@@ -38,6 +38,7 @@ public sealed class RemoteBatchEndpointsTests : IAsyncLifetime
     /// <summary>The statuses the job GET answers, one per poll (the last repeats); "404" answers not found.</summary>
     private Queue<string> _jobStatuses = new(["Completed"]);
     private string? _jobOutputs;
+    private string? _jobRetryAfter;
     private string _historyDetails = """{"runId":"job-1","status":"Failed"}""";
 
     public async Task InitializeAsync()
@@ -173,7 +174,8 @@ public sealed class RemoteBatchEndpointsTests : IAsyncLifetime
                 return;
             }
             var outputs = _jobOutputs is null ? string.Empty : $",\"outputs\":{_jobOutputs}";
-            await LoopbackServer.JsonAsync(ctx, 200, $$$"""{"id":"{{{WsPath}}}/jobs/job-1","name":"job-1","properties":{"jobType":"Pipeline","experimentName":"be1-exp","status":"{{{status}}}"{{{outputs}}}}}""");
+            var body = $$$"""{"id":"{{{WsPath}}}/jobs/job-1","name":"job-1","properties":{"jobType":"Pipeline","experimentName":"be1-exp","status":"{{{status}}}"{{{outputs}}}}}""";
+            await (_jobRetryAfter is null ? LoopbackServer.JsonAsync(ctx, 200, body) : LoopbackServer.JsonAsync(ctx, 200, body, ("Retry-After", _jobRetryAfter)));
         }
         else if (p == WsPath + "/jobs/job-1/cancel" && req.Method == "POST")
         {
@@ -413,6 +415,27 @@ public sealed class RemoteBatchEndpointsTests : IAsyncLifetime
         var canceled = await Assert.ThrowsAsync<InvalidStateException>(() => DriveAsync(Invoke(backend, null, _input.FullName)));
         Assert.Equal("JobCanceled", canceled.ErrorCode);
         Assert.DoesNotContain(_arm.Requests, r => r.Path.EndsWith("/cancel", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_failed_job_that_wrote_its_predictions_is_a_failed_result_and_job_polls_follow_retry_after()
+    {
+        SeedEndpoint();
+        Input("a.csv", "x\n1\n2\n3\n");
+        _jobStatuses = new(["NotStarted", "Running", "Failed"]);
+        _jobRetryAfter = "0"; // the fake clock is never advanced: only a poller that follows Retry-After gets past its first poll
+        _blobs["azureml/job-1/score/predictions.jsonl"] = "{\"file\":\"a.csv\",\"row\":1,\"prediction\":1}\n"u8.ToArray();
+        _blobs["azureml/job-1/score/errors.jsonl"] = "{\"file\":\"a.csv\",\"row\":2,\"error\":\"bad\"}\n{\"file\":\"a.csv\",\"row\":3,\"error\":\"bad\"}\n"u8.ToArray();
+        await using var backend = await ConnectAsync();
+        var progress = new ConcurrentQueue<BatchScoringProgress>();
+
+        var result = await Invoke(backend, null, _input.FullName, new SyncProgress<BatchScoringProgress>(progress)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(new BatchScoringResult("job-1", "be1-exp", RunStatus.Failed, 1, 1, 2, "outputs/predictions.jsonl", "outputs/errors.jsonl"), result);
+        Assert.Equal(3, _arm.Requests.Count(r => r.Path == WsPath + "/jobs/job-1"));
+        Assert.Equal([RunStatus.NotStarted, RunStatus.Running, RunStatus.Failed, RunStatus.Failed], progress.Select(p => p.Status!.Value));
+        Assert.Equal(_blobs["azureml/job-1/score/errors.jsonl"], _blobs["ExperimentRun/dcid.job-1/outputs/errors.jsonl"]);
+        Assert.DoesNotContain(_arm.Requests, r => r.Path.StartsWith("/history/", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -344,6 +344,49 @@ public sealed class RemoteEndpointBackendTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_aad_token_endpoint_is_invoked_with_a_token_for_azure_mls_scope_never_the_arm_token()
+    {
+        Serve((ctx, req) => req.Path == EpPath && req.Method == "GET" ? LoopbackServer.JsonAsync(ctx, 200, EndpointJson(authMode: "AADToken")) : NotFound(ctx));
+        _scoring.Handle = (ctx, req) => req.Body.Contains("deny", StringComparison.Ordinal)
+            ? LoopbackServer.JsonAsync(ctx, 401, """{"error":{"code":"Unauthorized","message":"token rejected"}}""")
+            : LoopbackServer.JsonAsync(ctx, 200, """{"predictions":[2]}""");
+        var credential = new ScopedCredential(_time);
+        await using var backend = await RemoteWorkspaceBackend.ConnectAsync(Sub, "rg", "ws1", credential,
+            new WorkspaceOptions { ResourceManagerEndpoint = _arm.BaseUri, TimeProvider = _time, MachineLearningTokenScope = "https://ml.example/.default" }, default);
+
+        var reply = await backend.Endpoints.InvokeAsync("ep1", """{"input_data":{"data":[[1]]}}""", "blue", default);
+
+        Assert.Equal("""{"predictions":[2]}""", reply);
+        var scored = Assert.Single(_scoring.Requests);
+        Assert.Equal("Bearer ml-SECRET-1", scored.Authorization);
+        Assert.Equal("blue", scored.Headers["azureml-model-deployment"]);
+        Assert.DoesNotContain(_arm.Requests, r => r.Path.EndsWith("/listKeys", StringComparison.Ordinal) || r.Path.EndsWith("/token", StringComparison.Ordinal));
+
+        // A rejected token is fetched again once (the credential may have handed out a revoked one), then the 401 surfaces.
+        var denied = await Assert.ThrowsAsync<AzureMlAuthenticationException>(() => backend.Endpoints.InvokeAsync("ep1", """{"deny":1}""", null, default));
+        Assert.Equal(["Bearer ml-SECRET-1", "Bearer ml-SECRET-1", "Bearer ml-SECRET-2"], _scoring.Requests.Select(r => r.Authorization));
+        Assert.DoesNotContain(_scoring.Requests, r => (r.Authorization ?? string.Empty).Contains("arm-SECRET", StringComparison.Ordinal));
+        Assert.DoesNotContain("SECRET", denied.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Hands out <c>arm-SECRET</c> for the ARM scope and a new <c>ml-SECRET-n</c> at each call for the test's Azure ML scope.</summary>
+    private sealed class ScopedCredential(TimeProvider time) : Azure.Core.TokenCredential
+    {
+        private int _ml;
+
+        public override Azure.Core.AccessToken GetToken(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            GetTokenAsync(requestContext, cancellationToken).AsTask().GetAwaiter().GetResult();
+
+        public override ValueTask<Azure.Core.AccessToken> GetTokenAsync(Azure.Core.TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(new Azure.Core.AccessToken(requestContext.Scopes.Single() switch
+            {
+                "https://management.azure.com/.default" => "arm-SECRET",
+                "https://ml.example/.default" => $"ml-SECRET-{Interlocked.Increment(ref _ml)}",
+                var other => throw new InvalidOperationException($"Unexpected scope {other}"),
+            }, time.GetUtcNow().AddHours(1)));
+    }
+
+    [Fact]
     public async Task Endpoints_are_listed_across_pages_and_deleted_through_the_lro()
     {
         var deletePolls = 0;

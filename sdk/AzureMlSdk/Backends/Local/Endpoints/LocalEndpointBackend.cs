@@ -54,6 +54,12 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Checks a Microsoft Entra bearer token presented to an <see cref="EndpointAuthMode.AadToken"/> endpoint. Null (the local workspace,
+    /// which cannot check Entra tokens) refuses that auth mode; a server that has its own notion of a caller's token (the Emulator) sets it.
+    /// </summary>
+    internal Func<string, bool>? EntraTokenCheck { get; init; }
+
     public Task<OnlineEndpointData> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken) =>
         CreateOrUpdateEndpointAsync(spec, null, 0, progress, cancellationToken);
 
@@ -64,7 +70,7 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
     /// </summary>
     internal async Task<OnlineEndpointData> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, EndpointKeys? keys, int preferredPort, IProgress<string>? progress, CancellationToken cancellationToken)
     {
-        if (spec.AuthMode == EndpointAuthMode.AadToken)
+        if (spec.AuthMode == EndpointAuthMode.AadToken && EntraTokenCheck is null)
         {
             throw new AzureMlNotSupportedException($"Endpoint '{spec.Name}': auth mode AadToken (Microsoft Entra) is not available on local endpoints; use Key or AmlToken.");
         }
@@ -104,7 +110,7 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
             }
             var data = new OnlineEndpointData(spec.Name, spec.AuthMode, null, null, new Dictionary<string, int>(), ProvisioningState.Succeeded, spec.Description,
                 spec.Tags is null ? new Dictionary<string, string>() : new Dictionary<string, string>(spec.Tags));
-            var host = await LocalEndpointHost.StartAsync(data, keys ?? NewKeys(), _percent, _time, preferredPort, cancellationToken).ConfigureAwait(false);
+            var host = await LocalEndpointHost.StartAsync(data, keys ?? NewKeys(), _percent, _time, preferredPort, EntraTokenCheck, cancellationToken).ConfigureAwait(false);
             _hosts[spec.Name] = host;
             progress?.Report($"Endpoint '{spec.Name}': serving at {host.Data.ScoringUri}");
             progress?.Report($"Endpoint '{spec.Name}': {ProvisioningState.Succeeded}");
@@ -322,7 +328,12 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
     public async Task<string> InvokeAsync(string endpointName, string requestJson, string? deploymentName, CancellationToken cancellationToken)
     {
         var host = await HostAsync(endpointName, cancellationToken).ConfigureAwait(false);
-        var credential = host.Data.AuthMode == EndpointAuthMode.Key ? host.Keys.PrimaryKey : host.IssueToken().AccessToken;
+        var credential = host.Data.AuthMode switch
+        {
+            EndpointAuthMode.Key => host.Keys.PrimaryKey,
+            EndpointAuthMode.AmlToken => host.IssueToken().AccessToken,
+            _ => throw new AzureMlNotSupportedException($"Endpoint '{endpointName}' takes the caller's Microsoft Entra token, which this process does not hold; invoke it through its scoring URI."),
+        };
         using var request = new HttpRequestMessage(HttpMethod.Post, host.Data.ScoringUri)
         {
             Content = new StringContent(requestJson, Encoding.UTF8, "application/json"),
@@ -417,8 +428,20 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
         return Task.CompletedTask;
     }
 
-    public Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken) =>
-        Task.FromResult(_batch.Deploy(endpointName, spec, makeDefault));
+    public async Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        _batch.Get(endpointName);
+        try
+        {
+            // As on Azure ML, a deployment of a model version that does not exist fails (locally the files are fetched per job).
+            await _models.GetVersionAsync(spec.ModelName, spec.ModelVersion, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResourceNotFoundException ex)
+        {
+            throw new InvalidStateException($"Batch deployment '{endpointName}/{spec.Name}' failed: {ex.Message}", ex.ErrorCode, innerException: ex);
+        }
+        return _batch.Deploy(endpointName, spec, makeDefault);
+    }
 
     public Task<BatchScoringResult> InvokeBatchEndpointAsync(string endpointName, string? deploymentName, string inputPath, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken) =>
         _batch.InvokeAsync(endpointName, deploymentName, inputPath, progress, cancellationToken);

@@ -29,10 +29,12 @@ internal sealed class LocalEndpointHost : IAsyncDisposable
     private readonly ConcurrentDictionary<string, DateTimeOffset> _tokens = new(StringComparer.Ordinal);
     private volatile Routing _routing = new(new Dictionary<string, LocalDeployment>(StringComparer.OrdinalIgnoreCase), new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase));
     private volatile byte[][] _keyBytes = [];
+    private readonly Func<string, bool>? _entraTokenCheck;
     private EndpointKeys _keys;
 
-    private LocalEndpointHost(WebApplication app, Uri baseUri, OnlineEndpointData data, EndpointKeys keys, Func<int> percent, TimeProvider time)
+    private LocalEndpointHost(WebApplication app, Uri baseUri, OnlineEndpointData data, EndpointKeys keys, Func<int> percent, TimeProvider time, Func<string, bool>? entraTokenCheck)
     {
+        _entraTokenCheck = entraTokenCheck;
         _app = app;
         BaseUri = baseUri;
         Data = data;
@@ -61,24 +63,27 @@ internal sealed class LocalEndpointHost : IAsyncDisposable
         }
     }
 
-    /// <summary>Starts the endpoint's Kestrel on 127.0.0.1: on <paramref name="preferredPort"/> when it is free, else on an ephemeral port.</summary>
-    public static async Task<LocalEndpointHost> StartAsync(OnlineEndpointData data, EndpointKeys keys, Func<int> percent, TimeProvider time, int preferredPort, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts the endpoint's Kestrel on 127.0.0.1: on <paramref name="preferredPort"/> when it is free, else on an ephemeral port.
+    /// <paramref name="entraTokenCheck"/> decides which bearer tokens an <see cref="EndpointAuthMode.AadToken"/> endpoint accepts (none when null).
+    /// </summary>
+    public static async Task<LocalEndpointHost> StartAsync(OnlineEndpointData data, EndpointKeys keys, Func<int> percent, TimeProvider time, int preferredPort, Func<string, bool>? entraTokenCheck, CancellationToken cancellationToken)
     {
         if (preferredPort != 0)
         {
             try
             {
-                return await StartOnAsync(data, keys, percent, time, preferredPort, cancellationToken).ConfigureAwait(false);
+                return await StartOnAsync(data, keys, percent, time, preferredPort, entraTokenCheck, cancellationToken).ConfigureAwait(false);
             }
             catch (IOException)
             {
                 // Taken by another process since: any free port will do (clients read the scoring URI again).
             }
         }
-        return await StartOnAsync(data, keys, percent, time, 0, cancellationToken).ConfigureAwait(false);
+        return await StartOnAsync(data, keys, percent, time, 0, entraTokenCheck, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<LocalEndpointHost> StartOnAsync(OnlineEndpointData data, EndpointKeys keys, Func<int> percent, TimeProvider time, int port, CancellationToken cancellationToken)
+    private static async Task<LocalEndpointHost> StartOnAsync(OnlineEndpointData data, EndpointKeys keys, Func<int> percent, TimeProvider time, int port, Func<string, bool>? entraTokenCheck, CancellationToken cancellationToken)
     {
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = "AzureMlSdk.LocalEndpoint." + data.Name });
         builder.WebHost.UseKestrelCore().ConfigureKestrel(options =>
@@ -100,7 +105,7 @@ internal sealed class LocalEndpointHost : IAsyncDisposable
         }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var baseUri = new Uri(address.Replace("[::1]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
-        host = new LocalEndpointHost(app, baseUri, data with { ScoringUri = new Uri(baseUri, "score"), SwaggerUri = new Uri(baseUri, "swagger.json") }, keys, percent, time);
+        host = new LocalEndpointHost(app, baseUri, data with { ScoringUri = new Uri(baseUri, "score"), SwaggerUri = new Uri(baseUri, "swagger.json") }, keys, percent, time, entraTokenCheck);
         return host;
     }
 
@@ -165,9 +170,12 @@ internal sealed class LocalEndpointHost : IAsyncDisposable
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             await WriteErrorAsync(context, StatusCodes.Status401Unauthorized, AzureMlErrorCodes.Unauthenticated,
-                Data.AuthMode == EndpointAuthMode.Key
-                    ? $"Endpoint '{Data.Name}' needs 'Authorization: Bearer <key>' with its primary or secondary key."
-                    : $"Endpoint '{Data.Name}' needs 'Authorization: Bearer <token>' with a current token (OnlineEndpoint.GetTokenAsync).").ConfigureAwait(false);
+                Data.AuthMode switch
+                {
+                    EndpointAuthMode.Key => $"Endpoint '{Data.Name}' needs 'Authorization: Bearer <key>' with its primary or secondary key.",
+                    EndpointAuthMode.AmlToken => $"Endpoint '{Data.Name}' needs 'Authorization: Bearer <token>' with a current token (OnlineEndpoint.GetTokenAsync).",
+                    _ => $"Endpoint '{Data.Name}' needs 'Authorization: Bearer <token>' with a Microsoft Entra token of a caller it accepts.",
+                }).ConfigureAwait(false);
             return;
         }
         var deployment = Pick(request, out var problem);
@@ -206,6 +214,10 @@ internal sealed class LocalEndpointHost : IAsyncDisposable
         if (Data.AuthMode == EndpointAuthMode.AmlToken)
         {
             return _tokens.TryGetValue(presented.ToString(), out var expires) && expires > _time.GetUtcNow();
+        }
+        if (Data.AuthMode == EndpointAuthMode.AadToken)
+        {
+            return _entraTokenCheck?.Invoke(presented.ToString()) == true;
         }
         Span<byte> bytes = stackalloc byte[256];
         if (Encoding.UTF8.GetMaxByteCount(presented.Length) > bytes.Length)

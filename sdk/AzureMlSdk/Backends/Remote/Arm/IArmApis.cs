@@ -125,6 +125,10 @@ internal interface IArmJobsApi
     [Get(ArmRoutes.Workspace + "/jobs/{id}" + ArmRoutes.V)]
     Task<ArmResource<JobProperties>> GetAsync(string subscriptionId, string resourceGroupName, string workspaceName, string id, CancellationToken cancellationToken);
 
+    /// <summary>The same GET, answered raw: a poller reads the job and the answer's <c>Retry-After</c>.</summary>
+    [Get(ArmRoutes.Workspace + "/jobs/{id}" + ArmRoutes.V)]
+    Task<HttpResponseMessage> GetResponseAsync(string subscriptionId, string resourceGroupName, string workspaceName, string id, CancellationToken cancellationToken);
+
     [Put(ArmRoutes.Workspace + "/jobs/{id}" + ArmRoutes.V)]
     Task<ArmResource<JobProperties>> CreateOrUpdateAsync(string subscriptionId, string resourceGroupName, string workspaceName, string id, [Body] ArmResource<JobProperties> body, CancellationToken cancellationToken);
 

@@ -23,8 +23,9 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 /// endpoint's scoring URI with a token for <see cref="WorkspaceOptions.MachineLearningTokenScope"/>, polls the job through ARM
 /// until it ends, then copies the <c>score</c> output's predictions (and an <c>errors.jsonl</c> beside them, when the service writes
 /// one) into the job run's <c>outputs/</c>, so the result reads like a local one.</item>
-/// <item>A failed job raises <see cref="InvalidStateException"/> with the job's error, read from run history (ARM jobs carry none);
-/// a job canceled by someone else raises it with code <c>JobCanceled</c>; cancelling the caller's token cancels the job.</item>
+/// <item>A failed job that wrote its predictions (it passed its error threshold) is a result with <see cref="RunStatus.Failed"/>, as on a
+/// local workspace; one that failed without them raises <see cref="InvalidStateException"/> with the job's error, read from run history
+/// (ARM jobs carry none); a job canceled by someone else raises it with code <c>JobCanceled</c>; cancelling the caller's token cancels the job.</item>
 /// </list>
 /// </summary>
 internal sealed partial class RemoteBatchEndpoints(
@@ -52,8 +53,11 @@ internal sealed partial class RemoteBatchEndpoints(
     /// <summary>ARM's default <c>outputFileName</c>.</summary>
     internal const string DefaultOutputFileName = "predictions.csv";
 
-    /// <summary>Delay between job polls (ARM jobs carry no Retry-After).</summary>
+    /// <summary>Delay between job polls when the answer carries no <c>Retry-After</c> (ARM jobs usually do not).</summary>
     internal static readonly TimeSpan JobPollInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>The longest poll delay a service's <c>Retry-After</c> may ask for.</summary>
+    internal static readonly TimeSpan MaxJobPollInterval = TimeSpan.FromMinutes(1);
 
     /// <summary>Polls that may answer 404 right after the job was created, before ARM can read it.</summary>
     private const int NotYetVisiblePolls = 3;
@@ -191,7 +195,7 @@ internal sealed partial class RemoteBatchEndpoints(
             Validate.DeploymentName(deploymentName, nameof(deploymentName));
         }
         Validate.Required(inputPath, nameof(inputPath));
-        var files = LocalBatchScoring.InputFiles(inputPath);
+        var files = BatchFileScoring.InputFiles(inputPath);
 
         var endpoint = await api.GetAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, cancellationToken).ConfigureAwait(false);
         var target = deploymentName ?? endpoint.Properties?.Defaults?.DeploymentName
@@ -212,12 +216,28 @@ internal sealed partial class RemoteBatchEndpoints(
         var ds = await datastore.GetAsync(cancellationToken).ConfigureAwait(false);
         var input = await UploadInputAsync(ds, inputPath, files, cancellationToken).ConfigureAwait(false);
         var jobName = await StartJobAsync(scoringUri, deploymentName, input, cancellationToken).ConfigureAwait(false);
-        var job = await WaitForJobAsync(jobName, endpointName, progress, cancellationToken).ConfigureAwait(false);
+        var (job, status) = await WaitForJobAsync(jobName, endpointName, progress, cancellationToken).ConfigureAwait(false);
 
-        var (scored, failed) = await CollectOutputsAsync(ds, job, jobName, outputFileName, cancellationToken).ConfigureAwait(false);
-        progress?.Report(new BatchScoringProgress(0, 0, scored, failed) { Status = RunStatus.Completed });
+        // A job that failed but wrote its predictions (past its error threshold, as the Emulator reports it) is a result with
+        // Status Failed, as locally; one that failed without them (its model, its input, the service) raises its error.
+        (long Scored, long Failed)? outputs;
+        try
+        {
+            outputs = await CollectOutputsAsync(ds, job, jobName, outputFileName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (AzureMlException) when (status == RunStatus.Failed)
+        {
+            outputs = null; // the job's own error says more than its unreadable outputs
+        }
+        if (outputs is not var (scored, failed))
+        {
+            throw status == RunStatus.Failed
+                ? await FailedJobErrorAsync(jobName, endpointName, cancellationToken).ConfigureAwait(false)
+                : new InvalidStateException($"Batch job '{jobName}' completed but wrote no predictions file '{outputFileName}' (a deployment with outputAction SummaryOnly writes none).", "OutputNotFound");
+        }
+        progress?.Report(new BatchScoringProgress(0, 0, scored, failed) { Status = status });
         var experiment = job.Properties?.ExperimentName is { Length: > 0 } e ? e : endpointName;
-        return new BatchScoringResult(jobName, experiment, RunStatus.Completed, files.Count, scored, failed,
+        return new BatchScoringResult(jobName, experiment, status, files.Count, scored, failed,
             "outputs/" + outputFileName, "outputs/" + BatchScoringResult.ErrorsFileName);
     }
 
@@ -300,8 +320,11 @@ internal sealed partial class RemoteBatchEndpoints(
         return _invocationClients[key].Api;
     }
 
-    /// <summary>Polls the job through ARM until it ends; a cancelled wait cancels the job (best effort) before it rethrows.</summary>
-    private async Task<ArmResource<JobProperties>> WaitForJobAsync(string jobName, string endpointName, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Polls the job through ARM until it ends (every <see cref="JobPollInterval"/>, or as the answer's <c>Retry-After</c> asks);
+    /// returns it when it completed or failed, raises when it was canceled; a cancelled wait cancels the job (best effort) before it rethrows.
+    /// </summary>
+    private async Task<(ArmResource<JobProperties> Job, RunStatus Status)> WaitForJobAsync(string jobName, string endpointName, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken)
     {
         var time = options.TimeProvider;
         RunStatus? last = null;
@@ -311,14 +334,23 @@ internal sealed partial class RemoteBatchEndpoints(
             while (true)
             {
                 ArmResource<JobProperties> job;
-                try
+                TimeSpan wait;
+                using (var response = await jobs.GetResponseAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, jobName, cancellationToken).ConfigureAwait(false))
                 {
-                    job = await jobs.GetAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, jobName, cancellationToken).ConfigureAwait(false);
-                }
-                catch (ResourceNotFoundException) when (++notFound <= NotYetVisiblePolls)
-                {
-                    await Task.Delay(JobPollInterval, time, cancellationToken).ConfigureAwait(false);
-                    continue;
+                    if (!response.IsSuccessStatusCode)
+                    {
+                        var error = await RemoteErrors.FromResponseAsync(response, cancellationToken).ConfigureAwait(false);
+                        if (error is ResourceNotFoundException && ++notFound <= NotYetVisiblePolls)
+                        {
+                            await Task.Delay(JobPollInterval, time, cancellationToken).ConfigureAwait(false);
+                            continue;
+                        }
+                        throw error;
+                    }
+                    var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                    job = JsonSerializer.Deserialize(bytes, ArmJsonContext.Default.ArmResourceJobProperties)
+                        ?? throw new AzureMlException($"The service answered job '{jobName}' with an empty body.", AzureMlErrorCodes.InternalError, 502, RemoteErrors.RequestId(response));
+                    wait = RetryAfter.Get(response, time) is { } asked ? (asked < MaxJobPollInterval ? asked : MaxJobPollInterval) : JobPollInterval;
                 }
                 var status = ParseJobStatus(job.Properties?.Status);
                 if (status != last)
@@ -328,14 +360,12 @@ internal sealed partial class RemoteBatchEndpoints(
                 }
                 switch (status)
                 {
-                    case RunStatus.Completed:
-                        return job;
-                    case RunStatus.Failed:
-                        throw await FailedJobErrorAsync(jobName, endpointName, cancellationToken).ConfigureAwait(false);
+                    case RunStatus.Completed or RunStatus.Failed:
+                        return (job, status);
                     case RunStatus.Canceled:
                         throw new InvalidStateException($"Batch job '{jobName}' of endpoint '{endpointName}' was canceled.", "JobCanceled");
                 }
-                await Task.Delay(JobPollInterval, time, cancellationToken).ConfigureAwait(false);
+                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -397,9 +427,10 @@ internal sealed partial class RemoteBatchEndpoints(
 
     /// <summary>
     /// Copies the predictions file (and <c>errors.jsonl</c> beside it, or an empty one) from the job's <c>score</c> output into the
-    /// job run's <c>outputs/</c>; returns (rows scored = non-empty prediction lines, rows failed = error lines).
+    /// job run's <c>outputs/</c>; returns (rows scored = non-empty prediction lines, rows failed = error lines), or null when the job
+    /// wrote no predictions file.
     /// </summary>
-    private async Task<(long Scored, long Failed)> CollectOutputsAsync(ResolvedDatastore ds, ArmResource<JobProperties> job, string jobName, string outputFileName, CancellationToken cancellationToken)
+    private async Task<(long Scored, long Failed)?> CollectOutputsAsync(ResolvedDatastore ds, ArmResource<JobProperties> job, string jobName, string outputFileName, CancellationToken cancellationToken)
     {
         var (outputUri, isFile) = ScoreOutputOf(job) ?? ($"azureml://datastores/{ds.Name}/paths/azureml/{jobName}/{ScoreOutputName}/", false);
         var (datastoreName, path) = ParseDatastoreUri(outputUri)
@@ -411,8 +442,10 @@ internal sealed partial class RemoteBatchEndpoints(
         var predictionsBlob = isFile ? path : path.TrimEnd('/') + "/" + outputFileName;
         var errorsBlob = predictionsBlob[..(predictionsBlob.LastIndexOf('/') + 1)] + BatchScoringResult.ErrorsFileName;
 
-        var scored = await CopyToRunAsync(ds, predictionsBlob, jobName, "outputs/" + outputFileName, cancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidStateException($"Batch job '{jobName}' completed but wrote no '{predictionsBlob}' (a deployment with outputAction SummaryOnly writes no predictions file).", "OutputNotFound");
+        if (await CopyToRunAsync(ds, predictionsBlob, jobName, "outputs/" + outputFileName, cancellationToken).ConfigureAwait(false) is not { } scored)
+        {
+            return null;
+        }
         var failed = await CopyToRunAsync(ds, errorsBlob, jobName, "outputs/" + BatchScoringResult.ErrorsFileName, cancellationToken).ConfigureAwait(false);
         if (failed is null)
         {
@@ -575,6 +608,5 @@ internal sealed partial class RemoteBatchEndpoints(
             http.Dispose();
         }
         _invocationClients.Clear();
-        invocationTokens.Dispose();
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml;
+using AzureMlSdk.Backends.Remote.Auth;
 using AzureMlSdk.Backends.Remote.Blob;
 using AzureMlSdk.Backends.Remote.Http;
 using AzureMlSdk.Backends.Remote.Scoring;
@@ -17,9 +18,10 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 /// instance count in <c>sku.capacity</c> (<c>Default</c> scale settings) and ISO 8601 request timeouts.</item>
 /// <item>Traffic is the endpoint's <c>traffic</c> property: the endpoint is read and PUT back with the new split (ARM's PATCH
 /// takes only tags and identity).</item>
-/// <item>Invocations POST to the endpoint's <c>scoringUri</c> with its primary key (or an AML token) as a bearer credential, on a
-/// client of their own without the ARM token. Keys and tokens are cached per endpoint, refetched once on a 401/403, and never
-/// written to logs or exception messages.</item>
+/// <item>Invocations POST to the endpoint's <c>scoringUri</c> with its primary key, an AML token (ARM <c>token</c>) or, for an
+/// <c>AADToken</c> endpoint, a Microsoft Entra token for <see cref="WorkspaceOptions.MachineLearningTokenScope"/> as a bearer credential,
+/// on a client of their own without the ARM token. Keys and tokens are cached, refetched once on a 401/403, and never written to
+/// logs or exception messages.</item>
 /// <item>Batch endpoints are delegated to <see cref="RemoteBatchEndpoints"/> (ARM batchEndpoints/batchDeployments, jobs started
 /// through the endpoint's scoring URI).</item>
 /// </list>
@@ -31,6 +33,7 @@ internal sealed partial class RemoteEndpointBackend(
     string? location,
     WorkspaceOptions options,
     HttpMessageHandler transport,
+    AccessTokenCache machineLearningTokens,
     RemoteBatchEndpoints batch) : IEndpointBackend, IDisposable
 {
     private readonly ConcurrentDictionary<string, ScoringTarget> _targets = new(StringComparer.OrdinalIgnoreCase);
@@ -297,22 +300,27 @@ internal sealed partial class RemoteEndpointBackend(
         Validate.EndpointName(endpointName, nameof(endpointName));
         ArgumentNullException.ThrowIfNull(requestJson);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var cached = _targets.TryGetValue(endpointName, out var target) && target.FreshAt(options.TimeProvider.GetUtcNow());
-        if (!cached)
-        {
-            target = await ResolveTargetAsync(endpointName, cancellationToken).ConfigureAwait(false);
-        }
+        var cached = _targets.TryGetValue(endpointName, out var found) && found.FreshAt(options.TimeProvider.GetUtcNow());
+        var target = cached ? found! : await ResolveTargetAsync(endpointName, cancellationToken).ConfigureAwait(false);
         try
         {
-            return await ScoringClientFor(target!.ScoringUri).InvokeAsync(requestJson, target.Secret, deploymentName, cancellationToken).ConfigureAwait(false);
+            return await ScoringClientFor(target.ScoringUri).InvokeAsync(requestJson, await SecretOfAsync(target, cancellationToken).ConfigureAwait(false), deploymentName, cancellationToken).ConfigureAwait(false);
         }
-        catch (AzureMlAuthenticationException) when (cached)
+        catch (AzureMlAuthenticationException) when (cached || target.UsesEntraToken)
         {
-            // The key may have been regenerated elsewhere: fetch it again, once.
+            // The key may have been regenerated elsewhere, or the Entra token revoked: fetch it again, once.
+            if (target.UsesEntraToken)
+            {
+                machineLearningTokens.Invalidate();
+            }
             target = await ResolveTargetAsync(endpointName, cancellationToken).ConfigureAwait(false);
-            return await ScoringClientFor(target.ScoringUri).InvokeAsync(requestJson, target.Secret, deploymentName, cancellationToken).ConfigureAwait(false);
+            return await ScoringClientFor(target.ScoringUri).InvokeAsync(requestJson, await SecretOfAsync(target, cancellationToken).ConfigureAwait(false), deploymentName, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>The bearer credential of a target: its key or AML token, or the current Entra token of Azure ML's scope.</summary>
+    private async ValueTask<string> SecretOfAsync(ScoringTarget target, CancellationToken cancellationToken) =>
+        target.UsesEntraToken ? (await machineLearningTokens.GetTokenAsync(cancellationToken).ConfigureAwait(false)).Token : target.Secret!;
 
     private async Task<ScoringTarget> ResolveTargetAsync(string endpointName, CancellationToken cancellationToken)
     {
@@ -325,7 +333,8 @@ internal sealed partial class RemoteEndpointBackend(
         {
             EndpointAuthMode.Key => new ScoringTarget(scoringUri, (await ListKeysAsync(endpointName, cancellationToken).ConfigureAwait(false)).PrimaryKey, null),
             EndpointAuthMode.AmlToken => await TokenTargetAsync(endpointName, scoringUri, cancellationToken).ConfigureAwait(false),
-            _ => throw new AzureMlNotSupportedException($"Endpoint '{endpointName}' uses Microsoft Entra (AADToken) auth; invoking it through the SDK is not supported yet. Use Key or AmlToken auth."),
+            // The endpoint checks the caller's own Entra token (the data-plane scope, as azure-ai-ml's invoke uses), not one ARM issues.
+            _ => new ScoringTarget(scoringUri, null, null),
         };
         _targets[endpointName] = target;
         return target;
@@ -605,12 +614,17 @@ internal sealed partial class RemoteEndpointBackend(
         }
     }
 
-    /// <summary>Where and with what an endpoint is invoked. A class, so no generated ToString can print the secret.</summary>
-    private sealed class ScoringTarget(Uri scoringUri, string secret, DateTimeOffset? refreshAt)
+    /// <summary>
+    /// Where and with what an endpoint is invoked: a key or AML token, or (no secret) the caller's Entra token. A class, so no generated
+    /// ToString can print the secret.
+    /// </summary>
+    private sealed class ScoringTarget(Uri scoringUri, string? secret, DateTimeOffset? refreshAt)
     {
         public Uri ScoringUri { get; } = scoringUri;
 
-        public string Secret { get; } = secret;
+        public string? Secret { get; } = secret;
+
+        public bool UsesEntraToken => Secret is null;
 
         public bool FreshAt(DateTimeOffset now) => refreshAt is not { } r || now < r;
     }

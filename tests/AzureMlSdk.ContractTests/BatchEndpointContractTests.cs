@@ -1,0 +1,134 @@
+using System.Text.Json.Nodes;
+using AzureMlSdk.Tests.Endpoints;
+
+namespace AzureMlSdk.ContractTests;
+
+/// <summary>
+/// The contract suite for batch endpoints, through the public object model, with ONNX models only (custom .NET scorers are a
+/// local-only feature). Every backend that runs batch jobs gives the same counts, predictions and per-row errors.
+/// </summary>
+public abstract class BatchEndpointContractTests : ContractTestBase
+{
+    private async Task<Model> RegisterLinearAsync(float bias)
+    {
+        var file = Scratch($"linear-{bias}/model.onnx");
+        await File.WriteAllBytesAsync(file, TinyOnnx.Linear([1f, 2f, 3f], bias));
+        return await Ws.RegisterModelAsync("batch-linear", file);
+    }
+
+    /// <summary>A folder of inputs: a.csv (5 rows), sub/b.jsonl (3 lines, the second one unscorable) and a file the job ignores.</summary>
+    private string InputFolder()
+    {
+        var folder = Path.GetDirectoryName(Scratch("inputs/a.csv"))!;
+        File.WriteAllText(Path.Combine(folder, "a.csv"), "x1,x2,x3\n0,0,0\n1,0,0\n2,0,0\n3,0,0\n4,0,0\n");
+        Directory.CreateDirectory(Path.Combine(folder, "sub"));
+        File.WriteAllText(Path.Combine(folder, "sub", "b.jsonl"), "{\"x1\": 1, \"x2\": 1, \"x3\": 1}\n{\"x1\": \"abc\", \"x2\": 1, \"x3\": 1}\n{\"x1\": 0, \"x2\": 0, \"x3\": 1}\n");
+        File.WriteAllText(Path.Combine(folder, "notes.txt"), "not an input");
+        return folder;
+    }
+
+    private async Task<List<JsonNode>> ReadLinesAsync(BatchScoringResult result, string artifact)
+    {
+        var run = await Ws.GetRunAsync(result.RunId);
+        var local = Scratch($"out/{Guid.NewGuid():N}");
+        await run.DownloadFileAsync(artifact, local);
+        return File.ReadAllLines(local).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!).ToList();
+    }
+
+    private static double Prediction(JsonNode line) => line["prediction"]![0]!.GetValue<double>();
+
+    [Fact]
+    public async Task A_folder_of_csv_and_jsonl_files_is_scored_and_each_bad_row_is_reported_not_dropped()
+    {
+        var model = await RegisterLinearAsync(0.5f);
+        var be = await Ws.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("contract-batch") { Description = "scores files" });
+        await be.DeployAsync(new BatchDeploymentSpec("onnx", model) { MiniBatchSize = 2, MaxConcurrency = 2 });
+
+        var result = await be.InvokeAsync(InputFolder());
+
+        Assert.Equal(RunStatus.Completed, result.Status);
+        Assert.Equal((2, 7L, 1L), (result.FilesRead, result.RowsScored, result.RowsFailed));
+        Assert.Equal("contract-batch", result.ExperimentName);
+        var predictions = await ReadLinesAsync(result, result.PredictionsArtifact);
+        Assert.Equal([0.5, 1.5, 2.5, 3.5, 4.5], predictions.Where(p => (string)p["file"]! == "a.csv").Select(Prediction));
+        Assert.Equal([(1, 6.5), (3, 3.5)], predictions.Where(p => (string)p["file"]! == "sub/b.jsonl").Select(p => ((int)p["row"]!, Prediction(p))));
+        var error = Assert.Single(await ReadLinesAsync(result, result.ErrorsArtifact));
+        Assert.Equal(("sub/b.jsonl", 2), ((string)error["file"]!, (int)error["row"]!));
+        Assert.Contains("features", (string)error["error"]!, StringComparison.Ordinal);
+        var run = await Ws.GetRunAsync(result.RunId);
+        Assert.Equal(RunStatus.Completed, run.Status);
+        var metrics = await run.GetMetricsAsync();
+        Assert.Equal((7.0, 1.0, 2.0), (metrics["rows_scored"].Single().Value, metrics["rows_failed"].Single().Value, metrics["files"].Single().Value));
+        Assert.Equal("contract-batch", (await Ws.GetExperimentAsync("contract-batch")).Name);
+        Assert.Equal("scores files", (await Ws.GetBatchEndpointAsync("contract-batch")).Description);
+    }
+
+    [Fact]
+    public async Task Invocations_go_to_the_default_deployment_unless_they_name_one()
+    {
+        var v1 = await RegisterLinearAsync(0f);
+        var v2 = await RegisterLinearAsync(100f);
+        var be = await Ws.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("contract-bdef"));
+        await be.DeployAsync(new BatchDeploymentSpec("first", v1));
+        await be.DeployAsync(new BatchDeploymentSpec("second", v2));
+        var file = Scratch("one/row.csv");
+        File.WriteAllText(file, "x1,x2,x3\n1,1,1\n");
+
+        Assert.Equal("first", be.DefaultDeployment);
+        var byDefault = await be.InvokeAsync(file);
+        var named = await be.InvokeAsync(file, "second");
+
+        Assert.Equal(6, Prediction(Assert.Single(await ReadLinesAsync(byDefault, byDefault.PredictionsArtifact))));
+        Assert.Equal(106, Prediction(Assert.Single(await ReadLinesAsync(named, named.PredictionsArtifact))));
+        Assert.Equal((1, 1L, 0L), (named.FilesRead, named.RowsScored, named.RowsFailed));
+        Assert.Empty(await ReadLinesAsync(named, named.ErrorsArtifact));
+
+        await be.DeployAsync(new BatchDeploymentSpec("second", v2), makeDefault: true);
+
+        var read = await Ws.GetBatchEndpointAsync("contract-bdef");
+        Assert.Equal("second", read.DefaultDeployment);
+        Assert.Equal(["first", "second"], read.Deployments);
+        var after = await read.InvokeAsync(file);
+        Assert.Equal(106, Prediction(Assert.Single(await ReadLinesAsync(after, after.PredictionsArtifact))));
+    }
+
+    [Fact]
+    public async Task A_job_past_its_error_threshold_ends_failed_with_its_outputs()
+    {
+        var model = await RegisterLinearAsync(0f);
+        var be = await Ws.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("contract-bthr"));
+        await be.DeployAsync(new BatchDeploymentSpec("strict", model) { ErrorThreshold = 0, OutputFileName = "scores.jsonl" });
+
+        var result = await be.InvokeAsync(InputFolder());
+
+        Assert.Equal(RunStatus.Failed, result.Status);
+        Assert.Equal((2, 7L, 1L), (result.FilesRead, result.RowsScored, result.RowsFailed));
+        Assert.Equal("outputs/scores.jsonl", result.PredictionsArtifact);
+        Assert.Equal(7, (await ReadLinesAsync(result, result.PredictionsArtifact)).Count);
+        Assert.Equal(2, (int)Assert.Single(await ReadLinesAsync(result, result.ErrorsArtifact))["row"]!);
+        Assert.Equal(RunStatus.Failed, (await Ws.GetRunAsync(result.RunId)).Status);
+    }
+
+    [Fact]
+    public async Task Unknown_endpoints_deployments_and_models_are_refused()
+    {
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.GetBatchEndpointAsync("contract-none"));
+        var be = await Ws.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("contract-b404"));
+        var file = Scratch("one/row.csv");
+        File.WriteAllText(file, "x1,x2,x3\n1,1,1\n");
+
+        await Assert.ThrowsAsync<InvalidStateException>(() => be.InvokeAsync(file));
+        var ghost = await Assert.ThrowsAsync<InvalidStateException>(() => be.DeployAsync(new BatchDeploymentSpec("ghostly", "ghost", 7)));
+        Assert.Contains("ghost", ghost.Message, StringComparison.Ordinal);
+        Assert.Null((await Ws.GetBatchEndpointAsync("contract-b404")).DefaultDeployment);
+        await be.DeployAsync(new BatchDeploymentSpec("real", await RegisterLinearAsync(0f)));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => be.InvokeAsync(file, "nobody"));
+        await Assert.ThrowsAsync<InvalidInputException>(() => be.InvokeAsync(Scratch("missing/nothing-here")));
+
+        await be.DeleteAsync();
+
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.GetBatchEndpointAsync("contract-b404"));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => be.DeleteAsync());
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => be.InvokeAsync(file));
+    }
+}
