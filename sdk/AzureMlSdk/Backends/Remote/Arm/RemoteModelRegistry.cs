@@ -53,7 +53,7 @@ internal sealed class RemoteModelRegistry(
                 await ds.Container.GetBlobClient(folder + path).UploadAsync(content, new BlobUploadOptions
                 {
                     TransferOptions = RemoteArtifactStore.Transfer,
-                    ProgressHandler = progress is null ? null : new Progress<long>(n => progress.Report(before + n)),
+                    ProgressHandler = progress is null ? null : new OffsetProgress(progress, before),
                 }, cancellationToken).ConfigureAwait(false);
             }
             catch (RequestFailedException ex)
@@ -317,7 +317,7 @@ internal sealed class RemoteModelRegistry(
                     await ds.Container.GetBlobClient(folder + relative).DownloadToAsync(output, new BlobDownloadToOptions
                     {
                         TransferOptions = RemoteArtifactStore.Transfer,
-                        ProgressHandler = progress is null ? null : new Progress<long>(n => progress.Report(before + n)),
+                        ProgressHandler = progress is null ? null : new OffsetProgress(progress, before),
                     }, cancellationToken).ConfigureAwait(false);
                 }
                 string sha;
