@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using AzureMlSdk.Backends.Remote.Arm;
 using AzureMlSdk.Emulator.Jobs;
+using static AzureMlSdk.Emulator.Arm.EndpointRouteHelpers;
 using static AzureMlSdk.Emulator.Arm.OnlineEndpointResources;
 
 namespace AzureMlSdk.Emulator.Arm;
@@ -45,66 +45,15 @@ internal static class BatchEndpointRoutes
 
     // ------------------------------------------------------------------ helpers
 
-    private static string EndpointName(ArmEndpoints.ArmCall call) => call.Route("endpointName");
+    private static ArmException EndpointNotFound(ArmEndpoints.ArmCall call, string name) => NotFound(call, "batchEndpoints", name);
 
-    private static string DeploymentName(ArmEndpoints.ArmCall call) => call.Route("deploymentName");
-
-    private static ArmException EndpointNotFound(ArmEndpoints.ArmCall call, string name) =>
-        new(404, "ResourceNotFound", $"The Resource '{ArmEndpoints.Provider}/workspaces/{call.WorkspaceName}/batchEndpoints/{name}' under resource group '{call.ResourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix");
-
-    private static ArmException DeploymentNotFound(ArmEndpoints.ArmCall call, string endpoint, string name) =>
-        new(404, "ResourceNotFound", $"The Resource '{ArmEndpoints.Provider}/workspaces/{call.WorkspaceName}/batchEndpoints/{endpoint}/deployments/{name}' under resource group '{call.ResourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix");
+    private static ArmException DeploymentNotFound(ArmEndpoints.ArmCall call, string endpoint, string name) => NotFound(call, "batchEndpoints", $"{endpoint}/deployments/{name}");
 
     private static BatchEndpointDocument RequireEndpoint(ArmEndpoints.ArmCall call, WorkspaceBatchEndpoints batch) =>
         batch.Store.Get(EndpointName(call)) is { ProvisioningState: not "Deleting" } document ? document : throw EndpointNotFound(call, EndpointName(call));
 
-    private static ArmException BeingDeleted(string what) =>
-        new(409, "Conflict", $"{what} is being deleted; wait for its delete operation to end.");
-
-    private static void CheckName(string name, bool deployment)
-    {
-        try
-        {
-            if (deployment)
-            {
-                Validate.DeploymentName(name);
-            }
-            else
-            {
-                Validate.EndpointName(name);
-            }
-        }
-        catch (InvalidInputException ex)
-        {
-            throw Invalid(ex.Message, deployment ? "deploymentName" : "endpointName");
-        }
-    }
-
-    private static int? PositiveQueryInt(HttpContext c, string name)
-    {
-        var text = c.Request.Query[name].ToString();
-        if (text.Length == 0)
-        {
-            return null;
-        }
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-            ? n
-            : throw Invalid($"{name} '{text}' is not a positive whole number.", name);
-    }
-
-    private static string Normalize(string location) => new string(location.Where(char.IsAsciiLetterOrDigit).ToArray()).ToLowerInvariant();
-
-    /// <summary>The reply that starts an operation: 200/201 with the resource for a PUT, 202 with Location for a DELETE.</summary>
-    private static Task AcceptedAsync(ArmEndpoints.ArmCall call, WorkspaceBatchEndpoints batch, ArmOperation operation, int status, JsonObject? body)
-    {
-        batch.Operations.Announce(call.Context, operation, withLocation: status == 202);
-        if (body is null)
-        {
-            call.Context.Response.StatusCode = status;
-            return Task.CompletedTask;
-        }
-        return ArmEndpoints.WriteAsync(call.Context, status, body);
-    }
+    private static Task AcceptedAsync(ArmEndpoints.ArmCall call, WorkspaceBatchEndpoints batch, ArmOperation operation, int status, JsonObject? body) =>
+        EndpointRouteHelpers.AcceptedAsync(call, batch.Operations, operation, status, body);
 
     // ------------------------------------------------------------------ endpoints
 
@@ -134,14 +83,7 @@ internal static class BatchEndpointRoutes
             {
                 throw BeingDeleted($"Batch endpoint '{name}'");
             }
-            if (existing is null && string.IsNullOrWhiteSpace(location))
-            {
-                throw new ArmException(400, "LocationRequired", "The location property is required for this definition.", "location");
-            }
-            if (existing is not null && location is not null && !string.Equals(Normalize(location), Normalize(existing.Location), StringComparison.Ordinal))
-            {
-                throw new ArmException(409, "InvalidResourceLocation", $"The resource '{name}' already exists in location '{existing.Location}'; a resource cannot move to '{location}'.", "location");
-            }
+            CheckLocation(name, existing?.Location, location);
             var document = existing ?? new BatchEndpointDocument { Name = name, CreatedAt = now };
             document.Resource = BatchEndpointResources.EndpointResource(body, properties, existing?.Location ?? location!);
             document.ModifiedAt = now;
@@ -237,7 +179,7 @@ internal static class BatchEndpointRoutes
             }
             if (previous is null && string.IsNullOrWhiteSpace(location))
             {
-                throw new ArmException(400, "LocationRequired", "The location property is required for this definition.", "location");
+                throw LocationRequired();
             }
             var deployment = previous ?? new BatchDeploymentDocument { Name = name, CreatedAt = now };
             deployment.Resource = BatchEndpointResources.DeploymentResource(body, properties, previous?.Resource["location"]?.GetValue<string>() ?? location!, call.Workspace, name);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using static AzureMlSdk.Emulator.Arm.EndpointRouteHelpers;
 using static AzureMlSdk.Emulator.Arm.OnlineEndpointResources;
 
 namespace AzureMlSdk.Emulator.Arm;
@@ -44,64 +45,15 @@ internal static class OnlineEndpointRoutes
 
     // ------------------------------------------------------------------ helpers
 
-    private static string EndpointName(ArmEndpoints.ArmCall call) => call.Route("endpointName");
+    private static ArmException EndpointNotFound(ArmEndpoints.ArmCall call, string name) => NotFound(call, "onlineEndpoints", name);
 
-    private static string DeploymentName(ArmEndpoints.ArmCall call) => call.Route("deploymentName");
-
-    private static ArmException EndpointNotFound(ArmEndpoints.ArmCall call, string name) =>
-        new(404, "ResourceNotFound", $"The Resource '{ArmEndpoints.Provider}/workspaces/{call.WorkspaceName}/onlineEndpoints/{name}' under resource group '{call.ResourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix");
-
-    private static ArmException DeploymentNotFound(ArmEndpoints.ArmCall call, string endpoint, string name) =>
-        new(404, "ResourceNotFound", $"The Resource '{ArmEndpoints.Provider}/workspaces/{call.WorkspaceName}/onlineEndpoints/{endpoint}/deployments/{name}' under resource group '{call.ResourceGroup}' was not found. For more details please go to https://aka.ms/ARMResourceNotFoundFix");
+    private static ArmException DeploymentNotFound(ArmEndpoints.ArmCall call, string endpoint, string name) => NotFound(call, "onlineEndpoints", $"{endpoint}/deployments/{name}");
 
     private static EndpointDocument RequireEndpoint(ArmEndpoints.ArmCall call, WorkspaceEndpoints endpoints) =>
         endpoints.Store.Get(EndpointName(call)) ?? throw EndpointNotFound(call, EndpointName(call));
 
-    private static ArmException BeingDeleted(string what) =>
-        new(409, "Conflict", $"{what} is being deleted; wait for its delete operation to end.");
-
-    private static void CheckName(string name, bool deployment)
-    {
-        try
-        {
-            if (deployment)
-            {
-                Validate.DeploymentName(name);
-            }
-            else
-            {
-                Validate.EndpointName(name);
-            }
-        }
-        catch (InvalidInputException ex)
-        {
-            throw Invalid(ex.Message, deployment ? "deploymentName" : "endpointName");
-        }
-    }
-
-    private static int? PositiveQueryInt(HttpContext c, string name)
-    {
-        var text = c.Request.Query[name].ToString();
-        if (text.Length == 0)
-        {
-            return null;
-        }
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0
-            ? n
-            : throw Invalid($"{name} '{text}' is not a positive whole number.", name);
-    }
-
-    /// <summary>The reply that starts an operation: 200/201 with the resource for a PUT, 202 with Location for the others.</summary>
-    private static Task AcceptedAsync(ArmEndpoints.ArmCall call, WorkspaceEndpoints endpoints, ArmOperation operation, int status, JsonObject? body)
-    {
-        endpoints.Operations.Announce(call.Context, operation, withLocation: status == 202);
-        if (body is null)
-        {
-            call.Context.Response.StatusCode = status;
-            return Task.CompletedTask;
-        }
-        return ArmEndpoints.WriteAsync(call.Context, status, body);
-    }
+    private static Task AcceptedAsync(ArmEndpoints.ArmCall call, WorkspaceEndpoints endpoints, ArmOperation operation, int status, JsonObject? body) =>
+        EndpointRouteHelpers.AcceptedAsync(call, endpoints.Operations, operation, status, body);
 
     // ------------------------------------------------------------------ endpoints
 
@@ -151,14 +103,7 @@ internal static class OnlineEndpointRoutes
             {
                 throw BeingDeleted($"Endpoint '{name}'");
             }
-            if (existing is null && string.IsNullOrWhiteSpace(location))
-            {
-                throw new ArmException(400, "LocationRequired", "The location property is required for this definition.", "location");
-            }
-            if (existing is not null && location is not null && !string.Equals(Normalize(location), Normalize(existing.Location), StringComparison.Ordinal))
-            {
-                throw new ArmException(409, "InvalidResourceLocation", $"The resource '{name}' already exists in location '{existing.Location}'; a resource cannot move to '{location}'.", "location");
-            }
+            CheckLocation(name, existing?.Location, location);
             var traffic = Traffic(properties["traffic"], name, existing?.Deployments ?? [], existing?.Traffic ?? []);
             var resource = EndpointResource(body, properties, authMode, traffic, existing?.Location ?? location!);
             var document = existing ?? new EndpointDocument
@@ -178,8 +123,6 @@ internal static class OnlineEndpointRoutes
         var operation = endpoints.Start(name, document.Location, ct => endpoints.ProvisionEndpointAsync(name, generation, ct));
         await AcceptedAsync(call, endpoints, operation, created ? 201 : 200, OnlineEndpointResources.Endpoint(call.Workspace, document)).ConfigureAwait(false);
     }
-
-    private static string Normalize(string location) => new string(location.Where(char.IsAsciiLetterOrDigit).ToArray()).ToLowerInvariant();
 
     private static async Task PatchEndpointAsync(ArmEndpoints.ArmCall call, WorkspaceEndpoints endpoints)
     {
@@ -354,7 +297,7 @@ internal static class OnlineEndpointRoutes
             }
             if (previous is null && string.IsNullOrWhiteSpace(location))
             {
-                throw new ArmException(400, "LocationRequired", "The location property is required for this definition.", "location");
+                throw LocationRequired();
             }
             var resource = DeploymentResource(body, properties, previous?.Resource["location"]?.GetValue<string>() ?? location!, call.Workspace, name);
             var deployment = previous ?? new DeploymentDocument { Name = name, CreatedAt = now };
