@@ -1,7 +1,6 @@
 using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
 using AzureMlSdk.Backends;
+using static AzureMlSdk.Emulator.Mlflow.FilterSyntax;
 
 namespace AzureMlSdk.Emulator.Mlflow;
 
@@ -20,32 +19,18 @@ internal static class ExperimentFilter
         {
             return _ => true;
         }
-        var tokens = Tokenize(filter);
+        var tokens = Tokenize(filter, lists: false);
         var clauses = new List<Clause>();
         var i = 0;
         while (i < tokens.Count)
         {
-            if (tokens.Count - i < 3)
-            {
-                throw MlflowException.Invalid($"Invalid filter '{filter}': expected '<identifier> <comparator> <value>'.");
-            }
+            ExpectClause(tokens, i, filter);
             var (kind, key) = Identifier(tokens[i], filter);
             var op = tokens[i + 1].ToUpperInvariant();
             var value = tokens[i + 2];
             clauses.Add(Check(new Clause(kind, key, op, value), filter));
             i += 3;
-            if (i < tokens.Count)
-            {
-                if (!tokens[i].Equals("AND", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw MlflowException.Invalid($"Invalid filter '{filter}': clauses must be joined by AND (OR is not supported).");
-                }
-                i++;
-                if (i >= tokens.Count)
-                {
-                    throw MlflowException.Invalid($"Invalid filter '{filter}': it ends with AND.");
-                }
-            }
+            SkipAnd(tokens, ref i, filter);
         }
         return e => clauses.All(c => Matches(c, e));
     }
@@ -106,89 +91,13 @@ internal static class ExperimentFilter
         {
             var actual = (c.Key == "creation_time" ? e.CreationTime : e.LastUpdateTime).ToUnixTimeMilliseconds();
             var expected = long.Parse(c.Value, CultureInfo.InvariantCulture);
-            return c.Op switch
-            {
-                "=" => actual == expected,
-                "!=" => actual != expected,
-                "<" => actual < expected,
-                "<=" => actual <= expected,
-                ">" => actual > expected,
-                _ => actual >= expected,
-            };
+            return Compare(actual, c.Op, expected);
         }
         string? value = c.Kind == "name" ? e.Name : e.Tags.TryGetValue(c.Key, out var t) ? t : null;
         if (value is null)
         {
             return false; // MLflow: a missing tag matches no comparison
         }
-        return c.Op switch
-        {
-            "=" => value == c.Value,
-            "!=" => value != c.Value,
-            "LIKE" => Like(value, c.Value, ignoreCase: false),
-            _ => Like(value, c.Value, ignoreCase: true),
-        };
-    }
-
-    /// <summary>SQL LIKE: <c>%</c> any run, <c>_</c> one character.</summary>
-    internal static bool Like(string value, string pattern, bool ignoreCase)
-    {
-        var regex = new StringBuilder("^");
-        foreach (var ch in pattern)
-        {
-            regex.Append(ch switch { '%' => ".*", '_' => ".", _ => Regex.Escape(ch.ToString()) });
-        }
-        regex.Append('$');
-        return Regex.IsMatch(value, regex.ToString(), (ignoreCase ? RegexOptions.IgnoreCase : RegexOptions.None) | RegexOptions.Singleline | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-    }
-
-    private static List<string> Tokenize(string filter)
-    {
-        var tokens = new List<string>();
-        var i = 0;
-        while (i < filter.Length)
-        {
-            var ch = filter[i];
-            if (char.IsWhiteSpace(ch))
-            {
-                i++;
-                continue;
-            }
-            if (ch is '\'' or '"')
-            {
-                var end = filter.IndexOf(ch, i + 1);
-                if (end < 0)
-                {
-                    throw MlflowException.Invalid($"Invalid filter '{filter}': unterminated string.");
-                }
-                tokens.Add(filter[i..(end + 1)]);
-                i = end + 1;
-                continue;
-            }
-            if (ch is '=' or '!' or '<' or '>')
-            {
-                var op = i + 1 < filter.Length && filter[i + 1] == '=' ? filter.Substring(i, 2) : ch.ToString();
-                if (op == "!")
-                {
-                    throw MlflowException.Invalid($"Invalid filter '{filter}': '!' must be followed by '='.");
-                }
-                tokens.Add(op);
-                i += op.Length;
-                continue;
-            }
-            var start = i;
-            while (i < filter.Length && !char.IsWhiteSpace(filter[i]) && filter[i] is not ('=' or '!' or '<' or '>'))
-            {
-                if (filter[i] is '`' or '"')
-                {
-                    var close = filter.IndexOf(filter[i], i + 1);
-                    i = close < 0 ? filter.Length : close + 1;
-                    continue;
-                }
-                i++;
-            }
-            tokens.Add(filter[start..i]);
-        }
-        return tokens;
+        return Compare(value, c.Op, c.Value);
     }
 }

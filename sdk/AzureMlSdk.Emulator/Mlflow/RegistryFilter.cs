@@ -1,4 +1,5 @@
 using System.Globalization;
+using static AzureMlSdk.Emulator.Mlflow.FilterSyntax;
 
 namespace AzureMlSdk.Emulator.Mlflow;
 
@@ -25,15 +26,12 @@ internal static class RegistryFilter
         {
             return _ => true;
         }
-        var tokens = Tokenize(filter);
+        var tokens = Tokenize(filter, lists: true);
         var clauses = new List<Clause>();
         var i = 0;
         while (i < tokens.Count)
         {
-            if (tokens.Count - i < 3)
-            {
-                throw MlflowException.Invalid($"Invalid filter '{filter}': expected '<identifier> <comparator> <value>'.");
-            }
+            ExpectClause(tokens, i, filter);
             var (key, isTag) = Identifier(tokens[i], filter, versions);
             var op = tokens[i + 1].ToUpperInvariant();
             i += 2;
@@ -70,18 +68,7 @@ internal static class RegistryFilter
                 i++;
             }
             clauses.Add(new Clause(key, isTag, op, values));
-            if (i < tokens.Count)
-            {
-                if (!tokens[i].Equals("AND", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw MlflowException.Invalid($"Invalid filter '{filter}': clauses must be joined by AND (OR is not supported).");
-                }
-                i++;
-                if (i >= tokens.Count)
-                {
-                    throw MlflowException.Invalid($"Invalid filter '{filter}': it ends with AND.");
-                }
-            }
+            SkipAnd(tokens, ref i, filter);
         }
         return fields => clauses.All(c => Matches(c, fields));
     }
@@ -137,15 +124,7 @@ internal static class RegistryFilter
                 return false;
             }
             var expected = long.Parse(c.Values[0], CultureInfo.InvariantCulture);
-            return c.Op switch
-            {
-                "=" => actual == expected,
-                "!=" => actual != expected,
-                "<" => actual < expected,
-                "<=" => actual <= expected,
-                ">" => actual > expected,
-                _ => actual >= expected,
-            };
+            return Compare(actual, c.Op, expected);
         }
         string? value = c.IsTag
             ? (f.Tags.TryGetValue(c.Key, out var t) ? t : null)
@@ -154,69 +133,6 @@ internal static class RegistryFilter
         {
             return false;
         }
-        return c.Op switch
-        {
-            "=" => value == c.Values[0],
-            "!=" => value != c.Values[0],
-            "IN" => c.Values.Contains(value, StringComparer.Ordinal),
-            "LIKE" => ExperimentFilter.Like(value, c.Values[0], ignoreCase: false),
-            _ => ExperimentFilter.Like(value, c.Values[0], ignoreCase: true),
-        };
-    }
-
-    private static List<string> Tokenize(string filter)
-    {
-        var tokens = new List<string>();
-        var i = 0;
-        while (i < filter.Length)
-        {
-            var ch = filter[i];
-            if (char.IsWhiteSpace(ch))
-            {
-                i++;
-                continue;
-            }
-            if (ch is '\'' or '"')
-            {
-                var end = filter.IndexOf(ch, i + 1);
-                if (end < 0)
-                {
-                    throw MlflowException.Invalid($"Invalid filter '{filter}': unterminated string.");
-                }
-                tokens.Add(filter[i..(end + 1)]);
-                i = end + 1;
-                continue;
-            }
-            if (ch is '(' or ')' or ',')
-            {
-                tokens.Add(ch.ToString());
-                i++;
-                continue;
-            }
-            if (ch is '=' or '!' or '<' or '>')
-            {
-                var op = i + 1 < filter.Length && filter[i + 1] == '=' ? filter.Substring(i, 2) : ch.ToString();
-                if (op == "!")
-                {
-                    throw MlflowException.Invalid($"Invalid filter '{filter}': '!' must be followed by '='.");
-                }
-                tokens.Add(op);
-                i += op.Length;
-                continue;
-            }
-            var start = i;
-            while (i < filter.Length && !char.IsWhiteSpace(filter[i]) && filter[i] is not ('=' or '!' or '<' or '>' or '(' or ')' or ','))
-            {
-                if (filter[i] is '`' or '"')
-                {
-                    var close = filter.IndexOf(filter[i], i + 1);
-                    i = close < 0 ? filter.Length : close + 1;
-                    continue;
-                }
-                i++;
-            }
-            tokens.Add(filter[start..i]);
-        }
-        return tokens;
+        return c.Op == "IN" ? c.Values.Contains(value, StringComparer.Ordinal) : Compare(value, c.Op, c.Values[0]);
     }
 }
