@@ -96,28 +96,9 @@ internal static class BatchEndpointRoutes
         await AcceptedAsync(call, batch, operation, created ? 201 : 200, BatchEndpointResources.Endpoint(call.Context, call.Workspace, document)).ConfigureAwait(false);
     }
 
-    private static async Task DeleteEndpointAsync(ArmEndpoints.ArmCall call, WorkspaceBatchEndpoints batch)
-    {
-        var name = EndpointName(call);
-        var document = batch.Store.Change<BatchEndpointDocument?>(name, existing =>
-        {
-            if (existing is null)
-            {
-                return (null, null);
-            }
-            existing.ProvisioningState = "Deleting";
-            existing.Generation++;
-            existing.ModifiedAt = DateTimeOffset.UtcNow;
-            return (existing, existing);
-        });
-        if (document is null)
-        {
-            call.Context.Response.StatusCode = 204; // ARM: nothing to delete
-            return;
-        }
-        var operation = batch.Start(name, document.Location, ct => batch.DeleteEndpointAsync(name, ct));
-        await AcceptedAsync(call, batch, operation, 202, null).ConfigureAwait(false);
-    }
+    private static Task DeleteEndpointAsync(ArmEndpoints.ArmCall call, WorkspaceBatchEndpoints batch) =>
+        EndpointRouteHelpers.DeleteEndpointAsync(call, batch.Store, batch.Operations,
+            (name, document) => batch.Start(name, document.Location, ct => batch.DeleteEndpointAsync(name, ct)));
 
     private static Task ListKeysAsync(ArmEndpoints.ArmCall call, WorkspaceBatchEndpoints batch)
     {
@@ -214,9 +195,7 @@ internal static class BatchEndpointRoutes
                 throw new ArmException(400, "UserError",
                     $"Deployment '{deployment.Name}' is the default of batch endpoint '{existing.Name}'; make another deployment the default (properties.defaults.deploymentName) before deleting it.", "deploymentName");
             }
-            deployment.ProvisioningState = "Deleting";
-            deployment.Generation++;
-            deployment.ModifiedAt = DateTimeOffset.UtcNow;
+            MarkDeleting(deployment);
             return (existing, (existing, deployment));
         });
         if (deployment is null)

@@ -82,6 +82,39 @@ internal static class EndpointRouteHelpers
         return ArmEndpoints.WriteAsync(call.Context, status, body);
     }
 
+    /// <summary>
+    /// DELETE of an endpoint: marks it Deleting as a new generation and starts its delete operation (202), or answers 204 when
+    /// there is nothing to delete.
+    /// </summary>
+    public static async Task DeleteEndpointAsync<TEndpoint>(ArmEndpoints.ArmCall call, JsonDocumentStore<TEndpoint> store, ArmOperations operations, Func<string, TEndpoint, ArmOperation> start)
+        where TEndpoint : ArmResourceDocument
+    {
+        var name = EndpointName(call);
+        var document = store.Change<TEndpoint?>(name, existing =>
+        {
+            if (existing is null)
+            {
+                return (null, null);
+            }
+            MarkDeleting(existing);
+            return (existing, existing);
+        });
+        if (document is null)
+        {
+            call.Context.Response.StatusCode = 204; // ARM: nothing to delete
+            return;
+        }
+        await AcceptedAsync(call, operations, start(name, document), 202, null).ConfigureAwait(false);
+    }
+
+    /// <summary>Marks an endpoint or deployment Deleting as a new generation (its delete operation settles it).</summary>
+    public static void MarkDeleting(ArmResourceDocument document)
+    {
+        document.ProvisioningState = "Deleting";
+        document.Generation++;
+        document.ModifiedAt = DateTimeOffset.UtcNow;
+    }
+
     // "West US 2" and "westus2" are one region.
     private static string Normalize(string location) => new string(location.Where(char.IsAsciiLetterOrDigit).ToArray()).ToLowerInvariant();
 }

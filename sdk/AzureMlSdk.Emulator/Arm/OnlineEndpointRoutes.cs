@@ -161,28 +161,9 @@ internal static class OnlineEndpointRoutes
         await AcceptedAsync(call, endpoints, operation, 202, null).ConfigureAwait(false);
     }
 
-    private static async Task DeleteEndpointAsync(ArmEndpoints.ArmCall call, WorkspaceEndpoints endpoints)
-    {
-        var name = EndpointName(call);
-        var document = endpoints.Store.Change<EndpointDocument?>(name, existing =>
-        {
-            if (existing is null)
-            {
-                return (null, null);
-            }
-            existing.ProvisioningState = "Deleting";
-            existing.Generation++;
-            existing.ModifiedAt = DateTimeOffset.UtcNow;
-            return (existing, existing);
-        });
-        if (document is null)
-        {
-            call.Context.Response.StatusCode = 204; // ARM: nothing to delete
-            return;
-        }
-        var operation = endpoints.Start(name, document.Location, ct => endpoints.DeleteEndpointAsync(name, ct));
-        await AcceptedAsync(call, endpoints, operation, 202, null).ConfigureAwait(false);
-    }
+    private static Task DeleteEndpointAsync(ArmEndpoints.ArmCall call, WorkspaceEndpoints endpoints) =>
+        EndpointRouteHelpers.DeleteEndpointAsync(call, endpoints.Store, endpoints.Operations,
+            (name, document) => endpoints.Start(name, document.Location, ct => endpoints.DeleteEndpointAsync(name, ct)));
 
     private static Task ListKeysAsync(ArmEndpoints.ArmCall call, WorkspaceEndpoints endpoints)
     {
@@ -384,9 +365,7 @@ internal static class OnlineEndpointRoutes
                     $"Deployment '{deployment.Name}' of endpoint '{existing.Name}' still receives {share}% of the traffic; set its traffic to 0 (update the endpoint's traffic) before deleting it.", "deploymentName");
             }
             var before = deployment.ProvisioningState;
-            deployment.ProvisioningState = "Deleting";
-            deployment.Generation++;
-            deployment.ModifiedAt = DateTimeOffset.UtcNow;
+            MarkDeleting(deployment);
             return (existing, (existing, (deployment, before)));
         });
         if (deployment is not { } found)
