@@ -18,7 +18,7 @@ public sealed class BatchEndpointWireTests(EmulatorFixture emulator) : IAsyncLif
 {
     private const string V = "?api-version=2026-07-01";
 
-    private static readonly OpenApiValidator Spec = new(Path.Combine(FindSpec(), "2026-07-01", "openapi.json"), Path.Combine(FindSpec(), "common-types"));
+    private static readonly OpenApiValidator Spec = new(Path.Combine(AzureMlSdk.Tests.Backends.Remote.RestSpecFolder.Find(), "2026-07-01", "openapi.json"), Path.Combine(AzureMlSdk.Tests.Backends.Remote.RestSpecFolder.Find(), "common-types"));
 
     private string _ws = null!;
 
@@ -278,18 +278,5 @@ public sealed class BatchEndpointWireTests(EmulatorFixture emulator) : IAsyncLif
         AssertArmError(await SendAsync(HttpMethod.Post, scoringUri.Replace("wire-jobs", "wire-none", StringComparison.Ordinal), Job("UriFolder", "azureml://datastores/workspaceblobstore/paths/inputs/in1/")), HttpStatusCode.NotFound, "ResourceNotFound");
         AssertArmError(await SendAsync(HttpMethod.Get, $"{WsPath}/jobs/nobody{V}"), HttpStatusCode.NotFound, "ResourceNotFound");
         AssertArmError(await SendAsync(HttpMethod.Post, $"{WsPath}/jobs/nobody/cancel{V}"), HttpStatusCode.NotFound, "ResourceNotFound");
-    }
-
-    private static string FindSpec()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "azure-ml-rest-spec");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new InvalidOperationException("shared/azure-ml-rest-spec was not found in any ancestor of the test assembly's folder.");
     }
 }

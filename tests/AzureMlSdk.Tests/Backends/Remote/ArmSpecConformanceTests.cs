@@ -11,7 +11,7 @@ using Xunit.Abstractions;
 namespace AzureMlSdk.Tests.Backends.Remote;
 
 /// <summary>
-/// The SDK against the Azure ML REST spec in <c>shared/azure-ml-rest-spec</c> (api-version 2026-07-01): every published
+/// The SDK against the Azure ML REST spec in <c>shared/azure-ml-rest-spec</c> (or its copy in <c>tests/spec</c>; api-version 2026-07-01): every published
 /// example of every operation the SDK calls is read by its DTOs, the requests it builds validate against the spec's
 /// schemas, and its Refit routes are the spec's paths.
 /// </summary>

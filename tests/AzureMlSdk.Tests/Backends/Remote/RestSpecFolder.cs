@@ -4,8 +4,9 @@ namespace AzureMlSdk.Tests.Backends.Remote;
 internal static class RestSpecFolder
 {
     /// <summary>
-    /// <c>$AZUREML_REST_SPEC</c> when set, else the first <c>shared/azure-ml-rest-spec</c> beside an ancestor of the test
-    /// assembly (the repository sits next to <c>shared/</c> on the team's machines and in CI).
+    /// <c>$AZUREML_REST_SPEC</c> when set; else the first <c>shared/azure-ml-rest-spec</c> beside an ancestor of the test
+    /// assembly (the team's source of truth); else the repository's copy in <c>tests/spec/azure-ml-rest-spec</c>, so a
+    /// clone without <c>shared/</c> beside it still runs the conformance tests.
     /// </summary>
     public static string Find()
     {
@@ -14,16 +15,19 @@ internal static class RestSpecFolder
             return Directory.Exists(configured) ? configured
                 : throw new InvalidOperationException($"AZUREML_REST_SPEC names '{configured}', which does not exist.");
         }
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        foreach (var relative in new[] { Path.Combine("shared", "azure-ml-rest-spec"), Path.Combine("tests", "spec", "azure-ml-rest-spec") })
         {
-            var candidate = Path.Combine(dir.FullName, "shared", "azure-ml-rest-spec");
-            if (Directory.Exists(candidate))
+            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
-                return candidate;
+                var candidate = Path.Combine(dir.FullName, relative);
+                if (Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
             }
         }
         throw new InvalidOperationException(
-            "The Azure ML REST spec (shared/azure-ml-rest-spec) was not found in any ancestor of the test assembly's folder; " +
-            "clone the repository beside shared/ or set AZUREML_REST_SPEC to the spec folder.");
+            "The Azure ML REST spec was found neither in shared/azure-ml-rest-spec beside an ancestor of the test assembly's folder " +
+            "nor in the repository's tests/spec/azure-ml-rest-spec; set AZUREML_REST_SPEC to the spec folder.");
     }
 }
