@@ -8,6 +8,7 @@
 // written here (score = x · [1, 1, 1, 1] + bias, bias 0 for v1 and 100 for v2) so the sample needs no training;
 // any registered ONNX model deploys the same way.
 #:project ../sdk/AzureMlSdk/AzureMlSdk.csproj
+#:project ../sdk/AzureMlSdk.Serving/AzureMlSdk.Serving.csproj
 #:property PublishAot=false
 
 using System.Text;

@@ -7,6 +7,7 @@
 // The workspace is ./.azureml/local (or $AZUREML_LOCAL_DIR). Each run adds a run to experiment
 // "quickstart" and a version of model "quickstart-classifier". Then: dotnet run samples/compare_runs.cs
 #:project ../sdk/AzureMlSdk/AzureMlSdk.csproj
+#:project ../sdk/AzureMlSdk.Serving/AzureMlSdk.Serving.csproj
 #:package Microsoft.ML
 #:package Microsoft.ML.OnnxConverter
 #:package Microsoft.ML.OnnxRuntime

@@ -1,5 +1,3 @@
-using AzureMlSdk.Backends;
-
 namespace AzureMlSdk;
 
 /// <summary>A deployment of an online endpoint: one model version served by one scorer. Properties describe it as last read.</summary>

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using AzureMlSdk.Backends;
 
 namespace AzureMlSdk;
 

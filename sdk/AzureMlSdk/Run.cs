@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using AzureMlSdk.Backends;
-using AzureMlSdk.Tracking;
 
 namespace AzureMlSdk;
 
@@ -608,7 +606,7 @@ public class Run : IAsyncDisposable
             var tags = new List<KeyValuePair<string, string>>
             {
                 new("azureml.error.type", Validate.Shorten(failure.GetType().FullName ?? failure.GetType().Name)),
-                new("azureml.error.message", Truncate(failure.Message, Backends.TrackingLimits.MaxTagValueLength)),
+                new("azureml.error.message", Truncate(failure.Message, TrackingLimits.MaxTagValueLength)),
             };
             await _workspace.Backend.Tracking.LogBatchAsync(Id, new LogBatch([], [], tags), cancellationToken).ConfigureAwait(false);
             lock (_lock)

@@ -2,8 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Azure.Storage;
 using Azure.Storage.Blobs;
-using AzureMlSdk.Backends;
-using AzureMlSdk.Backends.Local.Endpoints;
+using AzureMlSdk.Serving.Local;
 using AzureMlSdk.Emulator.Hosting;
 
 namespace AzureMlSdk.Emulator.Arm;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
 using AzureMlSdk.Emulator.Jobs;
-using AzureMlSdk.Endpoints.Scoring;
+using AzureMlSdk.Serving.Scoring;
 
 namespace AzureMlSdk.Emulator.Arm;
 

@@ -2,8 +2,7 @@ using System.Collections.Concurrent;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using AzureMlSdk.Backends;
-using AzureMlSdk.Backends.Local.Endpoints;
+using AzureMlSdk.Serving.Batch;
 
 namespace AzureMlSdk.Emulator.Jobs;
 

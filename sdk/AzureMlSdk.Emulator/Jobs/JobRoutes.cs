@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using AzureMlSdk.Backends;
 using AzureMlSdk.Emulator.Arm;
 
 namespace AzureMlSdk.Emulator.Jobs;

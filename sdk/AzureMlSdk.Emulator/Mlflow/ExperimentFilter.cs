@@ -1,5 +1,4 @@
 using System.Globalization;
-using AzureMlSdk.Backends;
 using static AzureMlSdk.Emulator.Mlflow.FilterSyntax;
 
 namespace AzureMlSdk.Emulator.Mlflow;

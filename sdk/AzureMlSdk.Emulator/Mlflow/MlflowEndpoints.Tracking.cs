@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AzureMlSdk.Backends;
 using AzureMlSdk.Emulator.Artifacts;
 
 namespace AzureMlSdk.Emulator.Mlflow;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using AzureMlSdk.Backends;
 
 namespace AzureMlSdk.Emulator.Mlflow;
 

@@ -1,4 +1,4 @@
-namespace AzureMlSdk.Backends;
+namespace AzureMlSdk.Artifacts;
 
 /// <summary>
 /// Artifact contract: files stored under a run. Paths are relative, '/'-separated, and never

@@ -1,4 +1,4 @@
-namespace AzureMlSdk;
+namespace AzureMlSdk.Endpoints;
 
 /// <summary>
 /// The traffic rules every backend applies (ARM's own): each name a deployment of the endpoint, each weight 0..100,

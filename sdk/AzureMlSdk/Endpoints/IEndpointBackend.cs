@@ -1,4 +1,4 @@
-namespace AzureMlSdk.Backends;
+namespace AzureMlSdk.Endpoints;
 
 /// <summary>
 /// Online endpoints contract, with ARM <c>Microsoft.MachineLearningServices</c> semantics: an endpoint (auth mode,

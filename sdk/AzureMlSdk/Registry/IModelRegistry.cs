@@ -1,4 +1,6 @@
-namespace AzureMlSdk.Backends;
+using AzureMlSdk.Backends;
+
+namespace AzureMlSdk.Registry;
 
 /// <summary>
 /// Model registry contract, with Azure ML's semantics: a model is a name with integer versions

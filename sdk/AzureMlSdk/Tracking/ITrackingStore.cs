@@ -1,4 +1,6 @@
-namespace AzureMlSdk.Backends;
+using AzureMlSdk.Backends;
+
+namespace AzureMlSdk.Tracking;
 
 /// <summary>
 /// Tracking contract, after MLflow's <c>AbstractStore</c>: experiments, runs, metrics, params, tags.

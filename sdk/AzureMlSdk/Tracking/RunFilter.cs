@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace AzureMlSdk.Backends;
+namespace AzureMlSdk.Tracking;
 
 /// <summary>What a filter or order-by term looks at.</summary>
 internal enum RunFilterEntity

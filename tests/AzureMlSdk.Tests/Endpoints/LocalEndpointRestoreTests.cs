@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using AzureMlSdk.Backends.Local;
+using AzureMlSdk.Serving;
 
 namespace AzureMlSdk.Tests.Endpoints;
 

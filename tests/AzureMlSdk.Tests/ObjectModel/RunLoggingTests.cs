@@ -1,4 +1,3 @@
-using AzureMlSdk.Backends;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;
 using NSubstitute.ExceptionExtensions;

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using AzureMlSdk.Tracking;
 
 namespace AzureMlSdk.Tests.Tracking;
 

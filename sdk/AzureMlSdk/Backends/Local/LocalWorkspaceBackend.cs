@@ -1,15 +1,21 @@
-using AzureMlSdk.Backends.Local.Endpoints;
-
 namespace AzureMlSdk.Backends.Local;
 
 /// <summary>
 /// The embedded local workspace: metadata in <c>azureml.db</c> (SQLite, WAL), run artifacts under
 /// <c>artifacts/</c>, model content under <c>models/</c> (hash-addressed). Several processes may open
-/// the same folder at once.
+/// the same folder at once. Endpoints are served by the <c>AzureMlSdk.Serving</c> package, found the first time
+/// they are needed (<see cref="LocalServing"/>).
 /// </summary>
 internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
 {
-    public LocalWorkspaceBackend(string directory, TimeProvider? timeProvider = null, Random? trafficRandom = null)
+    private readonly Lazy<IEndpointBackend> _endpoints;
+    private volatile bool _disposed;
+
+    /// <param name="directory">The workspace folder.</param>
+    /// <param name="timeProvider">The clock; the system's when null.</param>
+    /// <param name="trafficRandom">The endpoint traffic router's random source (seed it for reproducible splits).</param>
+    /// <param name="serving">Who serves endpoints; the <c>AzureMlSdk.Serving</c> package when null (found by <see cref="LocalServing.Find"/>).</param>
+    public LocalWorkspaceBackend(string directory, TimeProvider? timeProvider = null, Random? trafficRandom = null, ILocalServingProvider? serving = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var root = Path.GetFullPath(directory);
@@ -20,11 +26,10 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
         Tracking = tracking;
         Artifacts = artifacts;
         Models = new LocalModelRegistry(Database, root, artifacts, time);
-        _endpoints = new LocalEndpointBackend(Models, Tracking, Artifacts, root, time, trafficRandom);
+        var context = new LocalServingContext(Models, Tracking, Artifacts, root, time, trafficRandom);
+        _endpoints = new Lazy<IEndpointBackend>(() => (serving ?? LocalServing.Find()).CreateEndpoints(context));
         Info = new WorkspaceInfo(WorkspaceInfo.LocalName, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Local, LocalDirectory: root);
     }
-
-    private readonly LocalEndpointBackend _endpoints;
 
     internal LocalDatabase Database { get; }
 
@@ -36,10 +41,19 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
 
     public IModelRegistry Models { get; }
 
-    public IEndpointBackend Endpoints => _endpoints;
-
-    internal LocalEndpointBackend LocalEndpoints => _endpoints;
+    public IEndpointBackend Endpoints
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed && !_endpoints.IsValueCreated, this);
+            return _endpoints.Value;
+        }
+    }
 
     /// <summary>Stops the endpoints this workspace object serves (gracefully: in-flight requests finish first).</summary>
-    public ValueTask DisposeAsync() => _endpoints.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        return _endpoints.IsValueCreated && _endpoints.Value is IAsyncDisposable endpoints ? endpoints.DisposeAsync() : ValueTask.CompletedTask;
+    }
 }

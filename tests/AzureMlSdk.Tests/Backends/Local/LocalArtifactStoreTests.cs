@@ -1,5 +1,4 @@
 using System.Text;
-using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
 
 namespace AzureMlSdk.Tests.Backends.Local;

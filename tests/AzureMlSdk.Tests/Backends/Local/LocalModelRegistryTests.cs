@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
 using Microsoft.Extensions.Time.Testing;
 using NSubstitute;

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using AzureMlSdk.Backends;
 
 namespace AzureMlSdk.Tests.Backends.Local;
 

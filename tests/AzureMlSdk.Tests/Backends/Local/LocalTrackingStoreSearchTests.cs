@@ -1,5 +1,3 @@
-using AzureMlSdk.Backends;
-
 namespace AzureMlSdk.Tests.Backends.Local;
 
 public sealed class LocalTrackingStoreSearchTests : IAsyncLifetime

@@ -1,4 +1,3 @@
-using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
 using Microsoft.Data.Sqlite;
 

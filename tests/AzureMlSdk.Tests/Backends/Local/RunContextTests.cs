@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
 using Microsoft.Data.Sqlite;
 

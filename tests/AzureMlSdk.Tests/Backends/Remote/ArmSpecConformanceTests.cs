@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
-using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Remote.Arm;
 using AzureMlSdk.Backends.Remote.Blob;
 using Xunit.Abstractions;

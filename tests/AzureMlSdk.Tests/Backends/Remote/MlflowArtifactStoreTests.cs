@@ -1,5 +1,4 @@
 using System.Text;
-using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Remote;
 using AzureMlSdk.Backends.Remote.Mlflow;
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Remote;
 using AzureMlSdk.Backends.Remote.Mlflow;
 

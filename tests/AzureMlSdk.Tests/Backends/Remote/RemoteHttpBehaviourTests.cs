@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Remote;
 using AzureMlSdk.Backends.Remote.Arm;
 using AzureMlSdk.Backends.Remote.Auth;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Remote;
 using Microsoft.Extensions.Time.Testing;
 

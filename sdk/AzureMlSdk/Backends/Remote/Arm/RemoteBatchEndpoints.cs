@@ -3,7 +3,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure;
 using Azure.Storage.Blobs.Models;
-using AzureMlSdk.Backends.Local.Endpoints;
 using AzureMlSdk.Backends.Remote.Auth;
 using AzureMlSdk.Backends.Remote.Blob;
 using AzureMlSdk.Backends.Remote.History;
@@ -195,7 +194,7 @@ internal sealed partial class RemoteBatchEndpoints(
             Validate.DeploymentName(deploymentName, nameof(deploymentName));
         }
         Validate.Required(inputPath, nameof(inputPath));
-        var files = BatchFileScoring.InputFiles(inputPath);
+        var files = BatchInputs.InputFiles(inputPath);
 
         var endpoint = await api.GetAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, cancellationToken).ConfigureAwait(false);
         var target = deploymentName ?? endpoint.Properties?.Defaults?.DeploymentName

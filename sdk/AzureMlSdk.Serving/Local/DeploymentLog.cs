@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 
-namespace AzureMlSdk.Backends.Local.Endpoints;
+namespace AzureMlSdk.Serving.Local;
 
 /// <summary>A deployment's recent log lines (a bounded ring), written by the host and by the scorer's <see cref="ILogger"/>.</summary>
 internal sealed class DeploymentLog : ILogger

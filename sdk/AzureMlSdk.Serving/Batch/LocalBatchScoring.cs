@@ -1,4 +1,4 @@
-namespace AzureMlSdk.Backends.Local.Endpoints;
+namespace AzureMlSdk.Serving.Batch;
 
 /// <summary>
 /// Batch endpoints of the local workspace: a job is a run (experiment = endpoint name) that scores the input files

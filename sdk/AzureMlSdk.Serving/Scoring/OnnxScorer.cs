@@ -6,7 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace AzureMlSdk.Endpoints.Scoring;
+namespace AzureMlSdk.Serving.Scoring;
 
 /// <summary>
 /// Serves an ONNX model with ONNX Runtime: inputs and outputs come from the model's metadata. Requests are Azure ML's

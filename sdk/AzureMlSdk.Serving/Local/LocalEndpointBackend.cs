@@ -2,9 +2,10 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using AzureMlSdk.Endpoints.Scoring;
+using AzureMlSdk.Serving.Batch;
+using AzureMlSdk.Serving.Scoring;
 
-namespace AzureMlSdk.Backends.Local.Endpoints;
+namespace AzureMlSdk.Serving.Local;
 
 /// <summary>
 /// Online endpoints of the local workspace, served in this process: one Kestrel host per endpoint on 127.0.0.1

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace AzureMlSdk.Backends.Local.Endpoints;
+namespace AzureMlSdk.Serving.Local;
 
 /// <summary>
 /// One endpoint served on Kestrel at 127.0.0.1 (ephemeral port). Routes:

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-namespace AzureMlSdk.Endpoints.Scoring;
+namespace AzureMlSdk.Serving.Scoring;
 
 /// <summary>
 /// Turns a scoring request into ONNX Runtime inputs, checked against the model's metadata. Accepted shapes:

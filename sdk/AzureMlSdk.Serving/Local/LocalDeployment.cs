@@ -2,11 +2,11 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
-using AzureMlSdk.Endpoints.Scoring;
+using AzureMlSdk.Serving.Scoring;
 using Microsoft.AspNetCore.Http;
 using Microsoft.ML.OnnxRuntime;
 
-namespace AzureMlSdk.Backends.Local.Endpoints;
+namespace AzureMlSdk.Serving.Local;
 
 /// <summary>
 /// One running deployment: its scorer, concurrency limit (429 past it), request timeout (408), logs and state.

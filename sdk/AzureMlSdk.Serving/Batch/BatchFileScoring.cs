@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using AzureMlSdk.Endpoints.Scoring;
+using AzureMlSdk.Serving.Local;
+using AzureMlSdk.Serving.Scoring;
 
-namespace AzureMlSdk.Backends.Local.Endpoints;
+namespace AzureMlSdk.Serving.Batch;
 
 /// <summary>
 /// The scoring half of a batch job, shared by every host of batch deployments (the local workspace, the Emulator): fetches
@@ -70,25 +71,7 @@ internal static class BatchFileScoring
     }
 
     /// <summary>The .csv and .jsonl files a batch job reads from <paramref name="inputPath"/> (a file or a folder), in ordinal order.</summary>
-    internal static List<string> InputFiles(string inputPath)
-    {
-        string[] files;
-        if (File.Exists(inputPath))
-        {
-            files = [inputPath];
-        }
-        else if (Directory.Exists(inputPath))
-        {
-            files = Directory.GetFiles(inputPath, "*", SearchOption.AllDirectories);
-        }
-        else
-        {
-            throw new InvalidInputException($"Batch input '{inputPath}' is neither a file nor a folder.", nameof(inputPath));
-        }
-        var inputs = files.Where(f => Path.GetExtension(f).ToLowerInvariant() is ".csv" or ".jsonl").Order(StringComparer.Ordinal).ToList();
-        return inputs.Count > 0 ? inputs
-            : throw new InvalidInputException($"Batch input '{inputPath}' holds no .csv or .jsonl file.", nameof(inputPath));
-    }
+    internal static List<string> InputFiles(string inputPath) => BatchInputs.InputFiles(inputPath);
 
     /// <summary>Reads a file into mini-batches; a line that cannot be read becomes a failed row (not a failed job).</summary>
     private static async Task<List<MiniBatch>> ReadAsync(string file, string inputPath, int size, CancellationToken cancellationToken)

@@ -27,9 +27,9 @@ public sealed class LogBufferOptions
         {
             throw new InvalidInputException($"FlushInterval must be positive; got {FlushInterval}.", nameof(FlushInterval));
         }
-        if (MaxBatchSize is < 1 or > Backends.TrackingLimits.MaxMetricsPerBatch)
+        if (MaxBatchSize is < 1 or > TrackingLimits.MaxMetricsPerBatch)
         {
-            throw new InvalidInputException($"MaxBatchSize must be between 1 and {Backends.TrackingLimits.MaxMetricsPerBatch}; got {MaxBatchSize}.", nameof(MaxBatchSize));
+            throw new InvalidInputException($"MaxBatchSize must be between 1 and {TrackingLimits.MaxMetricsPerBatch}; got {MaxBatchSize}.", nameof(MaxBatchSize));
         }
         if (Capacity < MaxBatchSize)
         {
