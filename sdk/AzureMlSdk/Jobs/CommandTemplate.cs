@@ -220,9 +220,9 @@ public sealed partial class CommandTemplate
     /// <summary>
     /// <see cref="Render(Func{CommandPlaceholder, string})"/> from dictionaries: input values (literal text or local
     /// paths), output paths and (for sweep trials) sampled hyperparameters. An input absent from
-    /// <paramref name="inputs"/> or mapped to null counts as "not given".
+    /// <paramref name="inputs"/> counts as "not given".
     /// </summary>
-    public string Render(IReadOnlyDictionary<string, string?> inputs, IReadOnlyDictionary<string, string?>? outputs = null, IReadOnlyDictionary<string, string?>? searchSpace = null)
+    public string Render(IReadOnlyDictionary<string, string> inputs, IReadOnlyDictionary<string, string>? outputs = null, IReadOnlyDictionary<string, string>? searchSpace = null)
     {
         ArgumentNullException.ThrowIfNull(inputs);
         return Render(p => (p.Kind switch

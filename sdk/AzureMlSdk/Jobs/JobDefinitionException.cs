@@ -77,7 +77,8 @@ public class JobDefinitionException : InvalidInputException
     private static string FormatMany(IReadOnlyList<JobDefinitionException> problems)
     {
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"The definition has {problems.Count} problems:");
+        text.Append(problems[0].FilePath is { } file ? $"{file}: " : "")
+            .Append(CultureInfo.InvariantCulture, $"the definition has {problems.Count} problems:");
         foreach (var p in problems)
         {
             text.Append("\n  ").Append(p.Message);
