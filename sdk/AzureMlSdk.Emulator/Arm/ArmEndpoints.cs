@@ -93,15 +93,19 @@ internal static partial class ArmEndpoints
         }
         catch (JsonException ex)
         {
-            await Wire.ArmErrorAsync(context, 400, "InvalidRequestContent", $"The request content was invalid and could not be deserialized: {ex.Message}").ConfigureAwait(false);
+            await Wire.ArmErrorAsync(context, 400, "InvalidRequestContent", $"The request content was invalid and could not be deserialized: {Wire.JsonSyntaxMessage(ex)}").ConfigureAwait(false);
         }
         catch (AzureMlException ex)
         {
             await Wire.ArmErrorAsync(context, ex.Status is >= 400 and < 600 ? ex.Status : 500, ex.Status == 404 ? "ResourceNotFound" : "UserError", ex.Message).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            await Wire.ArmErrorAsync(context, 500, "InternalServerError", $"The Emulator failed: {ex.GetType().Name}.").ConfigureAwait(false);
+            // The client went away.
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            await Wire.FailureAsync(context, ex).ConfigureAwait(false);
         }
     }
 
@@ -136,15 +140,28 @@ internal static partial class ArmEndpoints
 
     internal static Task WriteAsync(HttpContext c, int status, JsonNode body) => Wire.JsonAsync(c, status, w => body.WriteTo(w));
 
+    /// <summary>
+    /// Reads a JSON object body (strict UTF-8, within the route's size limit) and checks it against the operation's body schema
+    /// in the 2026-07-01 spec (<see cref="ArmSchema"/>): a body the service would refuse is a 400 naming the field.
+    /// </summary>
     internal static async Task<JsonObject> ReadBodyAsync(HttpContext c, bool required)
     {
-        using var reader = new StreamReader(c.Request.Body);
-        var text = await reader.ReadToEndAsync(c.RequestAborted).ConfigureAwait(false);
-        if (string.IsNullOrWhiteSpace(text))
+        var bytes = await Wire.ReadBodyAsync(c).ConfigureAwait(false);
+        if (Wire.IsBlank(bytes))
         {
             return required ? throw new ArmException(400, "InvalidRequestContent", "The request content is required.") : [];
         }
-        return JsonNode.Parse(text) as JsonObject ?? throw new ArmException(400, "InvalidRequestContent", "The request content must be a JSON object.");
+        JsonNode? node;
+        using (var doc = Wire.ParseJson(bytes))
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                throw new ArmException(400, "InvalidRequestContent", "The request content must be a JSON object.");
+            }
+            ArmSchema.Default.ValidateRequestBody(c, doc.RootElement);
+            node = JsonNode.Parse(bytes);
+        }
+        return node as JsonObject ?? throw new ArmException(400, "InvalidRequestContent", "The request content must be a JSON object.");
     }
 
     internal static JsonObject PropertiesOf(JsonObject body) =>

@@ -136,7 +136,7 @@ internal sealed class ArmOperations : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                operation.Finish(_time.GetUtcNow(), new ArmException(500, "InternalServerError", $"The operation failed in the Emulator: {ex.GetType().Name}: {ex.Message}"));
+                operation.Finish(_time.GetUtcNow(), new ArmException(500, "InternalServerError", Wire.PublicMessage(ex, "The operation")));
             }
         }, CancellationToken.None);
         _operations[operation.Id] = (operation, task);

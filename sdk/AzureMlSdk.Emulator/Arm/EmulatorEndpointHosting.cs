@@ -239,7 +239,7 @@ internal sealed class WorkspaceEndpoints : IAsyncDisposable
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            SettleDeployment(endpointName, name, generation, "Failed", ex.Message);
+            SettleDeployment(endpointName, name, generation, "Failed", Wire.PublicMessage(ex, $"Deployment '{endpointName}/{name}'"));
             throw Failure($"Deployment '{endpointName}/{name}'", ex);
         }
     }
@@ -370,7 +370,7 @@ internal sealed class WorkspaceEndpoints : IAsyncDisposable
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    SettleDeployment(document.Name, deployment.Name, deployment.Generation, "Failed", ex.Message);
+                    SettleDeployment(document.Name, deployment.Name, deployment.Generation, "Failed", Wire.PublicMessage(ex, $"Deployment '{document.Name}/{deployment.Name}'"));
                 }
             }
             var serving = Store.Get(document.Name)?.Deployments.Values.Where(d => d.ProvisioningState == "Succeeded").Select(d => d.Name).ToHashSet(StringComparer.OrdinalIgnoreCase) ?? [];
@@ -395,10 +395,14 @@ internal sealed class WorkspaceEndpoints : IAsyncDisposable
         {
             return arm;
         }
+        if (ex is not AzureMlException)
+        {
+            return new ArmException(500, "InternalServerError", Wire.PublicMessage(ex, what));
+        }
         var message = ex.Message.StartsWith(what, StringComparison.Ordinal) ? ex.Message : $"{what} failed: {ex.Message}";
         return ex is AzureMlException { Status: >= 400 and < 500 }
             ? new ArmException(400, "UserError", message)
-            : new ArmException(500, "InternalServerError", ex is AzureMlException ? message : $"{what} failed: {ex.GetType().Name}: {ex.Message}");
+            : new ArmException(500, "InternalServerError", message);
     }
 
     private static ArmException Gone(string what) =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
+using AzureMlSdk.Emulator.Hosting;
 using AzureMlSdk.Emulator.Jobs;
 using AzureMlSdk.Serving.Scoring;
 
@@ -77,7 +78,7 @@ internal sealed class WorkspaceBatchEndpoints : IAsyncDisposable
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
-            Settle(endpointName, name, generation, "Failed", ex.Message);
+            Settle(endpointName, name, generation, "Failed", Wire.PublicMessage(ex, $"Batch deployment '{endpointName}/{name}'"));
             throw WorkspaceEndpoints.Failure($"Batch deployment '{endpointName}/{name}'", ex);
         }
     }

@@ -59,6 +59,11 @@ internal static class MlflowArtifactsEndpoints
                 throw new MlflowException("ENDPOINT_NOT_FOUND", $"No API endpoint found for '{context.Request.Path}'.");
             }
 
+            if (filePath is not null && HasEncodedSeparator(context))
+            {
+                // A '%2F' would otherwise become part of a file name ('a%2Fb'), a name no client can address as a path.
+                throw MlflowException.Invalid("Invalid path");
+            }
             var allowed = filePath is null ? new[] { "GET" } : ["GET", "PUT", "DELETE"];
             if (!allowed.Contains(method, StringComparer.OrdinalIgnoreCase))
             {
@@ -95,10 +100,19 @@ internal static class MlflowArtifactsEndpoints
         {
             // The client went away.
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
+        catch (Exception ex) when (!context.Response.HasStarted)
         {
-            await Wire.MlflowErrorAsync(context, 500, "INTERNAL_ERROR", $"The Emulator failed: {ex.GetType().Name}.").ConfigureAwait(false);
+            await Wire.FailureAsync(context, ex).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>True when the path as sent (before decoding) has a percent-encoded '/' or '\\' (Kestrel leaves '%2F' undecoded).</summary>
+    internal static bool HasEncodedSeparator(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = query >= 0 ? raw[..query] : raw;
+        return path.Contains("%2F", StringComparison.OrdinalIgnoreCase) || path.Contains("%5C", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The workspace's datastore files; 503 when the Emulator runs without blob storage.</summary>

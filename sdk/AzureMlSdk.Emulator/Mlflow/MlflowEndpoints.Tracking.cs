@@ -121,15 +121,8 @@ internal static partial class MlflowEndpoints
     private static async Task UpdateExperimentAsync(MlflowCall call)
     {
         var id = call.Request.RequiredString("experiment_id");
-        var newName = call.Request.String("new_name");
-        if (!string.IsNullOrEmpty(newName))
-        {
-            await call.Store.RenameExperimentAsync(id, newName, call.Aborted).ConfigureAwait(false);
-        }
-        else
-        {
-            await call.Store.GetExperimentAsync(id, call.Aborted).ConfigureAwait(false);
-        }
+        var newName = call.Request.RequiredString("new_name"); // MLflow: [_assert_string, _assert_required]
+        await call.Store.RenameExperimentAsync(id, newName, call.Aborted).ConfigureAwait(false);
         await OkAsync(call).ConfigureAwait(false);
     }
 
@@ -156,7 +149,7 @@ internal static partial class MlflowEndpoints
     {
         var id = call.Request.RequiredString("experiment_id");
         var key = call.Request.RequiredString("key");
-        var value = call.Request.String("value") ?? throw MlflowException.Missing("value");
+        var value = call.Request.String("value") ?? string.Empty; // MLflow: value is [_assert_string] only (proto default "")
         await call.Store.SetExperimentTagAsync(id, key, value, call.Aborted).ConfigureAwait(false);
         await OkAsync(call).ConfigureAwait(false);
     }
@@ -230,17 +223,35 @@ internal static partial class MlflowEndpoints
         await OkAsync(call).ConfigureAwait(false);
     }
 
-    private static MetricPoint ReadMetric(JsonElement metric, string owner)
+    /// <summary>One entry of log-batch's <c>metrics</c>: key, value and timestamp required (MLflow's <c>_assert_metrics_fields_present</c>), then <c>_validate_metric</c>.</summary>
+    private static MetricPoint ReadMetric(JsonElement metric, string path)
     {
-        var key = MlflowRequest.NestedString(metric, "key", owner) ?? throw MlflowException.Missing($"{owner}.key");
-        if (!metric.TryGetProperty("value", out var value) || value.ValueKind == JsonValueKind.Null)
+        var key = MlflowRequest.NestedString(metric, "key", path);
+        if (string.IsNullOrEmpty(key))
         {
-            throw MlflowException.Missing($"{owner}.value");
+            throw MlflowException.Missing($"{path}.key");
         }
-        var timestamp = MlflowRequest.NestedLong(metric, "timestamp", owner) ?? throw MlflowException.Missing($"{owner}.timestamp");
-        var step = MlflowRequest.NestedLong(metric, "step", owner) ?? 0;
-        return new MetricPoint(key, MlflowRequest.Double(value, key), step, DateTimeOffset.FromUnixTimeMilliseconds(timestamp));
+        if (!metric.TryGetProperty("value", out var value) || value.ValueKind == JsonValueKind.Null || value is { ValueKind: JsonValueKind.String } && value.GetString()!.Length == 0)
+        {
+            throw MlflowException.Missing($"{path}.value");
+        }
+        var timestamp = MlflowRequest.NestedLong(metric, "timestamp", path) ?? throw MlflowException.Missing($"{path}.timestamp");
+        var step = MlflowRequest.NestedLong(metric, "step", path) ?? 0;
+        return Metric(key, MlflowRequest.Double(value, key, timestamp), timestamp, step);
     }
+
+    /// <summary>MLflow's <c>_validate_metric</c> beyond the key (which the store checks): a nonnegative timestamp.</summary>
+    private static MetricPoint Metric(string key, double value, long timestamp, long step)
+    {
+        if (timestamp < 0 || timestamp > MaxTimestampMs)
+        {
+            throw MlflowException.Invalid($"Got invalid timestamp {timestamp} for metric '{Hosting.Wire.Truncate(key)}' (value={value.ToString(System.Globalization.CultureInfo.InvariantCulture)}). Timestamp must be a nonnegative long (64-bit integer) ");
+        }
+        return new MetricPoint(key, value, step, DateTimeOffset.FromUnixTimeMilliseconds(timestamp));
+    }
+
+    /// <summary>The latest Unix time in milliseconds a timestamp can name (year 9999).</summary>
+    private static readonly long MaxTimestampMs = DateTimeOffset.MaxValue.ToUnixTimeMilliseconds();
 
     private static async Task LogMetricAsync(MlflowCall call)
     {
@@ -253,8 +264,9 @@ internal static partial class MlflowEndpoints
         var timestamp = call.Request.Long("timestamp") ?? throw MlflowException.Missing("timestamp");
         var step = call.Request.Long("step") ?? 0;
         var value = call.Request.DoubleField("value");
+        var point = Metric(key, value, timestamp, step);
         call.Stats.LogBatch(1);
-        await call.Store.LogBatchAsync(runId, LogBatch.OfMetrics([new MetricPoint(key, value, step, DateTimeOffset.FromUnixTimeMilliseconds(timestamp))]), call.Aborted).ConfigureAwait(false);
+        await call.Store.LogBatchAsync(runId, LogBatch.OfMetrics([point]), call.Aborted).ConfigureAwait(false);
         await OkAsync(call).ConfigureAwait(false);
     }
 
@@ -262,7 +274,7 @@ internal static partial class MlflowEndpoints
     {
         var runId = call.Request.RunId();
         var key = call.Request.RequiredString("key");
-        var value = call.Request.String("value") ?? throw MlflowException.Missing("value");
+        var value = call.Request.String("value") ?? string.Empty; // MLflow: value is [_assert_string] only (proto default "")
         await call.Store.LogBatchAsync(runId, new LogBatch([], [new(key, value)], []), call.Aborted).ConfigureAwait(false);
         await OkAsync(call).ConfigureAwait(false);
     }
@@ -271,7 +283,7 @@ internal static partial class MlflowEndpoints
     {
         var runId = call.Request.RunId();
         var key = call.Request.RequiredString("key");
-        var value = call.Request.String("value") ?? throw MlflowException.Missing("value");
+        var value = call.Request.String("value") ?? string.Empty; // MLflow: value is [_assert_string] only (proto default "")
         await call.Store.LogBatchAsync(runId, new LogBatch([], [], [new(key, value)]), call.Aborted).ConfigureAwait(false);
         await OkAsync(call).ConfigureAwait(false);
     }
@@ -292,15 +304,43 @@ internal static partial class MlflowEndpoints
         await OkAsync(call).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// <c>runs/log-batch</c> with MLflow's server-side rules, in its order: <c>run_id</c> a required string; <c>metrics</c>,
+    /// <c>params</c>, <c>tags</c> arrays whose entries name a key (metrics also a value and a timestamp; a param's or tag's
+    /// value defaults to ""); at most 1000 metrics, 100 params, 100 tags and 1000 entities; no param key twice; each
+    /// metric a double value and a nonnegative int64 timestamp and step; keys and values within the store's limits
+    /// (names, 250/6000/8000 characters), and an active run.
+    /// </summary>
     private static async Task LogBatchAsync(MlflowCall call)
     {
         var runId = call.Request.RequiredString("run_id");
-        var metrics = call.Request.Objects("metrics").Select(m => ReadMetric(m, "metrics")).ToList();
-        var parameters = PairList(call.Request, "params", valueRequired: true);
-        var tags = PairList(call.Request, "tags", valueRequired: true);
+        var metricItems = call.Request.Objects("metrics");
+        var parameters = PairList(call.Request, "params", valueRequired: false);
+        var tags = PairList(call.Request, "tags", valueRequired: false);
+        CheckBatchLimit("metrics", TrackingLimits.MaxMetricsPerBatch, metricItems.Count);
+        CheckBatchLimit("params", TrackingLimits.MaxParamsPerBatch, parameters.Count);
+        CheckBatchLimit("tags", TrackingLimits.MaxTagsPerBatch, tags.Count);
+        CheckBatchLimit("metrics, params, and tags", TrackingLimits.MaxEntriesPerBatch, metricItems.Count + parameters.Count + tags.Count);
+        var duplicates = parameters.GroupBy(p => p.Key, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+        if (duplicates.Count > 0)
+        {
+            throw MlflowException.Invalid(
+                $"Duplicate parameter keys have been submitted: [{string.Join(", ", duplicates.Take(10).Select(k => $"'{Hosting.Wire.Truncate(k, 64)}'"))}]. Please ensure the request contains only one param value per param key.");
+        }
+        var metrics = metricItems.Select((m, i) => ReadMetric(m, $"metrics[{i}]")).ToList();
         call.Stats.LogBatch(metrics.Count);
         await call.Store.LogBatchAsync(runId, new LogBatch(metrics, parameters, tags), call.Aborted).ConfigureAwait(false);
         await OkAsync(call).ConfigureAwait(false);
+    }
+
+    /// <summary>MLflow's <c>_validate_batch_limit</c>.</summary>
+    private static void CheckBatchLimit(string entities, int limit, int count)
+    {
+        if (count > limit)
+        {
+            throw MlflowException.Invalid(
+                $"A batch logging request can contain at most {limit} {entities}. Got {count} {entities}. Please split up {entities} across multiple requests and try again.");
+        }
     }
 
     private static async Task SearchRunsAsync(MlflowCall call)
@@ -427,11 +467,11 @@ internal static partial class MlflowEndpoints
             {
                 foreach (var tag in tagList.EnumerateArray())
                 {
-                    tags.Add(new JsonObject
-                    {
-                        ["key"] = MlflowRequest.NestedString(tag, "key", "datasets.tags") ?? throw MlflowException.Missing("datasets.tags.key"),
-                        ["value"] = MlflowRequest.NestedString(tag, "value", "datasets.tags") ?? throw MlflowException.Missing("datasets.tags.value"),
-                    });
+                    var tagKey = MlflowRequest.NestedString(tag, "key", "datasets.tags") ?? throw MlflowException.Invalid("InputTag key cannot be None");
+                    var tagValue = MlflowRequest.NestedString(tag, "value", "datasets.tags") ?? throw MlflowException.Invalid("InputTag value cannot be None");
+                    CheckLength("InputTag key", MaxInputTagKeyLength, tagKey);
+                    CheckLength("InputTag value", MaxInputTagValueLength, tagValue);
+                    tags.Add(new JsonObject { ["key"] = tagKey, ["value"] = tagValue });
                 }
             }
             if (tags.Count > 0)
@@ -443,12 +483,16 @@ internal static partial class MlflowEndpoints
                 throw MlflowException.Missing("datasets.dataset");
             }
             var fields = new JsonObject();
-            foreach (var (field, required) in new[] { ("name", true), ("digest", true), ("source_type", true), ("source", true), ("schema", false), ("profile", false) })
+            foreach (var (field, required, limit) in DatasetFields)
             {
                 var value = MlflowRequest.NestedString(dataset, field, "datasets.dataset");
                 if (value is null && required)
                 {
                     throw MlflowException.Missing($"datasets.dataset.{field}");
+                }
+                if (value is not null && limit is { } max)
+                {
+                    CheckLength($"Dataset {field}", max, value);
                 }
                 if (value is not null)
                 {
@@ -464,6 +508,23 @@ internal static partial class MlflowEndpoints
         await ActiveRunAsync(call, runId).ConfigureAwait(false);
         call.Workspace.Mlflow.AddInputs(runId, datasets, models);
         await OkAsync(call).ConfigureAwait(false);
+    }
+
+    // MLflow's dataset and input tag limits (mlflow/utils/validation.py).
+    private const int MaxInputTagKeyLength = 255;
+    private const int MaxInputTagValueLength = 500;
+
+    private static readonly (string Field, bool Required, int? Limit)[] DatasetFields =
+    [
+        ("name", true, 500), ("digest", true, 36), ("source_type", true, null), ("source", true, 65535), ("schema", false, 1048575), ("profile", false, 16777215),
+    ];
+
+    private static void CheckLength(string what, int limit, string value)
+    {
+        if (value.Length > limit)
+        {
+            throw MlflowException.Invalid($"{what} exceeds the maximum length of {limit}");
+        }
     }
 
     private static async Task LogOutputsAsync(MlflowCall call)

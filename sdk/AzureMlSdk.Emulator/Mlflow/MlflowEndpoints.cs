@@ -212,9 +212,9 @@ internal static partial class MlflowEndpoints
         {
             // The client went away.
         }
-        catch (Exception ex) when (ex is not OperationCanceledException && !context.Response.HasStarted)
+        catch (Exception ex) when (!context.Response.HasStarted)
         {
-            await Wire.MlflowErrorAsync(context, 500, "INTERNAL_ERROR", $"The Emulator failed: {ex.GetType().Name}.").ConfigureAwait(false);
+            await Wire.FailureAsync(context, ex).ConfigureAwait(false);
         }
     }
 
@@ -239,16 +239,23 @@ internal static partial class MlflowEndpoints
         return tags;
     }
 
+    /// <summary>A repeated <c>{key, value}</c> field; each key is required (non-empty), as MLflow's <c>_assert_required</c>, named by index.</summary>
     private static List<KeyValuePair<string, string>> PairList(MlflowRequest request, string field, bool valueRequired)
     {
         var list = new List<KeyValuePair<string, string>>();
+        var index = 0;
         foreach (var item in request.Objects(field))
         {
-            var key = MlflowRequest.NestedString(item, "key", field) ?? throw MlflowException.Missing($"{field}.key");
-            var value = MlflowRequest.NestedString(item, "value", field);
+            var path = $"{field}[{index++}]";
+            var key = MlflowRequest.NestedString(item, "key", path);
+            if (string.IsNullOrEmpty(key))
+            {
+                throw MlflowException.Missing($"{path}.key");
+            }
+            var value = MlflowRequest.NestedString(item, "value", path);
             if (value is null && valueRequired)
             {
-                throw MlflowException.Missing($"{field}.value");
+                throw MlflowException.Missing($"{path}.value");
             }
             list.Add(new(key, value ?? string.Empty));
         }

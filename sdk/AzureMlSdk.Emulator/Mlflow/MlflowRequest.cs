@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using AzureMlSdk.Emulator.Hosting;
 using Microsoft.Extensions.Primitives;
 
 namespace AzureMlSdk.Emulator.Mlflow;
@@ -30,8 +31,9 @@ internal sealed class MlflowException(string errorCode, string message) : Except
     public static MlflowException Missing(string field) =>
         Invalid($"Missing value for required parameter '{field}'. See the API docs for more information about request parameters.");
 
+    /// <summary>A value of the wrong type; the value is quoted shortened (as MLflow does), never whole.</summary>
     public static MlflowException BadType(string field, string value, string type) =>
-        Invalid($"Invalid value {value} for parameter '{field}' supplied. Hint: Value was of type '{type}'. See the API docs for more information about request parameters.");
+        Invalid($"Invalid value {Wire.Truncate(value)} for parameter '{field}' supplied. Hint: Value was of type '{type}'. See the API docs for more information about request parameters.");
 }
 
 /// <summary>
@@ -56,15 +58,14 @@ internal sealed class MlflowRequest
         {
             return new MlflowRequest(null, context.Request.Query);
         }
-        using var reader = new StreamReader(context.Request.Body);
-        var text = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-        if (string.IsNullOrWhiteSpace(text))
+        var body = await Wire.ReadBodyAsync(context).ConfigureAwait(false);
+        if (Wire.IsBlank(body))
         {
             return new MlflowRequest(JsonDocument.Parse("{}").RootElement.Clone(), null);
         }
         try
         {
-            using var doc = JsonDocument.Parse(text);
+            using var doc = Wire.ParseJson(body);
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
             {
                 throw new MlflowException("MALFORMED_REQUEST", "The request body must be a JSON object.");
@@ -73,7 +74,8 @@ internal sealed class MlflowRequest
         }
         catch (JsonException ex)
         {
-            throw new MlflowException("MALFORMED_REQUEST", $"Malformed request body: {ex.Message}");
+            // Invalid UTF-8 lands here too: as MLflow, a 400, and never the parser's own text.
+            throw new MlflowException("MALFORMED_REQUEST", $"Malformed request body: {Wire.JsonSyntaxMessage(ex)}");
         }
     }
 
@@ -219,11 +221,13 @@ internal sealed class MlflowRequest
     }
 
     /// <summary>A double (metric value): a number or proto JSON's "NaN", "Infinity", "-Infinity".</summary>
-    public static double Double(JsonElement e, string field)
+    public static double Double(JsonElement e, string field, long? timestamp = null)
     {
         if (e.ValueKind == JsonValueKind.Number)
         {
-            return e.GetDouble();
+            // A literal beyond double's range (1e400) is ±Infinity, as Python's json reads it.
+            return e.TryGetDouble(out var number) ? number
+                : double.Parse(e.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture);
         }
         if (e.ValueKind == JsonValueKind.String)
         {
@@ -239,7 +243,8 @@ internal sealed class MlflowRequest
                 return d;
             }
         }
-        throw MlflowException.Invalid($"Got invalid value {e.GetRawText()} for metric '{field}' (timestamp=?). Please specify value as a valid double (64-bit floating point)");
+        var ts = timestamp?.ToString(CultureInfo.InvariantCulture) ?? "None";
+        throw MlflowException.Invalid($"Got invalid value {Wire.Truncate(e.GetRawText())} for metric '{Wire.Truncate(field)}' (timestamp={ts}). Please specify value as a valid double (64-bit floating point)");
     }
 
     /// <summary>A field of a nested object, as a string.</summary>
@@ -262,6 +267,10 @@ internal sealed class MlflowRequest
         if (e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var n))
         {
             return n;
+        }
+        if (e.ValueKind == JsonValueKind.Number && e.TryGetDouble(out var d) && d == Math.Floor(d) && Math.Abs(d) < 9.2e18)
+        {
+            return (long)d; // proto JSON takes an integral float (5.0) for an int64
         }
         if (e.ValueKind == JsonValueKind.String && long.TryParse(e.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed))
         {

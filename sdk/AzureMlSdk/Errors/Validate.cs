@@ -11,7 +11,8 @@ internal static partial class Validate
     [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$")]
     private static partial Regex AssetNameRegex();
 
-    [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9\-_.]{0,254}$")]
+    // Letters and digits of any script (MLflow accepts non-ASCII experiment names), '-', '_', '.'.
+    [GeneratedRegex(@"^[\p{L}\p{N}][\p{L}\p{M}\p{N}\-_.]{0,254}$")]
     private static partial Regex ExperimentNameRegex();
 
     // MLflow's _VALID_PARAM_AND_METRIC_NAMES: alphanumerics, underscores, dashes, periods, spaces, colons, slashes.
@@ -27,7 +28,7 @@ internal static partial class Validate
     [GeneratedRegex(@"^[vV]\d+$")]
     private static partial Regex VersionLikeAliasRegex();
 
-    /// <summary>Experiment names: letters, digits, '-', '_', '.', starting with a letter or digit, at most 255 characters.</summary>
+    /// <summary>Experiment names: letters and digits (of any script), '-', '_', '.', starting with a letter or digit, at most 255 characters.</summary>
     public static string ExperimentName(string? name, string parameterName = "name")
     {
         if (string.IsNullOrWhiteSpace(name))
@@ -102,7 +103,10 @@ internal static partial class Validate
         return alias;
     }
 
-    /// <summary>Metric, param and tag keys: MLflow's character set, at most 250 characters, no '..' or leading '/'.</summary>
+    /// <summary>
+    /// Metric, param and tag keys: MLflow's character set, at most 250 characters, and, as MLflow's <c>path_not_unique</c>, a
+    /// key that a POSIX path normalisation leaves unchanged (keys can become file names).
+    /// </summary>
     public static string Key(string? key, string kind)
     {
         if (string.IsNullOrEmpty(key))
@@ -113,12 +117,16 @@ internal static partial class Validate
         {
             throw new InvalidInputException($"The {kind} key '{Shorten(key)}' is {key.Length} characters long; the limit is {TrackingLimits.MaxKeyLength}.", kind);
         }
-        if (!KeyRegex().IsMatch(key) || key.StartsWith('/') || key.Contains("..", StringComparison.Ordinal) || string.IsNullOrWhiteSpace(key))
+        if (!KeyRegex().IsMatch(key) || string.IsNullOrWhiteSpace(key) || !IsNormalizedPath(key))
         {
-            throw new InvalidInputException($"The {kind} key '{Shorten(key)}' is invalid: use letters, digits, '_', '-', '.', ' ', ':' and '/', not starting with '/' and without '..'.", kind);
+            throw new InvalidInputException($"The {kind} key '{Shorten(key)}' is invalid: use letters, digits, '_', '-', '.', ' ', ':' and '/', as a path that names itself (no leading or trailing '/', no '//', no '.' or '..' segment).", kind);
         }
         return key;
     }
+
+    /// <summary>True when <c>posixpath.normpath(key) == key</c> and it is neither '.' nor absolute nor climbing ('..').</summary>
+    private static bool IsNormalizedPath(string key) =>
+        !key.StartsWith('/') && !key.EndsWith('/') && key.Split('/').All(segment => segment is not ("" or "." or ".."));
 
     /// <summary>A param value: at most 6000 characters.</summary>
     public static string ParamValue(string key, string? value)

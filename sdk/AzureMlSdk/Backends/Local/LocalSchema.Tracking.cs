@@ -5,7 +5,8 @@ internal static partial class LocalSchema
     // Owned by the tracking store (LocalTrackingStore). Times are Unix milliseconds, as MLflow keeps them.
     // Runs carry an integer key (their rowid) so the per-point tables index 8 bytes instead of a 32-character id.
     // A metric value is never NULL: NaN is stored as 0 with is_nan = 1 (SQLite turns NaN into NULL, and NULLs
-    // would defeat the uniqueness that makes batch replays idempotent); ±Infinity is stored as REAL as is.
+    // would defeat the uniqueness that makes batch replays idempotent); -0.0 has is_nan = 2 (SQLite would read it back
+    // as 0); ±Infinity is stored as REAL as is.
     private const string TrackingDdl = """
         CREATE TABLE IF NOT EXISTS experiments (
             experiment_id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -96,7 +96,7 @@ internal sealed partial class LocalTrackingStore
                         // NaN compares unequal to everything, so it only satisfies '!='.
                         var comparison = clause.Operator == RunFilterOperator.NotEqual
                             ? $"(m.is_nan = 1 OR m.value <> {value})"
-                            : $"m.is_nan = 0 AND m.value {NumericOperator(clause.Operator)} {value}";
+                            : $"m.is_nan <> 1 AND m.value {NumericOperator(clause.Operator)} {value}";
                         return $"EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_key = r.run_key AND m.key = {Parameter(clause.Key)} AND {comparison})";
                     }
                 case RunFilterEntity.Param:

@@ -532,23 +532,23 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
         insert.Prepare();
 
         // The latest point per key in this batch, by MLflow's rule: highest step, then timestamp, then value.
-        var latest = new Dictionary<string, (long Step, long Timestamp, double Value, bool IsNan)>(StringComparer.Ordinal);
+        var latest = new Dictionary<string, (long Step, long Timestamp, double Value, long Flag)>(StringComparer.Ordinal);
         foreach (var point in metrics)
         {
-            var nan = double.IsNaN(point.Value);
-            var stored = nan ? 0d : point.Value;
+            var flag = ValueFlag(point.Value);
+            var stored = flag == NanFlag ? 0d : point.Value;
             var ms = point.Timestamp.ToUnixTimeMilliseconds();
             key.Value = point.Key;
             step.Value = point.Step;
             timestamp.Value = ms;
             value.Value = stored;
-            isNan.Value = nan ? 1L : 0L;
+            isNan.Value = flag;
             insert.ExecuteNonQuery();
 
             if (!latest.TryGetValue(point.Key, out var best)
                 || (point.Step, ms, stored).CompareTo((best.Step, best.Timestamp, best.Value)) >= 0)
             {
-                latest[point.Key] = (point.Step, ms, stored, nan);
+                latest[point.Key] = (point.Step, ms, stored, flag);
             }
         }
 
@@ -570,7 +570,7 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
             latestStep.Value = point.Step;
             latestTimestamp.Value = point.Timestamp;
             latestValue.Value = point.Value;
-            latestNan.Value = point.IsNan ? 1L : 0L;
+            latestNan.Value = point.Flag;
             upsert.ExecuteNonQuery();
         }
     }
@@ -716,8 +716,20 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
         return inner;
     }
 
-    private static double ReadValue(SqliteDataReader reader, int valueOrdinal, int nanOrdinal) =>
-        reader.GetInt64(nanOrdinal) != 0 ? double.NaN : reader.GetDouble(valueOrdinal);
+    // is_nan: 0 a plain value; 1 NaN (stored as 0); 2 negative zero (SQLite keeps a REAL without fraction as an integer, so
+    // -0.0 would read back as 0). Searches treat 2 as a value (is_nan <> 1), and -0.0 == 0.0 there as in MLflow.
+    private const long NanFlag = 1;
+    private const long NegativeZeroFlag = 2;
+
+    private static long ValueFlag(double value) =>
+        double.IsNaN(value) ? NanFlag : value == 0 && double.IsNegative(value) ? NegativeZeroFlag : 0;
+
+    private static double ReadValue(SqliteDataReader reader, int valueOrdinal, int nanOrdinal) => reader.GetInt64(nanOrdinal) switch
+    {
+        NanFlag => double.NaN,
+        NegativeZeroFlag => -0.0,
+        _ => reader.GetDouble(valueOrdinal),
+    };
 
     private static void ValidateRunName(string name)
     {
