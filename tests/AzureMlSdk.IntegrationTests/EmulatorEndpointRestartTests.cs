@@ -55,7 +55,7 @@ public sealed class EmulatorEndpointRestartTests(EmulatorFixture emulator) : IDi
             using (var arm = new HttpClient { BaseAddress = first.BaseAddress })
             {
                 arm.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", emulator.Token);
-                using var content = new StringContent("""{"location":"local"}""", Encoding.UTF8, "application/json");
+                using var content = new StringContent("""{"location":"local","properties":{}}""", Encoding.UTF8, "application/json");
                 (await arm.PutAsync(EmulatorFixture.WorkspacePath(name) + "?api-version=2026-07-01", content)).EnsureSuccessStatusCode();
             }
             await using var ws = await OpenAsync(first, name);
@@ -102,7 +102,7 @@ public sealed class EmulatorEndpointRestartTests(EmulatorFixture emulator) : IDi
         {
             using var arm = new HttpClient { BaseAddress = first.BaseAddress };
             arm.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", emulator.Token);
-            using (var content = new StringContent("""{"location":"local"}""", Encoding.UTF8, "application/json"))
+            using (var content = new StringContent("""{"location":"local","properties":{}}""", Encoding.UTF8, "application/json"))
             {
                 (await arm.PutAsync(EmulatorFixture.WorkspacePath(name) + "?api-version=2026-07-01", content)).EnsureSuccessStatusCode();
             }

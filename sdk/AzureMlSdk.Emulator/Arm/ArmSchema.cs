@@ -37,6 +37,7 @@ internal sealed class ArmSchema
     public const int MaxAssetTagValueLength = 5000;
 
     private const int MaxProblems = 5;
+    private const string RequiredProblem = "the property is required";
     private static readonly Lazy<ArmSchema> Instance = new(Load);
 
     private readonly JsonElement _root;
@@ -123,17 +124,25 @@ internal sealed class ArmSchema
 
     /// <summary>
     /// Checks the body of the request <paramref name="context"/> carries against its operation's schema; throws the 400
-    /// <see cref="ArmException"/> (code <c>UserError</c>, target the first offending field) that lists the problems.
+    /// <see cref="ArmException"/> (code <c>ValidationError</c>, or ARM's <c>LocationRequired</c>; target the first offending field) that lists the problems.
     /// Requests of operations the spec does not describe pass unchecked.
     /// </summary>
     public void ValidateRequestBody(HttpContext context, JsonElement body)
     {
         var problems = Validate(context.Request.Method, context.Request.Path.Value ?? string.Empty, body);
+        if (problems.Contains(("$.location", RequiredProblem)))
+        {
+            throw new ArmException(400, "LocationRequired", "The location property is required for this definition.", "location");
+        }
+        if (problems.Contains(("$.properties", RequiredProblem)))
+        {
+            throw new ArmException(400, "InvalidRequestContent", "The request content must have a 'properties' object.", "properties");
+        }
         if (problems.Count > 0)
         {
             var shown = string.Join("; ", problems.Take(MaxProblems).Select(p => $"{p.Path}: {p.Problem}"));
             var more = problems.Count > MaxProblems ? $" (and {problems.Count - MaxProblems} more)" : string.Empty;
-            throw new ArmException(400, "UserError", $"The request body is invalid: {shown}{more}.", problems[0].Path);
+            throw new ArmException(400, "ValidationError", $"The request body is invalid: {shown}{more}.", problems[0].Path);
         }
     }
 
@@ -410,7 +419,7 @@ internal sealed class ArmSchema
             var present = instance.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null;
             if (!present && !(declared.TryGetValue(name, out var ds) && IsReadOnly(ds.Schema, ds.Doc)))
             {
-                problems.Add(($"{path}.{name}", "the property is required"));
+                problems.Add(($"{path}.{name}", RequiredProblem));
             }
         }
         foreach (var p in instance.EnumerateObject())

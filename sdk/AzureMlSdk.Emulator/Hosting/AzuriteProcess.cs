@@ -7,7 +7,8 @@ namespace AzureMlSdk.Emulator.Hosting;
 /// <summary>
 /// An Azurite blob service started as a child process (<c>azurite-blob</c> from <c>eng/tools</c>) on a free loopback
 /// port. Its blobs live in the given folder (the Emulator's data folder, so models and artifacts survive a restart)
-/// or, when none is given, in a temporary folder deleted on dispose. Disposing kills the process.
+/// or, when none is given, in a temporary folder deleted on dispose. Disposing kills the process. Telemetry is off
+/// (<c>--disableTelemetry</c>): Azurite 3.x otherwise collects host details into the temp folder and sends them out.
 /// </summary>
 internal sealed class AzuriteProcess : IAsyncDisposable
 {
@@ -64,7 +65,7 @@ internal sealed class AzuriteProcess : IAsyncDisposable
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
-            foreach (var a in new[] { "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", location, "--silent", "--skipApiVersionCheck", "--loose" })
+            foreach (var a in new[] { "--blobHost", "127.0.0.1", "--blobPort", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--location", location, "--silent", "--skipApiVersionCheck", "--loose", "--disableTelemetry" })
             {
                 info.ArgumentList.Add(a);
             }

@@ -152,7 +152,8 @@ internal static class Wire
     /// Describes a JSON syntax error by position only (never the parser's own text, which can quote the input at length).
     /// </summary>
     public static string JsonSyntaxMessage(JsonException exception) =>
-        exception.LineNumber is { } line
+        exception is InvalidUtf8Exception ? exception.Message
+        : exception.LineNumber is { } line
             ? $"The request body is not valid JSON (line {line + 1}, byte {(exception.BytePositionInLine ?? 0) + 1})."
             : "The request body is not valid JSON.";
 
@@ -168,7 +169,13 @@ internal static class Wire
     }
 
     /// <summary>Parses a JSON body; invalid UTF-8 and bad syntax are <see cref="JsonException"/>s.</summary>
-    public static JsonDocument ParseJson(byte[] body) => JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 });
+    public static JsonDocument ParseJson(byte[] body) =>
+        System.Text.Unicode.Utf8.IsValid(body)
+            ? JsonDocument.Parse(body, new JsonDocumentOptions { MaxDepth = 64 })
+            : throw new InvalidUtf8Exception();
+
+    /// <summary>A body that is not UTF-8 (JSON's encoding): refused whole, before any string of it is read.</summary>
+    private sealed class InvalidUtf8Exception() : JsonException("The request body is not valid UTF-8.");
 
     /// <summary>True for a body that is empty or only whitespace.</summary>
     public static bool IsBlank(byte[] body) => body.All(b => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n');
