@@ -54,14 +54,34 @@ public class ValidateTests
     [InlineData("lr")]
     [InlineData("train/loss")]
     [InlineData("val acc:top-1")]
+    [InlineData("a..b")] // MLflow's path_not_unique: '..' inside a segment names itself
+    [InlineData("métrica/ошибка")]
     public void MLflow_keys_are_accepted(string key) => Assert.Equal(key, Validate.Key(key, "metric"));
 
     [Theory]
-    [InlineData("a..b")]
+    [InlineData("a/../b")]
+    [InlineData("../up")]
+    [InlineData("./here")]
+    [InlineData("a/./b")]
+    [InlineData("a//b")]
+    [InlineData("trailing/")]
     [InlineData("/abs")]
     [InlineData("bad$key")]
     public void Bad_MLflow_keys_are_rejected(string key) =>
         Assert.Throws<InvalidInputException>(() => Validate.Key(key, "metric"));
+
+    [Theory]
+    [InlineData("Expérience")]
+    [InlineData("实验-1")]
+    [InlineData("exp.v2_final")]
+    public void Experiment_names_may_use_letters_of_any_script(string name) => Assert.Equal(name, Validate.ExperimentName(name));
+
+    [Theory]
+    [InlineData("-lead")]
+    [InlineData("has space")]
+    [InlineData("a/b")]
+    public void Experiment_names_keep_their_other_rules(string name) =>
+        Assert.Throws<InvalidInputException>(() => Validate.ExperimentName(name));
 
     [Theory]
     [InlineData("latest")]
