@@ -34,7 +34,7 @@ internal sealed class ArmSchema
     /// <summary>Longest name in <c>properties.tags</c> / <c>properties.properties</c>.</summary>
     public const int MaxAssetKeyLength = 250;
     /// <summary>Longest value in <c>properties.tags</c>.</summary>
-    public const int MaxAssetTagValueLength = 5000;
+    public const int MaxAssetTagValueLength = 100_000;
 
     private const int MaxProblems = 5;
     private const string RequiredProblem = "the property is required";

@@ -16,7 +16,7 @@ internal static partial class MlflowEndpoints
         var source = call.Request.RequiredString("source");
         var runId = call.Request.String("run_id") ?? string.Empty;
         var runLink = call.Request.String("run_link") ?? string.Empty;
-        var description = call.Request.String("description") ?? string.Empty;
+        var description = Description(call) ?? string.Empty;
         var modelId = call.Request.String("model_id") ?? string.Empty;
         var tags = new JsonObject();
         foreach (var tag in call.Request.Objects("tags"))
@@ -207,7 +207,7 @@ internal static partial class MlflowEndpoints
         var name = ModelName(call);
         var version = VersionNumber(call);
         RequireVersion(call, name, version);
-        var description = call.Request.String("description");
+        var description = Description(call);
         var row = call.Workspace.Assets.UpdateVersion(name, version, p =>
         {
             if (description is not null)

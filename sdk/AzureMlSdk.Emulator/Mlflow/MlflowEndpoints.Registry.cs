@@ -85,6 +85,17 @@ internal static partial class MlflowEndpoints
         return alias;
     }
 
+    /// <summary>A description, within the limit the ARM routes apply to the same models (<see cref="Arm.ArmSchema.MaxDescriptionLength"/>).</summary>
+    private static string? Description(MlflowCall call)
+    {
+        var description = call.Request.String("description");
+        if (description is { Length: > Arm.ArmSchema.MaxDescriptionLength })
+        {
+            throw MlflowException.Invalid($"Description '{Hosting.Wire.Truncate(description, 100)}' had length {description.Length}, which exceeded length limit of {Arm.ArmSchema.MaxDescriptionLength}");
+        }
+        return description;
+    }
+
     private static (string Key, string Value) RegistryTag(string key, string? value, bool forModel)
     {
         if (string.IsNullOrEmpty(key))
@@ -269,7 +280,7 @@ internal static partial class MlflowEndpoints
     {
         var name = ModelName(call);
         var tags = TagObject(call, forModel: true);
-        var description = call.Request.String("description");
+        var description = Description(call);
         var properties = new JsonObject { ["tags"] = tags, ["properties"] = new JsonObject(), ["isArchived"] = false };
         if (!string.IsNullOrEmpty(description))
         {
@@ -288,7 +299,7 @@ internal static partial class MlflowEndpoints
     {
         var name = ModelName(call);
         // As MLflow: the description is replaced by what was sent, an absent one clearing it.
-        var description = call.Request.String("description") ?? string.Empty;
+        var description = Description(call) ?? string.Empty;
         var row = call.Workspace.Assets.UpdateContainer(name, p =>
         {
             if (description.Length == 0)

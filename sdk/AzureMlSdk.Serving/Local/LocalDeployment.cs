@@ -148,11 +148,18 @@ internal sealed class LocalDeployment : IAsyncDisposable
         {
             Log.Write("WARNING", "499 POST /score: the caller went away.");
         }
+        catch (BadHttpRequestException ex)
+        {
+            // The body itself could not be read (over the size limit, malformed chunking, too slow): the caller's 4xx, not the scorer's.
+            Log.Write("WARNING", $"{ex.StatusCode} POST /score: the request body could not be read.");
+            await LocalEndpointHost.WriteTransportErrorAsync(context, ex).ConfigureAwait(false);
+        }
         catch (Exception ex)
         {
+            // The exception (type, text, stack) goes to the deployment's log only; the caller gets Azure ML's kind of answer.
             Log.Error($"502 POST /score: the scorer failed: {ex}");
             await LocalEndpointHost.WriteErrorAsync(context, StatusCodes.Status502BadGateway, AzureMlErrorCodes.InternalError,
-                $"Deployment '{Name}': the scorer failed: {ex.GetType().Name}: {ex.Message}").ConfigureAwait(false);
+                $"Deployment '{Name}': the scorer failed; see the deployment's logs.").ConfigureAwait(false);
         }
         finally
         {
@@ -173,6 +180,10 @@ internal sealed class LocalDeployment : IAsyncDisposable
         var (buffer, length) = await ReadBodyAsync(context.Request).ConfigureAwait(false);
         try
         {
+            if (!System.Text.Unicode.Utf8.IsValid(buffer.AsSpan(0, length)))
+            {
+                throw InvalidUtf8();
+            }
             var output = new ArrayBufferWriter<byte>(256);
             if (!_freeSlots.TryPop(out var slot))
             {
@@ -211,9 +222,16 @@ internal sealed class LocalDeployment : IAsyncDisposable
     private async Task ScoreCustomAsync(HttpContext context)
     {
         string body;
-        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        using (var reader = new StreamReader(context.Request.Body, StrictUtf8))
         {
-            body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+            try
+            {
+                body = await reader.ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (DecoderFallbackException)
+            {
+                throw InvalidUtf8();
+            }
         }
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(_timeout);
@@ -234,6 +252,11 @@ internal sealed class LocalDeployment : IAsyncDisposable
         response.ContentLength = bytes.Length;
         await response.Body.WriteAsync(bytes, context.RequestAborted).ConfigureAwait(false);
     }
+
+    /// <summary>UTF-8 that throws on invalid bytes (a request body is JSON, which is UTF-8).</summary>
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    private static InvalidInputException InvalidUtf8() => new("The request body is not valid UTF-8; send JSON encoded as UTF-8.", "body");
 
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpRequest request)
     {

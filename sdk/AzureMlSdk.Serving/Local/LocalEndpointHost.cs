@@ -89,11 +89,31 @@ internal sealed class LocalEndpointHost : IAsyncDisposable
         builder.WebHost.UseKestrelCore().ConfigureKestrel(options =>
         {
             options.AddServerHeader = false;
+            options.Limits.MaxRequestBodySize = MaxRequestBodyBytes;
             options.Listen(IPAddress.Loopback, port);
         });
         var app = builder.Build();
         LocalEndpointHost? host = null;
-        app.Run(context => host!.HandleAsync(context));
+        app.Run(async context =>
+        {
+            try
+            {
+                await host!.HandleAsync(context).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                // The caller went away.
+            }
+            catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+            {
+                await WriteTransportErrorAsync(context, ex).ConfigureAwait(false);
+            }
+            catch (Exception) when (!context.Response.HasStarted)
+            {
+                // Never an exception's text to the caller (and nothing of the host's internals).
+                await WriteErrorAsync(context, StatusCodes.Status500InternalServerError, AzureMlErrorCodes.InternalError, $"Endpoint '{data.Name}' failed to serve this request.").ConfigureAwait(false);
+            }
+        });
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -273,12 +293,35 @@ internal sealed class LocalEndpointHost : IAsyncDisposable
         await context.Response.WriteAsync(document.ToJsonString(), context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Largest request body an endpoint reads (Kestrel's default, made explicit): a larger one is answered 413.
+    /// </summary>
+    public const long MaxRequestBodyBytes = 30_000_000;
+
+    /// <summary>A request whose body could not be read (Kestrel's <see cref="BadHttpRequestException"/>): its 4xx, a fixed message.</summary>
+    internal static Task WriteTransportErrorAsync(HttpContext context, BadHttpRequestException exception)
+    {
+        context.Response.Headers.Connection = "close";
+        return exception.StatusCode switch
+        {
+            StatusCodes.Status413PayloadTooLarge => WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, AzureMlErrorCodes.InvalidParameterValue,
+                $"The request body is larger than the {MaxRequestBodyBytes} bytes an endpoint accepts."),
+            StatusCodes.Status408RequestTimeout => WriteErrorAsync(context, StatusCodes.Status408RequestTimeout, "REQUEST_TIMEOUT", "The request body was not received in time."),
+            _ => WriteErrorAsync(context, StatusCodes.Status400BadRequest, AzureMlErrorCodes.InvalidParameterValue,
+                "The request body could not be read: its framing is malformed (e.g. invalid chunked transfer encoding)."),
+        };
+    }
+
     internal static Task WriteErrorAsync(HttpContext context, int status, string code, string message, string? target = null)
     {
         var response = context.Response;
         if (response.HasStarted)
         {
             return Task.CompletedTask;
+        }
+        if (status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable && string.IsNullOrEmpty(response.Headers.RetryAfter))
+        {
+            response.Headers.RetryAfter = "1"; // clients back off by it (Azure ML's endpoints send it with 429)
         }
         response.StatusCode = status;
         response.ContentType = "application/json";

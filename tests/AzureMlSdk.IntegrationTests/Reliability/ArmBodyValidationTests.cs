@@ -84,7 +84,7 @@ public sealed class ArmBodyValidationTests(EmulatorFixture emulator) : IAsyncLif
     public async Task Asset_tags_follow_the_documented_limits()
     {
         await SendAsync(HttpMethod.Put, Ws + "/models/tagged", """{"properties":{}}""");
-        AssertInvalid(await SendAsync(HttpMethod.Put, Ws + "/models/tagged/versions/1", "{\"properties\":{\"tags\":{\"t\":\"" + (new string('v', 5001)) + "\"}}}"), "$.properties.tags.t");
+        AssertInvalid(await SendAsync(HttpMethod.Put, Ws + "/models/tagged/versions/1", "{\"properties\":{\"tags\":{\"t\":\"" + (new string('v', 100_001)) + "\"}}}"), "$.properties.tags.t");
         AssertInvalid(await SendAsync(HttpMethod.Put, Ws + "/models/tagged/versions/1", "{\"properties\":{\"tags\":{\"" + (new string('k', 251)) + "\":\"v\"}}}"), "$.properties.tags");
     }
 

@@ -188,6 +188,18 @@ public sealed class MlflowValidationWireTests(EmulatorFixture emulator) : IAsync
         AssertOk(await PostAsync("runs/log-inputs", Dataset(new string('n', 500), new string('d', 36), new string('v', 500))));
     }
 
+    [Fact]
+    public async Task Registry_descriptions_and_tags_meet_the_limits_the_ARM_routes_apply()
+    {
+        var name = "desc-" + Guid.NewGuid().ToString("N")[..8];
+        AssertRefused(await PostAsync("registered-models/create", new { name, description = new string('d', 5001) }), "5001");
+        AssertOk(await PostAsync("registered-models/create", new { name, description = new string('d', 5000) }));
+        AssertRefused(await SendAsync(HttpMethod.Patch, "registered-models/update", new { name, description = new string('d', 5001) }), "5001");
+        AssertRefused(await PostAsync("registered-models/set-tag", new { name, key = new string('k', 251), value = "v" }), "251");
+        AssertRefused(await PostAsync("registered-models/set-tag", new { name, key = "t", value = new string('v', 100_001) }), "100001");
+        AssertRefused(await PostAsync("registered-models/create", new { name = "has space" }), "has space");
+    }
+
     // ------------------------------------------------------------------ issue 16, item 9
 
     [Theory]

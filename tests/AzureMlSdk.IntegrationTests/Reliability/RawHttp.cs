@@ -90,7 +90,43 @@ internal static class RawHttp
                 body.Write(chunk, 0, n);
             }
         }
+        else if (headers.TryGetValue("Transfer-Encoding", out var encoding) && encoding.Contains("chunked", StringComparison.OrdinalIgnoreCase))
+        {
+            while (IndexOf(body, "0\r\n\r\n"u8) < 0)
+            {
+                var n = await stream.ReadAsync(chunk, ct);
+                if (n == 0)
+                {
+                    break;
+                }
+                body.Write(chunk, 0, n);
+            }
+            return new Reply(status, headers, Encoding.UTF8.GetString(Dechunk(body.ToArray())));
+        }
         return new Reply(status, headers, Encoding.UTF8.GetString(body.ToArray()));
+    }
+
+    private static byte[] Dechunk(byte[] raw)
+    {
+        var output = new MemoryStream();
+        var position = 0;
+        while (position < raw.Length)
+        {
+            var lineEnd = raw.AsSpan(position).IndexOf("\r\n"u8);
+            if (lineEnd < 0)
+            {
+                break;
+            }
+            var size = Convert.ToInt32(Encoding.ASCII.GetString(raw, position, lineEnd).Split(';')[0].Trim(), 16);
+            position += lineEnd + 2;
+            if (size == 0)
+            {
+                break;
+            }
+            output.Write(raw, position, Math.Min(size, raw.Length - position));
+            position += size + 2;
+        }
+        return output.ToArray();
     }
 
     private static int IndexOf(MemoryStream buffer, ReadOnlySpan<byte> needle) => buffer.GetBuffer().AsSpan(0, (int)buffer.Length).IndexOf(needle);
