@@ -21,9 +21,6 @@ public class Run : IAsyncDisposable
     /// <summary>Environment variable naming the experiment <see cref="GetContext"/> uses outside a job.</summary>
     public const string ExperimentNameEnvironmentVariable = "AZUREML_EXPERIMENT_NAME";
 
-    private static readonly SemaphoreSlim ContextLock = new(1, 1);
-    private static Run? s_context;
-
     private readonly Workspace _workspace = null!;
     private readonly Lock _lock = new();
     private readonly Dictionary<string, long> _nextStep = new(StringComparer.Ordinal);
@@ -126,47 +123,10 @@ public class Run : IAsyncDisposable
     public static Run GetContext() => GetContextAsync().GetAwaiter().GetResult();
 
     /// <summary>The asynchronous form of <see cref="GetContext"/>.</summary>
-    public static async Task<Run> GetContextAsync(CancellationToken cancellationToken = default)
-    {
-        await ContextLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            if (s_context is not null && Volatile.Read(ref s_context._closed) == 0)
-            {
-                return s_context;
-            }
-            var runId = Environment.GetEnvironmentVariable(RunIdEnvironmentVariable);
-            var workspace = Workspace.Local();
-            Run run;
-            if (!string.IsNullOrWhiteSpace(runId))
-            {
-                run = await workspace.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                var experimentName = Environment.GetEnvironmentVariable(ExperimentNameEnvironmentVariable);
-                var experiment = await workspace.GetOrCreateExperimentAsync(string.IsNullOrWhiteSpace(experimentName) ? "Default" : experimentName, cancellationToken).ConfigureAwait(false);
-                run = await experiment.StartLoggingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
-                AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-                {
-                    try
-                    {
-                        run.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(30));
-                    }
-                    catch (AggregateException ex)
-                    {
-                        Console.Error.WriteLine($"AzureMlSdk: completing run {run.Id} at exit failed: {ex.InnerException?.Message}");
-                    }
-                };
-            }
-            s_context = run;
-            return run;
-        }
-        finally
-        {
-            ContextLock.Release();
-        }
-    }
+    public static Task<Run> GetContextAsync(CancellationToken cancellationToken = default) => RunContext.GetAsync(cancellationToken);
+
+    /// <summary>Whether this handle has completed, failed or canceled its run (or been disposed).</summary>
+    internal bool IsClosed => Volatile.Read(ref _closed) != 0;
 
     // ---- logging (buffered, never blocks on I/O) ------------------------------------------------
 
