@@ -52,17 +52,10 @@ internal sealed partial class RemoteBatchEndpoints(
     /// <summary>ARM's default <c>outputFileName</c>.</summary>
     internal const string DefaultOutputFileName = "predictions.csv";
 
-    /// <summary>Delay between job polls when the answer carries no <c>Retry-After</c> (ARM jobs usually do not).</summary>
-    internal static readonly TimeSpan JobPollInterval = TimeSpan.FromSeconds(5);
-
-    /// <summary>The longest poll delay a service's <c>Retry-After</c> may ask for.</summary>
-    internal static readonly TimeSpan MaxJobPollInterval = TimeSpan.FromMinutes(1);
-
-    /// <summary>Polls that may answer 404 right after the job was created, before ARM can read it.</summary>
-    private const int NotYetVisiblePolls = 3;
-
     private readonly ConcurrentDictionary<string, (HttpClient Http, IBatchJobsApi Api)> _invocationClients = new(StringComparer.OrdinalIgnoreCase);
     private bool _disposed;
+
+    private ArmJobPoller JobPoller => field ??= new(jobs, ws, options.TimeProvider);
 
     // ---- endpoints ----
 
@@ -320,71 +313,15 @@ internal sealed partial class RemoteBatchEndpoints(
     }
 
     /// <summary>
-    /// Polls the job through ARM until it ends (every <see cref="JobPollInterval"/>, or as the answer's <c>Retry-After</c> asks);
-    /// returns it when it completed or failed, raises when it was canceled; a cancelled wait cancels the job (best effort) before it rethrows.
+    /// Polls the job through ARM until it ends (<see cref="ArmJobPoller"/>), reporting each status; returns it when it completed or
+    /// failed, raises when it was canceled; a cancelled wait cancels the job (best effort) before it rethrows.
     /// </summary>
     private async Task<(ArmResource<JobProperties> Job, RunStatus Status)> WaitForJobAsync(string jobName, string endpointName, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken)
     {
-        var time = options.TimeProvider;
-        RunStatus? last = null;
-        var notFound = 0;
-        try
-        {
-            while (true)
-            {
-                ArmResource<JobProperties> job;
-                TimeSpan wait;
-                using (var response = await jobs.GetResponseAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, jobName, cancellationToken).ConfigureAwait(false))
-                {
-                    if (!response.IsSuccessStatusCode)
-                    {
-                        var error = await RemoteErrors.FromResponseAsync(response, cancellationToken).ConfigureAwait(false);
-                        if (error is ResourceNotFoundException && ++notFound <= NotYetVisiblePolls)
-                        {
-                            await Task.Delay(JobPollInterval, time, cancellationToken).ConfigureAwait(false);
-                            continue;
-                        }
-                        throw error;
-                    }
-                    var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
-                    job = JsonSerializer.Deserialize(bytes, ArmJsonContext.Default.ArmResourceJobProperties)
-                        ?? throw new AzureMlException($"The service answered job '{jobName}' with an empty body.", AzureMlErrorCodes.InternalError, 502, RemoteErrors.RequestId(response));
-                    wait = RetryAfter.Get(response, time) is { } asked ? (asked < MaxJobPollInterval ? asked : MaxJobPollInterval) : JobPollInterval;
-                }
-                var status = ParseJobStatus(job.Properties?.Status);
-                if (status != last)
-                {
-                    last = status;
-                    progress?.Report(new BatchScoringProgress(0, 0, 0, 0) { Status = status });
-                }
-                switch (status)
-                {
-                    case RunStatus.Completed or RunStatus.Failed:
-                        return (job, status);
-                    case RunStatus.Canceled:
-                        throw new InvalidStateException($"Batch job '{jobName}' of endpoint '{endpointName}' was canceled.", "JobCanceled");
-                }
-                await Task.Delay(wait, time, cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            await CancelJobAsync(jobName).ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    private async Task CancelJobAsync(string jobName)
-    {
-        try
-        {
-            // Not awaited to its end (an LRO): asking is enough, and the caller is leaving.
-            using var response = await jobs.CancelAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, jobName, CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is AzureMlException or HttpRequestException or OperationCanceledException)
-        {
-            // Best effort: the job may have ended meanwhile.
-        }
+        var (job, status) = await JobPoller.WaitAsync(jobName, s => progress?.Report(new BatchScoringProgress(0, 0, 0, 0) { Status = s }), cancellationToken).ConfigureAwait(false);
+        return status == RunStatus.Canceled
+            ? throw new InvalidStateException($"Batch job '{jobName}' of endpoint '{endpointName}' was canceled.", "JobCanceled")
+            : (job, status);
     }
 
     private async Task<InvalidStateException> FailedJobErrorAsync(string jobName, string endpointName, CancellationToken cancellationToken)
@@ -407,20 +344,8 @@ internal sealed partial class RemoteBatchEndpoints(
             string.IsNullOrEmpty(code) ? "JobFailed" : code);
     }
 
-    /// <summary>Azure ML job statuses (ARM <c>JobStatus</c>) as run statuses; the non-terminal ones Azure adds count as running.</summary>
-    internal static RunStatus ParseJobStatus(string? status) => status?.Trim().ToUpperInvariant() switch
-    {
-        null or "" or "NOTSTARTED" => RunStatus.NotStarted,
-        "STARTING" => RunStatus.Starting,
-        "PROVISIONING" or "PREPARING" => RunStatus.Preparing,
-        "QUEUED" => RunStatus.Queued,
-        "FINALIZING" => RunStatus.Finalizing,
-        "CANCELREQUESTED" => RunStatus.CancelRequested,
-        "COMPLETED" or "FINISHED" => RunStatus.Completed,
-        "FAILED" => RunStatus.Failed,
-        "CANCELED" or "CANCELLED" or "KILLED" => RunStatus.Canceled,
-        _ => RunStatus.Running, // Running, NotResponding, Paused, Unknown
-    };
+    /// <summary>Azure ML job statuses (ARM <c>JobStatus</c>) as run statuses (<see cref="ArmJobPoller.ParseStatus"/>).</summary>
+    internal static RunStatus ParseJobStatus(string? status) => ArmJobPoller.ParseStatus(status);
 
     // ---- outputs ----
 
