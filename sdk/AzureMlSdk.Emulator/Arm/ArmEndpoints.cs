@@ -21,8 +21,8 @@ internal sealed class ArmException(int status, string code, string message, stri
 /// </summary>
 internal static partial class ArmEndpoints
 {
-    /// <summary>The api-version of the spec the Emulator follows.</summary>
-    public const string ApiVersion = "2026-07-01";
+    /// <summary>The api-version of the spec the Emulator follows: the SDK's own (one constant for both, <c>ArmRoutes.ApiVersion</c>).</summary>
+    public const string ApiVersion = AzureMlSdk.Backends.Remote.Arm.ArmRoutes.ApiVersion;
 
     /// <summary>api-versions accepted (the shapes served are those of <see cref="ApiVersion"/>).</summary>
     public static readonly string[] SupportedApiVersions = [ApiVersion, "2025-09-01", "2025-06-01"];

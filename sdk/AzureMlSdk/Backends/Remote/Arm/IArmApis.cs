@@ -5,6 +5,7 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 /// <summary>Route pieces of ARM <c>Microsoft.MachineLearningServices</c>, api-version 2026-07-01 (the newest stable one).</summary>
 internal static class ArmRoutes
 {
+    /// <summary>The ARM api-version: the one constant the SDK's calls and the Emulator's routes (<c>ArmEndpoints.ApiVersion</c>) share.</summary>
     public const string ApiVersion = "2026-07-01";
     public const string V = "?api-version=" + ApiVersion;
     public const string Workspace = "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}";
