@@ -58,6 +58,7 @@ internal sealed class MlflowRequest
         {
             return new MlflowRequest(null, context.Request.Query);
         }
+        CheckContentType(context.Request);
         var body = await Wire.ReadBodyAsync(context).ConfigureAwait(false);
         if (Wire.IsBlank(body))
         {
@@ -76,6 +77,25 @@ internal sealed class MlflowRequest
         {
             // Invalid UTF-8 lands here too: as MLflow, a 400, and never the parser's own text.
             throw new MlflowException("MALFORMED_REQUEST", $"Malformed request body: {Wire.JsonSyntaxMessage(ex)}");
+        }
+    }
+
+    /// <summary>MLflow's <c>_validate_content_type</c>: a POST or PUT says its body is <c>application/json</c>.</summary>
+    private static void CheckContentType(HttpRequest request)
+    {
+        if (!HttpMethods.IsPost(request.Method) && !HttpMethods.IsPut(request.Method))
+        {
+            return;
+        }
+        var contentType = request.ContentType;
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            throw MlflowException.Invalid("Bad Request. Content-Type header is missing.");
+        }
+        var mediaType = contentType.Split(';')[0].Trim();
+        if (!string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            throw MlflowException.Invalid("Bad Request. Content-Type must be one of ['application/json'].");
         }
     }
 

@@ -90,7 +90,9 @@ internal sealed class OnnxScorer : IScorer, IDisposable
         }
         catch (JsonException ex)
         {
-            throw new InvalidInputException($"The request body is not valid JSON: {ex.Message}", "body");
+            // Where, not the parser's own text (which quotes the input).
+            var where = ex.LineNumber is { } line ? $" (line {line + 1}, byte {(ex.BytePositionInLine ?? 0) + 1})" : string.Empty;
+            throw new InvalidInputException($"The request body is not valid JSON{where}.", "body");
         }
         using (document)
         {

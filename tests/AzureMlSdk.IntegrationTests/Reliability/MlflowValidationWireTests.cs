@@ -137,6 +137,24 @@ public sealed class MlflowValidationWireTests(EmulatorFixture emulator) : IAsync
         Assert.Equal(0L, metrics["no-step"]!["step"]!.GetValue<long>());
     }
 
+    [Theory]
+    [InlineData("text/plain", "Content-Type must be one of ['application/json']")]
+    [InlineData("application/x-www-form-urlencoded", "Content-Type must be one of ['application/json']")]
+    [InlineData(null, "Content-Type header is missing")]
+    public async Task Posts_must_say_they_are_JSON_as_MLflow_requires(string? contentType, string expected)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, emulator.MlflowBase(_ws) + "runs/log-batch");
+        request.Content = new ByteArrayContent(Encoding.UTF8.GetBytes(Batch("\"params\": [{\"key\": \"ct\", \"value\": \"1\"}]")));
+        if (contentType is not null)
+        {
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        }
+        using var reply = await emulator.Http.SendAsync(request);
+        var raw = await reply.Content.ReadAsStringAsync();
+        AssertRefused((reply.StatusCode, JsonNode.Parse(raw)!.AsObject(), raw), expected);
+        AssertOk(await PostAsync("runs/log-batch", Batch("\"params\": [{\"key\": \"ct\", \"value\": \"1\"}]"))); // application/json; charset=utf-8
+    }
+
     // ------------------------------------------------------------------ the other tracking routes
 
     [Fact]

@@ -297,7 +297,20 @@ public sealed class LocalTrackingStoreRunTests : IAsyncLifetime
 
         var history = await Store.GetMetricHistoryAsync(run.RunId, "v", None);
         Assert.Equal(points.Where(p => p.Key == "v"), history);
+        Assert.True(double.IsNegative(history[3].Value), "-0.0 keeps its sign (record equality says -0.0 == 0.0)");
         Assert.True(double.IsNaN((await Store.GetRunAsync(run.RunId, None)).LatestMetrics["last"].Value));
+    }
+
+    [Fact]
+    public async Task Negative_zero_is_kept_as_the_latest_value_and_compares_as_zero_in_searches()
+    {
+        var run = await _ws.RunAsync(_exp.ExperimentId);
+        await Store.LogBatchAsync(run.RunId, LogBatch.OfMetrics([new("z", -0.0, 0, T0)]), None);
+        Assert.True(double.IsNegative((await Store.GetRunAsync(run.RunId, None)).LatestMetrics["z"].Value));
+        var found = await Store.SearchRunsAsync(new RunQuery([_exp.ExperimentId], "metrics.z = 0", null, 100, null, ViewType.ActiveOnly), None);
+        Assert.Contains(found.Items, r => r.RunId == run.RunId);
+        var below = await Store.SearchRunsAsync(new RunQuery([_exp.ExperimentId], "metrics.z < 0", null, 100, null, ViewType.ActiveOnly), None);
+        Assert.DoesNotContain(below.Items, r => r.RunId == run.RunId);
     }
 
     [Fact]
