@@ -1,10 +1,8 @@
 using System.Net.Http.Headers;
 using System.Reflection;
 using System.Text.RegularExpressions;
-using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Remote;
 using AzureMlSdk.Backends.Remote.Http;
-using AzureMlSdk.Tracking;
 
 namespace AzureMlSdk.Tests.Backends.Remote;
 

@@ -4,7 +4,6 @@ using System.Diagnostics.Metrics;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Remote;
 using AzureMlSdk.Backends.Remote.Arm;
-using AzureMlSdk.Tracking;
 using NSubstitute;
 
 namespace AzureMlSdk.Tests.Backends.Remote;
