@@ -18,9 +18,6 @@ public sealed class LogBufferOptions
     /// <summary>Most entries held in memory; when full, <c>Log</c> waits for the flusher (back-pressure). Default 100,000.</summary>
     public int Capacity { get; set; } = 100_000;
 
-    /// <summary>Times a batch is tried again after a transient failure before the error is kept and reported on the next flush. Default 5.</summary>
-    public int MaxWriteRetries { get; set; } = 5;
-
     internal LogBufferOptions Validated()
     {
         if (FlushInterval <= TimeSpan.Zero)
@@ -35,10 +32,6 @@ public sealed class LogBufferOptions
         {
             throw new InvalidInputException($"Capacity ({Capacity}) must be at least MaxBatchSize ({MaxBatchSize}).", nameof(Capacity));
         }
-        if (MaxWriteRetries < 0)
-        {
-            throw new InvalidInputException($"MaxWriteRetries must not be negative; got {MaxWriteRetries}.", nameof(MaxWriteRetries));
-        }
-        return new LogBufferOptions { FlushInterval = FlushInterval, MaxBatchSize = MaxBatchSize, Capacity = Capacity, MaxWriteRetries = MaxWriteRetries };
+        return new LogBufferOptions { FlushInterval = FlushInterval, MaxBatchSize = MaxBatchSize, Capacity = Capacity };
     }
 }

@@ -23,6 +23,12 @@ public class WorkspaceOptions
     /// <summary>Time source for retries, token refresh and timestamps (tests pass a fake).</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
+    /// <summary>
+    /// Your application's name, put in front of the SDK's <c>User-Agent</c> (<c>myapp AzureMlSdk/0.1.0 (.NET 10.0.0; Linux …)</c>) so
+    /// the service's logs can tell your calls apart, as Azure SDKs' <c>DiagnosticsOptions.ApplicationId</c> does. Default none.
+    /// </summary>
+    public string? ApplicationId { get; set; }
+
     /// <summary>Logging; nothing is logged when null. Tokens and keys are never logged.</summary>
     public ILoggerFactory? LoggerFactory { get; set; }
 

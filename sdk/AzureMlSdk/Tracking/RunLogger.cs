@@ -131,6 +131,8 @@ internal sealed class RunLogger : IAsyncDisposable
             InvalidInputException invalid => new InvalidInputException(message, invalid.ParameterName, invalid.ErrorCode, invalid.Status, invalid.RequestId, inner),
             InvalidStateException state => new InvalidStateException(message, state.ErrorCode, state.Status, state.RequestId, inner),
             ResourceNotFoundException notFound => new ResourceNotFoundException(message, notFound.ErrorCode, notFound.Status, notFound.RequestId, inner),
+            ServiceUnavailableException unavailable => new ServiceUnavailableException(message, unavailable.ErrorCode, unavailable.Status, unavailable.RequestId, inner),
+            AzureMlAuthenticationException auth => new AzureMlAuthenticationException(message, auth.ErrorCode, auth.Status, auth.RequestId, inner),
             AzureMlException azure => new AzureMlException(message, azure.ErrorCode, azure.Status, azure.RequestId, inner),
             _ => new AzureMlException(message, innerException: inner),
         };
@@ -221,15 +223,57 @@ internal sealed class RunLogger : IAsyncDisposable
             var batch = new LogBatch([], [.. _params], [.. _tags]);
             _params.Clear();
             _tags.Clear();
-            await RunGuardedAsync(ct => _backend.Tracking.LogBatchAsync(_runId, batch, ct), 0, ignoreNotFound: false).ConfigureAwait(false);
+            await WriteBatchAsync(batch).ConfigureAwait(false);
         }
         if (_metrics.Count > 0)
         {
             var batch = LogBatch.OfMetrics([.. _metrics]);
             _metrics.Clear();
-            await RunGuardedAsync(ct => _backend.Tracking.LogBatchAsync(_runId, batch, ct), batch.Metrics.Count, ignoreNotFound: false).ConfigureAwait(false);
+            await WriteBatchAsync(batch).ConfigureAwait(false);
             Written += batch.Metrics.Count;
         }
+    }
+
+    /// <summary>Writes one batch inside an <c>AzureMl.LogBatch</c> activity and counts it (batches, points, outcome).</summary>
+    private async Task WriteBatchAsync(LogBatch batch)
+    {
+        using var activity = AzureMlDiagnostics.ActivitySource.StartActivity(AzureMlDiagnostics.LogBatchActivity, System.Diagnostics.ActivityKind.Internal);
+        activity?.SetTag("azureml.run_id", _runId);
+        activity?.SetTag("azureml.batch.metrics", batch.Metrics.Count);
+        activity?.SetTag("azureml.batch.params", batch.Params.Count);
+        activity?.SetTag("azureml.batch.tags", batch.Tags.Count);
+        int failuresBefore;
+        lock (_failureLock)
+        {
+            failuresBefore = _failures.Count;
+        }
+        await RunGuardedAsync(ct => _backend.Tracking.LogBatchAsync(_runId, batch, ct), batch.Metrics.Count, ignoreNotFound: false).ConfigureAwait(false);
+        bool failed;
+        lock (_failureLock)
+        {
+            failed = _failures.Count > failuresBefore;
+        }
+        var outcome = new KeyValuePair<string, object?>("azureml.outcome", failed ? "error" : "ok");
+        AzureMlDiagnostics.LogBatches.Add(1, outcome);
+        if (batch.Metrics.Count > 0)
+        {
+            AzureMlDiagnostics.LogPoints.Add(batch.Metrics.Count, outcome);
+        }
+        if (failed)
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error);
+        }
+    }
+
+    /// <summary>Entries waiting in the buffers of every open run of this process (the <c>azureml.logging.buffer.depth</c> gauge).</summary>
+    internal static long BufferDepth()
+    {
+        long depth = 0;
+        foreach (var logger in Live.Keys)
+        {
+            depth += logger._channel.Reader.Count + logger.Pending;
+        }
+        return depth;
     }
 
     private async Task UploadAsync(string artifactPath, byte[] content, CancellationToken cancellationToken)
@@ -238,38 +282,32 @@ internal sealed class RunLogger : IAsyncDisposable
         await _backend.Artifacts.UploadAsync(_runId, artifactPath, stream, null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs one write once and keeps its failure for the next flush. There is deliberately no retry here: each backend
+    /// already retries its own writes — the remote backend's HTTP resilience pipeline (log-batch is declared retry-safe, so it
+    /// is retried on every transient outcome, up to <see cref="WorkspaceOptions.MaxRetries"/> within
+    /// <see cref="WorkspaceOptions.TotalTimeout"/>, honouring <c>Retry-After</c>), the local store's busy-database retry budget.
+    /// A loop here multiplied those attempts (6 × 4 = 24 for one batch) and stretched the time before a failure surfaced
+    /// far past the budgets the user set. What the backend gave up on is reported, with the number of points not stored.
+    /// </summary>
     private async Task RunGuardedAsync(Func<CancellationToken, Task> write, int metricPoints, bool ignoreNotFound)
     {
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            try
+            await write(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ResourceNotFoundException) when (ignoreNotFound)
+        {
+        }
+        catch (Exception ex)
+        {
+            lock (_failureLock)
             {
-                await write(CancellationToken.None).ConfigureAwait(false);
-                return;
-            }
-            catch (ResourceNotFoundException) when (ignoreNotFound)
-            {
-                return;
-            }
-            catch (Exception ex) when (IsTransient(ex) && attempt < _options.MaxWriteRetries)
-            {
-                var delay = TimeSpan.FromMilliseconds(Math.Min(10_000, 200 * Math.Pow(2, attempt)));
-                await Task.Delay(delay, _time).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                lock (_failureLock)
-                {
-                    _failures.Add(ex);
-                    _pointsLost += metricPoints;
-                }
-                return;
+                _failures.Add(ex);
+                _pointsLost += metricPoints;
             }
         }
     }
-
-    private static bool IsTransient(Exception ex) =>
-        ex is ServiceUnavailableException or HttpRequestException or TimeoutException or IOException;
 
     private static void InstallExitHook()
     {

@@ -170,13 +170,13 @@ public class RunLoggingTests
     }
 
     [Fact]
-    public async Task Transient_store_failures_are_retried_until_the_points_arrive()
+    public async Task A_store_failure_is_reported_at_the_next_flush_without_retries_on_top_of_the_backends()
     {
         var fake = new FakeBackend();
         var calls = 0;
         fake.Tracking.LogBatchAsync(default!, default!, default).ReturnsForAnyArgs(c =>
         {
-            if (Interlocked.Increment(ref calls) <= 2)
+            if (Interlocked.Increment(ref calls) == 1)
             {
                 throw new ServiceUnavailableException("busy");
             }
@@ -187,10 +187,14 @@ public class RunLoggingTests
         await using var run = await fake.StartRunAsync(ws);
 
         run.Log("loss", 1);
-        await run.FlushAsync();
+        var ex = await Assert.ThrowsAsync<ServiceUnavailableException>(() => run.FlushAsync());
+        Assert.Contains("1 metric point(s) not stored", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, calls); // the backend already retried what it could: the logger does not try again
 
-        Assert.Single(fake.Metrics);
-        Assert.Equal(3, calls);
+        run.Log("loss", 2);
+        await run.FlushAsync();
+        Assert.Equal(2, calls);
+        Assert.Equal(2, Assert.Single(fake.Metrics).Value);
     }
 
     [Fact]

@@ -145,6 +145,7 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         TokenScope = options.TokenScope,
         MachineLearningTokenScope = options.MachineLearningTokenScope,
         TimeProvider = options.TimeProvider,
+        ApplicationId = options.ApplicationId,
         LoggerFactory = options.LoggerFactory,
         MaxRetries = options.MaxRetries,
         AttemptTimeout = options.AttemptTimeout > TimeSpan.FromMinutes(10) ? options.AttemptTimeout : TimeSpan.FromMinutes(10),

@@ -47,6 +47,13 @@ internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time
                 return await ReadAsync(initial, finalType, cancellationToken).ConfigureAwait(false);
             }
 
+            using var activity = AzureMlDiagnostics.ActivitySource.StartActivity(AzureMlDiagnostics.LongRunningOperationActivity, System.Diagnostics.ActivityKind.Internal);
+            activity?.SetTag("http.request.method", method.Method);
+            activity?.SetTag("url.path", originalUri.AbsolutePath);
+            activity?.SetTag("azureml.lro.polling", asyncUri is not null ? "Azure-AsyncOperation" : "Location");
+            var started = time.GetTimestamp();
+            var polls = 0;
+            var outcome = "error";
             using var timeoutCts = new CancellationTokenSource(timeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeoutCts.Token);
             var ct = linked.Token;
@@ -56,6 +63,8 @@ internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time
                 while (true)
                 {
                     await Task.Delay(wait, time, ct).ConfigureAwait(false);
+                    polls++;
+                    AzureMlDiagnostics.LroPolls.Add(1);
                     if (asyncUri is not null)
                     {
                         using var poll = await http.GetAsync(asyncUri, ct).ConfigureAwait(false);
@@ -67,11 +76,13 @@ internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time
                         wait = RetryAfter.Get(poll, time) ?? DefaultPollInterval;
                         if (status?.Status is { Length: > 0 } reported)
                         {
+                            activity?.AddEvent(new System.Diagnostics.ActivityEvent("azureml.lro.status", tags: new System.Diagnostics.ActivityTagsCollection { { "azureml.lro.status", reported } }));
                             onStatus?.Invoke(reported);
                         }
                         switch (status?.Status?.ToUpperInvariant())
                         {
                             case "SUCCEEDED":
+                                outcome = "succeeded";
                                 var finalUri = method == HttpMethod.Put || method == HttpMethod.Patch ? originalUri : locationUri;
                                 if (finalUri is null)
                                 {
@@ -90,6 +101,7 @@ internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time
                                     return await ReadAsync(final, finalType, ct).ConfigureAwait(false);
                                 }
                             case "FAILED" or "CANCELED" or "CANCELLED":
+                                outcome = "failed";
                                 // The request was valid and accepted; the resource's operation then failed: a state, whatever the service's code.
                                 var code = status.Error?.Code ?? status.Status!;
                                 var message = status.Error?.Message ?? $"The operation ended as {status.Status}.";
@@ -110,15 +122,33 @@ internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time
                         {
                             throw await RemoteErrors.FromResponseAsync(poll, ct).ConfigureAwait(false);
                         }
+                        outcome = "succeeded";
                         return await ReadAsync(poll, finalType, ct).ConfigureAwait(false);
                     }
                 }
             }
             catch (OperationCanceledException) when (timeoutCts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
+                outcome = "timeout";
                 throw new ServiceUnavailableException(
                     $"{method} {originalUri.AbsolutePath} did not finish within the long-running operation timeout of {timeout}.",
                     "LongRunningOperationTimeout", 408);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                outcome = "canceled";
+                throw;
+            }
+            finally
+            {
+                var elapsed = time.GetElapsedTime(started);
+                AzureMlDiagnostics.LroDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>("azureml.lro.outcome", outcome));
+                activity?.SetTag("azureml.lro.polls", polls);
+                activity?.SetTag("azureml.lro.outcome", outcome);
+                if (outcome != "succeeded")
+                {
+                    activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, outcome);
+                }
             }
         }
     }

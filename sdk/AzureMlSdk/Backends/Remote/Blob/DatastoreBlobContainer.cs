@@ -58,6 +58,8 @@ internal sealed class DatastoreBlobContainer(
         clientOptions.Retry.MaxRetries = Math.Max(0, options.MaxRetries);
         clientOptions.Retry.NetworkTimeout = options.AttemptTimeout;
         clientOptions.Retry.Mode = RetryMode.Exponential;
+        // Azure.Core sends x-ms-client-request-id (the same on its retries) and its own User-Agent; the SDK's name goes in front.
+        clientOptions.Diagnostics.ApplicationId = BlobApplicationId(options.ApplicationId);
         if (transport is not null)
         {
             clientOptions.Transport = new HttpClientTransport(new HttpClient(transport, disposeHandler: false));
@@ -94,6 +96,14 @@ internal sealed class DatastoreBlobContainer(
 
     /// <inheritdoc />
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>Azure.Core's application id (at most 24 characters): the caller's when it fits, else the SDK's name and version.</summary>
+    internal static string BlobApplicationId(string? applicationId)
+    {
+        var sdk = $"{AzureMlDiagnostics.SourceName}/{AzureMlDiagnostics.Version}";
+        return applicationId is { Length: > 0 } app && app.Length + 1 + sdk.Length <= 24 ? $"{app} {sdk}"
+            : sdk.Length <= 24 ? sdk : AzureMlDiagnostics.SourceName;
+    }
 
     /// <summary><c>{protocol}://{account}.blob.{endpoint}</c>; an endpoint given as a full http(s) URL (an emulator) is used as is.</summary>
     internal static Uri BlobServiceUri(DatastoreProperties props)

@@ -1,3 +1,4 @@
+using AzureMlSdk.Backends.Remote.Http;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Refit;
@@ -12,6 +13,7 @@ namespace AzureMlSdk.Backends.Remote.History;
 /// </summary>
 internal interface IRunHistoryApi
 {
+    [RetrySafe("read-only")]
     [Get("/history/v1.0/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.MachineLearningServices/workspaces/{workspaceName}/runs/{runId}/details")]
     Task<RunDetails> GetDetailsAsync(string subscriptionId, string resourceGroupName, string workspaceName, string runId, CancellationToken cancellationToken);
 }

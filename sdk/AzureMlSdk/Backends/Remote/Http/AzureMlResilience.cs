@@ -1,5 +1,9 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Http.Resilience;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -12,67 +16,48 @@ namespace AzureMlSdk.Backends.Remote.Http;
 /// timeout — dotnet/extensions#7701), circuit breaker, attempt timeout.
 /// </summary>
 /// <remarks>
-/// What is retried: GET/HEAD/PUT/DELETE (idempotent by HTTP and ARM rules) and the POSTs listed in
-/// <see cref="IsReplaySafe"/> on any transient outcome (408, 429, 5xx, network errors, attempt timeouts).
-/// Every other POST/PATCH — notably MLflow <c>runs/create</c> and <c>experiments/create</c>, whose replay
-/// after a lost reply would create a second run or report a spurious "already exists" — is retried only
-/// on 429, which the server answers before it applies anything.
+/// What is retried: a request <see cref="RetrySafety.IsReplaySafe"/> calls safe — declared with
+/// <see cref="RetrySafeAttribute"/> on its Refit method (GETs, PUTs and DELETEs by HTTP rules, the POSTs that only read or
+/// set a value) — on any transient outcome (408, 429, 5xx, network errors, attempt timeouts). A request declared
+/// <see cref="NotRetrySafeAttribute"/> — notably MLflow <c>runs/create</c> and <c>experiments/create</c>, whose replay after a
+/// lost reply would create a second run or report a spurious "already exists" — is retried only on 429, which the server
+/// answers before it applies anything. This pipeline is the SDK's only retry layer for REST calls: nothing above it
+/// (buffered logging, LRO polling, the object model) retries what it gave up on.
 /// </remarks>
-internal static class AzureMlResilience
+internal static partial class AzureMlResilience
 {
     /// <summary>Request option carrying the timestamp the call started at (set by <see cref="AzureMlDiagnosticsHandler"/>).</summary>
     public static readonly HttpRequestOptionsKey<long> CallStartedKey = new("AzureMl.CallStarted");
 
-    // Read-only or idempotent POSTs: replaying them after a lost reply changes nothing.
-    private static readonly string[] ReplaySafePostSuffixes =
-    [
-        "/api/2.0/mlflow/runs/log-batch",      // the server keeps metric points unique on (key, timestamp, step, value)
-        "/api/2.0/mlflow/runs/update",
-        "/api/2.0/mlflow/runs/search",
-        "/api/2.0/mlflow/experiments/search",
-        "/api/2.0/mlflow/experiments/update",
-        "/api/2.0/mlflow/experiments/set-experiment-tag",
-        "/api/2.0/mlflow/runs/set-tag",
-        "/api/2.0/mlflow/registered-models/alias",          // setting an alias to the same version again is a no-op
-        "/api/2.0/mlflow/registered-models/set-tag",
-        "/api/2.0/mlflow/registered-models/get-latest-versions",
-        "/api/2.0/mlflow/model-versions/set-tag",
-        "/listSecrets",
-        "/listKeys",
-        "/listkeys",
-        "/getLogs",
-        "/token",
-        "/cancel",
-        "/startPendingUpload",
-    ];
+    /// <summary>
+    /// Failure ratio (over <see cref="BreakerSamplingDuration"/>, counted per attempt) that opens the circuit. The retries are
+    /// designed to absorb a per-attempt fault rate up to about 50 % (with 3 retries a call then still succeeds 94 % of the
+    /// time); the breaker is for a service that is down, not one that is flaky, so it opens only when nearly every attempt fails.
+    /// 429s are not failures for the breaker (a throttling server is up and says when to come back).
+    /// </summary>
+    public const double BreakerFailureRatio = 0.9;
 
-    /// <summary>True when the request may be sent again after an unknown outcome.</summary>
-    public static bool IsReplaySafe(HttpRequestMessage? request)
-    {
-        if (request is null)
-        {
-            return false;
-        }
-        var method = request.Method;
-        if (method == HttpMethod.Get || method == HttpMethod.Head || method == HttpMethod.Put || method == HttpMethod.Delete || method == HttpMethod.Options)
-        {
-            return true;
-        }
-        var path = request.RequestUri?.AbsolutePath ?? string.Empty;
-        return method == HttpMethod.Post && ReplaySafePostSuffixes.Any(s => path.EndsWith(s, StringComparison.Ordinal));
-    }
+    /// <summary>Attempts in the sampling window before the breaker may open (small windows make the ratio noisy).</summary>
+    public const int BreakerMinimumThroughput = 20;
+
+    /// <summary>The breaker's sampling window.</summary>
+    public static readonly TimeSpan BreakerSamplingDuration = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an open circuit refuses calls before it lets one probe through.</summary>
+    public static readonly TimeSpan BreakerBreakDuration = TimeSpan.FromSeconds(5);
 
     /// <summary>Builds the pipeline from the workspace options.</summary>
-    public static ResiliencePipeline<HttpResponseMessage> Build(WorkspaceOptions options)
+    public static ResiliencePipeline<HttpResponseMessage> Build(WorkspaceOptions options, ILogger? logger = null)
     {
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = options.TimeProvider };
-        Configure(builder, options);
+        Configure(builder, options, logger);
         return builder.Build();
     }
 
     /// <summary>Adds the strategies to a builder (also used by the DI registration).</summary>
-    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, WorkspaceOptions options)
+    public static void Configure(ResiliencePipelineBuilder<HttpResponseMessage> builder, WorkspaceOptions options, ILogger? logger = null)
     {
+        var log = logger ?? NullLogger.Instance;
         var time = options.TimeProvider;
         var total = options.TotalTimeout;
         var attempt = options.AttemptTimeout;
@@ -91,18 +76,56 @@ internal static class AzureMlResilience
                 ShouldRetryAfterHeader = false, // read below with the SDK's clock and capped
                 ShouldHandle = args => ValueTask.FromResult(ShouldRetry(args.Outcome, args.Context, time, total)),
                 DelayGenerator = args => ValueTask.FromResult(RetryAfter.Get(args.Outcome.Result, time)),
+                OnRetry = args =>
+                {
+                    OnRetry(args.Outcome, args.Context, args.AttemptNumber, args.RetryDelay, log);
+                    return ValueTask.CompletedTask;
+                },
             });
         }
         builder.AddCircuitBreaker(new HttpCircuitBreakerStrategyOptions
         {
             Name = "AzureMl.CircuitBreaker",
-            FailureRatio = 0.5,
-            MinimumThroughput = 20,
-            SamplingDuration = attempt * 2 > TimeSpan.FromSeconds(30) ? attempt * 2 : TimeSpan.FromSeconds(30),
-            BreakDuration = TimeSpan.FromSeconds(5),
+            FailureRatio = BreakerFailureRatio,
+            MinimumThroughput = BreakerMinimumThroughput,
+            SamplingDuration = attempt * 2 > BreakerSamplingDuration ? attempt * 2 : BreakerSamplingDuration,
+            BreakDuration = BreakerBreakDuration,
+            ShouldHandle = args => ValueTask.FromResult(
+                args.Outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
         });
         builder.AddTimeout(new TimeoutStrategyOptions { Name = "AzureMl.AttemptTimeout", Timeout = attempt });
     }
+
+    /// <summary>Counts the retry on the request, adds an event to the call's activity, a point to the retries counter and a log line.</summary>
+    private static void OnRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context, int attemptNumber, TimeSpan delay, ILogger logger)
+    {
+        var request = context.GetRequestMessage();
+        var resend = attemptNumber + 1;
+        var error = outcome.Result is { } r ? ((int)r.StatusCode).ToString(CultureInfo.InvariantCulture) : outcome.Exception?.GetType().Name ?? "unknown";
+        if (request is not null)
+        {
+            request.Options.Set(AzureMlDiagnosticsHandler.RetriesKey, resend);
+        }
+        Activity.Current?.AddEvent(new ActivityEvent(AzureMlDiagnostics.RetryEvent, tags: new ActivityTagsCollection
+        {
+            { "http.request.resend_count", resend },
+            { "azureml.retry.delay_ms", (long)delay.TotalMilliseconds },
+            { "error.type", error },
+        }));
+        AzureMlDiagnostics.HttpRetries.Add(1, new TagList
+        {
+            { "http.request.method", request?.Method.Method },
+            { "server.address", request?.RequestUri?.Host },
+            { "error.type", error },
+        });
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            LogRetry(logger, request?.Method.Method ?? "?", request?.RequestUri?.AbsolutePath ?? string.Empty, error, resend, delay.TotalMilliseconds);
+        }
+    }
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "{Method} {Path} answered {Error}; retry {Resend} in {DelayMs:0} ms")]
+    private static partial void LogRetry(ILogger logger, string method, string path, string error, int resend, double delayMs);
 
     private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, ResilienceContext context, TimeProvider time, TimeSpan total)
     {
@@ -116,7 +139,7 @@ internal static class AzureMlResilience
         }
         var request = context.GetRequestMessage();
         var throttled = outcome.Result?.StatusCode == HttpStatusCode.TooManyRequests;
-        if (!throttled && !IsReplaySafe(request))
+        if (!throttled && !RetrySafety.IsReplaySafe(request))
         {
             return false;
         }

@@ -21,9 +21,9 @@ internal static class RemoteHttp
             auth.InnerHandler = inner;
             inner = auth;
         }
-        var resilience = new ResilienceHandler(AzureMlResilience.Build(options)) { InnerHandler = inner };
         var logger = options.LoggerFactory?.CreateLogger("AzureMlSdk.Http") ?? NullLogger.Instance;
-        var diagnostics = new AzureMlDiagnosticsHandler(logger, options.TimeProvider) { InnerHandler = resilience };
+        var resilience = new ResilienceHandler(AzureMlResilience.Build(options, logger)) { InnerHandler = inner };
+        var diagnostics = new AzureMlDiagnosticsHandler(logger, options.TimeProvider, options.ApplicationId) { InnerHandler = resilience };
         return new HttpClient(diagnostics, disposeHandler: false)
         {
             BaseAddress = WithoutTrailingSlash(baseAddress),

@@ -1,3 +1,4 @@
+using AzureMlSdk.Backends.Remote.Http;
 using Refit;
 
 namespace AzureMlSdk.Backends.Remote.Mlflow;
@@ -8,54 +9,71 @@ namespace AzureMlSdk.Backends.Remote.Mlflow;
 /// </summary>
 internal interface IMlflowTrackingApi
 {
+    [NotRetrySafe("a replay after a lost reply answers RESOURCE_ALREADY_EXISTS for the experiment this call created")]
     [Post("/api/2.0/mlflow/experiments/create")]
     Task<CreateExperimentResponse> CreateExperimentAsync([Body] CreateExperimentRequest request, CancellationToken cancellationToken);
 
+    [RetrySafe("read-only")]
     [Get("/api/2.0/mlflow/experiments/get")]
     Task<GetExperimentResponse> GetExperimentAsync([AliasAs("experiment_id")] string experimentId, CancellationToken cancellationToken);
 
+    [RetrySafe("read-only")]
     [Get("/api/2.0/mlflow/experiments/get-by-name")]
     Task<GetExperimentResponse> GetExperimentByNameAsync([AliasAs("experiment_name")] string experimentName, CancellationToken cancellationToken);
 
+    [RetrySafe("read-only (the query travels in the POST body)")]
     [Post("/api/2.0/mlflow/experiments/search")]
     Task<SearchExperimentsResponse> SearchExperimentsAsync([Body] SearchExperimentsRequest request, CancellationToken cancellationToken);
 
+    [RetrySafe("sets the name to the value sent; the same value again changes nothing")]
     [Post("/api/2.0/mlflow/experiments/update")]
     Task<MlflowEmpty> UpdateExperimentAsync([Body] UpdateExperimentRequest request, CancellationToken cancellationToken);
 
+    [NotRetrySafe("a replay after a lost reply may find the experiment already deleted and answer an error")]
     [Post("/api/2.0/mlflow/experiments/delete")]
     Task<MlflowEmpty> DeleteExperimentAsync([Body] ExperimentIdRequest request, CancellationToken cancellationToken);
 
+    [NotRetrySafe("a replay after a lost reply finds the experiment active and answers an error")]
     [Post("/api/2.0/mlflow/experiments/restore")]
     Task<MlflowEmpty> RestoreExperimentAsync([Body] ExperimentIdRequest request, CancellationToken cancellationToken);
 
+    [RetrySafe("tags are last-write-wins: the same value again changes nothing")]
     [Post("/api/2.0/mlflow/experiments/set-experiment-tag")]
     Task<MlflowEmpty> SetExperimentTagAsync([Body] SetExperimentTagRequest request, CancellationToken cancellationToken);
 
+    [NotRetrySafe("each call creates a run: a replay after a lost reply would leave a second, orphan run")]
     [Post("/api/2.0/mlflow/runs/create")]
     Task<RunResponse> CreateRunAsync([Body] CreateRunRequest request, CancellationToken cancellationToken);
 
+    [RetrySafe("read-only")]
     [Get("/api/2.0/mlflow/runs/get")]
     Task<RunResponse> GetRunAsync([AliasAs("run_id")] string runId, CancellationToken cancellationToken);
 
+    [RetrySafe("sets status, end time and name to the values sent")]
     [Post("/api/2.0/mlflow/runs/update")]
     Task<UpdateRunResponse> UpdateRunAsync([Body] UpdateRunRequest request, CancellationToken cancellationToken);
 
+    [NotRetrySafe("a replay after a lost reply may find the run already deleted and answer an error")]
     [Post("/api/2.0/mlflow/runs/delete")]
     Task<MlflowEmpty> DeleteRunAsync([Body] RunIdRequest request, CancellationToken cancellationToken);
 
+    [NotRetrySafe("a replay after a lost reply finds the run active and answers INVALID_PARAMETER_VALUE")]
     [Post("/api/2.0/mlflow/runs/restore")]
     Task<MlflowEmpty> RestoreRunAsync([Body] RunIdRequest request, CancellationToken cancellationToken);
 
+    [RetrySafe("metric points are unique on (key, timestamp, step, value), an equal param value is accepted, tags are last-write-wins")]
     [Post("/api/2.0/mlflow/runs/log-batch")]
     Task<MlflowEmpty> LogBatchAsync([Body] LogBatchRequest request, CancellationToken cancellationToken);
 
+    [NotRetrySafe("a replay after a lost reply answers RESOURCE_DOES_NOT_EXIST for the tag this call deleted")]
     [Post("/api/2.0/mlflow/runs/delete-tag")]
     Task<MlflowEmpty> DeleteTagAsync([Body] DeleteTagRequest request, CancellationToken cancellationToken);
 
+    [RetrySafe("read-only (the query travels in the POST body)")]
     [Post("/api/2.0/mlflow/runs/search")]
     Task<SearchRunsResponse> SearchRunsAsync([Body] SearchRunsRequest request, CancellationToken cancellationToken);
 
+    [RetrySafe("read-only")]
     [Get("/api/2.0/mlflow/metrics/get-history")]
     Task<GetMetricHistoryResponse> GetMetricHistoryAsync(
         [AliasAs("run_id")] string runId,

@@ -1,3 +1,4 @@
+using AzureMlSdk.Backends.Remote.Http;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Refit;
@@ -14,6 +15,7 @@ namespace AzureMlSdk.Backends.Remote.Scoring;
 /// </summary>
 internal interface IBatchJobsApi
 {
+    [NotRetrySafe("each call starts a batch job: a replay after a lost reply would start a second one")]
     [Post("/{**path}")]
     Task<HttpResponseMessage> CreateJobAsync(string path, [Body] BatchJobResource body, [Header("azureml-model-deployment")] string? deployment, CancellationToken cancellationToken);
 }

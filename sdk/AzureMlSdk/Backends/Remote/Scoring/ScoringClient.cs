@@ -8,6 +8,7 @@ namespace AzureMlSdk.Backends.Remote.Scoring;
 /// and, to pin a deployment, <c>azureml-model-deployment</c>.</summary>
 internal interface IScoringApi
 {
+    [NotRetrySafe("runs the user's model, which may have side effects or be billed per call")]
     [Post("/{**path}")]
     Task<HttpResponseMessage> ScoreAsync(string path, [Body] HttpContent body, [Header("Authorization")] string authorization,
         [Header("azureml-model-deployment")] string? deployment, CancellationToken cancellationToken);
