@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure;
-using Azure.Storage.Blobs.Models;
 using AzureMlSdk.Backends.Remote.Blob;
+using AzureMlSdk.Backends.Transfer;
 
 namespace AzureMlSdk.Backends.Remote.Arm;
 
@@ -42,27 +41,23 @@ internal sealed class RemoteModelRegistry(
         var files = new List<ModelFile>();
         long sent = 0;
         var runId = model.RunId;
+        var throttle = ThrottledProgress.Create(progress, TransferSizes.Of(model.Source));
         await foreach (var (path, open) in EnumerateSourceAsync(model.Source, cancellationToken).ConfigureAwait(false))
         {
             await using var content = await open().ConfigureAwait(false);
-            var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, cancellationToken).ConfigureAwait(false));
-            content.Position = 0;
-            var before = sent;
             try
             {
-                await ds.Container.GetBlobClient(folder + path).UploadAsync(content, new BlobUploadOptions
-                {
-                    TransferOptions = RemoteArtifactStore.Transfer,
-                    ProgressHandler = progress is null ? null : new OffsetProgress(progress, before),
-                }, cancellationToken).ConfigureAwait(false);
+                // Hashed while it is sent: one read of each file.
+                var (length, sha) = await BlobTransfer.UploadAsync(ds.Container.GetBlobClient(folder + path), content, throttle, sent, sha256: true, cancellationToken).ConfigureAwait(false);
+                sent += length;
+                files.Add(new ModelFile(path, length, sha!));
             }
             catch (RequestFailedException ex)
             {
                 throw DatastoreBlobContainer.Map(ex, $"model file '{path}'");
             }
-            sent += content.Length;
-            files.Add(new ModelFile(path, content.Length, sha));
         }
+        throttle?.Complete(sent);
         if (files.Count == 0)
         {
             throw new InvalidInputException($"Model '{name}' has no files to register.", "source");
@@ -299,6 +294,7 @@ internal sealed class RemoteModelRegistry(
         Directory.CreateDirectory(root);
         var written = new List<string>();
         long received = 0;
+        var throttle = ThrottledProgress.Create(progress, data.Files.Sum(f => f.Length));
         foreach (var file in data.Files)
         {
             var relative = Validate.ArtifactPath(file.Path, "path");
@@ -309,27 +305,23 @@ internal sealed class RemoteModelRegistry(
             }
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             var partial = target + ".partial";
-            var before = received;
             try
             {
-                await using (var output = File.Create(partial))
+                (long Length, string? Sha256) got;
+                await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
                 {
-                    await ds.Container.GetBlobClient(folder + relative).DownloadToAsync(output, new BlobDownloadToOptions
-                    {
-                        TransferOptions = RemoteArtifactStore.Transfer,
-                        ProgressHandler = progress is null ? null : new OffsetProgress(progress, before),
-                    }, cancellationToken).ConfigureAwait(false);
+                    // Hashed as the ranges are written: no second read of the file.
+                    got = await BlobTransfer.DownloadAsync(ds.Container.GetBlobClient(folder + relative), output, throttle, received, sha256: true, cancellationToken).ConfigureAwait(false);
                 }
-                string sha;
-                await using (var check = File.OpenRead(partial))
+                if (got.Length != file.Length || !string.Equals(got.Sha256, file.Sha256, StringComparison.OrdinalIgnoreCase))
                 {
-                    sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(check, cancellationToken).ConfigureAwait(false));
-                }
-                if (!string.Equals(sha, file.Sha256, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new AzureMlException($"Model '{name}' version {version} file '{file.Path}' failed its SHA-256 check.", AzureMlErrorCodes.DataLoss, 500);
+                    throw new AzureMlException(
+                        $"Model '{name}' version {version}: file '{file.Path}' failed its integrity check (expected {file.Length} bytes with SHA-256 {file.Sha256}, " +
+                        $"the datastore sent {got.Length} bytes with SHA-256 {got.Sha256}); nothing was written for it.",
+                        AzureMlErrorCodes.DataLoss, 500);
                 }
                 File.Move(partial, target, overwrite: true);
+                received += got.Length;
             }
             catch (RequestFailedException ex)
             {
@@ -342,9 +334,9 @@ internal sealed class RemoteModelRegistry(
                     File.Delete(partial);
                 }
             }
-            received += file.Length;
             written.Add(target);
         }
+        throttle?.Complete(received);
         return written;
     }
 
