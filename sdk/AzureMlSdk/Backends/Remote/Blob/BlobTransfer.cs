@@ -13,8 +13,9 @@ namespace AzureMlSdk.Backends.Remote.Blob;
 /// Azure.Storage's own default does (Azure.Core retries it by rewinding the stream, which restarts the hash); larger or
 /// unknown-length content goes as 8 MiB blocks, 4 in flight, committed at once, read through one bounded buffer per block.
 /// Either way readers see the old blob or the whole new one.</item>
-/// <item>Downloads use the client's parallel ranges; the ranges are written to the destination in order, so the hash is
-/// taken as they are written.</item>
+/// <item>Downloads of up to 256 MiB are one streamed GET (Azure.Storage's default too, resumed from where it broke on a
+/// network error); larger blobs continue in 8 MiB ranges, 4 in flight. Ranges are written to the destination in order, so
+/// the hash is taken as they are written.</item>
 /// <item>Progress counts bytes read from the source (uploads) or written to the destination (downloads); callers thin it
 /// with <see cref="ThrottledProgress"/>.</item>
 /// </list>
@@ -23,12 +24,12 @@ internal static class BlobTransfer
 {
     private const int MiB = 1024 * 1024;
 
-    /// <summary>Seekable content up to this size goes in one request.</summary>
-    internal const long SingleUploadLimit = 256L * MiB;
+    /// <summary>Seekable content up to this size goes in one request, and so does a download of up to this size.</summary>
+    internal const long SingleRequestLimit = 256L * MiB;
 
     internal static readonly StorageTransferOptions SeekableUpload = new()
     {
-        InitialTransferSize = SingleUploadLimit,
+        InitialTransferSize = SingleRequestLimit,
         MaximumTransferSize = 8 * MiB,
         MaximumConcurrency = 4,
     };
@@ -43,7 +44,7 @@ internal static class BlobTransfer
 
     internal static readonly StorageTransferOptions Download = new()
     {
-        InitialTransferSize = 8 * MiB,
+        InitialTransferSize = SingleRequestLimit,
         MaximumTransferSize = 8 * MiB,
         MaximumConcurrency = 4,
     };
