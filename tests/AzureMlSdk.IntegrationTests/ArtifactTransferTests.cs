@@ -80,15 +80,17 @@ public sealed class ArtifactTransferTests(EmulatorFixture emulator) : IDisposabl
     }
 
     [Fact]
-    public async Task A_model_file_corrupted_in_storage_fails_its_download_with_DataLoss_and_writes_nothing()
+    public async Task A_model_file_corrupted_in_storage_fails_its_download_with_DataLoss_and_writes_no_file_of_the_version()
     {
-        var source = WriteRandomFile("weights.bin", 3 * MiB, out _);
+        var modelFolder = Directory.CreateDirectory(Path.Combine(_folder, "model-src")).FullName;
+        File.WriteAllBytes(Path.Combine(modelFolder, "a.json"), "{}"u8.ToArray()); // downloads fine, before the corrupted one
+        File.WriteAllBytes(Path.Combine(modelFolder, "weights.bin"), RandomNumberGenerator.GetBytes(3 * MiB));
         await using var ws = await emulator.OpenAsync(await emulator.CreateWorkspaceAsync());
-        var model = await ws.RegisterModelAsync("corrupted-model", source);
+        var model = await ws.RegisterModelAsync("corrupted-model", modelFolder);
 
         // Same length, one byte flipped, written straight into the datastore's blob.
         var blob = await FindModelBlobAsync(model.Uri!, "weights.bin");
-        var bytes = await File.ReadAllBytesAsync(source);
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(modelFolder, "weights.bin"));
         bytes[bytes.Length / 2] ^= 0xFF;
         await blob.UploadAsync(new BinaryData(bytes), overwrite: true);
 

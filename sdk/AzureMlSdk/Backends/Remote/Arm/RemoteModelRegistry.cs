@@ -292,52 +292,67 @@ internal sealed class RemoteModelRegistry(
         var folder = DatastorePath(data.ModelUri, ds.Name);
         var root = Path.GetFullPath(destinationDirectory);
         Directory.CreateDirectory(root);
-        var written = new List<string>();
+        // Every file goes to a temp name beside its target; targets are written only when every file passed its check.
+        var pending = new List<(string Temp, string Target)>();
         long received = 0;
         var throttle = ThrottledProgress.Create(progress, data.Files.Sum(f => f.Length));
-        foreach (var file in data.Files)
+        try
         {
-            var relative = Validate.ArtifactPath(file.Path, "path");
-            var target = Path.GetFullPath(Path.Combine(root, relative));
-            if (!target.StartsWith(root, StringComparison.Ordinal))
+            foreach (var file in data.Files)
             {
-                throw new InvalidInputException($"Model file '{file.Path}' would be written outside '{root}'.", "path");
-            }
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var partial = target + ".partial";
-            try
-            {
-                (long Length, string? Sha256) got;
-                await using (var output = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+                var relative = Validate.ArtifactPath(file.Path, "path");
+                var target = Path.GetFullPath(Path.Combine(root, relative));
+                if (!target.StartsWith(root, StringComparison.Ordinal))
                 {
+                    throw new InvalidInputException($"Model file '{file.Path}' would be written outside '{root}'.", "path");
+                }
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                var partial = $"{target}.{Guid.NewGuid():N}.partial";
+                pending.Add((partial, target));
+                (long Length, string? Sha256) got;
+                try
+                {
+                    await using var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
                     // Hashed as the ranges are written: no second read of the file.
                     got = await BlobTransfer.DownloadAsync(ds.Container.GetBlobClient(folder + relative), output, throttle, received, sha256: true, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RequestFailedException ex)
+                {
+                    throw DatastoreBlobContainer.Map(ex, $"model file '{file.Path}'");
                 }
                 if (got.Length != file.Length || !string.Equals(got.Sha256, file.Sha256, StringComparison.OrdinalIgnoreCase))
                 {
                     throw new AzureMlException(
                         $"Model '{name}' version {version}: file '{file.Path}' failed its integrity check (expected {file.Length} bytes with SHA-256 {file.Sha256}, " +
-                        $"the datastore sent {got.Length} bytes with SHA-256 {got.Sha256}); nothing was written for it.",
+                        $"the datastore sent {got.Length} bytes with SHA-256 {got.Sha256}); no file of the version was written.",
                         AzureMlErrorCodes.DataLoss, 500);
                 }
-                File.Move(partial, target, overwrite: true);
                 received += got.Length;
             }
-            catch (RequestFailedException ex)
+            var written = new List<string>(pending.Count);
+            foreach (var (partial, target) in pending)
             {
-                throw DatastoreBlobContainer.Map(ex, $"model file '{file.Path}'");
+                File.Move(partial, target, overwrite: true);
+                written.Add(target);
             }
-            finally
+            pending.Clear();
+            throttle?.Complete(received);
+            return written;
+        }
+        finally
+        {
+            foreach (var (partial, _) in pending)
             {
-                if (File.Exists(partial))
+                try
                 {
                     File.Delete(partial);
                 }
+                catch (IOException)
+                {
+                    // best effort
+                }
             }
-            written.Add(target);
         }
-        throttle?.Complete(received);
-        return written;
     }
 
     private async IAsyncEnumerable<(string Path, Func<Task<Stream>> Open)> EnumerateSourceAsync(ModelSource source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
