@@ -102,6 +102,33 @@ public sealed class ArtifactTransferTests(EmulatorFixture emulator) : IDisposabl
         Assert.Empty(Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories));
     }
 
+    [Fact]
+    public async Task A_put_that_breaks_mid_body_is_retried_from_the_start_and_the_hash_covers_the_bytes_stored()
+    {
+        var source = WriteRandomFile("retried.bin", 9 * MiB + 5, out var sha);
+        var breaker = new BreakFirstBlobPut(new SocketsHttpHandler());
+        await using var ws = await emulator.OpenAsync(await emulator.CreateWorkspaceAsync(), o => o.HttpMessageHandler = breaker);
+        var experiment = await ws.GetOrCreateExperimentAsync("transfer");
+        await using var run = await experiment.StartLoggingAsync();
+
+        breaker.Arm("/ExperimentRun/");
+        var up = new List<long>();
+        await run.UploadFileAsync("outputs/retried.bin", source, new SyncProgress(up.Add));
+        Assert.Equal(1, breaker.Broken);
+        Assert.Equal(9 * MiB + 5, up[^1]);
+        Assert.Equal(up.Distinct().Order(), up);
+        var back = Path.Combine(_folder, "retried-back.bin");
+        await run.DownloadFileAsync("outputs/retried.bin", back);
+        Assert.Equal(sha, await HashFileAsync(back));
+
+        breaker.Arm("/LocalUpload/");
+        var model = await ws.RegisterModelAsync("retried-model", source);
+        Assert.Equal(1, breaker.Broken);
+        Assert.Equal(sha, Assert.Single(model.Files).Sha256); // the hash restarted with the resent body
+        var folder = await model.DownloadAsync(Path.Combine(_folder, "retried-model"));
+        Assert.Equal(sha, await HashFileAsync(Path.Combine(folder, "retried.bin")));
+    }
+
     /// <summary>At most one report per 1 % plus one per 250 ms of transfer time plus the final; strictly increasing; ends with the total.</summary>
     private static void AssertThrottled(List<long> reports, long total, TimeSpan elapsed)
     {
@@ -145,6 +172,33 @@ public sealed class ArtifactTransferTests(EmulatorFixture emulator) : IDisposabl
     private sealed class SyncProgress(Action<long> report) : IProgress<long>
     {
         public void Report(long value) => report(value);
+    }
+
+    /// <summary>Breaks the first blob PUT whose path contains the armed marker after its whole body was read, like a connection lost before the answer.</summary>
+    private sealed class BreakFirstBlobPut(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        private string? _marker;
+
+        public int Broken { get; private set; }
+
+        public void Arm(string marker)
+        {
+            _marker = marker;
+            Broken = 0;
+        }
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            if (_marker is { } marker && request.Method == HttpMethod.Put && request.Content is not null
+                && request.RequestUri!.AbsolutePath.Contains(marker, StringComparison.Ordinal))
+            {
+                _marker = null;
+                Broken++;
+                await request.Content.CopyToAsync(Stream.Null, cancellationToken); // consumes (and hashes) the whole body once
+                throw new HttpRequestException("The connection was reset (injected).", new IOException("reset"));
+            }
+            return await base.SendAsync(request, cancellationToken);
+        }
     }
 
     private sealed class NonSeekableStream(Stream inner) : Stream
