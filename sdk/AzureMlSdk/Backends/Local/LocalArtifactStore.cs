@@ -1,4 +1,5 @@
 using System.Buffers;
+using AzureMlSdk.Backends.Transfer;
 using Microsoft.Data.Sqlite;
 
 namespace AzureMlSdk.Backends.Local;
@@ -13,7 +14,8 @@ internal sealed class LocalArtifactStore : IArtifactStore
     /// <summary>Ends the name of an upload in progress (hidden from listings; refused as an artifact name).</summary>
     internal const string PartialSuffix = ".azureml-partial";
 
-    private const int BufferSize = 81920;
+    /// <summary>One read and one write per MiB: a copy costs little more than the kernel's own.</summary>
+    private const int BufferSize = 1024 * 1024;
 
     private readonly LocalDatabase _database;
     private readonly string _artifactRoot;
@@ -52,9 +54,18 @@ internal sealed class LocalArtifactStore : IArtifactStore
         var temporary = $"{target}.{Guid.NewGuid():N}{PartialSuffix}";
         try
         {
-            await using (var output = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous))
+            var expected = TransferSizes.Remaining(content);
+            await using (var output = new FileStream(temporary, new FileStreamOptions
             {
-                await CopyAsync(content, output, progress, cancellationToken);
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                BufferSize = 1,
+                Options = FileOptions.Asynchronous,
+                PreallocationSize = expected ?? 0,
+            }))
+            {
+                await CopyAsync(content, output, ThrottledProgress.Create(progress, expected), cancellationToken);
                 await output.FlushAsync(cancellationToken);
             }
             cancellationToken.ThrowIfCancellationRequested();
@@ -77,7 +88,7 @@ internal sealed class LocalArtifactStore : IArtifactStore
         try
         {
             // FileShare.Delete lets a concurrent upload replace the file while this reader keeps the old one.
-            input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {
@@ -85,7 +96,7 @@ internal sealed class LocalArtifactStore : IArtifactStore
         }
         await using (input)
         {
-            await CopyAsync(input, destination, progress, cancellationToken);
+            await CopyAsync(input, destination, ThrottledProgress.Create(progress, input.Length), cancellationToken);
         }
     }
 
@@ -188,7 +199,7 @@ internal sealed class LocalArtifactStore : IArtifactStore
         return full;
     }
 
-    private static async Task CopyAsync(Stream source, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken)
+    private static async Task CopyAsync(Stream source, Stream destination, ThrottledProgress? progress, CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
         try
@@ -201,6 +212,7 @@ internal sealed class LocalArtifactStore : IArtifactStore
                 total += read;
                 progress?.Report(total);
             }
+            progress?.Complete(total);
         }
         finally
         {

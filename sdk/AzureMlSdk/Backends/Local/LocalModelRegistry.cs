@@ -1,6 +1,7 @@
 using System.Buffers.Text;
 using System.Globalization;
 using System.Text;
+using AzureMlSdk.Backends.Transfer;
 using Microsoft.Data.Sqlite;
 
 namespace AzureMlSdk.Backends.Local;
@@ -32,7 +33,7 @@ internal sealed class LocalModelRegistry : IModelRegistry
 {
     private const int MaxStageLength = 255;
     private const int MaxPageSize = 1000;
-    private const int BufferSize = 81920;
+    private const int BufferSize = 1024 * 1024;
     private const string PageTokenPrefix = "mv1|";
 
     // Children first, the version row last.
@@ -115,10 +116,11 @@ internal sealed class LocalModelRegistry : IModelRegistry
         try
         {
             var copied = 0L;
+            var throttle = ThrottledProgress.Create(progress, TransferSizes.Of(model.Source));
             void OnWritten(long count)
             {
                 copied += count;
-                progress?.Report(copied);
+                throttle?.Report(copied);
             }
 
             switch (model.Source)
@@ -136,6 +138,7 @@ internal sealed class LocalModelRegistry : IModelRegistry
                     throw new InvalidInputException($"Model source '{model.Source.GetType().Name}' is not supported by the local model registry.", nameof(model.Source));
             }
 
+            throttle?.Complete(copied);
             var createdAt = _time.GetUtcNow().ToUnixTimeMilliseconds();
             return _database.Write((connection, transaction) =>
             {
@@ -463,6 +466,7 @@ internal sealed class LocalModelRegistry : IModelRegistry
         // Every file goes to a temp name beside its target and is renamed only when all of them passed their check.
         var pending = new List<(string Temp, string Target)>();
         var written = 0L;
+        var throttle = ThrottledProgress.Create(progress, data.Files.Sum(f => f.Length));
         try
         {
             foreach (var file in data.Files)
@@ -481,7 +485,7 @@ internal sealed class LocalModelRegistry : IModelRegistry
                 FileStream source;
                 try
                 {
-                    source = new FileStream(blob, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                    source = new FileStream(blob, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
                 }
                 catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
                 {
@@ -492,11 +496,19 @@ internal sealed class LocalModelRegistry : IModelRegistry
                 long actualLength;
                 await using (source)
                 {
-                    await using var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
+                    await using var output = new FileStream(temp, new FileStreamOptions
+                    {
+                        Mode = FileMode.CreateNew,
+                        Access = FileAccess.Write,
+                        Share = FileShare.None,
+                        BufferSize = 1,
+                        Options = FileOptions.Asynchronous,
+                        PreallocationSize = file.Length,
+                    });
                     using var hashing = new HashingWriteStream(output, count =>
                     {
                         written += count;
-                        progress?.Report(written);
+                        throttle?.Report(written);
                     });
                     await source.CopyToAsync(hashing, BufferSize, cancellationToken);
                     await hashing.FlushAsync(cancellationToken);
@@ -517,6 +529,7 @@ internal sealed class LocalModelRegistry : IModelRegistry
                 File.Move(temp, target, overwrite: true);
                 paths.Add(target);
             }
+            throttle?.Complete(written);
             return paths;
         }
         finally
@@ -557,7 +570,7 @@ internal sealed class LocalModelRegistry : IModelRegistry
         {
             staged.Add(await StageAsync(relative, async (destination, ct) =>
             {
-                await using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize, FileOptions.Asynchronous | FileOptions.SequentialScan);
+                await using var input = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
                 await input.CopyToAsync(destination, BufferSize, ct);
             }, onWritten, cancellationToken));
         }
@@ -624,7 +637,7 @@ internal sealed class LocalModelRegistry : IModelRegistry
         var temp = Path.Combine(_tempRoot, $"{Guid.NewGuid():N}.incoming");
         try
         {
-            await using var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, BufferSize, FileOptions.Asynchronous);
+            await using var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
             using var hashing = new HashingWriteStream(output, onWritten);
             await produce(hashing, cancellationToken);
             await hashing.FlushAsync(cancellationToken);

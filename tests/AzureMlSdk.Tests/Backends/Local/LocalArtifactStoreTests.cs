@@ -123,14 +123,45 @@ public sealed class LocalArtifactStoreTests : IAsyncLifetime
     public async Task Progress_reports_bytes_copied_up_to_the_total()
     {
         var reports = new List<long>();
-        await Store.UploadAsync(_run.RunId, "big.bin", new MemoryStream(new byte[300_000]), new SyncProgress(reports.Add), None);
+        await Store.UploadAsync(_run.RunId, "big.bin", new MemoryStream(new byte[5_000_000]), new SyncProgress(reports.Add), None);
         Assert.True(reports.Count > 1);
-        Assert.Equal(300_000, reports[^1]);
+        Assert.Equal(5_000_000, reports[^1]);
         Assert.Equal(reports.Order(), reports);
 
         var downloaded = new List<long>();
         await Store.DownloadAsync(_run.RunId, "big.bin", new MemoryStream(), new SyncProgress(downloaded.Add), None);
-        Assert.Equal(300_000, downloaded[^1]);
+        Assert.Equal(5_000_000, downloaded[^1]);
+    }
+
+    [Fact]
+    public async Task Progress_of_a_large_copy_is_throttled_increasing_and_ends_with_the_total_once()
+    {
+        // 40 MiB read 64 KiB at a time: 640 reads, at most one report per 1 % (plus one per 250 ms of a slow machine).
+        const int Length = 40 * 1024 * 1024;
+        var reports = new List<long>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Store.UploadAsync(_run.RunId, "large.bin", new SmallReadStream(new MemoryStream(new byte[Length]), 64 * 1024), new SyncProgress(reports.Add), None);
+        var bound = 100 + (int)(clock.Elapsed / TimeSpan.FromMilliseconds(250)) + 1;
+        Assert.InRange(reports.Count, 2, bound);
+        Assert.Equal(Length, reports[^1]);
+        Assert.Single(reports, r => r == Length);
+        Assert.Equal(reports.Order(), reports);
+        Assert.Equal(reports.Distinct(), reports);
+
+        var downloaded = new List<long>();
+        clock.Restart();
+        await Store.DownloadAsync(_run.RunId, "large.bin", Stream.Null, new SyncProgress(downloaded.Add), None);
+        Assert.InRange(downloaded.Count, 1, 100 + (int)(clock.Elapsed / TimeSpan.FromMilliseconds(250)) + 1);
+        Assert.Equal(Length, downloaded[^1]);
+        Assert.Equal(downloaded.Order(), downloaded);
+    }
+
+    [Fact]
+    public async Task An_empty_upload_reports_zero_once()
+    {
+        var reports = new List<long>();
+        await Store.UploadAsync(_run.RunId, "empty.bin", new MemoryStream(), new SyncProgress(reports.Add), None);
+        Assert.Equal([0L], reports);
     }
 
     [Fact]
@@ -169,6 +200,23 @@ public sealed class LocalArtifactStoreTests : IAsyncLifetime
     private sealed class SyncProgress(Action<long> onReport) : IProgress<long>
     {
         public void Report(long value) => onReport(value);
+    }
+
+    /// <summary>Returns at most <c>chunk</c> bytes per read, like a network stream.</summary>
+    private sealed class SmallReadStream(Stream inner, int chunk) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => inner.CanSeek;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, Math.Min(count, chunk));
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            inner.ReadAsync(buffer[..Math.Min(buffer.Length, chunk)], cancellationToken);
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Gives some bytes, then fails like a dropped network stream.</summary>

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure;
-using Azure.Storage.Blobs.Models;
 using AzureMlSdk.Backends.Remote.Auth;
 using AzureMlSdk.Backends.Remote.Blob;
 using AzureMlSdk.Backends.Remote.History;
@@ -255,7 +254,7 @@ internal sealed partial class RemoteBatchEndpoints(
             await using var content = File.OpenRead(file);
             try
             {
-                await ds.Container.GetBlobClient(blobName).UploadAsync(content, new BlobUploadOptions { TransferOptions = RemoteArtifactStore.Transfer }, ct).ConfigureAwait(false);
+                await BlobTransfer.UploadAsync(ds.Container.GetBlobClient(blobName), content, null, 0, sha256: false, ct).ConfigureAwait(false);
             }
             catch (RequestFailedException ex)
             {

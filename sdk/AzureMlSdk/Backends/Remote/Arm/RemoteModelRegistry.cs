@@ -1,10 +1,9 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Azure;
-using Azure.Storage.Blobs.Models;
 using AzureMlSdk.Backends.Remote.Blob;
+using AzureMlSdk.Backends.Transfer;
 
 namespace AzureMlSdk.Backends.Remote.Arm;
 
@@ -42,27 +41,23 @@ internal sealed class RemoteModelRegistry(
         var files = new List<ModelFile>();
         long sent = 0;
         var runId = model.RunId;
+        var throttle = ThrottledProgress.Create(progress, TransferSizes.Of(model.Source));
         await foreach (var (path, open) in EnumerateSourceAsync(model.Source, cancellationToken).ConfigureAwait(false))
         {
             await using var content = await open().ConfigureAwait(false);
-            var sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, cancellationToken).ConfigureAwait(false));
-            content.Position = 0;
-            var before = sent;
             try
             {
-                await ds.Container.GetBlobClient(folder + path).UploadAsync(content, new BlobUploadOptions
-                {
-                    TransferOptions = RemoteArtifactStore.Transfer,
-                    ProgressHandler = progress is null ? null : new OffsetProgress(progress, before),
-                }, cancellationToken).ConfigureAwait(false);
+                // Hashed while it is sent: one read of each file.
+                var (length, sha) = await BlobTransfer.UploadAsync(ds.Container.GetBlobClient(folder + path), content, throttle, sent, sha256: true, cancellationToken).ConfigureAwait(false);
+                sent += length;
+                files.Add(new ModelFile(path, length, sha!));
             }
             catch (RequestFailedException ex)
             {
                 throw DatastoreBlobContainer.Map(ex, $"model file '{path}'");
             }
-            sent += content.Length;
-            files.Add(new ModelFile(path, content.Length, sha));
         }
+        throttle?.Complete(sent);
         if (files.Count == 0)
         {
             throw new InvalidInputException($"Model '{name}' has no files to register.", "source");
@@ -297,55 +292,67 @@ internal sealed class RemoteModelRegistry(
         var folder = DatastorePath(data.ModelUri, ds.Name);
         var root = Path.GetFullPath(destinationDirectory);
         Directory.CreateDirectory(root);
-        var written = new List<string>();
+        // Every file goes to a temp name beside its target; targets are written only when every file passed its check.
+        var pending = new List<(string Temp, string Target)>();
         long received = 0;
-        foreach (var file in data.Files)
+        var throttle = ThrottledProgress.Create(progress, data.Files.Sum(f => f.Length));
+        try
         {
-            var relative = Validate.ArtifactPath(file.Path, "path");
-            var target = Path.GetFullPath(Path.Combine(root, relative));
-            if (!target.StartsWith(root, StringComparison.Ordinal))
+            foreach (var file in data.Files)
             {
-                throw new InvalidInputException($"Model file '{file.Path}' would be written outside '{root}'.", "path");
+                var relative = Validate.ArtifactPath(file.Path, "path");
+                var target = Path.GetFullPath(Path.Combine(root, relative));
+                if (!target.StartsWith(root, StringComparison.Ordinal))
+                {
+                    throw new InvalidInputException($"Model file '{file.Path}' would be written outside '{root}'.", "path");
+                }
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                var partial = $"{target}.{Guid.NewGuid():N}.partial";
+                pending.Add((partial, target));
+                (long Length, string? Sha256) got;
+                try
+                {
+                    await using var output = new FileStream(partial, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);
+                    // Hashed as the ranges are written: no second read of the file.
+                    got = await BlobTransfer.DownloadAsync(ds.Container.GetBlobClient(folder + relative), output, throttle, received, sha256: true, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RequestFailedException ex)
+                {
+                    throw DatastoreBlobContainer.Map(ex, $"model file '{file.Path}'");
+                }
+                if (got.Length != file.Length || !string.Equals(got.Sha256, file.Sha256, StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new AzureMlException(
+                        $"Model '{name}' version {version}: file '{file.Path}' failed its integrity check (expected {file.Length} bytes with SHA-256 {file.Sha256}, " +
+                        $"the datastore sent {got.Length} bytes with SHA-256 {got.Sha256}); no file of the version was written.",
+                        AzureMlErrorCodes.DataLoss, 500);
+                }
+                received += got.Length;
             }
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            var partial = target + ".partial";
-            var before = received;
-            try
+            var written = new List<string>(pending.Count);
+            foreach (var (partial, target) in pending)
             {
-                await using (var output = File.Create(partial))
-                {
-                    await ds.Container.GetBlobClient(folder + relative).DownloadToAsync(output, new BlobDownloadToOptions
-                    {
-                        TransferOptions = RemoteArtifactStore.Transfer,
-                        ProgressHandler = progress is null ? null : new OffsetProgress(progress, before),
-                    }, cancellationToken).ConfigureAwait(false);
-                }
-                string sha;
-                await using (var check = File.OpenRead(partial))
-                {
-                    sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(check, cancellationToken).ConfigureAwait(false));
-                }
-                if (!string.Equals(sha, file.Sha256, StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new AzureMlException($"Model '{name}' version {version} file '{file.Path}' failed its SHA-256 check.", AzureMlErrorCodes.DataLoss, 500);
-                }
                 File.Move(partial, target, overwrite: true);
+                written.Add(target);
             }
-            catch (RequestFailedException ex)
+            pending.Clear();
+            throttle?.Complete(received);
+            return written;
+        }
+        finally
+        {
+            foreach (var (partial, _) in pending)
             {
-                throw DatastoreBlobContainer.Map(ex, $"model file '{file.Path}'");
-            }
-            finally
-            {
-                if (File.Exists(partial))
+                try
                 {
                     File.Delete(partial);
                 }
+                catch (IOException)
+                {
+                    // best effort
+                }
             }
-            received += file.Length;
-            written.Add(target);
         }
-        return written;
     }
 
     private async IAsyncEnumerable<(string Path, Func<Task<Stream>> Open)> EnumerateSourceAsync(ModelSource source, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

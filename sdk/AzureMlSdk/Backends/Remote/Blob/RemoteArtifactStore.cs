@@ -1,26 +1,19 @@
 using Azure;
-using Azure.Storage;
 using Azure.Storage.Blobs.Models;
+using AzureMlSdk.Backends.Transfer;
 
 namespace AzureMlSdk.Backends.Remote.Blob;
 
 /// <summary>
 /// Run artifacts in the default datastore's container, where Azure ML keeps them:
-/// <c>ExperimentRun/dcid.&lt;runId&gt;/&lt;path&gt;</c>. Uploads are block blobs staged in parallel chunks and committed
-/// at once (readers see the old or the whole new file); Azure.Core retries each block request on its own, so a failed
-/// chunk never re-sends the consumed stream.
+/// <c>ExperimentRun/dcid.&lt;runId&gt;/&lt;path&gt;</c>. Transfers go through <see cref="BlobTransfer"/> (one request for
+/// a file up to 256 MiB, parallel blocks or ranges beyond; readers see the old or the whole new file); progress is thinned by
+/// <see cref="ThrottledProgress"/> and always ends with the total.
 /// </summary>
 internal sealed class RemoteArtifactStore(DatastoreBlobContainer datastore) : IArtifactStore
 {
     /// <summary>The blob prefix of a run's artifacts.</summary>
     public static string RunPrefix(string runId) => $"ExperimentRun/dcid.{runId}/";
-
-    internal static readonly StorageTransferOptions Transfer = new()
-    {
-        InitialTransferSize = 8 * 1024 * 1024,
-        MaximumTransferSize = 8 * 1024 * 1024,
-        MaximumConcurrency = 4,
-    };
 
     public async Task UploadAsync(string runId, string artifactPath, Stream content, IProgress<long>? progress, CancellationToken cancellationToken)
     {
@@ -29,13 +22,11 @@ internal sealed class RemoteArtifactStore(DatastoreBlobContainer datastore) : IA
         ArgumentNullException.ThrowIfNull(content);
         var ds = await datastore.GetAsync(cancellationToken).ConfigureAwait(false);
         var blobName = RunPrefix(runId) + path;
+        var throttle = ThrottledProgress.Create(progress, TransferSizes.Remaining(content));
         try
         {
-            await ds.Container.GetBlobClient(blobName).UploadAsync(content, new BlobUploadOptions
-            {
-                TransferOptions = Transfer,
-                ProgressHandler = progress,
-            }, cancellationToken).ConfigureAwait(false);
+            var (length, _) = await BlobTransfer.UploadAsync(ds.Container.GetBlobClient(blobName), content, throttle, 0, sha256: false, cancellationToken).ConfigureAwait(false);
+            throttle?.Complete(length);
         }
         catch (RequestFailedException ex)
         {
@@ -49,13 +40,11 @@ internal sealed class RemoteArtifactStore(DatastoreBlobContainer datastore) : IA
         var path = Validate.ArtifactPath(artifactPath, nameof(artifactPath));
         ArgumentNullException.ThrowIfNull(destination);
         var ds = await datastore.GetAsync(cancellationToken).ConfigureAwait(false);
+        var throttle = ThrottledProgress.Create(progress, null);
         try
         {
-            await ds.Container.GetBlobClient(RunPrefix(runId) + path).DownloadToAsync(destination, new BlobDownloadToOptions
-            {
-                TransferOptions = Transfer,
-                ProgressHandler = progress,
-            }, cancellationToken).ConfigureAwait(false);
+            var (length, _) = await BlobTransfer.DownloadAsync(ds.Container.GetBlobClient(RunPrefix(runId) + path), destination, throttle, 0, sha256: false, cancellationToken).ConfigureAwait(false);
+            throttle?.Complete(length);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using AzureMlSdk.Backends.Remote.Http;
+using AzureMlSdk.Backends.Transfer;
 
 namespace AzureMlSdk.Backends.Remote.Mlflow;
 
@@ -16,7 +16,7 @@ namespace AzureMlSdk.Backends.Remote.Mlflow;
 /// </summary>
 internal sealed class MlflowArtifactProxy(IMlflowArtifactsApi metadata, IMlflowArtifactsApi transfer)
 {
-    private const int BufferSize = 81920;
+    private const int BufferSize = 256 * 1024;
 
     /// <summary>PUTs <paramref name="content"/> at <paramref name="path"/>; returns the byte count and SHA-256 of what was sent.</summary>
     public async Task<(long Length, string Sha256)> UploadAsync(string path, Stream content, IProgress<long>? progress, long progressBase, CancellationToken cancellationToken)
@@ -57,19 +57,15 @@ internal sealed class MlflowArtifactProxy(IMlflowArtifactsApi metadata, IMlflowA
         {
             throw await RemoteErrors.FromResponseAsync(response, cancellationToken).ConfigureAwait(false);
         }
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var buffer = new byte[BufferSize];
-        long total = 0;
-        int read;
-        while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+        var total = progressBase;
+        using var writing = new HashingWriteStream(destination, progress is null ? null : count =>
         {
-            hash.AppendData(buffer, 0, read);
-            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
-            total += read;
-            progress?.Report(progressBase + total);
-        }
-        return (total, Convert.ToHexStringLower(hash.GetCurrentHash()));
+            total += count;
+            progress.Report(total);
+        });
+        await body.CopyToAsync(writing, BufferSize, cancellationToken).ConfigureAwait(false);
+        return (writing.Length, writing.HashHex());
     }
 
     /// <summary>Every file under the folder <paramref name="root"/> (recursively), with paths relative to it.</summary>
@@ -120,98 +116,5 @@ internal sealed class MlflowArtifactProxy(IMlflowArtifactsApi metadata, IMlflowA
     {
         var p = (path ?? string.Empty).TrimEnd('/');
         return p[(p.LastIndexOf('/') + 1)..];
-    }
-}
-
-/// <summary>
-/// A read-only pass-through that hashes and counts what is read and reports progress. Setting the position back to the
-/// start (as <see cref="StreamContent"/> does before a retried send) restarts the hash and the count.
-/// </summary>
-internal sealed class HashingReadStream(Stream inner, IProgress<long>? progress, long progressBase) : Stream
-{
-    private readonly long _start = inner.CanSeek ? inner.Position : 0;
-    private IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-
-    public long BytesRead { get; private set; }
-
-    private string? _finalHash;
-
-    /// <summary>Lower-case hex SHA-256 of the bytes read so far (kept after disposal: <see cref="StreamContent"/> disposes its stream once sent).</summary>
-    public string HashHex() => _finalHash ?? Convert.ToHexStringLower(_hash.GetCurrentHash());
-
-    public override bool CanRead => true;
-    public override bool CanSeek => inner.CanSeek;
-    public override bool CanWrite => false;
-    public override long Length => inner.Length - _start;
-
-    public override long Position
-    {
-        get => BytesRead;
-        set
-        {
-            if (value != 0)
-            {
-                throw new NotSupportedException("Only a rewind to the start is supported.");
-            }
-            ObjectDisposedException.ThrowIf(_finalHash is not null, this);
-            inner.Position = _start;
-            _hash.Dispose();
-            _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            BytesRead = 0;
-        }
-    }
-
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int Read(Span<byte> buffer)
-    {
-        var n = inner.Read(buffer);
-        Count(buffer[..n]);
-        return n;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Count(buffer.Span[..n]);
-        return n;
-    }
-
-    private void Count(ReadOnlySpan<byte> data)
-    {
-        if (data.Length == 0)
-        {
-            return;
-        }
-        _hash.AppendData(data);
-        BytesRead += data.Length;
-        progress?.Report(progressBase + BytesRead);
-    }
-
-    public override long Seek(long offset, SeekOrigin origin)
-    {
-        if (origin == SeekOrigin.Begin)
-        {
-            Position = offset;
-            return 0;
-        }
-        throw new NotSupportedException("Only a rewind to the start is supported.");
-    }
-
-    public override void Flush() { }
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-    protected override void Dispose(bool disposing)
-    {
-        if (disposing && _finalHash is null)
-        {
-            _finalHash = Convert.ToHexStringLower(_hash.GetCurrentHash());
-            _hash.Dispose();
-        }
-        base.Dispose(disposing);
     }
 }

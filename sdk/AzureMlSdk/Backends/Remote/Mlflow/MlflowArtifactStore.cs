@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using AzureMlSdk.Backends.Transfer;
 
 namespace AzureMlSdk.Backends.Remote.Mlflow;
 
@@ -20,7 +21,9 @@ internal sealed class MlflowArtifactStore(IMlflowTrackingApi tracking, MlflowArt
         var path = Validate.ArtifactPath(artifactPath, nameof(artifactPath));
         ArgumentNullException.ThrowIfNull(content);
         var root = await RunRootAsync(runId, cancellationToken).ConfigureAwait(false);
-        await proxy.UploadAsync(root + "/" + path, content, progress, 0, cancellationToken).ConfigureAwait(false);
+        var throttle = ThrottledProgress.Create(progress, TransferSizes.Remaining(content));
+        var (length, _) = await proxy.UploadAsync(root + "/" + path, content, throttle, 0, cancellationToken).ConfigureAwait(false);
+        throttle?.Complete(length);
     }
 
     public async Task DownloadAsync(string runId, string artifactPath, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken)
@@ -31,7 +34,9 @@ internal sealed class MlflowArtifactStore(IMlflowTrackingApi tracking, MlflowArt
         var root = await RunRootAsync(runId, cancellationToken).ConfigureAwait(false);
         try
         {
-            await proxy.DownloadAsync(root + "/" + path, destination, progress, 0, cancellationToken).ConfigureAwait(false);
+            var throttle = ThrottledProgress.Create(progress, null);
+            var (length, _) = await proxy.DownloadAsync(root + "/" + path, destination, throttle, 0, cancellationToken).ConfigureAwait(false);
+            throttle?.Complete(length);
         }
         catch (ResourceNotFoundException ex)
         {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AzureMlSdk.Backends.Remote.Arm;
+using AzureMlSdk.Backends.Transfer;
 
 namespace AzureMlSdk.Backends.Remote.Mlflow;
 
@@ -232,6 +233,7 @@ internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifact
         // Every file goes to a temp name beside its target; targets are written only when every file passed its check.
         var pending = new List<(string Temp, string Target)>();
         long received = 0;
+        var throttle = ThrottledProgress.Create(progress, data.Files.Sum(f => f.Length));
         try
         {
             foreach (var file in data.Files)
@@ -247,9 +249,9 @@ internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifact
                 var temp = $"{target}.{Guid.NewGuid():N}.partial";
                 pending.Add((temp, target));
                 (long Length, string Sha256) got;
-                await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+                await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
                 {
-                    got = await proxy.DownloadAsync(folder + "/" + relative, output, progress, received, cancellationToken).ConfigureAwait(false);
+                    got = await proxy.DownloadAsync(folder + "/" + relative, output, throttle, received, cancellationToken).ConfigureAwait(false);
                 }
                 if (got.Length != file.Length || !string.Equals(got.Sha256, file.Sha256, StringComparison.OrdinalIgnoreCase))
                 {
@@ -267,6 +269,7 @@ internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifact
                 written.Add(target);
             }
             pending.Clear();
+            throttle?.Complete(received);
             return written;
         }
         finally
@@ -289,9 +292,10 @@ internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifact
     {
         var files = new List<ModelFile>();
         long sent = 0;
+        var throttle = ThrottledProgress.Create(progress, TransferSizes.Of(source));
         async Task PutAsync(string relative, Stream content)
         {
-            var (length, sha) = await proxy.UploadAsync(folder + "/" + relative, content, progress, sent, cancellationToken).ConfigureAwait(false);
+            var (length, sha) = await proxy.UploadAsync(folder + "/" + relative, content, throttle, sent, cancellationToken).ConfigureAwait(false);
             sent += length;
             files.Add(new ModelFile(relative, length, sha));
         }
@@ -327,7 +331,7 @@ internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifact
                 foreach (var item in items)
                 {
                     var relative = item.Path == artifactPath ? artifactPath[(artifactPath.LastIndexOf('/') + 1)..] : item.Path[(artifactPath.Length + 1)..];
-                    await using var temp = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+                    await using var temp = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
                     await runArtifacts.DownloadAsync(run.RunId, item.Path, temp, null, cancellationToken).ConfigureAwait(false);
                     temp.Position = 0;
                     await PutAsync(relative, temp).ConfigureAwait(false);
@@ -340,11 +344,12 @@ internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifact
         {
             throw new InvalidInputException($"Model '{name}' has no files to register.", "source");
         }
+        throttle?.Complete(sent);
         return files;
     }
 
     private static FileStream OpenRead(string path) =>
-        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
 
     private async Task<MlflowModelVersion> GetRawAsync(string name, int version, CancellationToken cancellationToken)
     {

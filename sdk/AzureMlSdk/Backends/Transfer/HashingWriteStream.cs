@@ -1,23 +1,28 @@
 using System.Security.Cryptography;
 
-namespace AzureMlSdk.Backends.Local;
+namespace AzureMlSdk.Backends.Transfer;
 
 /// <summary>
-/// A write-only pass-through stream that computes the SHA-256 and length of everything written to
-/// <c>inner</c>, so content is hashed while it is copied (one read of the source, whatever the source is).
-/// The inner stream is not disposed.
+/// A write-only pass-through that counts (and, unless told not to, SHA-256-hashes) everything written to <c>inner</c>, so
+/// content is checked while it is copied: one pass over the bytes, whatever the source is. An asynchronous write hashes
+/// the buffer while the inner write is under way. The inner stream is not disposed.
 /// </summary>
 internal sealed class HashingWriteStream : Stream
 {
     private readonly Stream _inner;
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash? _hash;
     private readonly Action<long>? _onWritten;
     private long _length;
 
-    public HashingWriteStream(Stream inner, Action<long>? onWritten = null)
+    /// <param name="inner">Where the bytes go.</param>
+    /// <param name="onWritten">Called after each write with the count of bytes it wrote.</param>
+    /// <param name="hash">False to count only (<see cref="HashHex"/> then throws).</param>
+    public HashingWriteStream(Stream inner, Action<long>? onWritten = null, bool hash = true)
     {
+        ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
         _onWritten = onWritten;
+        _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
     }
 
     public override bool CanRead => false;
@@ -32,13 +37,13 @@ internal sealed class HashingWriteStream : Stream
     }
 
     /// <summary>Lower-case hex SHA-256 of the bytes written so far.</summary>
-    public string HashHex() => Convert.ToHexStringLower(_hash.GetCurrentHash());
+    public string HashHex() => Convert.ToHexStringLower((_hash ?? throw new InvalidOperationException("This stream only counts.")).GetCurrentHash());
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        _hash.AppendData(buffer);
+        _hash?.AppendData(buffer);
         _inner.Write(buffer);
         Advance(buffer.Length);
     }
@@ -48,8 +53,10 @@ internal sealed class HashingWriteStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        _hash.AppendData(buffer.Span);
-        await _inner.WriteAsync(buffer, cancellationToken);
+        // Both only read the buffer, and it is not handed back before both are done.
+        var writing = _inner.WriteAsync(buffer, cancellationToken);
+        _hash?.AppendData(buffer.Span);
+        await writing.ConfigureAwait(false);
         Advance(buffer.Length);
     }
 
@@ -63,7 +70,7 @@ internal sealed class HashingWriteStream : Stream
     {
         if (disposing)
         {
-            _hash.Dispose();
+            _hash?.Dispose();
         }
         base.Dispose(disposing);
     }
