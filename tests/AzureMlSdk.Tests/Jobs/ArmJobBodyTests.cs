@@ -154,6 +154,14 @@ public sealed class ArmJobBodyTests
     }
 
     [Fact]
+    public void An_output_version_is_refused_for_azure_ml_which_numbers_versions_itself()
+    {
+        var job = new CommandJob { Command = "run ${{outputs.m}}", Outputs = { ["m"] = Output.CustomModel().RegisterAs("m", "7") } };
+        var e = Assert.Throws<AzureMlNotSupportedException>(() => ArmJobMapping.ToArm(job, References));
+        Assert.Contains("version '7'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ids_become_az_ml_references()
     {
         Assert.Equal("azureml:env:2", ArmJobMapping.AssetFromId($"{Ws}/environments/env/versions/2"));

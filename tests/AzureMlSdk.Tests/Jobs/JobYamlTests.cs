@@ -70,6 +70,15 @@ public sealed class JobYamlTests
     }
 
     [Fact]
+    public void Yaml_1_1_booleans_read_as_az_ml_reads_them()
+    {
+        var job = (CommandJob)Job.LoadFromText("command: echo ${{inputs.a}} ${{inputs.b}} ${{inputs.c}}\ninputs:\n  a: yes\n  b: Off\n  c: 'yes'\n");
+        Assert.Equal(true, job.Inputs["a"].Value);
+        Assert.Equal(false, job.Inputs["b"].Value);
+        Assert.Equal("yes", job.Inputs["c"].Value);
+    }
+
+    [Fact]
     public void An_empty_output_is_a_uri_folder_at_the_default_location()
     {
         var job = LoadJob("hello-world-output-data.yml");
