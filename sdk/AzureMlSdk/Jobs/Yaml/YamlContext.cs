@@ -161,7 +161,58 @@ internal sealed partial class YamlContext
             var second = stream.Documents[1].RootNode;
             throw new JobDefinitionException("the file holds several YAML documents ('---'); a definition is one document.", FilePath, (int)second.Start.Line, (int)second.Start.Column);
         }
-        return stream.Documents[0].RootNode;
+        var root = stream.Documents[0].RootNode;
+        ExpandMergeKeys(root, new HashSet<YamlNode>(ReferenceEqualityComparer.Instance));
+        return root;
+    }
+
+    /// <summary>
+    /// YAML merge keys (<c>&lt;&lt;: *defaults</c>, or a list of aliases), which az ml's PyYAML applies: the merged
+    /// mappings' keys are copied in unless the mapping sets them itself. Aliases are already the anchored nodes.
+    /// </summary>
+    private void ExpandMergeKeys(YamlNode node, HashSet<YamlNode> seen)
+    {
+        if (!seen.Add(node))
+        {
+            return;
+        }
+        switch (node)
+        {
+            case YamlSequenceNode seq:
+                foreach (var item in seq.Children)
+                {
+                    ExpandMergeKeys(item, seen);
+                }
+                break;
+            case YamlMappingNode map:
+                foreach (var child in map.Children.Values.ToList())
+                {
+                    ExpandMergeKeys(child, seen);
+                }
+                var mergeKey = new YamlScalarNode("<<");
+                if (!map.Children.TryGetValue(mergeKey, out var merged))
+                {
+                    break;
+                }
+                map.Children.Remove(mergeKey);
+                var sources = merged is YamlSequenceNode list ? list.Children.ToList() : [merged];
+                foreach (var source in sources)
+                {
+                    if (source is not YamlMappingNode from)
+                    {
+                        Report(source, "<<", $"a merge key ('<<') takes a mapping or a list of mappings, not {Describe(source)}.");
+                        continue;
+                    }
+                    foreach (var (key, value) in from.Children)
+                    {
+                        if (!map.Children.ContainsKey(key))
+                        {
+                            map.Children.Add(key, value);
+                        }
+                    }
+                }
+                break;
+        }
     }
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]
