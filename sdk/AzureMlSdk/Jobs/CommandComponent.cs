@@ -139,25 +139,25 @@ public sealed class CommandComponent
         }
         else
         {
-            var syntax = new List<string>();
+            var syntax = new List<(string Message, int Index)>();
             var template = CommandTemplate.Parse(Command, syntax);
-            foreach (var message in syntax)
+            foreach (var (message, index) in syntax)
             {
-                problems.Add("command", message);
+                problems.Add("command", message, index);
             }
             foreach (var p in template.Placeholders.DistinctBy(p => (p.Kind, p.Name)))
             {
                 if (p.Kind == PlaceholderKind.Input && !Inputs.ContainsKey(p.Name))
                 {
-                    problems.Add("command", $"the command uses {p.Expression}, but the component declares no input '{p.Name}'.{Suggest.DidYouMean(p.Name, Inputs.Keys)}");
+                    problems.Add("command", $"the command uses {p.Expression}, but the component declares no input '{p.Name}'.{Suggest.DidYouMean(p.Name, Inputs.Keys)}", p.Index);
                 }
                 else if (p.Kind == PlaceholderKind.Output && !Outputs.ContainsKey(p.Name))
                 {
-                    problems.Add("command", $"the command uses {p.Expression}, but the component declares no output '{p.Name}'.{Suggest.DidYouMean(p.Name, Outputs.Keys)}");
+                    problems.Add("command", $"the command uses {p.Expression}, but the component declares no output '{p.Name}'.{Suggest.DidYouMean(p.Name, Outputs.Keys)}", p.Index);
                 }
                 else if (p.Kind == PlaceholderKind.SearchSpace)
                 {
-                    problems.Add("command", $"a component's command cannot use {p.Expression}: bind the hyperparameter to an input in the sweep instead.");
+                    problems.Add("command", $"a component's command cannot use {p.Expression}: bind the hyperparameter to an input in the sweep instead.", p.Index);
                 }
             }
         }
@@ -207,12 +207,12 @@ public sealed class CommandComponent
     /// type; text given for a data input is its path) and <paramref name="outputs"/> (declared outputs not given get
     /// their declared type and mode). The job's <see cref="CommandJob.Component"/> is this component.
     /// </summary>
-    public CommandJob ToJob(IDictionary<string, Input>? inputs = null, IDictionary<string, Output>? outputs = null)
+    public CommandJob ToJob(Dictionary<string, Input>? inputs = null, Dictionary<string, Output>? outputs = null)
     {
         var problems = new List<JobDefinitionException>();
         void Problem(string key, string message) => problems.Add(new JobDefinitionException($"component '{Name}': {message}", SourcePath, key: key));
         var jobInputs = new Dictionary<string, Input>(StringComparer.Ordinal);
-        foreach (var (name, given) in inputs ?? new Dictionary<string, Input>())
+        foreach (var (name, given) in inputs ?? [])
         {
             if (!Inputs.TryGetValue(name, out var declared))
             {
@@ -236,7 +236,7 @@ public sealed class CommandComponent
             }
         }
         var jobOutputs = new Dictionary<string, Output>(StringComparer.Ordinal);
-        foreach (var (name, given) in outputs ?? new Dictionary<string, Output>())
+        foreach (var (name, given) in outputs ?? [])
         {
             if (!Outputs.TryGetValue(name, out var declared))
             {
@@ -276,7 +276,7 @@ public sealed class CommandComponent
 
     private static Input? Bind(string name, ComponentInput declared, Input given, Action<string, string> problem)
     {
-        if (given.Value is string text && text.Contains("${{", StringComparison.Ordinal))
+        if (given.IsBinding)
         {
             return given; // a binding: ${{parent.inputs.x}}, ${{parent.jobs.step.outputs.y}}
         }

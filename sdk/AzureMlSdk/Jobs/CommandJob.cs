@@ -107,11 +107,11 @@ public sealed partial class CommandJob : JobDefinition
         }
         else
         {
-            var syntax = new List<string>();
+            var syntax = new List<(string Message, int Index)>();
             var template = CommandTemplate.Parse(Command, syntax);
-            foreach (var message in syntax)
+            foreach (var (message, index) in syntax)
             {
-                problems.Add("command", message);
+                problems.Add("command", message, index);
             }
             CheckPlaceholders(problems, template, searchSpace);
         }
@@ -200,16 +200,16 @@ public sealed partial class CommandJob : JobDefinition
             switch (p.Kind)
             {
                 case PlaceholderKind.Input when !Inputs.ContainsKey(p.Name) && !p.IsOptional:
-                    problems.Add("command", $"the command uses {p.Expression}, but the job has no input '{p.Name}'.{Known("inputs", Inputs.Keys, p.Name)}");
+                    problems.Add("command", $"the command uses {p.Expression}, but the job has no input '{p.Name}'.{Known("inputs", Inputs.Keys, p.Name)}", p.Index);
                     break;
                 case PlaceholderKind.Output when !Outputs.ContainsKey(p.Name):
-                    problems.Add("command", $"the command uses {p.Expression}, but the job has no output '{p.Name}'.{Known("outputs", Outputs.Keys, p.Name)}");
+                    problems.Add("command", $"the command uses {p.Expression}, but the job has no output '{p.Name}'.{Known("outputs", Outputs.Keys, p.Name)}", p.Index);
                     break;
                 case PlaceholderKind.SearchSpace when searchSpace is null:
-                    problems.Add("command", $"the command uses {p.Expression}, which only a sweep job's trial can use.");
+                    problems.Add("command", $"the command uses {p.Expression}, which only a sweep job's trial can use.", p.Index);
                     break;
                 case PlaceholderKind.SearchSpace when !searchSpace.Contains(p.Name):
-                    problems.Add("command", $"the command uses {p.Expression}, but the search space has no '{p.Name}'.{Known("search_space", searchSpace, p.Name)}");
+                    problems.Add("command", $"the command uses {p.Expression}, but the search space has no '{p.Name}'.{Known("search_space", searchSpace, p.Name)}", p.Index);
                     break;
             }
         }

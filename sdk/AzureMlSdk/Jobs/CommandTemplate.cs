@@ -67,13 +67,13 @@ public sealed partial class CommandTemplate
     public static CommandTemplate Parse(string command)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var problems = new List<string>();
+        var problems = new List<(string Message, int Index)>();
         var template = Parse(command, problems);
-        return problems.Count == 0 ? template : throw JobDefinitionException.Combine(problems.Select(p => new JobDefinitionException(p, key: "command")).ToList());
+        return problems.Count == 0 ? template : throw JobDefinitionException.Combine(problems.Select(p => new JobDefinitionException(p.Message, key: "command")).ToList());
     }
 
     /// <summary>Parses, collecting syntax problems instead of throwing (the definition checks report them with the file and line).</summary>
-    internal static CommandTemplate Parse(string command, List<string> problems)
+    internal static CommandTemplate Parse(string command, List<(string Message, int Index)> problems)
     {
         var segments = new List<Segment>();
         var placeholders = new List<CommandPlaceholder>();
@@ -99,7 +99,7 @@ public sealed partial class CommandTemplate
                 var next = command.IndexOf("${{", i + 3, StringComparison.Ordinal);
                 if (end < 0 || (next >= 0 && next < end))
                 {
-                    problems.Add($"the command has an unclosed placeholder at '{Excerpt(command, i)}': write ${{{{inputs.<name>}}}}, ${{{{outputs.<name>}}}} or ${{{{search_space.<name>}}}}.");
+                    problems.Add(($"the command has an unclosed placeholder at '{Excerpt(command, i)}': write ${{{{inputs.<name>}}}}, ${{{{outputs.<name>}}}} or ${{{{search_space.<name>}}}}.", i));
                     text.Append(command, i, 3);
                     i += 3;
                     continue;
@@ -108,7 +108,7 @@ public sealed partial class CommandTemplate
                 var match = PlaceholderBody().Match(body);
                 if (!match.Success)
                 {
-                    problems.Add($"the command has an unknown placeholder '${{{{{body}}}}}': write ${{{{inputs.<name>}}}}, ${{{{outputs.<name>}}}} or ${{{{search_space.<name>}}}}.");
+                    problems.Add(($"the command has an unknown placeholder '${{{{{body}}}}}': write ${{{{inputs.<name>}}}}, ${{{{outputs.<name>}}}} or ${{{{search_space.<name>}}}}.", i));
                     text.Append(command, i, end + 2 - i);
                     i = end + 2;
                     continue;
@@ -129,7 +129,7 @@ public sealed partial class CommandTemplate
             {
                 if (optional is not null)
                 {
-                    problems.Add($"the command has an optional part inside another at '{Excerpt(command, i)}': $[[ … ]] parts cannot be nested.");
+                    problems.Add(($"the command has an optional part inside another at '{Excerpt(command, i)}': $[[ … ]] parts cannot be nested.", i));
                     text.Append(command, i, 3);
                     i += 3;
                     continue;
@@ -144,7 +144,7 @@ public sealed partial class CommandTemplate
                 Flush();
                 if (!optional.Any(s => s.Placeholder is not null))
                 {
-                    problems.Add($"the optional part '{Excerpt(command, optionalStart, i + 2 - optionalStart)}' has no ${{{{inputs.<name>}}}}: an optional part is dropped when its input is not given, so it needs one.");
+                    problems.Add(($"the optional part '{Excerpt(command, optionalStart, i + 2 - optionalStart)}' has no ${{{{inputs.<name>}}}}: an optional part is dropped when its input is not given, so it needs one.", optionalStart));
                 }
                 segments.Add(new Segment(null, null, optional));
                 optional = null;
@@ -159,7 +159,7 @@ public sealed partial class CommandTemplate
         Flush();
         if (optional is not null)
         {
-            problems.Add($"the command has an unclosed optional part at '{Excerpt(command, optionalStart)}': close it with ']]'.");
+            problems.Add(($"the command has an unclosed optional part at '{Excerpt(command, optionalStart)}': close it with ']]'.", optionalStart));
             segments.AddRange(optional);
         }
         return new CommandTemplate(command, segments, placeholders);

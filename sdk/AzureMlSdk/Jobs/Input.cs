@@ -85,6 +85,12 @@ public sealed class Input : IEquatable<Input>
     /// <summary>True for text, integer, number and boolean inputs.</summary>
     public bool IsLiteral => IsLiteralType(Type);
 
+    /// <summary>
+    /// True for a text literal that is a pipeline binding (<c>${{parent.inputs.x}}</c>,
+    /// <c>${{parent.jobs.step.outputs.y}}</c>): a step's input bound to its pipeline's, resolved when the pipeline runs.
+    /// </summary>
+    public bool IsBinding => Value is string s && s.TrimStart().StartsWith("${{", StringComparison.Ordinal) && s.TrimEnd().EndsWith("}}", StringComparison.Ordinal);
+
     /// <summary>The parsed <see cref="Path"/> of a data input.</summary>
     public AssetReference? Reference => Path is null ? null : AssetReference.Parse(Path);
 

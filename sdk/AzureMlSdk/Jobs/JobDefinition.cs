@@ -145,8 +145,9 @@ internal sealed class Problems
 
     public int Count => _items.Count;
 
-    public void Add(string key, string message) =>
-        _items.Add(_source is null ? new JobDefinitionException(message, key: key) : _source.Error(key, message));
+    /// <summary>A problem at <paramref name="key"/>; <paramref name="offset"/> is a position inside the key's text value (a placeholder in a command), for its exact line.</summary>
+    public void Add(string key, string message, int? offset = null) =>
+        _items.Add(_source is null ? new JobDefinitionException(message, key: key) : _source.Error(key, message, offset));
 
     public void AddRange(IEnumerable<JobDefinitionException> problems) => _items.AddRange(problems);
 

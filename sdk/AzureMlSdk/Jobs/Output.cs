@@ -57,7 +57,10 @@ public sealed class Output : IEquatable<Output>
     /// <summary>The data or model asset the output is registered as, if any (<c>name</c>).</summary>
     public string? Name { get; }
 
-    /// <summary>The version of the registered asset (<c>version</c>); needs <see cref="Name"/>.</summary>
+    /// <summary>
+    /// The version of the registered asset (<c>version</c>); needs <see cref="Name"/>. Azure ML's job API (2026-07-01)
+    /// takes the name only and numbers the version itself, so a remote workspace rejects it.
+    /// </summary>
     public string? Version { get; }
 
     /// <summary>An optional description.</summary>

@@ -154,6 +154,28 @@ public sealed class ArmJobBodyTests
     }
 
     [Fact]
+    public void An_output_version_is_refused_for_azure_ml_which_numbers_versions_itself()
+    {
+        var job = new CommandJob { Command = "run ${{outputs.m}}", Outputs = { ["m"] = Output.CustomModel().RegisterAs("m", "7") } };
+        var e = Assert.Throws<AzureMlNotSupportedException>(() => ArmJobMapping.ToArm(job, References));
+        Assert.Contains("version '7'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_body_of_another_job_type_is_refused_and_a_sparse_body_reads()
+    {
+        var sweep = new ArmResource<CommandJobProperties> { Name = "s", Properties = new CommandJobProperties { JobType = "Sweep" } };
+        Assert.Contains("Sweep job", Assert.Throws<InvalidInputException>(() => ArmJobMapping.FromArm(sweep)).Message, StringComparison.Ordinal);
+        var sparse = JsonSerializer.Deserialize("""{"name":"j","properties":{"jobType":"Command","command":"echo","environmentId":"azureml://registries/azureml/environments/sklearn-1.5/versions/7","inputs":{"x":{"jobInputType":"uri_folder","uri":"azureml:d:1","mode":"Download"}}}}""", ArmJobJsonContext.Default.ArmResourceCommandJobProperties)!;
+        var job = ArmJobMapping.FromArm(sparse);
+        Assert.Equal("azureml://registries/azureml/environments/sklearn-1.5/versions/7", job.Environment!.Reference);
+        Assert.Equal(Input.UriFolder("azureml:d:1", InputMode.Download), job.Inputs["x"]);
+        Assert.Null(job.Compute);
+        Assert.Null(job.Limits);
+        Assert.Empty(job.Tags);
+    }
+
+    [Fact]
     public void Ids_become_az_ml_references()
     {
         Assert.Equal("azureml:env:2", ArmJobMapping.AssetFromId($"{Ws}/environments/env/versions/2"));

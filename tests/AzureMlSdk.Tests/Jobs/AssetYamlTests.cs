@@ -136,6 +136,17 @@ public sealed class AssetYamlTests
     }
 
     [Fact]
+    public void ToJob_takes_target_typed_dictionaries_as_the_api_sketch_writes_them()
+    {
+        var prepComponent = CommandComponent.Load(Fixture("component/train.yml"));
+        var step = prepComponent.ToJob(inputs: new() { ["training_data"] = "${{parent.inputs.raw}}", ["max_epocs"] = 3 }, outputs: new() { ["model_output"] = Output.UriFolder(mode: OutputMode.Upload) });
+        Assert.True(step.Inputs["training_data"].IsBinding);
+        Assert.False(step.Inputs["max_epocs"].IsBinding);
+        Assert.Equal(OutputMode.Upload, step.Outputs["model_output"].Mode);
+        Assert.Equal("Train", step.DisplayName);
+    }
+
+    [Fact]
     public void Component_command_placeholders_must_be_declared()
     {
         var dir = Directory.CreateTempSubdirectory("azml-comp-");

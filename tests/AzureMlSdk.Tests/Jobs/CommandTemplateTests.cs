@@ -88,6 +88,15 @@ public sealed class CommandTemplateTests
     }
 
     [Fact]
+    public void A_placeholder_used_twice_is_rendered_twice_and_listed_once_by_name()
+    {
+        var t = CommandTemplate.Parse("cp ${{inputs.a}} ${{inputs.a}}.bak");
+        Assert.Equal("cp x x.bak", t.Render(new Dictionary<string, string> { ["a"] = "x" }));
+        Assert.Equal(2, t.Placeholders.Count);
+        Assert.Equal(["a"], t.Names(PlaceholderKind.Input));
+    }
+
+    [Fact]
     public void Literal_text_follows_azure_mls_str_conventions()
     {
         Assert.Equal("0.01", ((Input)0.01).LiteralText);

@@ -102,6 +102,27 @@ public sealed class JobYamlErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_placeholder_error_in_a_literal_block_names_its_own_line()
+    {
+        var e = LoadFails("inputs:\n  data: 1\ncommand: |\n  echo start\n  python train.py \\\n    --data ${{inputs.data}} \\\n    --lr ${{inputs.lr}}\n");
+        Assert.Equal(("command", 7), (e.Key, e.Line));
+        Assert.Contains("${{inputs.lr}}", e.Message, StringComparison.Ordinal);
+        var syntax = LoadFails("command: |\n  echo a\n  echo ${{inputs}}\n");
+        Assert.Equal(3, syntax.Line);
+    }
+
+    [Fact]
+    public void A_value_given_with_set_is_named_as_such()
+    {
+        var path = Write("command: echo\n");
+        var e = Assert.Throws<JobDefinitionException>(() => Job.Load(path, ["resources.instance_count=many"]));
+        Assert.Equal("resources.instance_count", e.Key);
+        Assert.Null(e.Line);
+        Assert.Contains("(value given with --set)", e.Message, StringComparison.Ordinal);
+        Assert.Throws<JobDefinitionException>(() => Job.Load(path, ["no-equals-sign"]));
+    }
+
+    [Fact]
     public void Unknown_job_type_is_an_error_with_a_suggestion()
     {
         var e = LoadFails("type: comand\ncommand: echo\n");

@@ -70,6 +70,30 @@ public sealed class JobYamlTests
     }
 
     [Fact]
+    public void Yaml_1_1_booleans_read_as_az_ml_reads_them()
+    {
+        var job = (CommandJob)Job.LoadFromText("command: echo ${{inputs.a}} ${{inputs.b}} ${{inputs.c}}\ninputs:\n  a: yes\n  b: Off\n  c: 'yes'\n");
+        Assert.Equal(true, job.Inputs["a"].Value);
+        Assert.Equal(false, job.Inputs["b"].Value);
+        Assert.Equal("yes", job.Inputs["c"].Value);
+    }
+
+    [Fact]
+    public void Anchors_aliases_and_merge_keys_work_as_in_az_ml()
+    {
+        var yaml = "command: echo ${{inputs.a}} ${{inputs.b}}\n" +
+                   "tags: &common\n  team: ml\n  stage: dev\n" +
+                   "properties:\n  <<: *common\n  stage: prod\n" +
+                   "inputs:\n  a: &shared 3\n  b: *shared\n";
+        var job = (CommandJob)Job.LoadFromText(yaml);
+        Assert.Equal(3L, job.Inputs["b"].Value);
+        Assert.Equal("ml", job.Properties["team"]);
+        Assert.Equal("prod", job.Properties["stage"]);
+        Assert.Equal("dev", job.Tags["stage"]);
+        Assert.Throws<JobDefinitionException>(() => Job.LoadFromText("command: echo\ntags:\n  <<: 5\n"));
+    }
+
+    [Fact]
     public void An_empty_output_is_a_uri_folder_at_the_default_location()
     {
         var job = LoadJob("hello-world-output-data.yml");

@@ -382,12 +382,15 @@ internal static class Overrides
                 if (!node.Children.TryGetValue(key, out var child) || child is YamlScalarNode { Value: null or "" or "~" or "null" })
                 {
                     child = new YamlMappingNode();
+                    context.Overridden.Add(child);
                     node.Children[key] = child;
                 }
                 node = child as YamlMappingNode
                     ?? throw new JobDefinitionException($"--set '{item}': '{string.Join('.', keys[..(i + 1)])}' is not a mapping.", context.FilePath, (int)child.Start.Line, (int)child.Start.Column, string.Join('.', keys[..(i + 1)]));
             }
-            node.Children[new YamlScalarNode(keys[^1])] = new YamlScalarNode(item[(eq + 1)..]) { Style = ScalarStyle.Plain };
+            var value = new YamlScalarNode(item[(eq + 1)..]) { Style = ScalarStyle.Plain };
+            context.Overridden.Add(value);
+            node.Children[new YamlScalarNode(keys[^1])] = value;
         }
         return root;
     }

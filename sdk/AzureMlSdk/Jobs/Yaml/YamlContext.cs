@@ -9,17 +9,59 @@ namespace AzureMlSdk.Jobs.Yaml;
 internal sealed class SourceMap
 {
     private readonly Dictionary<string, (int Line, int Column)> _positions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _literalBlocks = new(StringComparer.Ordinal);
 
     public SourceMap(string filePath) => FilePath = filePath;
 
     /// <summary>The YAML file as the caller named it.</summary>
     public string FilePath { get; }
 
-    public void Record(string key, Mark mark) => _positions[key] = ((int)mark.Line, (int)mark.Column);
+    /// <summary>Records a value's position; for a literal block scalar (<c>|</c>) its text too, so offsets inside it map to lines.</summary>
+    /// <summary>Nodes made by <c>--set</c>: they have no place in the file.</summary>
+    public HashSet<YamlNode> Overridden { get; } = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>An error located at <paramref name="key"/>, or at its nearest recorded parent key.</summary>
-    public JobDefinitionException Error(string key, string message)
+    public void Record(string key, YamlNode value)
     {
+        if (Overridden.Contains(value))
+        {
+            _positions.Remove(key);
+            _literalBlocks.Remove(key);
+            return;
+        }
+        Record(key, value.Start);
+        if (value is YamlScalarNode { Style: ScalarStyle.Literal, Value: { } text } && value.Start.Line > 0)
+        {
+            _literalBlocks[key] = text;
+        }
+        else
+        {
+            _literalBlocks.Remove(key);
+        }
+    }
+
+    public void Record(string key, Mark mark)
+    {
+        if (mark.Line > 0)
+        {
+            _positions[key] = ((int)mark.Line, (int)mark.Column);
+        }
+        else
+        {
+            _positions.Remove(key);
+        }
+    }
+
+    /// <summary>
+    /// An error located at <paramref name="key"/>, or at its nearest recorded parent key. An <paramref name="offset"/> into
+    /// a literal block scalar's text gives the exact line (the block's text starts on the line after its <c>|</c>).
+    /// </summary>
+    public JobDefinitionException Error(string key, string message, int? offset = null)
+    {
+        if (offset is { } at0 && _literalBlocks.TryGetValue(key, out var text) && _positions.TryGetValue(key, out var start) && at0 <= text.Length)
+        {
+            var line = start.Line + 1 + text.AsSpan(0, at0).Count('\n');
+            return new JobDefinitionException(message, FilePath, line, null, key);
+        }
         for (var probe = key; probe.Length > 0; probe = probe.LastIndexOf('.') is var dot and > 0 ? probe[..dot] : "")
         {
             if (_positions.TryGetValue(probe, out var at))
@@ -53,9 +95,12 @@ internal sealed partial class YamlContext
 
     public List<JobDefinitionException> Problems { get; } = [];
 
+    /// <summary>Nodes made by <c>--set</c>: they have no place in the file.</summary>
+    public HashSet<YamlNode> Overridden => Map.Overridden;
+
     public void Report(YamlNode? node, string key, string message) =>
-        Problems.Add(node is null
-            ? Map.Error(key, message)
+        Problems.Add(node is null ? Map.Error(key, message)
+            : Overridden.Contains(node) ? new JobDefinitionException($"{message} (value given with --set)", FilePath, null, null, key)
             : new JobDefinitionException(message, FilePath, (int)node.Start.Line, (int)node.Start.Column, key));
 
     /// <summary>Throws every problem found, as one <see cref="JobDefinitionException"/>.</summary>
@@ -116,7 +161,58 @@ internal sealed partial class YamlContext
             var second = stream.Documents[1].RootNode;
             throw new JobDefinitionException("the file holds several YAML documents ('---'); a definition is one document.", FilePath, (int)second.Start.Line, (int)second.Start.Column);
         }
-        return stream.Documents[0].RootNode;
+        var root = stream.Documents[0].RootNode;
+        ExpandMergeKeys(root, new HashSet<YamlNode>(ReferenceEqualityComparer.Instance));
+        return root;
+    }
+
+    /// <summary>
+    /// YAML merge keys (<c>&lt;&lt;: *defaults</c>, or a list of aliases), which az ml's PyYAML applies: the merged
+    /// mappings' keys are copied in unless the mapping sets them itself. Aliases are already the anchored nodes.
+    /// </summary>
+    private void ExpandMergeKeys(YamlNode node, HashSet<YamlNode> seen)
+    {
+        if (!seen.Add(node))
+        {
+            return;
+        }
+        switch (node)
+        {
+            case YamlSequenceNode seq:
+                foreach (var item in seq.Children)
+                {
+                    ExpandMergeKeys(item, seen);
+                }
+                break;
+            case YamlMappingNode map:
+                foreach (var child in map.Children.Values.ToList())
+                {
+                    ExpandMergeKeys(child, seen);
+                }
+                var mergeKey = new YamlScalarNode("<<");
+                if (!map.Children.TryGetValue(mergeKey, out var merged))
+                {
+                    break;
+                }
+                map.Children.Remove(mergeKey);
+                var sources = merged is YamlSequenceNode list ? list.Children.ToList() : [merged];
+                foreach (var source in sources)
+                {
+                    if (source is not YamlMappingNode from)
+                    {
+                        Report(source, "<<", $"a merge key ('<<') takes a mapping or a list of mappings, not {Describe(source)}.");
+                        continue;
+                    }
+                    foreach (var (key, value) in from.Children)
+                    {
+                        if (!map.Children.ContainsKey(key))
+                        {
+                            map.Children.Add(key, value);
+                        }
+                    }
+                }
+                break;
+        }
     }
 
     [GeneratedRegex(@"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ")]

@@ -35,7 +35,7 @@ internal sealed class YamlMap
                 continue;
             }
             _entries[key.Value] = (key, value);
-            context.Map.Record(keyPath, value.Start);
+            context.Map.Record(keyPath, value);
         }
     }
 
@@ -221,7 +221,7 @@ internal sealed class YamlMap
                 Context.Report(k, Sub(key), $"the names in '{Sub(key)}' must be text, not {YamlContext.Describe(k)}.");
                 continue;
             }
-            Context.Map.Record($"{Sub(key)}.{name.Value}", v.Start);
+            Context.Map.Record($"{Sub(key)}.{name.Value}", v);
             yield return (name.Value, name, v);
         }
     }

@@ -6,8 +6,9 @@ using YamlDotNet.RepresentationModel;
 namespace AzureMlSdk.Jobs.Yaml;
 
 /// <summary>
-/// The YAML 1.2 core schema for plain scalars: <c>null</c>/<c>~</c>/empty, <c>true</c>/<c>false</c>, integers, floats;
-/// anything quoted (or tagged <c>!!str</c>) is text. So <c>epochs: 10</c> is the integer 10 and <c>kernel: "10"</c> the text "10".
+/// The YAML core schema for plain scalars: <c>null</c>/<c>~</c>/empty, <c>true</c>/<c>false</c>, integers, floats;
+/// anything quoted (or tagged <c>!!str</c>) is text. So <c>epochs: 10</c> is the integer 10 and <c>kernel: "10"</c> the
+/// text "10". As az ml reads YAML 1.1 (PyYAML), <c>yes</c>/<c>no</c>/<c>on</c>/<c>off</c> are booleans too.
 /// </summary>
 internal static partial class YamlScalars
 {
@@ -31,9 +32,9 @@ internal static partial class YamlScalars
         {
             case "" or "~" or "null" or "Null" or "NULL":
                 return null;
-            case "true" or "True" or "TRUE":
+            case "true" or "True" or "TRUE" or "yes" or "Yes" or "YES" or "on" or "On" or "ON":
                 return true;
-            case "false" or "False" or "FALSE":
+            case "false" or "False" or "FALSE" or "no" or "No" or "NO" or "off" or "Off" or "OFF":
                 return false;
             case ".inf" or ".Inf" or ".INF" or "+.inf" or "+.Inf" or "+.INF":
                 return double.PositiveInfinity;

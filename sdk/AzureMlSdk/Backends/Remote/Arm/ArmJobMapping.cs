@@ -114,6 +114,11 @@ internal static class ArmJobMapping
 
     private static ArmJobOutput ToArm(string name, Output output, ArmJobReferences references, CommandJob job)
     {
+        if (output.Version is not null)
+        {
+            // The 2026-07-01 JobOutput has assetName only: Azure ML numbers the version itself.
+            throw new AzureMlNotSupportedException($"output '{name}' asks for version '{output.Version}' of '{output.Name}', but Azure ML's job API (2026-07-01) takes the asset name only and numbers the version itself; leave the version out.");
+        }
         var uri = references.OutputUris.TryGetValue(name, out var resolved) ? resolved
             : output.Path is null || AssetReference.Parse(output.Path).IsRemote ? output.Path
             : throw new JobDefinitionException($"output '{name}' is the local path '{output.Path}'; Azure ML outputs go to a datastore (azureml://datastores/<ds>/paths/…).", job.SourcePath, key: $"outputs.{name}.path");
