@@ -238,6 +238,16 @@ public sealed class MlflowValidationWireTests(EmulatorFixture emulator) : IAsync
     public async Task Registry_routes_refuse_what_MLflow_refuses(string method, string path, string? body, string expected) =>
         AssertRefused(await SendAsync(new HttpMethod(method), path, body), expected);
 
+    [Fact]
+    public async Task Logged_model_params_and_tags_follow_the_run_rules()
+    {
+        var experiment = (await SendAsync(HttpMethod.Get, "runs/get?run_id=" + _runId)).Body["run"]!["info"]!["experiment_id"]!.GetValue<string>();
+        AssertRefused(await PostAsync("logged-models", new { experiment_id = experiment, @params = new[] { new { key = "a//b", value = "v" } } }), "a//b");
+        AssertRefused(await PostAsync("logged-models", new { experiment_id = experiment, tags = new[] { new { key = "t", value = new string('v', 8001) } } }), "8001");
+        AssertRefused(await PostAsync("logged-models", new { experiment_id = experiment, @params = new[] { new { key = "p", value = new string('v', 6001) } } }), "6001");
+        AssertOk(await PostAsync("logged-models", new { experiment_id = experiment, @params = new[] { new { key = "p", value = "1" } }, tags = new[] { new { key = "t", value = "v" } } }));
+    }
+
     // ------------------------------------------------------------------ issue 16, item 9
 
     [Theory]
