@@ -72,7 +72,17 @@ internal static partial class MlflowEndpoints
             {
                 throw MlflowException.Missing($"{field}.key");
             }
-            bag[key] = MlflowRequest.NestedString(item, "value", field) ?? string.Empty;
+            var value = MlflowRequest.NestedString(item, "value", field) ?? string.Empty;
+            // As MLflow's store: a logged model's params and tags follow the run rules (names, 250/6000/8000 characters).
+            if (field == "params")
+            {
+                Validate.ParamValue(Validate.Key(key, "param"), value);
+            }
+            else
+            {
+                Validate.TagValue(Validate.Key(key, "tag"), value);
+            }
+            bag[key] = value;
         }
         return bag;
     }

@@ -218,6 +218,36 @@ public sealed class MlflowValidationWireTests(EmulatorFixture emulator) : IAsync
         AssertRefused(await PostAsync("registered-models/create", new { name = "has space" }), "has space");
     }
 
+    /// <summary>The registry routes' schemas (checked before any lookup, as MLflow's handlers do): the model need not exist.</summary>
+    [Theory]
+    [InlineData("GET", "model-versions/get?name=nobody&version=abc", null, "version")]
+    [InlineData("GET", "model-versions/get?name=nobody", null, "'version'")]
+    [InlineData("POST", "model-versions/create", """{"name": "nobody"}""", "'source'")]
+    [InlineData("POST", "model-versions/create", """{"name": "nobody", "source": 5}""", "source")]
+    [InlineData("POST", "model-versions/transition-stage", """{"name": "nobody", "version": "1", "stage": "Bogus"}""", "Bogus")]
+    [InlineData("POST", "model-versions/transition-stage", """{"name": "nobody", "version": "1", "stage": "Staging", "archive_existing_versions": "maybe"}""", "archive_existing_versions")]
+    [InlineData("POST", "model-versions/transition-stage", """{"name": "nobody", "version": 1, "stage": "Staging"}""", "version")]
+    [InlineData("POST", "registered-models/alias", """{"name": "nobody", "alias": "latest", "version": "1"}""", "latest")]
+    [InlineData("POST", "registered-models/alias", """{"name": "nobody", "alias": "v3", "version": "1"}""", "v3")]
+    [InlineData("POST", "registered-models/alias", """{"name": "nobody", "alias": "a b", "version": "1"}""", "a b")]
+    [InlineData("POST", "model-versions/set-tag", """{"name": "nobody", "version": "1", "value": "v"}""", "'key'")]
+    [InlineData("POST", "registered-models/create", """{"name": ""}""", "'name'")]
+    [InlineData("POST", "registered-models/create", """{"name": "m", "tags": {"k": "v"}}""", "tags")]
+    [InlineData("GET", "registered-models/search?max_results=1001", null, "max_results")]
+    [InlineData("GET", "model-versions/search?max_results=200001", null, "max_results")]
+    public async Task Registry_routes_refuse_what_MLflow_refuses(string method, string path, string? body, string expected) =>
+        AssertRefused(await SendAsync(new HttpMethod(method), path, body), expected);
+
+    [Fact]
+    public async Task Logged_model_params_and_tags_follow_the_run_rules()
+    {
+        var experiment = (await SendAsync(HttpMethod.Get, "runs/get?run_id=" + _runId)).Body["run"]!["info"]!["experiment_id"]!.GetValue<string>();
+        AssertRefused(await PostAsync("logged-models", new { experiment_id = experiment, @params = new[] { new { key = "a//b", value = "v" } } }), "a//b");
+        AssertRefused(await PostAsync("logged-models", new { experiment_id = experiment, tags = new[] { new { key = "t", value = new string('v', 8001) } } }), "8001");
+        AssertRefused(await PostAsync("logged-models", new { experiment_id = experiment, @params = new[] { new { key = "p", value = new string('v', 6001) } } }), "6001");
+        AssertOk(await PostAsync("logged-models", new { experiment_id = experiment, @params = new[] { new { key = "p", value = "1" } }, tags = new[] { new { key = "t", value = "v" } } }));
+    }
+
     // ------------------------------------------------------------------ issue 16, item 9
 
     [Theory]
