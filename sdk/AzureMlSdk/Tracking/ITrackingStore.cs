@@ -86,8 +86,9 @@ public interface ITrackingStore
     // ---- added after the first release: each has a not-supported default, so implementers written before keep compiling ----
 
     /// <summary>
-    /// MLflow's default experiment (id <c>0</c>, named <c>Default</c>), created unless it exists, as an MLflow server does when it
-    /// opens its store, so a client that names no experiment can log. Null when the name is taken by an experiment with another id.
+    /// MLflow's default experiment, named <c>Default</c>, created unless it exists, as an MLflow server does when it opens its
+    /// store, so a client that names no experiment can log. The local store gives it id <c>0</c> (as MLflow's stores do) and answers
+    /// null when the name is already taken by an experiment with another id; a remote store returns the server's.
     /// </summary>
     Task<ExperimentData?> EnsureDefaultExperimentAsync(CancellationToken cancellationToken) =>
         ContractDefaults.NotSupported<ExperimentData?>(this, nameof(EnsureDefaultExperimentAsync));

@@ -81,4 +81,39 @@ internal interface IMlflowTrackingApi
         [AliasAs("page_token")] string? pageToken,
         [AliasAs("max_results")] int? maxResults,
         CancellationToken cancellationToken);
+
+    // ---- added with the contract members of the same names (MLflow 2.x inputs, MLflow 3 outputs and logged models) ----
+
+    [Post("/api/2.0/mlflow/experiments/delete-experiment-tag")]
+    Task<MlflowEmpty> DeleteExperimentTagAsync([Body] DeleteExperimentTagRequest request, CancellationToken cancellationToken);
+
+    [Post("/api/2.0/mlflow/runs/log-inputs")]
+    Task<MlflowEmpty> LogInputsAsync([Body] LogInputsRequest request, CancellationToken cancellationToken);
+
+    [Post("/api/2.0/mlflow/runs/outputs")]
+    Task<MlflowEmpty> LogOutputsAsync([Body] LogOutputsRequest request, CancellationToken cancellationToken);
+
+    [Post("/api/2.0/mlflow/logged-models")]
+    Task<LoggedModelResponse> CreateLoggedModelAsync([Body] CreateLoggedModelRequest request, CancellationToken cancellationToken);
+
+    [Get("/api/2.0/mlflow/logged-models/{modelId}")]
+    Task<LoggedModelResponse> GetLoggedModelAsync(string modelId, CancellationToken cancellationToken);
+
+    [Patch("/api/2.0/mlflow/logged-models/{modelId}")]
+    Task<LoggedModelResponse> FinalizeLoggedModelAsync(string modelId, [Body] FinalizeLoggedModelRequest request, CancellationToken cancellationToken);
+
+    [Delete("/api/2.0/mlflow/logged-models/{modelId}")]
+    Task<MlflowEmpty> DeleteLoggedModelAsync(string modelId, CancellationToken cancellationToken);
+
+    [Patch("/api/2.0/mlflow/logged-models/{modelId}/tags")]
+    Task<MlflowEmpty> SetLoggedModelTagsAsync(string modelId, [Body] LoggedModelTagsRequest request, CancellationToken cancellationToken);
+
+    [Delete("/api/2.0/mlflow/logged-models/{modelId}/tags/{key}")]
+    Task<MlflowEmpty> DeleteLoggedModelTagAsync(string modelId, string key, CancellationToken cancellationToken);
+
+    [Post("/api/2.0/mlflow/logged-models/{modelId}/params")]
+    Task<MlflowEmpty> LogLoggedModelParamsAsync(string modelId, [Body] LoggedModelParamsRequest request, CancellationToken cancellationToken);
+
+    [Post("/api/2.0/mlflow/logged-models/search")]
+    Task<SearchLoggedModelsResponse> SearchLoggedModelsAsync([Body] SearchLoggedModelsRequest request, CancellationToken cancellationToken);
 }
