@@ -42,17 +42,17 @@ public sealed class SideStoreImportTests : IDisposable
         var run = await backend.Tracking.CreateRunAsync(new NewRun(experiment.ExperimentId, "r", DateTimeOffset.UtcNow), CancellationToken.None);
         var file = Path.Combine(_folder, SideStoreImport.FileName);
         // The schema and rows as MlflowSideStore wrote them.
-        Exec(file, $$"""
+        Exec(file, $$$"""
             CREATE TABLE run_dataset_inputs (run_id TEXT NOT NULL, name TEXT NOT NULL, digest TEXT NOT NULL, body TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (run_id, name, digest));
             CREATE TABLE run_model_inputs (run_id TEXT NOT NULL, model_id TEXT NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (run_id, model_id));
             CREATE TABLE run_model_outputs (run_id TEXT NOT NULL, model_id TEXT NOT NULL, step INTEGER NOT NULL, position INTEGER NOT NULL, PRIMARY KEY (run_id, model_id, step));
             CREATE TABLE logged_models (model_id TEXT NOT NULL PRIMARY KEY, experiment_id TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL, modified_at INTEGER NOT NULL);
-            INSERT INTO logged_models VALUES ('m-0123456789abcdef0123456789abcdef', '{{experiment.ExperimentId}}',
-                '{"name":"clf","status":"LOGGED_MODEL_READY","model_type":"sklearn","source_run_id":"{{run.RunId}}","tags":{"env":"prod"},"params":{"alpha":"0.5"}}', 1, 2);
-            INSERT INTO run_dataset_inputs VALUES ('{{run.RunId}}', 'iris', 'd1',
+            INSERT INTO logged_models VALUES ('m-0123456789abcdef0123456789abcdef', '{{{experiment.ExperimentId}}}',
+                '{"name":"clf","status":"LOGGED_MODEL_READY","model_type":"sklearn","source_run_id":"{{{run.RunId}}}","tags":{"env":"prod"},"params":{"alpha":"0.5"}}', 1, 2);
+            INSERT INTO run_dataset_inputs VALUES ('{{{run.RunId}}}', 'iris', 'd1',
                 '{"tags":[{"key":"mlflow.data.context","value":"training"}],"dataset":{"name":"iris","digest":"d1","source_type":"local","source":"{}"}}', 1);
-            INSERT INTO run_model_inputs VALUES ('{{run.RunId}}', 'm-0123456789abcdef0123456789abcdef', 2);
-            INSERT INTO run_model_outputs VALUES ('{{run.RunId}}', 'm-0123456789abcdef0123456789abcdef', 7, 3);
+            INSERT INTO run_model_inputs VALUES ('{{{run.RunId}}}', 'm-0123456789abcdef0123456789abcdef', 2);
+            INSERT INTO run_model_outputs VALUES ('{{{run.RunId}}}', 'm-0123456789abcdef0123456789abcdef', 7, 3);
             INSERT INTO run_model_outputs VALUES ('00000000000000000000000000000000', 'm-gone', 1, 4);
             """);
 
