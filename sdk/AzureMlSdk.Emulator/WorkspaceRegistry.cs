@@ -172,22 +172,23 @@ internal sealed partial class WorkspaceRegistry : IAsyncDisposable
 /// <summary>One workspace: its ARM resource, its local backend and its ARM asset metadata.</summary>
 internal sealed class EmulatorWorkspace : IAsyncDisposable
 {
-    private readonly Lazy<LocalWorkspaceBackend> _backend;
+    private readonly Lazy<IWorkspaceBackend> _backend;
     private readonly Lock _gate = new();
 
     private EmulatorWorkspace(string folder, WorkspaceDocument document)
     {
         Folder = folder;
         Document = document;
-        _backend = new Lazy<LocalWorkspaceBackend>(() =>
+        _backend = new Lazy<IWorkspaceBackend>(() =>
         {
-            var backend = new LocalWorkspaceBackend(Path.Combine(folder, "local"));
+            IWorkspaceBackend backend = new LocalWorkspaceBackend(Path.Combine(folder, "local"));
             // As an MLflow server: experiment "0" (Default) exists, so a client that names no experiment can log.
-            ((LocalTrackingStore)backend.Tracking).EnsureDefaultExperiment();
+            // The local store completes synchronously (SQLite in-process), so waiting here blocks on nothing.
+            _ = backend.Tracking.EnsureDefaultExperimentAsync(CancellationToken.None).GetAwaiter().GetResult();
+            SideStoreImport.Run(folder, backend.Tracking);
             return backend;
         }, LazyThreadSafetyMode.ExecutionAndPublication);
         Assets = new ModelAssetStore(Path.Combine(folder, "arm.db"));
-        Mlflow = new MlflowSideStore(Path.Combine(folder, "mlflow.db"));
     }
 
     public string Folder { get; }
@@ -232,17 +233,11 @@ internal sealed class EmulatorWorkspace : IAsyncDisposable
         }
     }
 
-    /// <summary>The local backend holding tracking data.</summary>
-    public LocalWorkspaceBackend Backend => _backend.Value;
-
-    /// <summary>The local tracking store (for the MLflow operations beyond <see cref="ITrackingStore"/>).</summary>
-    public LocalTrackingStore LocalTracking => (LocalTrackingStore)Backend.Tracking;
+    /// <summary>The backend holding tracking data and models (the local one), reached only through the backend contract.</summary>
+    public IWorkspaceBackend Backend => _backend.Value;
 
     /// <summary>Model containers and versions (ARM metadata).</summary>
     public ModelAssetStore Assets { get; }
-
-    /// <summary>MLflow entities the local tracking store has no tables for (run inputs/outputs, logged models).</summary>
-    public MlflowSideStore Mlflow { get; }
 
     /// <summary>The default datastore's container, named as Azure names it.</summary>
     public string ContainerName => "azureml-blobstore-" + WorkspaceId;

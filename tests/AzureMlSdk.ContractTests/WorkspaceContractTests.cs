@@ -6,7 +6,7 @@ namespace AzureMlSdk.ContractTests;
 /// The one contract suite for tracking, artifacts and the model registry: every backend runs these same
 /// tests through the public object model and must pass them identically.
 /// </summary>
-public abstract class WorkspaceContractTests : ContractTestBase
+public abstract partial class WorkspaceContractTests : ContractTestBase
 {
     // ---- experiments ------------------------------------------------------------------------
 

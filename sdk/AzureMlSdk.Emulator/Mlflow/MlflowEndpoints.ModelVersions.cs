@@ -27,7 +27,7 @@ internal static partial class MlflowEndpoints
         ValidateSource(source);
         var container = RequireModel(call, name);
 
-        var folder = StorageFolder(call, source);
+        var folder = await StorageFolderAsync(call, source).ConfigureAwait(false);
         var properties = new JsonObject { [SourceProperty] = source };
         if (runLink.Length > 0)
         {
@@ -64,20 +64,29 @@ internal static partial class MlflowEndpoints
             body["jobName"] = runId;
         }
         var created = call.Workspace.Assets.CreateNextVersion(container.Name, body) ?? throw RegisteredModelNotFound(name);
+        LoggedModelData? logged = null;
         if (modelId.Length > 0)
         {
             // As MLflow's server: the logged model records which versions it became.
-            call.Workspace.Mlflow.UpdateLoggedModel(modelId, m =>
+            // (read, add, write: two registrations from one logged model at the same instant could lose an entry, as in MLflow's own store)
+            try
             {
-                var logged = LoggedModelTags(m);
-                var list = Text(logged, ModelVersionsTag) is { } existing && JsonNode.Parse(existing) is JsonArray array ? array : [];
-                var entry = new JsonObject { ["name"] = created.Name, ["version"] = long.Parse(created.Version, CultureInfo.InvariantCulture) };
-                if (!list.Any(e => JsonNode.DeepEquals(e, entry)))
-                {
-                    list.Add(entry);
-                }
-                logged[ModelVersionsTag] = list.ToJsonString();
-            });
+                logged = await call.Store.GetLoggedModelAsync(modelId, call.Aborted).ConfigureAwait(false);
+            }
+            catch (ResourceNotFoundException)
+            {
+                logged = null; // a model_id naming no logged model: the version stands, nothing to record
+            }
+        }
+        if (logged is not null)
+        {
+            var list = logged.Tags.TryGetValue(ModelVersionsTag, out var existing) && JsonNode.Parse(existing) is JsonArray array ? array : [];
+            var entry = new JsonObject { ["name"] = created.Name, ["version"] = long.Parse(created.Version, CultureInfo.InvariantCulture) };
+            if (!list.Any(e => JsonNode.DeepEquals(e, entry)))
+            {
+                list.Add(entry);
+            }
+            await call.Store.SetLoggedModelTagsAsync(modelId, new Dictionary<string, string> { [ModelVersionsTag] = list.ToJsonString() }, call.Aborted).ConfigureAwait(false);
         }
         await VersionReplyAsync(call, created).ConfigureAwait(false);
     }
@@ -109,7 +118,7 @@ internal static partial class MlflowEndpoints
     /// (s3://…, another workspace): <c>mlflow-artifacts:/X</c>, <c>azureml://…/paths/X</c>, <c>runs:/&lt;run&gt;/P</c> (the run's
     /// artifact folder + P), <c>models:/&lt;logged model id&gt;</c> (MLflow 3) and <c>models:/&lt;name&gt;/&lt;version&gt;</c>.
     /// </summary>
-    private static string? StorageFolder(MlflowCall call, string source, int depth = 0)
+    private static async Task<string?> StorageFolderAsync(MlflowCall call, string source, int depth = 0)
     {
         if (ArtifactLocations.FolderOf(source, call.Workspace) is { } folder)
         {
@@ -132,15 +141,22 @@ internal static partial class MlflowEndpoints
             var rest = source["models:/".Length..].Trim('/');
             if (rest.StartsWith("m-", StringComparison.Ordinal) && !rest.Contains('/', StringComparison.Ordinal))
             {
-                var logged = call.Workspace.Mlflow.GetLoggedModel(rest)
-                    ?? throw MlflowException.Invalid($"Unable to fetch model from model URI source artifact location '{source}'.Error: Logged model with ID '{rest}' not found.");
+                LoggedModelData logged;
+                try
+                {
+                    logged = await call.Store.GetLoggedModelAsync(rest, call.Aborted).ConfigureAwait(false);
+                }
+                catch (ResourceNotFoundException)
+                {
+                    throw MlflowException.Invalid($"Unable to fetch model from model URI source artifact location '{source}'.Error: Logged model with ID '{rest}' not found.");
+                }
                 return ArtifactLocations.LoggedModelFolder(logged.ModelId);
             }
             var parts = rest.Split('/');
             if (parts.Length == 2 && depth < 8 && long.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out _))
             {
                 var version = call.Workspace.Assets.GetVersion(parts[0], parts[1]) ?? throw VersionNotFound(parts[0], parts[1]);
-                return StorageFolder(call, Source(call.Workspace, version), depth + 1);
+                return await StorageFolderAsync(call, Source(call.Workspace, version), depth + 1).ConfigureAwait(false);
             }
             throw MlflowException.Invalid($"Unable to fetch model from model URI source artifact location '{source}': use models:/<name>/<version> or models:/<model id>.");
         }
@@ -180,13 +196,13 @@ internal static partial class MlflowEndpoints
     /// Where a version's files can be downloaded (MLflow's storage location): the proxy URI of the datastore path its source
     /// names, else of the folder its modelUri names, else its source.
     /// </summary>
-    private static string DownloadUri(MlflowCall call, VersionRow v)
+    private static async Task<string> DownloadUriAsync(MlflowCall call, VersionRow v)
     {
         var source = Source(call.Workspace, v);
         string? folder;
         try
         {
-            folder = StorageFolder(call, source);
+            folder = await StorageFolderAsync(call, source).ConfigureAwait(false);
         }
         catch (MlflowException)
         {
@@ -374,7 +390,7 @@ internal static partial class MlflowEndpoints
     {
         var name = ModelName(call);
         var version = RequireVersion(call, name, VersionNumber(call));
-        var uri = DownloadUri(call, version);
+        var uri = await DownloadUriAsync(call, version).ConfigureAwait(false);
         await OkAsync(call, w => w.WriteString("artifact_uri", uri)).ConfigureAwait(false);
     }
 }

@@ -173,14 +173,14 @@ internal static partial class MlflowEndpoints
         await OkAsync(call, w =>
         {
             w.WritePropertyName("run");
-            MlflowJson.Run(w, run, MlflowCall.RunArtifactUri(run.RunId), RunLinks.None);
+            MlflowJson.Run(w, run, MlflowCall.RunArtifactUri(run.RunId), RunInputsOutputs.None);
         }).ConfigureAwait(false);
     }
 
     private static async Task GetRunAsync(MlflowCall call)
     {
         var run = await call.Store.GetRunAsync(call.Request.RunId(), call.Aborted).ConfigureAwait(false);
-        var links = call.Workspace.Mlflow.GetLinks(run.RunId);
+        var links = await call.Store.GetRunInputsOutputsAsync(run.RunId, call.Aborted).ConfigureAwait(false);
         await OkAsync(call, w =>
         {
             w.WritePropertyName("run");
@@ -358,7 +358,11 @@ internal static partial class MlflowEndpoints
             return;
         }
         var page = await call.Store.SearchRunsAsync(new RunQuery(experimentIds, string.IsNullOrWhiteSpace(filter) ? null : filter, orderBy.Count == 0 ? null : orderBy, max, string.IsNullOrEmpty(token) ? null : token, view), call.Aborted).ConfigureAwait(false);
-        var links = page.Items.Select(r => call.Workspace.Mlflow.GetLinks(r.RunId)).ToList();
+        var links = new List<RunInputsOutputs>(page.Items.Count);
+        foreach (var r in page.Items)
+        {
+            links.Add(await call.Store.GetRunInputsOutputsAsync(r.RunId, call.Aborted).ConfigureAwait(false));
+        }
         await OkAsync(call, w =>
         {
             if (page.Items.Count > 0)
@@ -404,13 +408,13 @@ internal static partial class MlflowEndpoints
         }).ConfigureAwait(false);
     }
 
-    // ------------------------------------------------------------------ beyond ITrackingStore
+    // ------------------------------------------------------------------ tracking members added to the contract later
 
     private static async Task DeleteExperimentTagAsync(MlflowCall call)
     {
         var id = call.Request.RequiredString("experiment_id");
         var key = call.Request.RequiredString("key");
-        await call.Workspace.LocalTracking.DeleteExperimentTagAsync(id, key, call.Aborted).ConfigureAwait(false);
+        await call.Store.DeleteExperimentTagAsync(id, key, call.Aborted).ConfigureAwait(false);
         await OkAsync(call).ConfigureAwait(false);
     }
 
@@ -458,11 +462,10 @@ internal static partial class MlflowEndpoints
     private static async Task LogInputsAsync(MlflowCall call)
     {
         var runId = call.Request.RequiredString("run_id");
-        var datasets = new List<(string, string, JsonObject)>();
+        var datasets = new List<RunDatasetInput>();
         foreach (var element in call.Request.Objects("datasets"))
         {
-            var input = new JsonObject();
-            var tags = new JsonArray();
+            var tags = new List<KeyValuePair<string, string>>();
             if (element.TryGetProperty("tags", out var tagList) && tagList.ValueKind == JsonValueKind.Array)
             {
                 foreach (var tag in tagList.EnumerateArray())
@@ -471,18 +474,14 @@ internal static partial class MlflowEndpoints
                     var tagValue = MlflowRequest.NestedString(tag, "value", "datasets.tags") ?? throw MlflowException.Invalid("InputTag value cannot be None");
                     CheckLength("InputTag key", MaxInputTagKeyLength, tagKey);
                     CheckLength("InputTag value", MaxInputTagValueLength, tagValue);
-                    tags.Add(new JsonObject { ["key"] = tagKey, ["value"] = tagValue });
+                    tags.Add(new(tagKey, tagValue));
                 }
-            }
-            if (tags.Count > 0)
-            {
-                input["tags"] = tags;
             }
             if (!element.TryGetProperty("dataset", out var dataset) || dataset.ValueKind != JsonValueKind.Object)
             {
                 throw MlflowException.Missing("datasets.dataset");
             }
-            var fields = new JsonObject();
+            var fields = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var (field, required, limit) in DatasetFields)
             {
                 var value = MlflowRequest.NestedString(dataset, field, "datasets.dataset");
@@ -499,14 +498,14 @@ internal static partial class MlflowEndpoints
                     fields[field] = value;
                 }
             }
-            input["dataset"] = fields;
-            datasets.Add((fields["name"]!.GetValue<string>(), fields["digest"]!.GetValue<string>(), input));
+            datasets.Add(new RunDatasetInput(
+                new DatasetData(fields["name"], fields["digest"], fields["source_type"], fields["source"], fields.GetValueOrDefault("schema"), fields.GetValueOrDefault("profile")),
+                tags));
         }
         var models = call.Request.Objects("models")
             .Select(m => MlflowRequest.NestedString(m, "model_id", "models") ?? throw MlflowException.Missing("models.model_id"))
             .ToList();
-        await ActiveRunAsync(call, runId).ConfigureAwait(false);
-        call.Workspace.Mlflow.AddInputs(runId, datasets, models);
+        await call.Store.LogInputsAsync(runId, datasets, models, call.Aborted).ConfigureAwait(false);
         await OkAsync(call).ConfigureAwait(false);
     }
 
@@ -535,11 +534,10 @@ internal static partial class MlflowEndpoints
             throw MlflowException.Missing("models");
         }
         var outputs = call.Request.Objects("models")
-            .Select(m => (MlflowRequest.NestedString(m, "model_id", "models") ?? throw MlflowException.Missing("models.model_id"),
+            .Select(m => new RunModelOutput(MlflowRequest.NestedString(m, "model_id", "models") ?? throw MlflowException.Missing("models.model_id"),
                 MlflowRequest.NestedLong(m, "step", "models") ?? throw MlflowException.Missing("models.step")))
             .ToList();
-        await ActiveRunAsync(call, runId).ConfigureAwait(false);
-        call.Workspace.Mlflow.AddOutputs(runId, outputs);
+        await call.Store.LogOutputsAsync(runId, outputs, call.Aborted).ConfigureAwait(false);
         await OkAsync(call).ConfigureAwait(false);
     }
 

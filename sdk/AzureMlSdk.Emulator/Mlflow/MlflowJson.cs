@@ -45,7 +45,7 @@ internal static class MlflowJson
         w.WriteEndObject();
     }
 
-    public static void Run(Utf8JsonWriter w, RunData r, string artifactUri, RunLinks links)
+    public static void Run(Utf8JsonWriter w, RunData r, string artifactUri, RunInputsOutputs links)
     {
         w.WriteStartObject();
         w.WritePropertyName("info");
@@ -69,7 +69,7 @@ internal static class MlflowJson
             w.WriteStartArray("dataset_inputs");
             foreach (var input in links.DatasetInputs)
             {
-                input.WriteTo(w);
+                DatasetInput(w, input);
             }
             w.WriteEndArray();
         }
@@ -99,6 +99,40 @@ internal static class MlflowJson
             w.WriteEndArray();
             w.WriteEndObject();
         }
+        w.WriteEndObject();
+    }
+
+    /// <summary>A <c>DatasetInput</c>: its tags (when any) and its dataset (schema and profile when known).</summary>
+    private static void DatasetInput(Utf8JsonWriter w, RunDatasetInput input)
+    {
+        w.WriteStartObject();
+        if (input.Tags.Count > 0)
+        {
+            w.WriteStartArray("tags");
+            foreach (var (key, value) in input.Tags)
+            {
+                w.WriteStartObject();
+                w.WriteString("key", key);
+                w.WriteString("value", value);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+        }
+        var d = input.Dataset;
+        w.WriteStartObject("dataset");
+        w.WriteString("name", d.Name);
+        w.WriteString("digest", d.Digest);
+        w.WriteString("source_type", d.SourceType);
+        w.WriteString("source", d.Source);
+        if (d.Schema is not null)
+        {
+            w.WriteString("schema", d.Schema);
+        }
+        if (d.Profile is not null)
+        {
+            w.WriteString("profile", d.Profile);
+        }
+        w.WriteEndObject();
         w.WriteEndObject();
     }
 

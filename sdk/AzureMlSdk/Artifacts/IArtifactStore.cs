@@ -1,3 +1,5 @@
+using AzureMlSdk.Backends;
+
 namespace AzureMlSdk.Artifacts;
 
 /// <summary>
@@ -13,13 +15,16 @@ public interface IArtifactStore
     /// <param name="content">The bytes, read to the end.</param>
     /// <param name="progress">Receives the count of bytes sent so far.</param>
     /// <param name="cancellationToken">Cancels the upload; nothing partial stays visible.</param>
-    Task UploadAsync(string runId, string artifactPath, Stream content, IProgress<long>? progress, CancellationToken cancellationToken);
+    Task UploadAsync(string runId, string artifactPath, Stream content, IProgress<long>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(UploadAsync));
 
     /// <summary>Writes the artifact's bytes to <paramref name="destination"/>; throws <see cref="ResourceNotFoundException"/> when there is none.</summary>
-    Task DownloadAsync(string runId, string artifactPath, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken);
+    Task DownloadAsync(string runId, string artifactPath, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DownloadAsync));
 
     /// <summary>Lists the files under <paramref name="prefix"/> (all the run's files when null), recursively, ordered by path.</summary>
-    Task<IReadOnlyList<ArtifactItem>> ListAsync(string runId, string? prefix, CancellationToken cancellationToken);
+    Task<IReadOnlyList<ArtifactItem>> ListAsync(string runId, string? prefix, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<IReadOnlyList<ArtifactItem>>(this, nameof(ListAsync));
 }
 
 /// <summary>A stored artifact file.</summary>

@@ -5,22 +5,36 @@ namespace AzureMlSdk.Backends;
 /// The local backend (SQLite + files) and the remote backend (Azure ML REST) both implement it;
 /// the Emulator serves the local one behind the remote one's routes.
 /// </summary>
+/// <remarks>
+/// The contract grows without breaking implementers (as MLflow's <c>AbstractStore</c> does): every member but
+/// <see cref="Info"/> has a default, and every member of the per-concern interfaces has a default that fails with
+/// <see cref="AzureMlNotSupportedException"/> naming the operation and the backend. A backend implements what it
+/// supports; a concern it does not implement at all (say, <see cref="Endpoints"/>) answers every call with that error.
+/// A new concern (jobs, assets…) is added the same way: a property here whose default is the not-supported concern.
+/// </remarks>
 public interface IWorkspaceBackend : IAsyncDisposable
 {
     /// <summary>What and where the workspace is.</summary>
     WorkspaceInfo Info { get; }
 
     /// <summary>Experiments, runs, metrics, params, tags (MLflow tracking semantics).</summary>
-    ITrackingStore Tracking { get; }
+    ITrackingStore Tracking => NotSupportedConcern.For(this);
 
     /// <summary>Run artifacts (files under a run).</summary>
-    IArtifactStore Artifacts { get; }
+    IArtifactStore Artifacts => NotSupportedConcern.For(this);
 
     /// <summary>The model registry (Azure ML semantics: names, integer versions, tags, properties, stage, aliases).</summary>
-    IModelRegistry Models { get; }
+    IModelRegistry Models => NotSupportedConcern.For(this);
 
     /// <summary>Online endpoints and their deployments (ARM online endpoints; served in-process by the local backend).</summary>
-    IEndpointBackend Endpoints { get; }
+    IEndpointBackend Endpoints => NotSupportedConcern.For(this);
+
+    /// <summary>Releases what the backend holds; nothing by default.</summary>
+    ValueTask IAsyncDisposable.DisposeAsync()
+    {
+        GC.SuppressFinalize(this);
+        return ValueTask.CompletedTask;
+    }
 }
 
 /// <summary>The identity of a workspace.</summary>

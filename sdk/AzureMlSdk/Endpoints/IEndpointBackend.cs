@@ -1,3 +1,5 @@
+using AzureMlSdk.Backends;
+
 namespace AzureMlSdk.Endpoints;
 
 /// <summary>
@@ -9,43 +11,56 @@ namespace AzureMlSdk.Endpoints;
 public interface IEndpointBackend
 {
     /// <summary>Creates the endpoint, or updates auth mode, description, tags and traffic of an existing one.</summary>
-    Task<OnlineEndpointData> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken);
+    Task<OnlineEndpointData> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<OnlineEndpointData>(this, nameof(CreateOrUpdateEndpointAsync));
 
     /// <summary>Gets an endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>
-    Task<OnlineEndpointData> GetEndpointAsync(string endpointName, CancellationToken cancellationToken);
+    Task<OnlineEndpointData> GetEndpointAsync(string endpointName, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<OnlineEndpointData>(this, nameof(GetEndpointAsync));
 
     /// <summary>Lists the workspace's endpoints, by name.</summary>
-    Task<IReadOnlyList<OnlineEndpointData>> ListEndpointsAsync(CancellationToken cancellationToken);
+    Task<IReadOnlyList<OnlineEndpointData>> ListEndpointsAsync(CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<IReadOnlyList<OnlineEndpointData>>(this, nameof(ListEndpointsAsync));
 
     /// <summary>Deletes an endpoint and its deployments; serving stops before this returns. Throws <see cref="ResourceNotFoundException"/>.</summary>
-    Task DeleteEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken);
+    Task DeleteEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DeleteEndpointAsync));
 
     /// <summary>Creates or replaces a deployment; returns once it serves (or throws, leaving it <see cref="ProvisioningState.Failed"/>).</summary>
-    Task<OnlineDeploymentData> CreateOrUpdateDeploymentAsync(string endpointName, OnlineDeploymentSpec spec, IProgress<string>? progress, CancellationToken cancellationToken);
+    Task<OnlineDeploymentData> CreateOrUpdateDeploymentAsync(string endpointName, OnlineDeploymentSpec spec, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<OnlineDeploymentData>(this, nameof(CreateOrUpdateDeploymentAsync));
 
     /// <summary>Gets a deployment; throws <see cref="ResourceNotFoundException"/>.</summary>
-    Task<OnlineDeploymentData> GetDeploymentAsync(string endpointName, string deploymentName, CancellationToken cancellationToken);
+    Task<OnlineDeploymentData> GetDeploymentAsync(string endpointName, string deploymentName, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<OnlineDeploymentData>(this, nameof(GetDeploymentAsync));
 
     /// <summary>Lists an endpoint's deployments, by name.</summary>
-    Task<IReadOnlyList<OnlineDeploymentData>> ListDeploymentsAsync(string endpointName, CancellationToken cancellationToken);
+    Task<IReadOnlyList<OnlineDeploymentData>> ListDeploymentsAsync(string endpointName, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<IReadOnlyList<OnlineDeploymentData>>(this, nameof(ListDeploymentsAsync));
 
     /// <summary>Deletes a deployment that receives no traffic; throws <see cref="InvalidStateException"/> while it does.</summary>
-    Task DeleteDeploymentAsync(string endpointName, string deploymentName, IProgress<string>? progress, CancellationToken cancellationToken);
+    Task DeleteDeploymentAsync(string endpointName, string deploymentName, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DeleteDeploymentAsync));
 
     /// <summary>Replaces the traffic split (already validated: known deployments, 0..100, summing to 100 or all zero).</summary>
-    Task<OnlineEndpointData> SetTrafficAsync(string endpointName, IReadOnlyDictionary<string, int> traffic, CancellationToken cancellationToken);
+    Task<OnlineEndpointData> SetTrafficAsync(string endpointName, IReadOnlyDictionary<string, int> traffic, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<OnlineEndpointData>(this, nameof(SetTrafficAsync));
 
     /// <summary>The endpoint's keys (ARM <c>listKeys</c>); throws <see cref="InvalidStateException"/> for a token-auth endpoint.</summary>
-    Task<EndpointKeys> GetKeysAsync(string endpointName, CancellationToken cancellationToken);
+    Task<EndpointKeys> GetKeysAsync(string endpointName, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<EndpointKeys>(this, nameof(GetKeysAsync));
 
     /// <summary>Regenerates one key (ARM <c>regenerateKeys</c>), or sets it to <paramref name="keyValue"/> when given.</summary>
-    Task<EndpointKeys> RegenerateKeyAsync(string endpointName, EndpointKeyType keyType, string? keyValue, CancellationToken cancellationToken);
+    Task<EndpointKeys> RegenerateKeyAsync(string endpointName, EndpointKeyType keyType, string? keyValue, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<EndpointKeys>(this, nameof(RegenerateKeyAsync));
 
     /// <summary>A scoring token for an <see cref="EndpointAuthMode.AmlToken"/> endpoint (ARM <c>token</c>).</summary>
-    Task<EndpointToken> GetTokenAsync(string endpointName, CancellationToken cancellationToken);
+    Task<EndpointToken> GetTokenAsync(string endpointName, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<EndpointToken>(this, nameof(GetTokenAsync));
 
     /// <summary>The last <paramref name="tail"/> lines of a deployment's inference server log (ARM <c>getLogs</c>).</summary>
-    Task<string> GetLogsAsync(string endpointName, string deploymentName, int tail, CancellationToken cancellationToken);
+    Task<string> GetLogsAsync(string endpointName, string deploymentName, int tail, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<string>(this, nameof(GetLogsAsync));
 
     /// <summary>
     /// Posts <paramref name="requestJson"/> to the endpoint's scoring URI with the endpoint's credentials, pinned to
@@ -53,27 +68,33 @@ public interface IEndpointBackend
     /// Non-success answers raise the matching <see cref="AzureMlException"/> (400 <see cref="InvalidInputException"/>,
     /// 401 <see cref="AzureMlAuthenticationException"/>, 408/429/503 <see cref="ServiceUnavailableException"/>…).
     /// </summary>
-    Task<string> InvokeAsync(string endpointName, string requestJson, string? deploymentName, CancellationToken cancellationToken);
+    Task<string> InvokeAsync(string endpointName, string requestJson, string? deploymentName, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<string>(this, nameof(InvokeAsync));
 
     // ---- batch endpoints (ARM batchEndpoints / batchDeployments) ----
 
     /// <summary>Creates or updates a batch endpoint (long-running remotely: <paramref name="progress"/> hears its provisioning states).</summary>
-    Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken);
+    Task<BatchEndpointData> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<BatchEndpointData>(this, nameof(CreateOrUpdateBatchEndpointAsync));
 
     /// <summary>Gets a batch endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>
-    Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken);
+    Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<BatchEndpointData>(this, nameof(GetBatchEndpointAsync));
 
     /// <summary>Deletes a batch endpoint and its deployments; throws <see cref="ResourceNotFoundException"/>.</summary>
-    Task DeleteBatchEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken);
+    Task DeleteBatchEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DeleteBatchEndpointAsync));
 
     /// <summary>Creates or replaces a batch deployment; the first one (or <paramref name="makeDefault"/>) becomes the endpoint's default.</summary>
-    Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken);
+    Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<BatchEndpointData>(this, nameof(CreateOrUpdateBatchDeploymentAsync));
 
     /// <summary>
     /// Scores every <c>.csv</c> / <c>.jsonl</c> file under <paramref name="inputPath"/> (a file or folder) with a deployment
     /// (the default when null) as a job run; returns once the job has ended.
     /// </summary>
-    Task<BatchScoringResult> InvokeBatchEndpointAsync(string endpointName, string? deploymentName, string inputPath, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken);
+    Task<BatchScoringResult> InvokeBatchEndpointAsync(string endpointName, string? deploymentName, string inputPath, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<BatchScoringResult>(this, nameof(InvokeBatchEndpointAsync));
 }
 
 /// <summary>A batch endpoint as the backend knows it.</summary>

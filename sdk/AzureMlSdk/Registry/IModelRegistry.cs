@@ -10,35 +10,45 @@ namespace AzureMlSdk.Registry;
 public interface IModelRegistry
 {
     /// <summary>Registers the next version of <see cref="NewModelVersion.Name"/> with the content of <see cref="NewModelVersion.Source"/>.</summary>
-    Task<ModelVersionData> CreateVersionAsync(NewModelVersion model, IProgress<long>? progress, CancellationToken cancellationToken);
+    Task<ModelVersionData> CreateVersionAsync(NewModelVersion model, IProgress<long>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ModelVersionData>(this, nameof(CreateVersionAsync));
 
     /// <summary>Gets one version; throws <see cref="ResourceNotFoundException"/>.</summary>
-    Task<ModelVersionData> GetVersionAsync(string name, int version, CancellationToken cancellationToken);
+    Task<ModelVersionData> GetVersionAsync(string name, int version, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ModelVersionData>(this, nameof(GetVersionAsync));
 
     /// <summary>Gets the highest non-archived version (the highest archived one when all are archived); throws <see cref="ResourceNotFoundException"/>.</summary>
-    Task<ModelVersionData> GetLatestVersionAsync(string name, CancellationToken cancellationToken);
+    Task<ModelVersionData> GetLatestVersionAsync(string name, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ModelVersionData>(this, nameof(GetLatestVersionAsync));
 
     /// <summary>Gets the version an alias points at; throws <see cref="ResourceNotFoundException"/>.</summary>
-    Task<ModelVersionData> GetVersionByAliasAsync(string name, string alias, CancellationToken cancellationToken);
+    Task<ModelVersionData> GetVersionByAliasAsync(string name, string alias, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ModelVersionData>(this, nameof(GetVersionByAliasAsync));
 
     /// <summary>Points <paramref name="alias"/> at <paramref name="version"/>, moving it from any other version of the model.</summary>
-    Task SetAliasAsync(string name, string alias, int version, CancellationToken cancellationToken);
+    Task SetAliasAsync(string name, string alias, int version, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(SetAliasAsync));
 
     /// <summary>Removes an alias; throws <see cref="ResourceNotFoundException"/> when it is not set.</summary>
-    Task DeleteAliasAsync(string name, string alias, CancellationToken cancellationToken);
+    Task DeleteAliasAsync(string name, string alias, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DeleteAliasAsync));
 
     /// <summary>Lists model versions, newest registration first within a name, names in order, a page at a time.</summary>
-    Task<ResultPage<ModelVersionData>> ListVersionsAsync(ModelQuery query, CancellationToken cancellationToken);
+    Task<ResultPage<ModelVersionData>> ListVersionsAsync(ModelQuery query, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ResultPage<ModelVersionData>>(this, nameof(ListVersionsAsync));
 
     /// <summary>Changes description, tags, stage or archived flag of a version (null leaves a field as it is).</summary>
-    Task<ModelVersionData> UpdateVersionAsync(string name, int version, ModelVersionUpdate update, CancellationToken cancellationToken);
+    Task<ModelVersionData> UpdateVersionAsync(string name, int version, ModelVersionUpdate update, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ModelVersionData>(this, nameof(UpdateVersionAsync));
 
     /// <summary>Deletes a version (its aliases go with it); content shared with other versions stays.</summary>
-    Task DeleteVersionAsync(string name, int version, CancellationToken cancellationToken);
+    Task DeleteVersionAsync(string name, int version, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DeleteVersionAsync));
 
     /// <summary>Downloads a version's files into <paramref name="destinationDirectory"/>, checking each against its recorded hash;
     /// returns the written paths. A file that fails its check is not left behind and raises <see cref="AzureMlException"/> with code DATA_LOSS.</summary>
-    Task<IReadOnlyList<string>> DownloadAsync(string name, int version, string destinationDirectory, IProgress<long>? progress, CancellationToken cancellationToken);
+    Task<IReadOnlyList<string>> DownloadAsync(string name, int version, string destinationDirectory, IProgress<long>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<IReadOnlyList<string>>(this, nameof(DownloadAsync));
 }
 
 /// <summary>Where a model version's files come from.</summary>

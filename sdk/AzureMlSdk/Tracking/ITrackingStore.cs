@@ -10,44 +10,57 @@ namespace AzureMlSdk.Tracking;
 public interface ITrackingStore
 {
     /// <summary>Creates an experiment. Throws <see cref="ResourceExistsException"/> when the name is taken (even by a deleted one).</summary>
-    Task<ExperimentData> CreateExperimentAsync(string name, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken);
+    Task<ExperimentData> CreateExperimentAsync(string name, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ExperimentData>(this, nameof(CreateExperimentAsync));
 
     /// <summary>Gets an experiment by id; throws <see cref="ResourceNotFoundException"/>.</summary>
-    Task<ExperimentData> GetExperimentAsync(string experimentId, CancellationToken cancellationToken);
+    Task<ExperimentData> GetExperimentAsync(string experimentId, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ExperimentData>(this, nameof(GetExperimentAsync));
 
     /// <summary>Gets an experiment by name (deleted ones too, as MLflow does), or null when there is none.</summary>
-    Task<ExperimentData?> GetExperimentByNameAsync(string name, CancellationToken cancellationToken);
+    Task<ExperimentData?> GetExperimentByNameAsync(string name, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ExperimentData?>(this, nameof(GetExperimentByNameAsync));
 
     /// <summary>Lists experiments, ordered by id, a page at a time.</summary>
-    Task<ResultPage<ExperimentData>> SearchExperimentsAsync(ExperimentQuery query, CancellationToken cancellationToken);
+    Task<ResultPage<ExperimentData>> SearchExperimentsAsync(ExperimentQuery query, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ResultPage<ExperimentData>>(this, nameof(SearchExperimentsAsync));
 
     /// <summary>Renames an experiment.</summary>
-    Task RenameExperimentAsync(string experimentId, string newName, CancellationToken cancellationToken);
+    Task RenameExperimentAsync(string experimentId, string newName, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(RenameExperimentAsync));
 
     /// <summary>Sets a tag on an experiment (last write wins).</summary>
-    Task SetExperimentTagAsync(string experimentId, string key, string value, CancellationToken cancellationToken);
+    Task SetExperimentTagAsync(string experimentId, string key, string value, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(SetExperimentTagAsync));
 
     /// <summary>Marks an experiment (and its runs) deleted; <see cref="RestoreExperimentAsync"/> undoes it.</summary>
-    Task DeleteExperimentAsync(string experimentId, CancellationToken cancellationToken);
+    Task DeleteExperimentAsync(string experimentId, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DeleteExperimentAsync));
 
     /// <summary>Restores a deleted experiment.</summary>
-    Task RestoreExperimentAsync(string experimentId, CancellationToken cancellationToken);
+    Task RestoreExperimentAsync(string experimentId, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(RestoreExperimentAsync));
 
     /// <summary>Creates a run. The store records <see cref="NewRun.DisplayName"/> as tag <c>mlflow.runName</c>
     /// and <see cref="NewRun.ParentRunId"/> as tag <c>mlflow.parentRunId</c>, as MLflow does.</summary>
-    Task<RunData> CreateRunAsync(NewRun run, CancellationToken cancellationToken);
+    Task<RunData> CreateRunAsync(NewRun run, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<RunData>(this, nameof(CreateRunAsync));
 
     /// <summary>Gets a run with its params, tags and latest metrics; throws <see cref="ResourceNotFoundException"/>.</summary>
-    Task<RunData> GetRunAsync(string runId, CancellationToken cancellationToken);
+    Task<RunData> GetRunAsync(string runId, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<RunData>(this, nameof(GetRunAsync));
 
     /// <summary>Updates a run's status, end time and/or display name (null leaves a field unchanged).</summary>
-    Task<RunData> UpdateRunAsync(string runId, RunUpdate update, CancellationToken cancellationToken);
+    Task<RunData> UpdateRunAsync(string runId, RunUpdate update, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<RunData>(this, nameof(UpdateRunAsync));
 
     /// <summary>Marks a run deleted (it no longer shows in searches of active runs); <see cref="RestoreRunAsync"/> undoes it.</summary>
-    Task DeleteRunAsync(string runId, CancellationToken cancellationToken);
+    Task DeleteRunAsync(string runId, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DeleteRunAsync));
 
     /// <summary>Restores a deleted run.</summary>
-    Task RestoreRunAsync(string runId, CancellationToken cancellationToken);
+    Task RestoreRunAsync(string runId, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(RestoreRunAsync));
 
     /// <summary>
     /// Writes metrics, params and tags of one run, all or nothing, within MLflow's log-batch limits
@@ -55,16 +68,81 @@ public interface ITrackingStore
     /// replaying a batch after a lost reply changes nothing. A param logged again with the same value is
     /// accepted; with a different value the whole batch is rejected with <see cref="InvalidInputException"/>.
     /// </summary>
-    Task LogBatchAsync(string runId, LogBatch batch, CancellationToken cancellationToken);
+    Task LogBatchAsync(string runId, LogBatch batch, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(LogBatchAsync));
 
     /// <summary>Deletes a run tag; throws <see cref="ResourceNotFoundException"/> when it is not set.</summary>
-    Task DeleteTagAsync(string runId, string key, CancellationToken cancellationToken);
+    Task DeleteTagAsync(string runId, string key, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DeleteTagAsync));
 
     /// <summary>Every logged point of one metric, ordered by step then timestamp.</summary>
-    Task<IReadOnlyList<MetricPoint>> GetMetricHistoryAsync(string runId, string key, CancellationToken cancellationToken);
+    Task<IReadOnlyList<MetricPoint>> GetMetricHistoryAsync(string runId, string key, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<IReadOnlyList<MetricPoint>>(this, nameof(GetMetricHistoryAsync));
 
     /// <summary>Searches runs with MLflow's filter and order-by syntax, a page at a time.</summary>
-    Task<ResultPage<RunData>> SearchRunsAsync(RunQuery query, CancellationToken cancellationToken);
+    Task<ResultPage<RunData>> SearchRunsAsync(RunQuery query, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ResultPage<RunData>>(this, nameof(SearchRunsAsync));
+
+    // ---- added after the first release: each has a not-supported default, so implementers written before keep compiling ----
+
+    /// <summary>
+    /// MLflow's default experiment, named <c>Default</c>, created unless it exists, as an MLflow server does when it opens its
+    /// store, so a client that names no experiment can log. The local store gives it id <c>0</c> (as MLflow's stores do) and answers
+    /// null when the name is already taken by an experiment with another id; a remote store returns the server's.
+    /// </summary>
+    Task<ExperimentData?> EnsureDefaultExperimentAsync(CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ExperimentData?>(this, nameof(EnsureDefaultExperimentAsync));
+
+    /// <summary>Deletes an experiment tag (MLflow <c>DeleteExperimentTag</c>); the experiment must be active; throws <see cref="ResourceNotFoundException"/> when the tag is not set.</summary>
+    Task DeleteExperimentTagAsync(string experimentId, string key, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DeleteExperimentTagAsync));
+
+    /// <summary>
+    /// Records what an active run consumed (MLflow <c>LogInputs</c>): dataset inputs and logged-model inputs. An input already recorded
+    /// (the same dataset name and digest, the same model id) stays as it was, so a replay changes nothing.
+    /// </summary>
+    Task LogInputsAsync(string runId, IReadOnlyList<RunDatasetInput> datasets, IReadOnlyList<string> modelIds, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(LogInputsAsync));
+
+    /// <summary>Records logged models an active run produced, each at a step (MLflow <c>LogOutputs</c>); a (model, step) pair is recorded once.</summary>
+    Task LogOutputsAsync(string runId, IReadOnlyList<RunModelOutput> outputs, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(LogOutputsAsync));
+
+    /// <summary>A run's inputs and outputs, each in the order first logged; throws <see cref="ResourceNotFoundException"/> for an unknown run.</summary>
+    Task<RunInputsOutputs> GetRunInputsOutputsAsync(string runId, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<RunInputsOutputs>(this, nameof(GetRunInputsOutputsAsync));
+
+    /// <summary>Creates an MLflow 3 logged model in <see cref="LoggedModelStatus.Pending"/> state (the experiment must be active, the source run must exist).</summary>
+    Task<LoggedModelData> CreateLoggedModelAsync(NewLoggedModel model, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<LoggedModelData>(this, nameof(CreateLoggedModelAsync));
+
+    /// <summary>Gets a logged model; throws <see cref="ResourceNotFoundException"/>.</summary>
+    Task<LoggedModelData> GetLoggedModelAsync(string modelId, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<LoggedModelData>(this, nameof(GetLoggedModelAsync));
+
+    /// <summary>Sets a logged model's status (MLflow <c>FinalizeLoggedModel</c>).</summary>
+    Task<LoggedModelData> FinalizeLoggedModelAsync(string modelId, LoggedModelStatus status, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<LoggedModelData>(this, nameof(FinalizeLoggedModelAsync));
+
+    /// <summary>Deletes a logged model's record (its files stay); throws <see cref="ResourceNotFoundException"/>.</summary>
+    Task DeleteLoggedModelAsync(string modelId, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DeleteLoggedModelAsync));
+
+    /// <summary>Sets tags on a logged model (last write wins).</summary>
+    Task SetLoggedModelTagsAsync(string modelId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(SetLoggedModelTagsAsync));
+
+    /// <summary>Deletes a logged model's tag; throws <see cref="ResourceNotFoundException"/> when it is not set.</summary>
+    Task DeleteLoggedModelTagAsync(string modelId, string key, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(DeleteLoggedModelTagAsync));
+
+    /// <summary>Logs params of a logged model (last write wins).</summary>
+    Task LogLoggedModelParamsAsync(string modelId, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(LogLoggedModelParamsAsync));
+
+    /// <summary>Searches the logged models of some experiments, a page at a time (see <see cref="LoggedModelQuery"/>).</summary>
+    Task<ResultPage<LoggedModelData>> SearchLoggedModelsAsync(LoggedModelQuery query, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<ResultPage<LoggedModelData>>(this, nameof(SearchLoggedModelsAsync));
 }
 
 /// <summary>MLflow's limits on one log-batch request, and on keys and values.</summary>

@@ -186,11 +186,14 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
         });
     }
 
+    public Task<ExperimentData?> EnsureDefaultExperimentAsync(CancellationToken cancellationToken) => Run<ExperimentData?>(() =>
+        EnsureDefaultExperiment() ? _database.Read(connection => LoadExperiment(connection, 0), cancellationToken) : null);
+
     /// <summary>
     /// Deletes an experiment tag (MLflow's <c>DeleteExperimentTag</c>): the experiment must be active; a tag that is not set is
-    /// <see cref="ResourceNotFoundException"/>. Not on <see cref="ITrackingStore"/>: only the Emulator's MLflow surface needs it.
+    /// <see cref="ResourceNotFoundException"/>.
     /// </summary>
-    internal Task DeleteExperimentTagAsync(string experimentId, string key, CancellationToken cancellationToken) => Run(() =>
+    public Task DeleteExperimentTagAsync(string experimentId, string key, CancellationToken cancellationToken) => Run(() =>
     {
         var id = ParseExperimentId(experimentId);
         Validate.Key(key, "tag");

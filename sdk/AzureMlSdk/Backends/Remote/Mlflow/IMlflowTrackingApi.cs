@@ -81,4 +81,50 @@ internal interface IMlflowTrackingApi
         [AliasAs("page_token")] string? pageToken,
         [AliasAs("max_results")] int? maxResults,
         CancellationToken cancellationToken);
+
+    // ---- added with the contract members of the same names (MLflow 2.x inputs, MLflow 3 outputs and logged models) ----
+
+    [NotRetrySafe("a replay after a lost reply answers RESOURCE_DOES_NOT_EXIST for the tag this call deleted")]
+    [Post("/api/2.0/mlflow/experiments/delete-experiment-tag")]
+    Task<MlflowEmpty> DeleteExperimentTagAsync([Body] DeleteExperimentTagRequest request, CancellationToken cancellationToken);
+
+    [RetrySafe("an input already recorded (same dataset name and digest, same model) is kept as it was")]
+    [Post("/api/2.0/mlflow/runs/log-inputs")]
+    Task<MlflowEmpty> LogInputsAsync([Body] LogInputsRequest request, CancellationToken cancellationToken);
+
+    [RetrySafe("a (model, step) output is recorded once")]
+    [Post("/api/2.0/mlflow/runs/outputs")]
+    Task<MlflowEmpty> LogOutputsAsync([Body] LogOutputsRequest request, CancellationToken cancellationToken);
+
+    [NotRetrySafe("a replay after a lost reply creates a second logged model")]
+    [Post("/api/2.0/mlflow/logged-models")]
+    Task<LoggedModelResponse> CreateLoggedModelAsync([Body] CreateLoggedModelRequest request, CancellationToken cancellationToken);
+
+    [RetrySafe("read-only")]
+    [Get("/api/2.0/mlflow/logged-models/{modelId}")]
+    Task<LoggedModelResponse> GetLoggedModelAsync(string modelId, CancellationToken cancellationToken);
+
+    [RetrySafe("sets the status to the value sent; the same value again changes nothing")]
+    [Patch("/api/2.0/mlflow/logged-models/{modelId}")]
+    Task<LoggedModelResponse> FinalizeLoggedModelAsync(string modelId, [Body] FinalizeLoggedModelRequest request, CancellationToken cancellationToken);
+
+    [NotRetrySafe("a replay after a lost reply answers RESOURCE_DOES_NOT_EXIST for the model this call deleted")]
+    [Delete("/api/2.0/mlflow/logged-models/{modelId}")]
+    Task<MlflowEmpty> DeleteLoggedModelAsync(string modelId, CancellationToken cancellationToken);
+
+    [RetrySafe("sets the tags to the values sent; the same values again change nothing")]
+    [Patch("/api/2.0/mlflow/logged-models/{modelId}/tags")]
+    Task<MlflowEmpty> SetLoggedModelTagsAsync(string modelId, [Body] LoggedModelTagsRequest request, CancellationToken cancellationToken);
+
+    [NotRetrySafe("a replay after a lost reply answers RESOURCE_DOES_NOT_EXIST for the tag this call deleted")]
+    [Delete("/api/2.0/mlflow/logged-models/{modelId}/tags/{key}")]
+    Task<MlflowEmpty> DeleteLoggedModelTagAsync(string modelId, string key, CancellationToken cancellationToken);
+
+    [RetrySafe("sets the params to the values sent; the same values again change nothing")]
+    [Post("/api/2.0/mlflow/logged-models/{modelId}/params")]
+    Task<MlflowEmpty> LogLoggedModelParamsAsync(string modelId, [Body] LoggedModelParamsRequest request, CancellationToken cancellationToken);
+
+    [RetrySafe("read-only (the query travels in the POST body)")]
+    [Post("/api/2.0/mlflow/logged-models/search")]
+    Task<SearchLoggedModelsResponse> SearchLoggedModelsAsync([Body] SearchLoggedModelsRequest request, CancellationToken cancellationToken);
 }

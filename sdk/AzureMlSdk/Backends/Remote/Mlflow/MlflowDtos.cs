@@ -59,6 +59,8 @@ internal sealed class MlflowRun
 {
     public MlflowRunInfo? Info { get; set; }
     public MlflowRunData? Data { get; set; }
+    public MlflowRunInputs? Inputs { get; set; }
+    public MlflowRunOutputs? Outputs { get; set; }
 
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extra { get; set; }
@@ -235,4 +237,14 @@ internal sealed class MlflowEmpty
 [JsonSerializable(typeof(GetModelVersionDownloadUriResponse))]
 [JsonSerializable(typeof(ListArtifactsResponse))]
 [JsonSerializable(typeof(Http.MlflowErrorResponse))]
+[JsonSerializable(typeof(DeleteExperimentTagRequest))]
+[JsonSerializable(typeof(LogInputsRequest))]
+[JsonSerializable(typeof(LogOutputsRequest))]
+[JsonSerializable(typeof(LoggedModelResponse))]
+[JsonSerializable(typeof(CreateLoggedModelRequest))]
+[JsonSerializable(typeof(FinalizeLoggedModelRequest))]
+[JsonSerializable(typeof(LoggedModelTagsRequest))]
+[JsonSerializable(typeof(LoggedModelParamsRequest))]
+[JsonSerializable(typeof(SearchLoggedModelsRequest))]
+[JsonSerializable(typeof(SearchLoggedModelsResponse))]
 internal sealed partial class MlflowJsonContext : JsonSerializerContext;

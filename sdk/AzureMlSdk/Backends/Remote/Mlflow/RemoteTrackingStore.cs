@@ -224,6 +224,184 @@ internal sealed class RemoteTrackingStore(IMlflowTrackingApi api, TimeProvider t
         return new ResultPage<RunData>((reply.Runs ?? []).Select(ToRun).ToList(), NullIfEmpty(reply.NextPageToken));
     }
 
+    // ---------------------------------------------------------------- members added to the contract later
+
+    /// <summary>MLflow's default experiment name.</summary>
+    internal const string DefaultExperimentName = "Default";
+
+    public async Task<ExperimentData?> EnsureDefaultExperimentAsync(CancellationToken cancellationToken)
+    {
+        if (await GetExperimentByNameAsync(DefaultExperimentName, cancellationToken).ConfigureAwait(false) is { } existing)
+        {
+            return existing;
+        }
+        try
+        {
+            return await CreateExperimentAsync(DefaultExperimentName, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResourceExistsException)
+        {
+            return await GetExperimentByNameAsync(DefaultExperimentName, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public async Task DeleteExperimentTagAsync(string experimentId, string key, CancellationToken cancellationToken)
+    {
+        Validate.Required(experimentId, nameof(experimentId));
+        Validate.Key(key, "tag");
+        await api.DeleteExperimentTagAsync(new DeleteExperimentTagRequest { ExperimentId = experimentId, Key = key }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task LogInputsAsync(string runId, IReadOnlyList<RunDatasetInput> datasets, IReadOnlyList<string> modelIds, CancellationToken cancellationToken)
+    {
+        Validate.Required(runId, nameof(runId));
+        ArgumentNullException.ThrowIfNull(datasets);
+        ArgumentNullException.ThrowIfNull(modelIds);
+        await api.LogInputsAsync(new LogInputsRequest
+        {
+            RunId = runId,
+            Datasets = datasets.Count == 0 ? null : datasets.Select(d => new MlflowDatasetInput
+            {
+                Tags = d.Tags is { Count: > 0 } tags ? tags.Select(t => new MlflowTag { Key = t.Key, Value = t.Value }).ToList() : null,
+                Dataset = new MlflowDataset
+                {
+                    Name = d.Dataset.Name,
+                    Digest = d.Dataset.Digest,
+                    SourceType = d.Dataset.SourceType,
+                    Source = d.Dataset.Source,
+                    Schema = d.Dataset.Schema,
+                    Profile = d.Dataset.Profile,
+                },
+            }).ToList(),
+            Models = modelIds.Count == 0 ? null : modelIds.Select(m => new MlflowModelInput { ModelId = m }).ToList(),
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task LogOutputsAsync(string runId, IReadOnlyList<RunModelOutput> outputs, CancellationToken cancellationToken)
+    {
+        Validate.Required(runId, nameof(runId));
+        ArgumentNullException.ThrowIfNull(outputs);
+        await api.LogOutputsAsync(new LogOutputsRequest
+        {
+            RunId = runId,
+            Models = outputs.Select(o => new MlflowModelOutput { ModelId = o.ModelId, Step = o.Step }).ToList(),
+        }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<RunInputsOutputs> GetRunInputsOutputsAsync(string runId, CancellationToken cancellationToken)
+    {
+        Validate.Required(runId, nameof(runId));
+        var run = (await api.GetRunAsync(runId, cancellationToken).ConfigureAwait(false)).Run ?? throw NotFound("Run", runId);
+        var datasets = (run.Inputs?.DatasetInputs ?? []).Select(d => new RunDatasetInput(
+            new DatasetData(d.Dataset?.Name ?? string.Empty, d.Dataset?.Digest ?? string.Empty, d.Dataset?.SourceType ?? string.Empty, d.Dataset?.Source ?? string.Empty, d.Dataset?.Schema, d.Dataset?.Profile),
+            (d.Tags ?? []).Select(t => new KeyValuePair<string, string>(t.Key ?? string.Empty, t.Value ?? string.Empty)).ToList())).ToList();
+        var inputs = (run.Inputs?.ModelInputs ?? []).Select(m => m.ModelId ?? string.Empty).ToList();
+        var outputs = (run.Outputs?.ModelOutputs ?? []).Select(m => new RunModelOutput(m.ModelId ?? string.Empty, m.Step)).ToList();
+        return datasets.Count + inputs.Count + outputs.Count == 0 ? RunInputsOutputs.None : new RunInputsOutputs(datasets, inputs, outputs);
+    }
+
+    public async Task<LoggedModelData> CreateLoggedModelAsync(NewLoggedModel model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        Validate.Required(model.ExperimentId, nameof(model.ExperimentId));
+        if (model.ModelId is not null)
+        {
+            throw new InvalidInputException("An MLflow tracking server assigns logged model ids; create the model without one.", "modelId");
+        }
+        var reply = await api.CreateLoggedModelAsync(new CreateLoggedModelRequest
+        {
+            ExperimentId = model.ExperimentId,
+            Name = string.IsNullOrEmpty(model.Name) ? null : model.Name,
+            ModelType = string.IsNullOrEmpty(model.ModelType) ? null : model.ModelType,
+            SourceRunId = string.IsNullOrEmpty(model.SourceRunId) ? null : model.SourceRunId,
+            Tags = ToTags(model.Tags, "tag"),
+            Params = ToParams(model.Params),
+        }, cancellationToken).ConfigureAwait(false);
+        return ToLoggedModel(reply.Model ?? throw new AzureMlException("The tracking server created a logged model without returning it."));
+    }
+
+    public async Task<LoggedModelData> GetLoggedModelAsync(string modelId, CancellationToken cancellationToken)
+    {
+        Validate.Required(modelId, nameof(modelId));
+        var reply = await api.GetLoggedModelAsync(modelId, cancellationToken).ConfigureAwait(false);
+        return ToLoggedModel(reply.Model ?? throw NotFound("Logged model", modelId));
+    }
+
+    public async Task<LoggedModelData> FinalizeLoggedModelAsync(string modelId, LoggedModelStatus status, CancellationToken cancellationToken)
+    {
+        Validate.Required(modelId, nameof(modelId));
+        var reply = await api.FinalizeLoggedModelAsync(modelId, new FinalizeLoggedModelRequest { ModelId = modelId, Status = LoggedModelStatusNames.ToMlflow(status) }, cancellationToken).ConfigureAwait(false);
+        return ToLoggedModel(reply.Model ?? throw NotFound("Logged model", modelId));
+    }
+
+    public async Task DeleteLoggedModelAsync(string modelId, CancellationToken cancellationToken)
+    {
+        Validate.Required(modelId, nameof(modelId));
+        await api.DeleteLoggedModelAsync(modelId, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task SetLoggedModelTagsAsync(string modelId, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken)
+    {
+        Validate.Required(modelId, nameof(modelId));
+        ArgumentNullException.ThrowIfNull(tags);
+        await api.SetLoggedModelTagsAsync(modelId, new LoggedModelTagsRequest { Tags = ToTags(tags, "tag") ?? [] }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteLoggedModelTagAsync(string modelId, string key, CancellationToken cancellationToken)
+    {
+        Validate.Required(modelId, nameof(modelId));
+        Validate.Key(key, "tag");
+        await api.DeleteLoggedModelTagAsync(modelId, key, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task LogLoggedModelParamsAsync(string modelId, IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    {
+        Validate.Required(modelId, nameof(modelId));
+        ArgumentNullException.ThrowIfNull(parameters);
+        await api.LogLoggedModelParamsAsync(modelId, new LoggedModelParamsRequest { ModelId = modelId, Params = ToParams(parameters) ?? [] }, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ResultPage<LoggedModelData>> SearchLoggedModelsAsync(LoggedModelQuery query, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (query.ExperimentIds is not { Count: > 0 })
+        {
+            throw new InvalidInputException("A logged-model search needs at least one experiment id.", "experimentIds");
+        }
+        var reply = await api.SearchLoggedModelsAsync(new SearchLoggedModelsRequest
+        {
+            ExperimentIds = [.. query.ExperimentIds],
+            Filter = string.IsNullOrWhiteSpace(query.Filter) ? null : query.Filter,
+            OrderBy = query.OrderBy is { Count: > 0 } order ? order.Select(o => new LoggedModelOrderBy { FieldName = o.Field, Ascending = o.Ascending }).ToList() : null,
+            MaxResults = query.MaxResults,
+            PageToken = query.PageToken,
+        }, cancellationToken).ConfigureAwait(false);
+        return new ResultPage<LoggedModelData>((reply.Models ?? []).Select(ToLoggedModel).ToList(), NullIfEmpty(reply.NextPageToken));
+    }
+
+    private static LoggedModelData ToLoggedModel(MlflowLoggedModel model)
+    {
+        var info = model.Info ?? new MlflowLoggedModelInfo();
+        var created = FromMillis(info.CreationTimestampMs) ?? DateTimeOffset.UnixEpoch;
+        return new LoggedModelData(
+            info.ModelId ?? string.Empty,
+            info.ExperimentId ?? string.Empty,
+            info.Name ?? string.Empty,
+            LoggedModelStatusNames.FromMlflow(info.Status) ?? LoggedModelStatus.Pending,
+            string.IsNullOrEmpty(info.ModelType) ? null : info.ModelType,
+            string.IsNullOrEmpty(info.SourceRunId) ? null : info.SourceRunId,
+            ToDictionary(info.Tags),
+            ToDictionary(model.Data?.Params),
+            created,
+            FromMillis(info.LastUpdatedTimestampMs) ?? created,
+            info.ArtifactUri);
+    }
+
+    private static List<MlflowTag>? ToParams(IReadOnlyDictionary<string, string>? parameters) =>
+        parameters is null || parameters.Count == 0
+            ? null
+            : parameters.Select(p => new MlflowTag { Key = Validate.Key(p.Key, "param"), Value = Validate.ParamValue(p.Key, p.Value) }).ToList();
+
     internal static string ToViewType(ViewType viewType) => viewType switch
     {
         ViewType.ActiveOnly => "ACTIVE_ONLY",
