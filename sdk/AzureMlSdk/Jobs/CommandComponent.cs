@@ -122,9 +122,9 @@ public sealed class CommandComponent
     }
 
     /// <summary>
-    /// Checks the component: its name, the command's placeholders against the declared inputs and outputs (an
-    /// optional input must only appear inside <c>$[[ … ]]</c>… is Azure ML's advice, not an error), the defaults against
-    /// their types, and the code folder.
+    /// Checks the component: its name, the command's placeholders against the declared inputs and outputs, the
+    /// defaults, min/max and enum against their types, and the code folder. (Azure ML advises, without requiring it,
+    /// that an optional input appear only inside a <c>$[[ … ]]</c> part; that is not checked.)
     /// </summary>
     public void Validate()
     {

@@ -42,6 +42,9 @@ public sealed class EnvironmentAsset
     /// <summary>A conda specification file to add to <see cref="Image"/> (<c>conda_file</c>; absolute when loaded from YAML).</summary>
     public string? CondaFile { get; init; }
 
+    /// <summary>An inline conda specification (<c>conda_file</c> written as a mapping), as YAML text; null when <see cref="CondaFile"/> names a file.</summary>
+    public string? CondaSpecification { get; init; }
+
     /// <summary>A Docker build context instead of an image (<c>build</c>).</summary>
     public BuildContext? Build { get; init; }
 
@@ -88,7 +91,11 @@ public sealed class EnvironmentAsset
         {
             problems.Add(K("build"), "an environment has an 'image' or a 'build' context, not both.");
         }
-        if (CondaFile is not null && Image is null)
+        if (CondaFile is not null && CondaSpecification is not null)
+        {
+            problems.Add(K("conda_file"), "give a conda file's path or an inline conda specification, not both.");
+        }
+        if ((CondaFile ?? CondaSpecification) is not null && Image is null)
         {
             problems.Add(K("conda_file"), "'conda_file' goes with an 'image'; with a 'build' context, install packages in the Dockerfile.");
         }

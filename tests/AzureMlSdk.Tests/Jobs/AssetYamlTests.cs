@@ -65,6 +65,18 @@ public sealed class AssetYamlTests
     }
 
     [Fact]
+    public void An_inline_conda_specification_is_kept_as_yaml_text()
+    {
+        var job = (CommandJob)Job.LoadFromText("command: echo\nenvironment:\n  image: python\n  conda_file:\n    name: env\n    dependencies:\n      - python=3.11\n      - pip:\n        - numpy\n");
+        var spec = job.Environment!.Inline!.CondaSpecification!;
+        Assert.Null(job.Environment.Inline.CondaFile);
+        Assert.Contains("name: env", spec, StringComparison.Ordinal);
+        Assert.Contains("- python=3.11", spec, StringComparison.Ordinal);
+        Assert.Contains("numpy", spec, StringComparison.Ordinal);
+        Assert.DoesNotContain("...", spec, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Environment_with_both_image_and_build_is_rejected()
     {
         var dir = Directory.CreateTempSubdirectory("azml-env-");

@@ -147,6 +147,7 @@ public sealed class JobYamlErrorTests : IDisposable
     {
         var e = LoadFails("command: echo a\ncommand: echo b\n");
         Assert.Contains("invalid YAML", e.Message, StringComparison.Ordinal);
+        Assert.True(e.Line is 1 or 2, e.Message);
     }
 
     [Fact]

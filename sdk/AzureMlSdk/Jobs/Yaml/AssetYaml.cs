@@ -20,9 +20,14 @@ internal static class AssetYaml
             build = new BuildContext { Path = context.ResolvePath(buildPath), DockerfilePath = b.String("dockerfile_path") };
         }
         string? conda = null;
-        if (m.Get("conda_file") is YamlMappingNode)
+        string? inlineConda = null;
+        if (m.Get("conda_file") is YamlMappingNode condaSpec)
         {
-            m.Report("conda_file", $"'{m.Sub("conda_file")}' must be the path of a conda YAML file; an inline conda specification is not supported.");
+            // An inline conda specification (az ml accepts a mapping as well as a path): kept as YAML text.
+            var text = new StringWriter();
+            new YamlStream(new YamlDocument(condaSpec)).Save(text, assignAnchors: false);
+            var yaml = text.ToString().TrimEnd();
+            inlineConda = (yaml.EndsWith("\n...", StringComparison.Ordinal) ? yaml[..^4] : yaml).TrimEnd(); // the document end marker Save writes
         }
         else if (m.String("conda_file") is { } condaPath)
         {
@@ -37,6 +42,7 @@ internal static class AssetYaml
             Properties = m.StringMap("properties"),
             Image = m.String("image"),
             CondaFile = conda,
+            CondaSpecification = inlineConda,
             Build = build,
             OsType = m.Word("os_type", ["linux", "windows"]),
             Datastore = m.String("datastore"),
