@@ -44,7 +44,9 @@ public class BatchEndpoint
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
-        _data = await _workspace.Backend.Endpoints.CreateOrUpdateBatchDeploymentAsync(Name, spec, makeDefault, progress, cancellationToken).ConfigureAwait(false);
+        await _workspace.RequireModelVersionAsync(spec.ModelName, spec.ModelVersion, $"batch deployment '{Name}/{spec.Name}'", cancellationToken).ConfigureAwait(false);
+        await using var ordered = OrderedProgress<string>.Wrap(progress);
+        _data = await _workspace.Backend.Endpoints.CreateOrUpdateBatchDeploymentAsync(Name, spec, makeDefault, ordered.Progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -61,14 +63,15 @@ public class BatchEndpoint
     /// <param name="deploymentName">The deployment; the default when null.</param>
     /// <param name="progress">Receives progress after each mini-batch (locally) or each job status change (remotely).</param>
     /// <param name="cancellationToken">Cancels the job (its run ends Canceled).</param>
-    public virtual Task<BatchScoringResult> InvokeAsync(string inputPath, string? deploymentName = null, IProgress<BatchScoringProgress>? progress = null, CancellationToken cancellationToken = default)
+    public virtual async Task<BatchScoringResult> InvokeAsync(string inputPath, string? deploymentName = null, IProgress<BatchScoringProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Validate.Required(inputPath, nameof(inputPath));
         if (deploymentName is not null)
         {
             Validate.DeploymentName(deploymentName, nameof(deploymentName));
         }
-        return _workspace.Backend.Endpoints.InvokeBatchEndpointAsync(Name, deploymentName, Path.GetFullPath(inputPath), progress, cancellationToken);
+        await using var ordered = OrderedProgress<BatchScoringProgress>.Wrap(progress);
+        return await _workspace.Backend.Endpoints.InvokeBatchEndpointAsync(Name, deploymentName, Path.GetFullPath(inputPath), ordered.Progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the endpoint and its deployments.</summary>
@@ -77,8 +80,11 @@ public class BatchEndpoint
     /// <summary>Deletes the endpoint and its deployments.</summary>
     /// <param name="progress">Receives deletion steps.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public virtual Task DeleteAsync(IProgress<string>? progress, CancellationToken cancellationToken = default) =>
-        _workspace.Backend.Endpoints.DeleteBatchEndpointAsync(Name, progress, cancellationToken);
+    public virtual async Task DeleteAsync(IProgress<string>? progress, CancellationToken cancellationToken = default)
+    {
+        await using var ordered = OrderedProgress<string>.Wrap(progress);
+        await _workspace.Backend.Endpoints.DeleteBatchEndpointAsync(Name, ordered.Progress, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -103,6 +103,16 @@ internal static partial class Validate
         return alias;
     }
 
+    /// <summary>A run's display name (MLflow's <c>run_name</c>): free text, 1 to 250 characters, not only whitespace.</summary>
+    public static string RunDisplayName(string? name, string parameterName = "displayName")
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > TrackingLimits.MaxNameLength)
+        {
+            throw new InvalidInputException($"Run display name '{Shorten(name ?? "")}' is invalid: use 1 to {TrackingLimits.MaxNameLength} characters (any text, not only spaces).", parameterName);
+        }
+        return name;
+    }
+
     /// <summary>
     /// Metric, param and tag keys: MLflow's character set, at most 250 characters, and, as MLflow's <c>path_not_unique</c>, a
     /// key that a POSIX path normalisation leaves unchanged (keys can become file names).
