@@ -209,4 +209,22 @@ public abstract class EndpointContractTests : ContractTestBase
         using var authorized = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
     }
+
+    [Fact]
+    public async Task Deploying_a_model_version_that_does_not_exist_is_not_found_with_the_same_code_everywhere()
+    {
+        await RegisterLinearAsync(0f);
+        var ep = await Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("contract-missing"));
+
+        var missingVersion = await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.DeployAsync(new OnlineDeploymentSpec("blue", "linear", 7)));
+        var missingModel = await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.DeployAsync(new OnlineDeploymentSpec("blue", "no-such-model", 1)));
+
+        foreach (var ex in new[] { missingVersion, missingModel })
+        {
+            Assert.Equal(AzureMlErrorCodes.ResourceDoesNotExist, ex.ErrorCode);
+            Assert.Equal(404, ex.Status);
+        }
+        Assert.Contains("'linear' version 7", missingVersion.Message, StringComparison.Ordinal);
+        Assert.Empty(await ep.ListDeploymentsAsync().ToListAsync());
+    }
 }
