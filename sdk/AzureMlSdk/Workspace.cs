@@ -85,7 +85,10 @@ public class Workspace : IAsyncDisposable
         {
             dir = Path.Combine(Environment.CurrentDirectory, ".azureml", "local");
         }
-        return new Workspace(new LocalWorkspaceBackend(dir, options.TimeProvider, options.TrafficRandom), options.TimeProvider, options.LogBuffer);
+        var backend = new LocalWorkspaceBackend(dir, options.TimeProvider, options.TrafficRandom);
+        // As an MLflow server (and the Emulator): experiment "0" (Default) exists, so every backend lists the same experiments.
+        ((LocalTrackingStore)backend.Tracking).EnsureDefaultExperiment();
+        return new Workspace(backend, options.TimeProvider, options.LogBuffer);
     }
 
     /// <summary>Wraps any backend implementation (tests, custom stores) in the object model.</summary>

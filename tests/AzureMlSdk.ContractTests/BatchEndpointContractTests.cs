@@ -118,8 +118,9 @@ public abstract class BatchEndpointContractTests : ContractTestBase
         File.WriteAllText(file, "x1,x2,x3\n1,1,1\n");
 
         await Assert.ThrowsAsync<InvalidStateException>(() => be.InvokeAsync(file));
-        var ghost = await Assert.ThrowsAsync<InvalidStateException>(() => be.DeployAsync(new BatchDeploymentSpec("ghostly", "ghost", 7)));
+        var ghost = await Assert.ThrowsAsync<ResourceNotFoundException>(() => be.DeployAsync(new BatchDeploymentSpec("ghostly", "ghost", 7)));
         Assert.Contains("ghost", ghost.Message, StringComparison.Ordinal);
+        Assert.Equal((AzureMlErrorCodes.ResourceDoesNotExist, 404), (ghost.ErrorCode, ghost.Status));
         Assert.Null((await Ws.GetBatchEndpointAsync("contract-b404")).DefaultDeployment);
         await be.DeployAsync(new BatchDeploymentSpec("real", await RegisterLinearAsync(0f)));
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => be.InvokeAsync(file, "nobody"));

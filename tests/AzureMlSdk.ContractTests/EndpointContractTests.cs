@@ -108,17 +108,16 @@ public abstract class EndpointContractTests : ContractTestBase
     }
 
     [Fact]
-    public async Task Deploying_an_unknown_model_fails_and_leaves_a_failed_deployment_that_cannot_take_traffic()
+    public async Task Deploying_an_unknown_model_is_not_found_and_creates_no_deployment()
     {
         var ep = await Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("contract-ghost"));
 
-        var error = await Assert.ThrowsAsync<InvalidStateException>(() => ep.DeployAsync(new OnlineDeploymentSpec("blue", "ghost", 7)));
+        var error = await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.DeployAsync(new OnlineDeploymentSpec("blue", "ghost", 7)));
 
         Assert.Contains("ghost", error.Message, StringComparison.Ordinal);
-        var blue = await ep.GetDeploymentAsync("blue");
-        Assert.Equal(ProvisioningState.Failed, blue.ProvisioningState);
-        Assert.Contains("ghost", await blue.GetLogsAsync(), StringComparison.Ordinal);
-        await Assert.ThrowsAsync<InvalidStateException>(() => ep.SetTrafficAsync(new Dictionary<string, int> { ["blue"] = 100 }));
+        Assert.Equal(AzureMlErrorCodes.ResourceDoesNotExist, error.ErrorCode);
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.GetDeploymentAsync("blue"));
+        await Assert.ThrowsAsync<InvalidInputException>(() => ep.SetTrafficAsync(new Dictionary<string, int> { ["blue"] = 100 }));
     }
 
     [Fact]

@@ -22,8 +22,6 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
         var time = timeProvider ?? TimeProvider.System;
         Database = new LocalDatabase(root);
         var tracking = new LocalTrackingStore(Database, root, time);
-        // As an MLflow server (and the Emulator, and Azure ML): experiment "0" (Default) exists, so listings agree on every backend.
-        tracking.EnsureDefaultExperiment();
         var artifacts = new LocalArtifactStore(Database, root);
         Tracking = tracking;
         Artifacts = artifacts;
