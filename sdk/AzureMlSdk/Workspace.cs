@@ -437,6 +437,15 @@ public class Workspace : IAsyncDisposable
         return new BatchEndpoint(this, await Backend.Endpoints.GetBatchEndpointAsync(name, cancellationToken).ConfigureAwait(false));
     }
 
+    /// <summary>Lists the workspace's batch endpoints, by name.</summary>
+    public virtual async IAsyncEnumerable<BatchEndpoint> ListBatchEndpointsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var data in await Backend.Endpoints.ListBatchEndpointsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new BatchEndpoint(this, data);
+        }
+    }
+
     // ---- lifetime -----------------------------------------------------------------------------
 
     internal void Track(Run run) => _liveRuns.TryAdd(run, 0);

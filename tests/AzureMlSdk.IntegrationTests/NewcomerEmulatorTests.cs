@@ -65,7 +65,7 @@ public sealed class NewcomerEmulatorTests(EmulatorFixture emulator) : IDisposabl
         Environment.SetEnvironmentVariable(Workspace.LocalDirectoryEnvironmentVariable, null);
         try
         {
-            var (chosen, why) = await Run.ResolveContextWorkspaceAsync(nested, new StaticTokenCredential(emulator.Token), null, CancellationToken.None);
+            var (chosen, why) = await RunContext.ResolveWorkspaceAsync(nested, new StaticTokenCredential(emulator.Token), null, CancellationToken.None);
             await using (chosen)
             {
                 Assert.Equal(WorkspaceKind.Remote, chosen.Kind);

@@ -186,7 +186,7 @@ public sealed partial class NewcomerTests : IAsyncLifetime
         await File.WriteAllTextAsync(Path.Combine(_root, "project", ".azureml", "config.json"),
             """{"subscription_id": "s", "resource_group": "r", "workspace_name": "w", "local_dir": "../shared-ws"}""");
 
-        var (ws, why) = await WithoutLocalDirVariable(() => Run.ResolveContextWorkspaceAsync(nested, null, null, CancellationToken.None));
+        var (ws, why) = await WithoutLocalDirVariable(() => RunContext.ResolveWorkspaceAsync(nested, null, null, CancellationToken.None));
         await using (ws)
         {
             Assert.Equal(Path.Combine(_root, "project", "shared-ws"), ws.LocalDirectory);
@@ -203,7 +203,7 @@ public sealed partial class NewcomerTests : IAsyncLifetime
         var credential = NSubstitute.Substitute.For<Azure.Core.TokenCredential>();
 
         // Nothing listens on port 1: opening the named workspace fails, rather than silently logging into a local one.
-        var ex = await Assert.ThrowsAnyAsync<Exception>(() => WithoutLocalDirVariable(() => Run.ResolveContextWorkspaceAsync(
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => WithoutLocalDirVariable(() => RunContext.ResolveWorkspaceAsync(
             folder, credential, new WorkspaceOptions { MaxRetries = 0, AttemptTimeout = TimeSpan.FromSeconds(5), TotalTimeout = TimeSpan.FromSeconds(10) }, CancellationToken.None)));
         Assert.IsNotType<InvalidInputException>(ex);
         Assert.False(Directory.Exists(Path.Combine(folder, ".azureml", "local")));
@@ -222,6 +222,18 @@ public sealed partial class NewcomerTests : IAsyncLifetime
             Environment.SetEnvironmentVariable(Workspace.LocalDirectoryEnvironmentVariable, saved);
         }
     }
+
+    // ---- typed batch deployments: the model is read back from the deployment's ARM reference -----------------------------
+
+    [Theory]
+    [InlineData("/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/models/iris.v2/versions/3", "iris.v2", 3)]
+    [InlineData("azureml:/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w/models/m/versions/12", "m", 12)]
+    [InlineData("azureml:m:7", "m", 7)]
+    [InlineData("azureml://registries/r/models/m/versions/2", "m", 2)]
+    [InlineData("something else", "", 0)]
+    [InlineData(null, "", 0)]
+    public void A_batch_deployments_model_reference_is_parsed_back_to_name_and_version(string? assetId, string name, int version) =>
+        Assert.Equal((name, version), AzureMlSdk.Backends.Remote.Arm.RemoteBatchEndpoints.ParseModelId(assetId));
 
     // ---- bug 4, elsewhere: documentation never sends users to internal types ------------------------------------------
 
