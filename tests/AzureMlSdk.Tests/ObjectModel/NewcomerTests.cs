@@ -239,7 +239,8 @@ public sealed partial class NewcomerTests : IAsyncLifetime
 
     /// <summary>
     /// Docs may describe internal classes (contributor notes), but code they show must not construct or call one: a user cannot
-    /// (<c>LocalWorkspaceBackend(dir, trafficRandom: …)</c> was the trap). Flags <c>new T</c>, <c>T(</c>, <c>T&lt;</c> and <c>T.Member</c> in code.
+    /// (<c>LocalWorkspaceBackend(dir, trafficRandom: …)</c> was the trap). Flags constructions in code: <c>new T</c> and <c>T(args)</c>
+    /// (a contributor note may still name <c>T.Member(…)</c> or a parameterless <c>Validate()</c>).
     /// </summary>
     [Fact]
     public void Markdown_docs_show_no_code_using_an_internal_sdk_type()
@@ -303,7 +304,7 @@ public sealed partial class NewcomerTests : IAsyncLifetime
     [GeneratedRegex(@"```[\s\S]*?```|`[^`\n]+`")]
     private static partial Regex CodeSpan();
 
-    [GeneratedRegex(@"\bnew\s+(?<name>[A-Z][A-Za-z0-9]+)\b|\b(?<name>[A-Z][A-Za-z0-9]+)\s*(?:\(|<|\.[A-Z])")]
+    [GeneratedRegex(@"\bnew\s+(?<name>[A-Z][A-Za-z0-9]+)\b|(?<![.\w])(?<name>[A-Z][A-Za-z0-9]+)\((?!\))")]
     private static partial Regex UsedInCode();
 
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
