@@ -75,12 +75,12 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
                 ?? throw new AzureMlException($"Workspace '{workspaceName}' reports no mlFlowTrackingUri; set WorkspaceOptions.MlflowTrackingUri.");
             var mlflowHttp = RemoteHttp.CreateClient(trackingUri, options, new TokenCredentialHandler(tokens), transport);
             owned.Add(mlflowHttp);
-            var tracking = new RemoteTrackingStore(RemoteHttp.For<IMlflowTrackingApi>(mlflowHttp, MlflowJsonContext.Default), options.TimeProvider);
+            var tracking = new RemoteTrackingStore(RemoteHttp.For<IMlflowTrackingApi>(mlflowHttp, MlflowJsonContext.Default), options.TimeProvider, options.MaxRetries);
 
             var datastore = new DatastoreBlobContainer(arm.Datastores, coordinates, options, credential, options.HttpMessageHandler);
             owned.Add(datastore);
             var artifacts = new RemoteArtifactStore(datastore);
-            var models = new RemoteModelRegistry(arm.Models, coordinates, datastore, artifacts, options.TimeProvider);
+            var models = new RemoteModelRegistry(arm.Models, coordinates, datastore, artifacts, options.TimeProvider, options.MaxRetries);
 
             // Run history (a failed batch job's error) lives on the workspace's api host, the host of its MLflow endpoint.
             var historyHttp = RemoteHttp.CreateClient(new Uri(trackingUri.GetLeftPart(UriPartial.Authority)), options, new TokenCredentialHandler(tokens), transport);
@@ -120,12 +120,14 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         var http = RemoteHttp.CreateClient(trackingUri, options, new StaticAuthHandler(authorization), transport);
         var transferHttp = RemoteHttp.CreateClient(trackingUri, MlflowTransferOptions(options), new StaticAuthHandler(authorization), transport);
         var trackingApi = RemoteHttp.For<IMlflowTrackingApi>(http, MlflowJsonContext.Default);
-        var tracking = new RemoteTrackingStore(trackingApi, options.TimeProvider);
+        var tracking = new RemoteTrackingStore(trackingApi, options.TimeProvider, options.MaxRetries);
         var proxy = new MlflowArtifactProxy(
             RemoteHttp.For<IMlflowArtifactsApi>(http, MlflowJsonContext.Default),
-            RemoteHttp.For<IMlflowArtifactsApi>(transferHttp, MlflowJsonContext.Default));
+            RemoteHttp.For<IMlflowArtifactsApi>(transferHttp, MlflowJsonContext.Default),
+            options.TimeProvider,
+            options.MaxRetries);
         var artifacts = new MlflowArtifactStore(trackingApi, proxy);
-        var models = new MlflowModelRegistry(RemoteHttp.For<IMlflowRegistryApi>(http, MlflowJsonContext.Default), proxy, artifacts, options.TimeProvider);
+        var models = new MlflowModelRegistry(RemoteHttp.For<IMlflowRegistryApi>(http, MlflowJsonContext.Default), proxy, artifacts, options.TimeProvider, options.MaxRetries);
         var info = new WorkspaceInfo(trackingUri.Host, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Remote, TrackingUri: trackingUri);
         var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, new UnsupportedRemoteEndpoints(trackingUri));
         backend._owned.Add(http);
