@@ -29,11 +29,16 @@ internal sealed class RunLogger : IAsyncDisposable
     private long _pointsLost;
     private int _closed;
 
-    // Age back-pressure (see Enqueue): the log time (workspace clock, Unix ms) of the oldest metric point read by the pump
-    // and not yet written (long.MaxValue when none), and a signal the pump raises after each write.
+    // Age back-pressure (see Enqueue). Age is measured from when an entry was ENQUEUED (the workspace clock's timestamp),
+    // never from the point's own timestamp, which callers may set to any time (replayed history). Every AgeCheckEvery-th
+    // Enqueue records (sequence, enqueue time); the pump counts the entries it has read (_consumed) and, after each write,
+    // publishes how many are written (_written). The oldest sample past _written dates the oldest unwritten entry.
     private const int AgeCheckEvery = 256;
-    private long _oldestUnwrittenMs = long.MaxValue;
     private int _sinceAgeCheck;
+    private long _enqueued;
+    private long _consumed;
+    private long _written;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(long Seq, long Timestamp)> _ageSamples = new();
     private readonly ManualResetEventSlim _wrote = new(false);
 
     public RunLogger(IWorkspaceBackend backend, string runId, TimeProvider time, LogBufferOptions options)
@@ -61,9 +66,11 @@ internal sealed class RunLogger : IAsyncDisposable
     /// <summary>Enqueues an entry; waits only when the buffer is full (back-pressure).</summary>
     public void Enqueue(in LogEntry entry)
     {
+        var seq = Interlocked.Increment(ref _enqueued);
         if (++_sinceAgeCheck >= AgeCheckEvery)
         {
             _sinceAgeCheck = 0;
+            _ageSamples.Enqueue((seq, _time.GetTimestamp()));
             WaitWhileOldestIsTooOld();
         }
         if (_channel.Writer.TryWrite(entry))
@@ -87,8 +94,8 @@ internal sealed class RunLogger : IAsyncDisposable
 
     /// <summary>
     /// Back-pressure by age, so a killed process loses a bounded time of logging even when the store is slower than the
-    /// caller (several processes contending for one SQLite file, a slow network): when the oldest point not yet written was
-    /// logged more than <see cref="LogBufferOptions.FlushInterval"/> ago, the caller waits until the flusher has written it.
+    /// caller (several processes contending for one SQLite file, a slow network): when the oldest entry not yet written was
+    /// enqueued more than <see cref="LogBufferOptions.FlushInterval"/> ago, the caller waits until the flusher has written it.
     /// Checked every <see cref="AgeCheckEvery"/> calls (one peek at the buffer's head), so the steady-state cost is nil. A wait
     /// lasts at most ten flush intervals per check: a store that makes no progress at all is reported by the next flush, not
     /// turned into a hang here.
@@ -99,12 +106,13 @@ internal sealed class RunLogger : IAsyncDisposable
         var giveUpAt = Environment.TickCount64 + 10 * Math.Max(limitMs, 1);
         while (Volatile.Read(ref _closed) == 0 && Environment.TickCount64 < giveUpAt)
         {
-            var oldest = Volatile.Read(ref _oldestUnwrittenMs);
-            if (_channel.Reader.TryPeek(out var head) && head.Kind == LogEntryKind.Metric && head.TimestampMs < oldest)
+            var written = Volatile.Read(ref _written);
+            while (_ageSamples.TryPeek(out var sample) && sample.Seq <= written)
             {
-                oldest = head.TimestampMs;
+                _ageSamples.TryDequeue(out _);
             }
-            if (oldest == long.MaxValue || _time.GetUtcNow().ToUnixTimeMilliseconds() - oldest <= limitMs)
+            // The oldest unwritten entry was enqueued no later than the first sample past what is written.
+            if (!_ageSamples.TryPeek(out var oldest) || _time.GetElapsedTime(oldest.Timestamp).TotalMilliseconds <= limitMs)
             {
                 return;
             }
@@ -207,9 +215,9 @@ internal sealed class RunLogger : IAsyncDisposable
             {
                 deadline = _time.GetTimestamp() + (long)(_options.FlushInterval.TotalSeconds * _time.TimestampFrequency);
             }
-            if (entry.Kind == LogEntryKind.Metric && _metrics.Count == 0 && entry.TimestampMs < Volatile.Read(ref _oldestUnwrittenMs))
+            if (entry.Kind != LogEntryKind.Flush)
             {
-                Volatile.Write(ref _oldestUnwrittenMs, entry.TimestampMs);
+                _consumed++; // entries that came through Enqueue (flush markers do not)
             }
             switch (entry.Kind)
             {
@@ -248,7 +256,7 @@ internal sealed class RunLogger : IAsyncDisposable
     private async Task FlushPendingAsync()
     {
         await WritePendingAsync().ConfigureAwait(false);
-        Volatile.Write(ref _oldestUnwrittenMs, long.MaxValue);
+        Volatile.Write(ref _written, _consumed);
         _wrote.Set();
     }
 
