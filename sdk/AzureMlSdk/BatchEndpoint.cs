@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using AzureMlSdk.Operations;
 
 namespace AzureMlSdk;
 
@@ -77,6 +78,21 @@ public class BatchEndpoint
         return await GetDeploymentAsync(spec.Name, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Starts creating or replacing a deployment and returns the operation, whose value is the endpoint as it then stands.</summary>
+    /// <param name="spec">The deployment.</param>
+    /// <param name="makeDefault">Makes it the endpoint's default even when it already has one.</param>
+    /// <param name="progress">Receives provisioning steps.</param>
+    /// <param name="cancellationToken">Cancels starting the operation (not the operation).</param>
+    public virtual async Task<AzureMlOperation<BatchEndpoint>> BeginDeployAsync(BatchDeploymentSpec spec, bool makeDefault = false, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        await _workspace.RequireModelVersionAsync(spec.ModelName, spec.ModelVersion, $"batch deployment '{Name}/{spec.Name}'", cancellationToken).ConfigureAwait(false);
+        return await OperationRunner.StartAsync(_workspace, OperationKind.BatchDeployment, Name, spec.Name, async (p, ct) =>
+            new BatchEndpoint(_workspace, await _workspace.Backend.Endpoints.CreateOrUpdateBatchDeploymentAsync(Name, spec, makeDefault, p, ct).ConfigureAwait(false)),
+            progress, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Scores every <c>.csv</c> (header row = column names) and <c>.jsonl</c> (one JSON object per line) file under
     /// <paramref name="inputPath"/> in mini-batches and returns once the job run has ended. Rows that fail are scored
@@ -113,6 +129,16 @@ public class BatchEndpoint
         await using var ordered = OrderedProgress<string>.Wrap(progress);
         await _workspace.Backend.Endpoints.DeleteBatchEndpointAsync(Name, ordered.Progress, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Starts deleting the endpoint and its deployments and returns the operation (its value is true once deleted).</summary>
+    /// <param name="progress">Receives deletion steps.</param>
+    /// <param name="cancellationToken">Cancels starting the operation (not the operation).</param>
+    public virtual Task<AzureMlOperation<bool>> BeginDeleteAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default) =>
+        OperationRunner.StartAsync(_workspace, OperationKind.BatchEndpointDelete, Name, null, async (p, ct) =>
+        {
+            await _workspace.Backend.Endpoints.DeleteBatchEndpointAsync(Name, p, ct).ConfigureAwait(false);
+            return true;
+        }, progress, cancellationToken);
 
     /// <inheritdoc />
     public override string ToString() => Name;

@@ -1,3 +1,5 @@
+using AzureMlSdk.Operations;
+
 namespace AzureMlSdk;
 
 /// <summary>A deployment of an online endpoint: one model version served by one scorer. Properties describe it as last read.</summary>
@@ -68,6 +70,16 @@ public class OnlineDeployment
         await using var ordered = OrderedProgress<string>.Wrap(progress);
         await _endpoint.Workspace.Backend.Endpoints.DeleteDeploymentAsync(EndpointName, Name, ordered.Progress, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Starts deleting the deployment and returns the operation (its value is true once deleted); it must receive no traffic.</summary>
+    /// <param name="progress">Receives deletion steps.</param>
+    /// <param name="cancellationToken">Cancels starting the operation (not the operation).</param>
+    public virtual Task<AzureMlOperation<bool>> BeginDeleteAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default) =>
+        OperationRunner.StartAsync(_endpoint.Workspace, OperationKind.OnlineDeploymentDelete, EndpointName, Name, async (p, ct) =>
+        {
+            await _endpoint.Workspace.Backend.Endpoints.DeleteDeploymentAsync(EndpointName, Name, p, ct).ConfigureAwait(false);
+            return true;
+        }, progress, cancellationToken);
 
     /// <summary>Reloads the deployment.</summary>
     public virtual async Task RefreshAsync(CancellationToken cancellationToken = default) =>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
+using AzureMlSdk.Operations;
 
 namespace AzureMlSdk;
 
@@ -65,11 +66,36 @@ public class OnlineEndpoint
     /// <param name="spec">The deployment.</param>
     /// <param name="progress">Receives provisioning steps.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public virtual async Task<OnlineDeployment> DeployAsync(OnlineDeploymentSpec spec, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public virtual Task<OnlineDeployment> DeployAsync(OnlineDeploymentSpec spec, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.Validate();
+        return DeployCheckedAsync(spec, progress, cancellationToken);
+    }
+
+    private async Task<OnlineDeployment> DeployCheckedAsync(OnlineDeploymentSpec spec, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        await Workspace.RequireModelVersionAsync(spec.ModelName, spec.ModelVersion, $"online deployment '{Name}/{spec.Name}'", cancellationToken).ConfigureAwait(false);
+        return await DeployCoreAsync(spec, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts creating or replacing a deployment and returns the operation, whose value is the deployment once it serves (see <see cref="DeployAsync"/>).
+    /// An unknown model version is <see cref="ResourceNotFoundException"/> here, before anything starts.
+    /// </summary>
+    /// <param name="spec">The deployment.</param>
+    /// <param name="progress">Receives provisioning steps.</param>
+    /// <param name="cancellationToken">Cancels starting the operation (not the operation).</param>
+    public virtual async Task<AzureMlOperation<OnlineDeployment>> BeginDeployAsync(OnlineDeploymentSpec spec, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
         await Workspace.RequireModelVersionAsync(spec.ModelName, spec.ModelVersion, $"online deployment '{Name}/{spec.Name}'", cancellationToken).ConfigureAwait(false);
+        return await OperationRunner.StartAsync(_workspace, OperationKind.OnlineDeployment, Name, spec.Name, (p, ct) => DeployCoreAsync(spec, p, ct), progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<OnlineDeployment> DeployCoreAsync(OnlineDeploymentSpec spec, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
         OnlineDeploymentData data;
         await using (var ordered = OrderedProgress<string>.Wrap(progress))
         {
@@ -177,6 +203,16 @@ public class OnlineEndpoint
         await using var ordered = OrderedProgress<string>.Wrap(progress);
         await Backend.DeleteEndpointAsync(Name, ordered.Progress, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>Starts deleting the endpoint and its deployments and returns the operation (its value is true once deleted).</summary>
+    /// <param name="progress">Receives deletion steps.</param>
+    /// <param name="cancellationToken">Cancels starting the operation (not the operation).</param>
+    public virtual Task<AzureMlOperation<bool>> BeginDeleteAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default) =>
+        OperationRunner.StartAsync(_workspace, OperationKind.OnlineEndpointDelete, Name, null, async (p, ct) =>
+        {
+            await Backend.DeleteEndpointAsync(Name, p, ct).ConfigureAwait(false);
+            return true;
+        }, progress, cancellationToken);
 
     /// <summary>Reloads the endpoint.</summary>
     public virtual async Task RefreshAsync(CancellationToken cancellationToken = default) =>

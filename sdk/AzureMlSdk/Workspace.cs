@@ -1,3 +1,4 @@
+using AzureMlSdk.Operations;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -388,7 +389,26 @@ public class Workspace : IAsyncDisposable
     /// <param name="spec">The endpoint.</param>
     /// <param name="progress">Receives provisioning steps.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public virtual async Task<OnlineEndpoint> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public virtual Task<OnlineEndpoint> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ValidateEndpointSpec(spec);
+        return CreateOrUpdateEndpointCoreAsync(spec, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Starts creating or updating the online endpoint <see cref="OnlineEndpointSpec.Name"/> and returns the operation, whose
+    /// value is the endpoint once provisioned (see <see cref="CreateOrUpdateEndpointAsync"/>, which waits for it).
+    /// </summary>
+    /// <param name="spec">The endpoint.</param>
+    /// <param name="progress">Receives provisioning steps.</param>
+    /// <param name="cancellationToken">Cancels starting the operation (not the operation: it goes on in the background).</param>
+    public virtual Task<AzureMlOperation<OnlineEndpoint>> BeginCreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ValidateEndpointSpec(spec);
+        return OperationRunner.StartAsync(this, OperationKind.OnlineEndpoint, spec.Name, null, (p, ct) => CreateOrUpdateEndpointCoreAsync(spec, p, ct), progress, cancellationToken);
+    }
+
+    private static void ValidateEndpointSpec(OnlineEndpointSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Tags is not null)
@@ -399,10 +419,49 @@ public class Workspace : IAsyncDisposable
         {
             EndpointTraffic.ValidateShape(spec.Traffic, nameof(spec.Traffic));
         }
+    }
+
+    private async Task<OnlineEndpoint> CreateOrUpdateEndpointCoreAsync(OnlineEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
         await using var ordered = OrderedProgress<string>.Wrap(progress);
         var data = await Backend.Endpoints.CreateOrUpdateEndpointAsync(spec, ordered.Progress, cancellationToken).ConfigureAwait(false);
         return new OnlineEndpoint(this, data);
     }
+
+    /// <summary>
+    /// The long-running operation <paramref name="id"/> names (an <see cref="AzureMlOperation.Id"/>): in the process that started it,
+    /// that same operation; on a remote workspace, from any process, the service's operation polled again — its value is read once it has
+    /// succeeded. A local workspace's operation is found only in the process that started it (<see cref="ResourceNotFoundException"/> elsewhere).
+    /// </summary>
+    /// <typeparam name="T">What the operation produces: <see cref="OnlineEndpoint"/>, <see cref="OnlineDeployment"/>, <see cref="BatchEndpoint"/>,
+    /// or <see cref="bool"/> for a deletion.</typeparam>
+    /// <param name="id">The operation's id.</param>
+    /// <param name="progress">Receives the statuses heard while polling a resumed operation.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    public virtual Task<AzureMlOperation<T>> GetOperationAsync<T>(string id, IProgress<string>? progress = null, CancellationToken cancellationToken = default) =>
+        OperationRunner.GetAsync(this, id, async (op, ct) => (T)await OperationValueAsync(op, ct).ConfigureAwait(false), progress, cancellationToken);
+
+    /// <summary>The long-running operation <paramref name="id"/> names, whatever it produces (see <see cref="GetOperationAsync{T}"/>).</summary>
+    /// <param name="id">The operation's id.</param>
+    /// <param name="cancellationToken">Cancels the lookup.</param>
+    public virtual async Task<AzureMlOperation> GetOperationAsync(string id, CancellationToken cancellationToken = default) =>
+        OperationId.Decode(id).Kind switch
+        {
+            OperationKind.OnlineEndpoint => await GetOperationAsync<OnlineEndpoint>(id, null, cancellationToken).ConfigureAwait(false),
+            OperationKind.OnlineDeployment => await GetOperationAsync<OnlineDeployment>(id, null, cancellationToken).ConfigureAwait(false),
+            OperationKind.BatchEndpoint or OperationKind.BatchDeployment => await GetOperationAsync<BatchEndpoint>(id, null, cancellationToken).ConfigureAwait(false),
+            _ => await GetOperationAsync<bool>(id, null, cancellationToken).ConfigureAwait(false),
+        };
+
+    /// <summary>What a resumed operation produces, read once it has succeeded.</summary>
+    private async Task<object> OperationValueAsync(OperationId operation, CancellationToken cancellationToken) => operation.Kind switch
+    {
+        OperationKind.OnlineEndpoint => await GetEndpointAsync(operation.Endpoint, cancellationToken).ConfigureAwait(false),
+        OperationKind.OnlineDeployment => await (await GetEndpointAsync(operation.Endpoint, cancellationToken).ConfigureAwait(false))
+            .GetDeploymentAsync(operation.Deployment ?? string.Empty, cancellationToken).ConfigureAwait(false),
+        OperationKind.BatchEndpoint or OperationKind.BatchDeployment => await GetBatchEndpointAsync(operation.Endpoint, cancellationToken).ConfigureAwait(false),
+        _ => true,
+    };
 
     /// <summary>Gets an online endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>
     public virtual async Task<OnlineEndpoint> GetEndpointAsync(string name, CancellationToken cancellationToken = default)
@@ -433,6 +492,17 @@ public class Workspace : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(spec);
         await using var ordered = OrderedProgress<string>.Wrap(progress);
         return new BatchEndpoint(this, await Backend.Endpoints.CreateOrUpdateBatchEndpointAsync(spec, ordered.Progress, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Starts creating or updating a batch endpoint and returns the operation (see <see cref="CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec, IProgress{string}, CancellationToken)"/>).</summary>
+    /// <param name="spec">The endpoint.</param>
+    /// <param name="progress">Receives provisioning steps.</param>
+    /// <param name="cancellationToken">Cancels starting the operation (not the operation).</param>
+    public virtual Task<AzureMlOperation<BatchEndpoint>> BeginCreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return OperationRunner.StartAsync(this, OperationKind.BatchEndpoint, spec.Name, null,
+            async (p, ct) => new BatchEndpoint(this, await Backend.Endpoints.CreateOrUpdateBatchEndpointAsync(spec, p, ct).ConfigureAwait(false)), progress, cancellationToken);
     }
 
     /// <summary>Gets a batch endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>

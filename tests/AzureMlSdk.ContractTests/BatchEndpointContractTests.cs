@@ -7,7 +7,7 @@ namespace AzureMlSdk.ContractTests;
 /// The contract suite for batch endpoints, through the public object model, with ONNX models only (custom .NET scorers are a
 /// local-only feature). Every backend that runs batch jobs gives the same counts, predictions and per-row errors.
 /// </summary>
-public abstract class BatchEndpointContractTests : ContractTestBase
+public abstract partial class BatchEndpointContractTests : ContractTestBase
 {
     private async Task<Model> RegisterLinearAsync(float bias)
     {

@@ -9,7 +9,7 @@ namespace AzureMlSdk.ContractTests;
 /// The contract suite for online endpoints, through the public object model, with ONNX models only
 /// (custom .NET scorers are a local-only feature). Backends that serve endpoints derive from it.
 /// </summary>
-public abstract class EndpointContractTests : ContractTestBase
+public abstract partial class EndpointContractTests : ContractTestBase
 {
     private async Task<Model> RegisterLinearAsync(float bias)
     {

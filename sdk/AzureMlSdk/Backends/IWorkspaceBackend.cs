@@ -29,6 +29,14 @@ public interface IWorkspaceBackend : IAsyncDisposable
     /// <summary>Online endpoints and their deployments (ARM online endpoints; served in-process by the local backend).</summary>
     IEndpointBackend Endpoints => NotSupportedConcern.For(this);
 
+    /// <summary>
+    /// Waits for a long-running operation this backend started, possibly in another process, from the resume token it reported
+    /// while starting it; returns once it has succeeded, throws (<see cref="InvalidStateException"/> with the service's code) when it
+    /// failed. Backends whose operations cannot be resumed elsewhere (the local one) leave the not-supported default.
+    /// </summary>
+    Task ResumeOperationAsync(string resumeToken, IProgress<string>? progress, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported(this, nameof(ResumeOperationAsync));
+
     /// <summary>Releases what the backend holds; nothing by default.</summary>
     ValueTask IAsyncDisposable.DisposeAsync()
     {

@@ -38,6 +38,15 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
     /// <summary>Online endpoints through ARM (<see cref="RemoteEndpointBackend"/>); on a plain MLflow server every call throws <see cref="AzureMlNotSupportedException"/>.</summary>
     public IEndpointBackend Endpoints { get; }
 
+    /// <summary>Polls the ARM long-running operation the token names (see <see cref="ArmLongRunningOperation.ResumeAsync"/>).</summary>
+    public Task ResumeOperationAsync(string resumeToken, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(resumeToken);
+        return Arm is { } arm
+            ? arm.Lro.ResumeAsync(resumeToken, cancellationToken, progress is null ? null : status => progress.Report($"Operation: {status}"))
+            : ContractDefaults.NotSupported(this, nameof(ResumeOperationAsync));
+    }
+
     /// <summary>The ARM surfaces beyond the contract (jobs, endpoints, environments, code), for the object model; null for a plain MLflow server.</summary>
     internal ArmClients? Arm { get; private init; }
 

@@ -415,4 +415,5 @@ internal sealed class ArmEmpty
 [JsonSerializable(typeof(ArmOperationStatus))]
 [JsonSerializable(typeof(ArmEmpty))]
 [JsonSerializable(typeof(Http.ArmErrorResponse))]
+[JsonSerializable(typeof(ArmResumeToken))]
 internal sealed partial class ArmJsonContext : JsonSerializerContext;

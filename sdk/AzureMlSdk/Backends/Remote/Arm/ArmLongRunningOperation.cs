@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using AzureMlSdk.Backends.Remote.Http;
+using AzureMlSdk.Operations;
 
 namespace AzureMlSdk.Backends.Remote.Arm;
 
@@ -42,6 +43,11 @@ internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time
             var inProgress = asyncUri is not null
                 ? !(method == HttpMethod.Patch && initial.StatusCode == HttpStatusCode.OK)
                 : locationUri is not null && initial.StatusCode is (HttpStatusCode.Created or HttpStatusCode.Accepted);
+            if (inProgress)
+            {
+                // From here on the operation can be polled from anywhere: say how (an operation object makes its id from it).
+                OperationScope.ReportResumable(ResumeToken.Encode(method, originalUri, asyncUri, locationUri));
+            }
             if (!inProgress)
             {
                 return await ReadAsync(initial, finalType, cancellationToken).ConfigureAwait(false);
@@ -177,4 +183,62 @@ internal sealed class ArmLongRunningOperation(HttpClient http, TimeProvider time
         }
         return absolute;
     }
+
+    /// <summary>
+    /// Polls an operation that <see cref="WaitAsync{T}"/> started, possibly in another process, from the token it reported through
+    /// <see cref="OperationScope"/>; returns once it has succeeded, throws <see cref="InvalidStateException"/> when it failed.
+    /// The token's addresses must be on this connection's host (the token is never sent elsewhere).
+    /// </summary>
+    public async Task ResumeAsync(string resumeToken, CancellationToken cancellationToken, Action<string>? onStatus = null)
+    {
+        var (method, originalUri, asyncUri, locationUri) = ResumeToken.Decode(resumeToken);
+        var host = http.BaseAddress ?? throw new InvalidOperationException("The ARM client has no base address.");
+        foreach (var uri in new[] { originalUri, asyncUri, locationUri })
+        {
+            if (uri is not null && !string.Equals(uri.Authority, host.Authority, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidInputException($"The operation was started against {uri.Host}, not this workspace's {host.Host}; the SDK only sends its token to {host.Host}.", nameof(resumeToken));
+            }
+        }
+        // Re-enter the poller as if the service had just accepted the request: the same loop, statuses, timeout and errors.
+        var accepted = new HttpResponseMessage(HttpStatusCode.Accepted) { RequestMessage = new HttpRequestMessage(method, originalUri) };
+        if (asyncUri is not null)
+        {
+            accepted.Headers.TryAddWithoutValidation("Azure-AsyncOperation", asyncUri.AbsoluteUri);
+        }
+        accepted.Headers.Location = locationUri;
+        accepted.Headers.RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.Zero);
+        await WaitAsync(accepted, ArmJsonContext.Default.ArmEmpty, cancellationToken, onStatus).ConfigureAwait(false);
+    }
+
+    /// <summary>How to poll an accepted operation: method, resource URI and polling URIs, as base64url JSON.</summary>
+    private static class ResumeToken
+    {
+        public static string Encode(HttpMethod method, Uri originalUri, Uri? asyncUri, Uri? locationUri)
+        {
+            var json = JsonSerializer.SerializeToUtf8Bytes(new ArmResumeToken(method.Method, originalUri.AbsoluteUri, asyncUri?.AbsoluteUri, locationUri?.AbsoluteUri), ArmJsonContext.Default.ArmResumeToken);
+            return Convert.ToBase64String(json).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        }
+
+        public static (HttpMethod Method, Uri OriginalUri, Uri? AsyncUri, Uri? LocationUri) Decode(string token)
+        {
+            try
+            {
+                var text = token.Replace('-', '+').Replace('_', '/');
+                text = text.PadRight(text.Length + ((4 - (text.Length % 4)) % 4), '=');
+                if (JsonSerializer.Deserialize(Convert.FromBase64String(text), ArmJsonContext.Default.ArmResumeToken) is { Method.Length: > 0, Uri.Length: > 0 } t
+                    && (t.AsyncOperation ?? t.Location) is not null)
+                {
+                    return (new HttpMethod(t.Method), new Uri(t.Uri), t.AsyncOperation is null ? null : new Uri(t.AsyncOperation), t.Location is null ? null : new Uri(t.Location));
+                }
+            }
+            catch (Exception ex) when (ex is FormatException or JsonException or UriFormatException)
+            {
+            }
+            throw new InvalidInputException("The operation's resume token is not one this SDK wrote.", nameof(token));
+        }
+    }
 }
+
+/// <summary>What <see cref="ArmLongRunningOperation"/> needs to poll an accepted operation again.</summary>
+internal sealed record ArmResumeToken(string Method, string Uri, string? AsyncOperation, string? Location);
