@@ -714,6 +714,10 @@ public abstract partial class WorkspaceContractTests : ContractTestBase
 
         Assert.Equal("vision", exp.Tags["team"]);
         Assert.Equal("vision", (await Ws.GetExperimentAsync("lifecycle")).Tags["team"]);
+        await exp.SetTagAsync("temporary", "x");
+        await exp.RemoveTagAsync("temporary");
+        Assert.False(exp.Tags.ContainsKey("temporary"));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => exp.RemoveTagAsync("temporary"));
 
         await exp.ArchiveAsync();
 
