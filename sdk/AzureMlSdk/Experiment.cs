@@ -136,6 +136,14 @@ public class Experiment
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Removes an experiment tag; throws <see cref="ResourceNotFoundException"/> when it is not set.</summary>
+    public virtual async Task RemoveTagAsync(string key, CancellationToken cancellationToken = default)
+    {
+        Validate.Key(key, "tag");
+        await _workspace.Backend.Tracking.DeleteExperimentTagAsync(Id, key, cancellationToken).ConfigureAwait(false);
+        await RefreshAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>
     /// Archives the experiment (azureml-core's <c>archive()</c>; MLflow's <c>delete_experiment</c>, which is the same soft delete):
     /// it and its runs leave listings and searches but keep their data, its name stays taken, and <see cref="RestoreAsync"/> brings

@@ -60,6 +60,13 @@ public class Model
     /// </summary>
     public virtual string Uri => $"models:/{Name}/{Version.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
+    /// <summary>
+    /// Where the version's files are stored, as the backend names it (azure-ai-ml's <c>Model.path</c>): a datastore URI
+    /// (<c>azureml://subscriptions/…/datastores/&lt;name&gt;/paths/…</c>) on Azure ML and the Emulator, the artifact URI on an MLflow
+    /// server, the local registry's own URI locally. Its form differs by backend; <see cref="Uri"/> is the same everywhere.
+    /// </summary>
+    public virtual string? StorageUri => _data.ModelUri;
+
     /// <summary>The workspace.</summary>
     public virtual Workspace Workspace => _workspace;
 

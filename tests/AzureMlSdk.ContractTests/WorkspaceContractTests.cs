@@ -601,6 +601,8 @@ public abstract partial class WorkspaceContractTests : ContractTestBase
         Assert.Equal("models:/uri-model/1", first.Uri);
         Assert.Equal("models:/uri-model/2", second.Uri);
         Assert.Equal(second.Uri, (await Ws.GetModelAsync("uri-model")).Uri);
+        Assert.False(string.IsNullOrEmpty(second.StorageUri));
+        Assert.NotEqual(first.StorageUri, second.Uri);
     }
 
     [Fact]
@@ -712,6 +714,10 @@ public abstract partial class WorkspaceContractTests : ContractTestBase
 
         Assert.Equal("vision", exp.Tags["team"]);
         Assert.Equal("vision", (await Ws.GetExperimentAsync("lifecycle")).Tags["team"]);
+        await exp.SetTagAsync("temporary", "x");
+        await exp.RemoveTagAsync("temporary");
+        Assert.False(exp.Tags.ContainsKey("temporary"));
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => exp.RemoveTagAsync("temporary"));
 
         await exp.ArchiveAsync();
 
