@@ -75,7 +75,7 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
                 ?? throw new AzureMlException($"Workspace '{workspaceName}' reports no mlFlowTrackingUri; set WorkspaceOptions.MlflowTrackingUri.");
             var mlflowHttp = RemoteHttp.CreateClient(trackingUri, options, new TokenCredentialHandler(tokens), transport);
             owned.Add(mlflowHttp);
-            var tracking = new RemoteTrackingStore(RemoteHttp.For<IMlflowTrackingApi>(mlflowHttp, MlflowJsonContext.Default), options.TimeProvider);
+            var tracking = new RemoteTrackingStore(RemoteHttp.For<IMlflowTrackingApi>(mlflowHttp, MlflowJsonContext.Default), options.TimeProvider, options.MaxRetries);
 
             var datastore = new DatastoreBlobContainer(arm.Datastores, coordinates, options, credential, options.HttpMessageHandler);
             owned.Add(datastore);
@@ -120,7 +120,7 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         var http = RemoteHttp.CreateClient(trackingUri, options, new StaticAuthHandler(authorization), transport);
         var transferHttp = RemoteHttp.CreateClient(trackingUri, MlflowTransferOptions(options), new StaticAuthHandler(authorization), transport);
         var trackingApi = RemoteHttp.For<IMlflowTrackingApi>(http, MlflowJsonContext.Default);
-        var tracking = new RemoteTrackingStore(trackingApi, options.TimeProvider);
+        var tracking = new RemoteTrackingStore(trackingApi, options.TimeProvider, options.MaxRetries);
         var proxy = new MlflowArtifactProxy(
             RemoteHttp.For<IMlflowArtifactsApi>(http, MlflowJsonContext.Default),
             RemoteHttp.For<IMlflowArtifactsApi>(transferHttp, MlflowJsonContext.Default));

@@ -14,7 +14,9 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 /// PUT with <c>modelUri = azureml://subscriptions/…/workspaces/…/datastores/&lt;ds&gt;/paths/LocalUpload/&lt;guid&gt;/</c>
 /// (workspace models have no pending-upload operation).</item>
 /// <item>Versions auto-increment: the next number after the container's <c>latestVersion</c> (or the highest listed), PUT with
-/// <c>If-None-Match: *</c>; a 409/412 (someone registered that number first) moves on to the following number.</item>
+/// <c>If-None-Match: *</c>; a 409/412 (someone registered that number first) moves on to the following number — unless the
+/// version holding that number carries this registration's id (property <c>azureml.sdk.registrationId</c>): then it is this
+/// call's own earlier attempt, applied although its reply was lost and the PUT retried, and it is returned as the result.</item>
 /// <item>Framework and the file manifest (path, length, SHA-256) are kept in version properties <c>azureml.sdk.framework</c>
 /// and <c>azureml.sdk.files</c>; they are hidden from <see cref="ModelVersionData.Properties"/>.</item>
 /// <item>ARM has no aliases for workspace models: an alias is the container tag <c>alias.&lt;name&gt;</c> = version.</item>
@@ -29,6 +31,7 @@ internal sealed class RemoteModelRegistry(
 {
     internal const string FrameworkProperty = "azureml.sdk.framework";
     internal const string FilesProperty = "azureml.sdk.files";
+    internal const string RegistrationIdProperty = "azureml.sdk.registrationId";
     internal const string AliasTagPrefix = "alias.";
     private const int MaxVersionAttempts = 20;
 
@@ -68,6 +71,8 @@ internal sealed class RemoteModelRegistry(
         }
 
         var body = BuildVersionBody(ws, ds.Name, folder, model, files, runId);
+        var registrationId = IdempotentCreate.NewKey();
+        body.Properties!.Properties![RegistrationIdProperty] = registrationId;
 
         var container = await TryGetContainerAsync(name, cancellationToken).ConfigureAwait(false);
         container ??= await api.CreateOrUpdateContainerAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, name,
@@ -82,8 +87,27 @@ internal sealed class RemoteModelRegistry(
             }
             catch (ResourceExistsException) when (attempt < MaxVersionAttempts)
             {
-                next++; // another registration took this number
+                // Taken: by another registration, or by this one (a retried PUT meeting its own first attempt).
+                if (await TryGetOwnVersionAsync(name, next, registrationId, cancellationToken).ConfigureAwait(false) is { } own)
+                {
+                    return ToData(name, own, await TryGetContainerAsync(name, cancellationToken).ConfigureAwait(false) ?? container);
+                }
+                next++;
             }
+        }
+    }
+
+    /// <summary>Version <paramref name="version"/> when it was made by the registration <paramref name="registrationId"/>; else null.</summary>
+    private async Task<ArmResource<ModelVersionProperties>?> TryGetOwnVersionAsync(string name, int version, string registrationId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var existing = await api.GetVersionAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, name, version.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+            return existing.Properties?.Properties?.TryGetValue(RegistrationIdProperty, out var id) == true && id == registrationId ? existing : null;
+        }
+        catch (ResourceNotFoundException)
+        {
+            return null; // deleted meanwhile: the number stays taken (ARM does not reuse it)
         }
     }
 

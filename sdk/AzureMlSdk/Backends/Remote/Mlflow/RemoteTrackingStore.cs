@@ -4,19 +4,54 @@ namespace AzureMlSdk.Backends.Remote.Mlflow;
 /// <see cref="ITrackingStore"/> over MLflow's tracking REST API, as Azure ML serves it at the workspace's
 /// <c>mlFlowTrackingUri</c> (and any MLflow server does). Display names travel as <c>run_name</c> and tag
 /// <c>mlflow.runName</c>, parents as tag <c>mlflow.parentRunId</c>; statuses map through <see cref="RunStatusExtensions"/>.
+/// Runs and experiments are created exactly once (<see cref="IdempotentCreate"/>): each create carries a client key (tag
+/// <see cref="ClientRunKeyTag"/> / <see cref="ClientExperimentKeyTag"/>, hidden from the returned data) that is looked up
+/// after an ambiguous failure before creating again. <paramref name="maxRetries"/> bounds those re-creates.
 /// </summary>
-internal sealed class RemoteTrackingStore(IMlflowTrackingApi api, TimeProvider time) : ITrackingStore
+internal sealed class RemoteTrackingStore(IMlflowTrackingApi api, TimeProvider time, int maxRetries = 3) : ITrackingStore
 {
     internal const string RunNameTag = "mlflow.runName";
     internal const string ParentRunIdTag = "mlflow.parentRunId";
+
+    /// <summary>The run tag holding the client key of the create that made the run.</summary>
+    internal const string ClientRunKeyTag = "azureml.clientRunKey";
+
+    /// <summary>The experiment tag holding the client key of the create that made the experiment.</summary>
+    internal const string ClientExperimentKeyTag = "azureml.clientExperimentKey";
     private const int HistoryPageSize = 25000;
 
     public async Task<ExperimentData> CreateExperimentAsync(string name, IReadOnlyDictionary<string, string>? tags, CancellationToken cancellationToken)
     {
         Validate.ExperimentName(name);
-        var reply = await api.CreateExperimentAsync(new CreateExperimentRequest { Name = name, Tags = ToTags(tags, "tag") }, cancellationToken).ConfigureAwait(false);
-        var id = reply.ExperimentId ?? throw new AzureMlException($"The tracking server created experiment '{name}' without returning its id.");
+        var key = IdempotentCreate.NewKey();
+        var sent = new List<MlflowTag>(ToTags(tags, "tag") ?? []) { new() { Key = ClientExperimentKeyTag, Value = key } };
+        var request = new CreateExperimentRequest { Name = name, Tags = sent };
+        var id = await IdempotentCreate.ExecuteAsync(
+            async ct => (await api.CreateExperimentAsync(request, ct).ConfigureAwait(false)).ExperimentId
+                ?? throw new AzureMlException($"The tracking server created experiment '{name}' without returning its id."),
+            async ct => await FindExperimentByKeyAsync(name, key, ct).ConfigureAwait(false),
+            maxRetries, time, cancellationToken).ConfigureAwait(false);
         return await GetExperimentAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>After an ambiguous create: the id of experiment <paramref name="name"/> if our create made it; null if none exists yet.</summary>
+    private async Task<string?> FindExperimentByKeyAsync(string name, string key, CancellationToken cancellationToken)
+    {
+        MlflowExperiment? found;
+        try
+        {
+            found = (await api.GetExperimentByNameAsync(name, cancellationToken).ConfigureAwait(false)).Experiment;
+        }
+        catch (ResourceNotFoundException)
+        {
+            return null;
+        }
+        if (found is null)
+        {
+            return null;
+        }
+        var ours = found.Tags?.Any(t => t.Key == ClientExperimentKeyTag && t.Value == key) == true;
+        return ours ? found.ExperimentId : throw new ResourceExistsException($"Experiment '{name}' already exists (created by another client).", AzureMlErrorCodes.ResourceAlreadyExists, 400, null);
     }
 
     public async Task<ExperimentData> GetExperimentAsync(string experimentId, CancellationToken cancellationToken)
@@ -98,19 +133,38 @@ internal sealed class RemoteTrackingStore(IMlflowTrackingApi api, TimeProvider t
         {
             tags[ParentRunIdTag] = run.ParentRunId;
         }
-        var reply = await api.CreateRunAsync(new CreateRunRequest
+        var key = IdempotentCreate.NewKey();
+        var request = new CreateRunRequest
         {
             ExperimentId = run.ExperimentId,
             RunName = string.IsNullOrEmpty(run.DisplayName) ? null : run.DisplayName,
             StartTime = run.StartTime.ToUnixTimeMilliseconds(),
-            Tags = ToTags(tags, "tag"),
-        }, cancellationToken).ConfigureAwait(false);
-        var created = ToRun(reply.Run ?? throw new AzureMlException("The tracking server created a run without returning it."));
+            Tags = [.. ToTags(tags, "tag") ?? [], new MlflowTag { Key = ClientRunKeyTag, Value = key }],
+        };
+        var createdRun = await IdempotentCreate.ExecuteAsync(
+            async ct => (await api.CreateRunAsync(request, ct).ConfigureAwait(false)).Run
+                ?? throw new AzureMlException("The tracking server created a run without returning it."),
+            ct => FindRunByKeyAsync(run.ExperimentId, key, ct),
+            maxRetries, time, cancellationToken).ConfigureAwait(false);
+        var created = ToRun(createdRun);
         if (run.Status != RunStatus.Running && run.Status.ToMlflowStatus() != "RUNNING")
         {
             created = await UpdateRunAsync(created.RunId, new RunUpdate(Status: run.Status), cancellationToken).ConfigureAwait(false);
         }
         return created;
+    }
+
+    /// <summary>After an ambiguous create: the run our create made (found by its client key), or null.</summary>
+    private async Task<MlflowRun?> FindRunByKeyAsync(string experimentId, string key, CancellationToken cancellationToken)
+    {
+        var reply = await api.SearchRunsAsync(new SearchRunsRequest
+        {
+            ExperimentIds = [experimentId],
+            Filter = $"tags.`{ClientRunKeyTag}` = '{key}'",
+            RunViewType = "ALL",
+            MaxResults = 2,
+        }, cancellationToken).ConfigureAwait(false);
+        return reply.Runs?.FirstOrDefault();
     }
 
     public async Task<RunData> GetRunAsync(string runId, CancellationToken cancellationToken)
@@ -413,10 +467,12 @@ internal sealed class RemoteTrackingStore(IMlflowTrackingApi api, TimeProvider t
     internal static ExperimentData ToExperiment(MlflowExperiment e)
     {
         var created = FromMillis(e.CreationTime) ?? DateTimeOffset.UnixEpoch;
+        var tags = ToDictionary(e.Tags);
+        tags.Remove(ClientExperimentKeyTag);
         return new ExperimentData(
             e.ExperimentId ?? string.Empty,
             e.Name ?? string.Empty,
-            ToDictionary(e.Tags),
+            tags,
             string.Equals(e.LifecycleStage, "deleted", StringComparison.OrdinalIgnoreCase),
             created,
             FromMillis(e.LastUpdateTime) ?? created,
@@ -427,6 +483,7 @@ internal sealed class RemoteTrackingStore(IMlflowTrackingApi api, TimeProvider t
     {
         var info = run.Info ?? new MlflowRunInfo();
         var tags = ToDictionary(run.Data?.Tags);
+        tags.Remove(ClientRunKeyTag);
         var runId = info.RunId ?? info.RunUuid ?? string.Empty;
         var latest = new Dictionary<string, MetricPoint>(StringComparer.Ordinal);
         foreach (var metric in run.Data?.Metrics ?? [])
