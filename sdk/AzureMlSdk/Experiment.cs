@@ -47,7 +47,7 @@ public class Experiment
         }
         ValidateTags(tags);
         var data = await _workspace.Backend.Tracking.CreateRunAsync(
-            new NewRun(Id, displayName, _workspace.Time.GetUtcNow(), null, tags), cancellationToken).ConfigureAwait(false);
+            new NewRun(Id, displayName, _workspace.Time.GetUtcNow(), null, _workspace.WithOwner(tags)), cancellationToken).ConfigureAwait(false);
         return new Run(_workspace, data, ownsLifecycle: true);
     }
 

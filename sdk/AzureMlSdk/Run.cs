@@ -368,15 +368,19 @@ public class Run : IAsyncDisposable
         Validate.Required(outputPath, nameof(outputPath));
         await FlushIfOpenAsync(cancellationToken).ConfigureAwait(false);
         var full = Path.GetFullPath(outputPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + "." + Guid.NewGuid().ToString("N")[..8] + ".partial";
+        var temp = TempFiles.Beside(full); // short whatever the target's name: a 255-byte name stays legal
         try
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
                 await _workspace.Backend.Artifacts.DownloadAsync(Id, artifactPath, stream, progress, cancellationToken).ConfigureAwait(false);
             }
             File.Move(temp, full, overwrite: true);
+        }
+        catch (PathTooLongException ex)
+        {
+            throw TempFiles.TooLong(outputPath, nameof(outputPath), ex);
         }
         finally
         {
@@ -395,9 +399,11 @@ public class Run : IAsyncDisposable
         await FlushIfOpenAsync(cancellationToken).ConfigureAwait(false);
         var items = await _workspace.Backend.Artifacts.ListAsync(Id, normalized, cancellationToken).ConfigureAwait(false);
         var written = new List<string>();
+        var root = Path.GetFullPath(outputDirectory);
         foreach (var item in items)
         {
-            var target = Path.Combine(Path.GetFullPath(outputDirectory), item.Path.Replace('/', Path.DirectorySeparatorChar));
+            // Never through a link placed in the output folder, never outside it (item paths come from the store).
+            var target = DownloadTargets.Resolve(root, item.Path, "Artifact");
             await DownloadFileAsync(item.Path, target, null, cancellationToken).ConfigureAwait(false);
             written.Add(target);
         }
@@ -422,7 +428,7 @@ public class Run : IAsyncDisposable
             ValidateName(displayName, "run");
         }
         var data = await _workspace.Backend.Tracking.CreateRunAsync(
-            new NewRun(ExperimentId, displayName, _workspace.Time.GetUtcNow(), Id, tags), cancellationToken).ConfigureAwait(false);
+            new NewRun(ExperimentId, displayName, _workspace.Time.GetUtcNow(), Id, _workspace.WithOwner(tags)), cancellationToken).ConfigureAwait(false);
         return new Run(_workspace, data, ownsLifecycle: true);
     }
 

@@ -5,6 +5,7 @@ using Azure.Core;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
 using AzureMlSdk.Backends.Remote;
+using Microsoft.Extensions.Logging;
 
 namespace AzureMlSdk;
 
@@ -38,6 +39,9 @@ public class Workspace : IAsyncDisposable
     internal TimeProvider Time { get; } = TimeProvider.System;
 
     internal LogBufferOptions LogBuffer { get; } = new();
+
+    /// <summary>Where disposal reports what it could not throw (<see cref="WorkspaceOptions.LoggerFactory"/>); null for none.</summary>
+    internal ILogger? Logger { get; init; }
 
     /// <summary>The workspace name (<c>local</c> for the local workspace).</summary>
     public virtual string Name => Backend.Info.Name;
@@ -134,7 +138,7 @@ public class Workspace : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(credential);
         options ??= new WorkspaceOptions();
         var backend = await RemoteWorkspaceBackend.ConnectAsync(subscriptionId, resourceGroup, workspaceName, credential, options, cancellationToken).ConfigureAwait(false);
-        return new Workspace(backend, options.TimeProvider, options.LogBuffer);
+        return new Workspace(backend, options.TimeProvider, options.LogBuffer) { Logger = options.LoggerFactory?.CreateLogger("AzureMlSdk.Workspace") };
     }
 
     /// <summary>Writes this workspace's <c>config.json</c>: to <paramref name="path"/> when it names a <c>.json</c> file, else into that folder; default <c>./.azureml/config.json</c>. Returns the file written.</summary>
@@ -400,9 +404,31 @@ public class Workspace : IAsyncDisposable
 
     internal void Track(Run run) => _liveRuns.TryAdd(run, 0);
 
+    /// <summary>
+    /// The tags of a run this process starts: on a local workspace, plus <c>azureml.localOwner</c> (host, process id and start
+    /// time) so that the next open of the workspace marks the run Failed if this process is killed before ending it.
+    /// </summary>
+    internal IReadOnlyDictionary<string, string>? WithOwner(IReadOnlyDictionary<string, string>? tags)
+    {
+        if (_backend is not LocalWorkspaceBackend)
+        {
+            return tags;
+        }
+        var all = tags is null ? new Dictionary<string, string>(StringComparer.Ordinal) : new Dictionary<string, string>(tags, StringComparer.Ordinal);
+        all[LocalTrackingStore.OwnerTag] = LocalTrackingStore.CurrentOwner;
+        return all;
+    }
+
     internal void Untrack(Run run) => _liveRuns.TryRemove(run, out _);
 
-    /// <summary>Disposes the runs still open on this workspace (flushing them; completing those this process started), then the backend (which stops local endpoints gracefully).</summary>
+    /// <summary>
+    /// Disposes the runs still open on this workspace (flushing them; completing those this process started, or marking them
+    /// Failed when their buffered writes failed), then the backend (which stops local endpoints gracefully). Never throws:
+    /// disposal often runs while another exception is leaving an <c>await using</c> block, and an exception thrown here would
+    /// replace it. What fails here is logged instead (error level, <see cref="WorkspaceOptions.LoggerFactory"/>, category
+    /// <c>AzureMlSdk.Workspace</c>, and <see cref="System.Diagnostics.Trace"/>). To get those failures as exceptions, end runs
+    /// explicitly first (<see cref="Run.CompleteAsync"/>, <see cref="Run.FlushAsync"/>) — those throw.
+    /// </summary>
     public async ValueTask DisposeAsync()
     {
         await DisposeAsyncCore().ConfigureAwait(false);
@@ -416,7 +442,6 @@ public class Workspace : IAsyncDisposable
         {
             return;
         }
-        var failures = new List<Exception>();
         foreach (var run in _liveRuns.Keys.ToList())
         {
             try
@@ -425,19 +450,28 @@ public class Workspace : IAsyncDisposable
             }
             catch (Exception ex)
             {
-                failures.Add(ex);
+                ReportDisposeFailure($"Run {run.Id} could not be flushed or ended while workspace '{Name}' was disposed", ex);
             }
         }
-        await _backend.DisposeAsync().ConfigureAwait(false);
-        if (failures.Count == 1)
+        try
         {
-            throw failures[0];
+            await _backend.DisposeAsync().ConfigureAwait(false);
         }
-        if (failures.Count > 1)
+        catch (Exception ex)
         {
-            throw new AggregateException("Several runs failed to flush while the workspace was disposed.", failures);
+            ReportDisposeFailure($"Workspace '{Name}' could not release its resources", ex);
         }
     }
+
+    private void ReportDisposeFailure(string what, Exception ex)
+    {
+        DisposeFailures.Add(ex);
+        Logger?.LogError(ex, "{What}: {Error}", what, ex.Message);
+        System.Diagnostics.Trace.TraceError($"AzureMlSdk: {what}: {ex.GetType().Name}: {ex.Message}");
+    }
+
+    /// <summary>What <see cref="DisposeAsync"/> caught and reported instead of throwing (for tests and diagnostics).</summary>
+    internal ConcurrentBag<Exception> DisposeFailures { get; } = [];
 
     private static Uri ParseUri(string value, string key, string file) =>
         Uri.TryCreate(value, UriKind.Absolute, out var uri) ? uri

@@ -6,8 +6,11 @@ using AzureMlSdk;
 //       races other workers on one experiment, logs, registers one model version per run.
 //   context
 //       logs one metric through Run.GetContext() (workspace and run from the environment) and exits without flushing.
-//   log-until-killed <workspaceDir> <readyFile>
-//       logs forever; writes the run id to readyFile once the first points are stored.
+//   log-until-killed <workspaceDir> <readyFile> [flushIntervalMs]
+//       logs forever (metric "loss", steps 0, 1, 2…); writes the run id to readyFile once the first points are stored,
+//       then "<last step logged> <unix ms>" to readyFile.progress after every 1000 points (written aside, then renamed).
+//   upload-until-killed <workspaceDir> <readyFile>
+//       uploads a large artifact forever (a stream that never ends); writes the run id once the upload has begun.
 try
 {
     switch (args[0])
@@ -23,7 +26,10 @@ try
             Console.WriteLine($"RUN {run.Id} SAME {ReferenceEquals(run, Run.GetContext())}");
             return 0;
         case "log-until-killed":
-            await LogUntilKilledAsync(args[1], args[2]);
+            await LogUntilKilledAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 50);
+            return 0;
+        case "upload-until-killed":
+            await UploadUntilKilledAsync(args[1], args[2]);
             return 0;
         default:
             Console.Error.WriteLine($"unknown command {args[0]}");
@@ -55,9 +61,9 @@ static async Task LogAsync(string dir, string experimentName, int runs, int poin
     }
 }
 
-static async Task LogUntilKilledAsync(string dir, string readyFile)
+static async Task LogUntilKilledAsync(string dir, string readyFile, int flushIntervalMs)
 {
-    var ws = Workspace.Local(dir, new LogBufferOptions { FlushInterval = TimeSpan.FromMilliseconds(50) });
+    var ws = Workspace.Local(dir, new LogBufferOptions { FlushInterval = TimeSpan.FromMilliseconds(flushIntervalMs) });
     var experiment = await ws.GetOrCreateExperimentAsync("crash");
     var run = await experiment.StartLoggingAsync("doomed");
     run.LogParam("lr", 0.1);
@@ -70,9 +76,54 @@ static async Task LogUntilKilledAsync(string dir, string readyFile)
             await File.WriteAllTextAsync(readyFile + ".tmp", run.Id);
             File.Move(readyFile + ".tmp", readyFile);
         }
+        if (i > 1000 && i % 1000 == 0)
+        {
+            // What has been logged (not necessarily stored): the kill tests compare it with what survived.
+            File.WriteAllText(readyFile + ".progress.tmp", string.Create(CultureInfo.InvariantCulture, $"{i} {DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()}"));
+            File.Move(readyFile + ".progress.tmp", readyFile + ".progress", overwrite: true);
+        }
         if (i % 5000 == 0)
         {
             await Task.Yield();
         }
     }
+}
+
+static async Task UploadUntilKilledAsync(string dir, string readyFile)
+{
+    var ws = Workspace.Local(dir);
+    var experiment = await ws.GetOrCreateExperimentAsync("crash-upload");
+    var run = await experiment.StartLoggingAsync("doomed-upload");
+    await using var endless = new EndlessStream(() => File.WriteAllText(readyFile, run.Id));
+    await ws.Backend.Artifacts.UploadAsync(run.Id, "outputs/endless.bin", endless, null, CancellationToken.None);
+}
+
+/// <summary>A stream of zeros that never ends; calls <c>started</c> once 1 MB has been read.</summary>
+internal sealed class EndlessStream(Action started) : Stream
+{
+    private long _read;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        Array.Clear(buffer, offset, count);
+        var before = _read;
+        _read += count;
+        if (before < 1 << 20 && _read >= 1 << 20)
+        {
+            started();
+        }
+        Thread.Sleep(1);
+        return count;
+    }
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -29,6 +29,13 @@ internal sealed class RunLogger : IAsyncDisposable
     private long _pointsLost;
     private int _closed;
 
+    // Age back-pressure (see Enqueue): the log time (workspace clock, Unix ms) of the oldest metric point read by the pump
+    // and not yet written (long.MaxValue when none), and a signal the pump raises after each write.
+    private const int AgeCheckEvery = 256;
+    private long _oldestUnwrittenMs = long.MaxValue;
+    private int _sinceAgeCheck;
+    private readonly ManualResetEventSlim _wrote = new(false);
+
     public RunLogger(IWorkspaceBackend backend, string runId, TimeProvider time, LogBufferOptions options)
     {
         _backend = backend;
@@ -54,6 +61,11 @@ internal sealed class RunLogger : IAsyncDisposable
     /// <summary>Enqueues an entry; waits only when the buffer is full (back-pressure).</summary>
     public void Enqueue(in LogEntry entry)
     {
+        if (++_sinceAgeCheck >= AgeCheckEvery)
+        {
+            _sinceAgeCheck = 0;
+            WaitWhileOldestIsTooOld();
+        }
         if (_channel.Writer.TryWrite(entry))
         {
             return;
@@ -70,6 +82,34 @@ internal sealed class RunLogger : IAsyncDisposable
         catch (ChannelClosedException ex)
         {
             throw new InvalidStateException($"Run {_runId} no longer accepts logging: it was completed or disposed.", innerException: ex);
+        }
+    }
+
+    /// <summary>
+    /// Back-pressure by age, so a killed process loses a bounded time of logging even when the store is slower than the
+    /// caller (several processes contending for one SQLite file, a slow network): when the oldest point not yet written was
+    /// logged more than <see cref="LogBufferOptions.FlushInterval"/> ago, the caller waits until the flusher has written it.
+    /// Checked every <see cref="AgeCheckEvery"/> calls (one peek at the buffer's head), so the steady-state cost is nil. A wait
+    /// lasts at most ten flush intervals per check: a store that makes no progress at all is reported by the next flush, not
+    /// turned into a hang here.
+    /// </summary>
+    private void WaitWhileOldestIsTooOld()
+    {
+        var limitMs = (long)_options.FlushInterval.TotalMilliseconds;
+        var giveUpAt = Environment.TickCount64 + 10 * Math.Max(limitMs, 1);
+        while (Volatile.Read(ref _closed) == 0 && Environment.TickCount64 < giveUpAt)
+        {
+            var oldest = Volatile.Read(ref _oldestUnwrittenMs);
+            if (_channel.Reader.TryPeek(out var head) && head.Kind == LogEntryKind.Metric && head.TimestampMs < oldest)
+            {
+                oldest = head.TimestampMs;
+            }
+            if (oldest == long.MaxValue || _time.GetUtcNow().ToUnixTimeMilliseconds() - oldest <= limitMs)
+            {
+                return;
+            }
+            _wrote.Reset();
+            _wrote.Wait(Math.Clamp((int)limitMs / 4, 1, 50));
         }
     }
 
@@ -157,7 +197,7 @@ internal sealed class RunLogger : IAsyncDisposable
                 var remaining = deadline - _time.GetTimestamp();
                 if (remaining <= 0 || !await WaitForMoreAsync(_time.GetElapsedTime(0, remaining)).ConfigureAwait(false))
                 {
-                    await WritePendingAsync().ConfigureAwait(false);
+                    await FlushPendingAsync().ConfigureAwait(false);
                     deadline = long.MaxValue;
                 }
                 continue;
@@ -166,6 +206,10 @@ internal sealed class RunLogger : IAsyncDisposable
             if (Pending == 0)
             {
                 deadline = _time.GetTimestamp() + (long)(_options.FlushInterval.TotalSeconds * _time.TimestampFrequency);
+            }
+            if (entry.Kind == LogEntryKind.Metric && _metrics.Count == 0 && entry.TimestampMs < Volatile.Read(ref _oldestUnwrittenMs))
+            {
+                Volatile.Write(ref _oldestUnwrittenMs, entry.TimestampMs);
             }
             switch (entry.Kind)
             {
@@ -179,25 +223,33 @@ internal sealed class RunLogger : IAsyncDisposable
                     _tags.Add(new(entry.Key!, entry.Text!));
                     break;
                 case LogEntryKind.DeleteTag:
-                    await WritePendingAsync().ConfigureAwait(false);
+                    await FlushPendingAsync().ConfigureAwait(false);
                     await RunGuardedAsync(ct => _backend.Tracking.DeleteTagAsync(_runId, entry.Key!, ct), 0, ignoreNotFound: true).ConfigureAwait(false);
                     break;
                 case LogEntryKind.Artifact:
-                    await WritePendingAsync().ConfigureAwait(false);
+                    await FlushPendingAsync().ConfigureAwait(false);
                     await RunGuardedAsync(ct => UploadAsync(entry.Key!, entry.Payload!(), ct), 0, ignoreNotFound: false).ConfigureAwait(false);
                     break;
                 case LogEntryKind.Flush:
-                    await WritePendingAsync().ConfigureAwait(false);
+                    await FlushPendingAsync().ConfigureAwait(false);
                     entry.Flushed!.TrySetResult();
                     break;
             }
             if (_metrics.Count >= _options.MaxBatchSize || _params.Count >= TrackingLimits.MaxParamsPerBatch || _tags.Count >= TrackingLimits.MaxTagsPerBatch)
             {
-                await WritePendingAsync().ConfigureAwait(false);
+                await FlushPendingAsync().ConfigureAwait(false);
                 deadline = long.MaxValue;
             }
         }
+        await FlushPendingAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Writes what is pending, then clears the age mark and wakes callers waiting on it (<see cref="WaitWhileOldestIsTooOld"/>).</summary>
+    private async Task FlushPendingAsync()
+    {
         await WritePendingAsync().ConfigureAwait(false);
+        Volatile.Write(ref _oldestUnwrittenMs, long.MaxValue);
+        _wrote.Set();
     }
 
     private int Pending => _metrics.Count + _params.Count + _tags.Count;

@@ -5,9 +5,10 @@ using Microsoft.Data.Sqlite;
 namespace AzureMlSdk.Backends.Local;
 
 /// <summary>
-/// Run artifacts as files under <c>artifacts/&lt;runId&gt;/</c>. An upload is written to a temporary file
-/// beside its target and moved over it, so readers see the old file or the whole new one; temporary files
-/// never show in listings.
+/// Run artifacts as files under <c>artifacts/&lt;runId&gt;/</c>. An upload is written to a temporary file in the workspace's
+/// <c>tmp/</c> folder (a short name stamped with the writer's process id, see <see cref="TempFiles"/>) and moved over its
+/// target, so readers see the old file or the whole new one, temporary files never show in listings, a file name of any
+/// legal length (255 bytes) works, and what a killed writer left behind is swept when the workspace is next opened.
 /// </summary>
 internal sealed class LocalArtifactStore : IArtifactStore
 {
@@ -19,6 +20,7 @@ internal sealed class LocalArtifactStore : IArtifactStore
 
     private readonly LocalDatabase _database;
     private readonly string _artifactRoot;
+    private readonly string _tempRoot;
 
     public LocalArtifactStore(LocalDatabase database, string root)
     {
@@ -26,7 +28,11 @@ internal sealed class LocalArtifactStore : IArtifactStore
         ArgumentException.ThrowIfNullOrWhiteSpace(root);
         _database = database;
         _artifactRoot = Path.Combine(Path.GetFullPath(root), "artifacts");
+        _tempRoot = TempFolder(root);
     }
+
+    /// <summary>The workspace folder of uploads in progress (swept at open: <see cref="TempFiles.Sweep"/>).</summary>
+    internal static string TempFolder(string root) => Path.Combine(Path.GetFullPath(root), "tmp");
 
     public async Task UploadAsync(string runId, string artifactPath, Stream content, IProgress<long>? progress, CancellationToken cancellationToken)
     {
@@ -46,12 +52,17 @@ internal sealed class LocalArtifactStore : IArtifactStore
         {
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         }
+        catch (PathTooLongException ex)
+        {
+            throw TempFiles.TooLong(artifactPath, nameof(artifactPath), ex);
+        }
         catch (IOException ex)
         {
             throw new InvalidInputException($"Artifact path '{artifactPath}' cannot be created: a part of it is a file of run '{runId}'.", nameof(artifactPath), innerException: ex);
         }
 
-        var temporary = $"{target}.{Guid.NewGuid():N}{PartialSuffix}";
+        Directory.CreateDirectory(_tempRoot);
+        var temporary = TempFiles.Owned(_tempRoot, PartialSuffix);
         try
         {
             var expected = TransferSizes.Remaining(content);
@@ -71,6 +82,11 @@ internal sealed class LocalArtifactStore : IArtifactStore
             cancellationToken.ThrowIfCancellationRequested();
             File.Move(temporary, target, overwrite: true);
         }
+        catch (PathTooLongException ex)
+        {
+            TryDelete(temporary);
+            throw TempFiles.TooLong(artifactPath, nameof(artifactPath), ex);
+        }
         catch
         {
             TryDelete(temporary);
@@ -89,6 +105,10 @@ internal sealed class LocalArtifactStore : IArtifactStore
         {
             // FileShare.Delete lets a concurrent upload replace the file while this reader keeps the old one.
             input = new FileStream(source, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (PathTooLongException ex)
+        {
+            throw TempFiles.TooLong(artifactPath, nameof(artifactPath), ex);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
         {

@@ -59,35 +59,14 @@ internal sealed class LocalModelRegistry : IModelRegistry
         SweepAbandonedTempFiles();
     }
 
-    /// <summary>How long a temp file must have been left untouched before opening the workspace removes it.</summary>
-    internal static readonly TimeSpan AbandonedAfter = TimeSpan.FromHours(24);
-
     /// <summary>
-    /// Removes what a crashed process left in <c>models/blobs/tmp</c>: blobs it was deleting, and uploads nobody has
-    /// written to for <see cref="AbandonedAfter"/> (another live process may still be streaming a recent one).
+    /// Removes what a crashed process left in <c>models/blobs/tmp</c>: uploads (<c>&lt;pid&gt;-….incoming</c>) whose writer is dead,
+    /// and anything nobody has written to for <see cref="TempFiles.AbandonedAfter"/> (blobs a crashed delete moved aside included).
     /// </summary>
-    private void SweepAbandonedTempFiles()
-    {
-        if (!Directory.Exists(_tempRoot))
-        {
-            return;
-        }
-        var cutoff = DateTime.UtcNow - AbandonedAfter; // file times are the OS clock, not the injected one
-        foreach (var file in Directory.EnumerateFiles(_tempRoot))
-        {
-            try
-            {
-                if (File.GetLastWriteTimeUtc(file) < cutoff)
-                {
-                    File.Delete(file);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Held open by another process: it is not abandoned, or the next open removes it.
-            }
-        }
-    }
+    private void SweepAbandonedTempFiles() => TempFiles.Sweep(_tempRoot);
+
+    /// <summary>How long a temp file must have been left untouched before opening the workspace removes it (<see cref="TempFiles.AbandonedAfter"/>).</summary>
+    internal static TimeSpan AbandonedAfter => TempFiles.AbandonedAfter;
 
     /// <summary>The asset URI of a version (see the class remarks).</summary>
     internal static string ModelUri(string name, int version) =>
@@ -477,8 +456,9 @@ internal sealed class LocalModelRegistry : IModelRegistry
                 {
                     throw new AzureMlException($"Model '{name}' version {version} lists file '{file.Path}', which would land outside '{destination}'; the registry entry is damaged.", AzureMlErrorCodes.DataLoss);
                 }
+                DownloadTargets.Resolve(destination, file.Path, $"Model '{name}' version {version} file");
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                var temp = $"{target}.{Guid.NewGuid():N}.partial";
+                var temp = TempFiles.Beside(target);
                 pending.Add((temp, target));
 
                 var blob = BlobPath(file.Sha256);
@@ -634,7 +614,7 @@ internal sealed class LocalModelRegistry : IModelRegistry
     private async Task<StagedFile> StageAsync(string relativePath, Func<Stream, CancellationToken, Task> produce, Action<long> onWritten, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_tempRoot);
-        var temp = Path.Combine(_tempRoot, $"{Guid.NewGuid():N}.incoming");
+        var temp = TempFiles.Owned(_tempRoot, ".incoming");
         try
         {
             await using var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous);

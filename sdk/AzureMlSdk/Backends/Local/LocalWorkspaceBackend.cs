@@ -26,9 +26,28 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
         Tracking = tracking;
         Artifacts = artifacts;
         Models = new LocalModelRegistry(Database, root, artifacts, time);
+        RecoverFromCrashes(tracking, root);
         var context = new LocalServingContext(Models, Tracking, Artifacts, root, time, trafficRandom);
         _endpoints = new Lazy<IEndpointBackend>(() => (serving ?? LocalServing.Find()).CreateEndpoints(context));
         Info = new WorkspaceInfo(WorkspaceInfo.LocalName, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Local, LocalDirectory: root);
+    }
+
+    /// <summary>
+    /// What a killed process left behind: its Running runs are marked Failed (<see cref="LocalTrackingStore.FailRunsOfDeadOwners"/>)
+    /// and its uploads in progress deleted (<see cref="TempFiles.Sweep"/> of <c>tmp/</c>; <c>models/blobs/tmp</c> is swept by
+    /// the model registry). Best effort: a busy or read-only folder still opens, and the next open tries again.
+    /// </summary>
+    private static void RecoverFromCrashes(LocalTrackingStore tracking, string root)
+    {
+        try
+        {
+            tracking.FailRunsOfDeadOwners();
+        }
+        catch (Exception ex) when (ex is AzureMlException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+        {
+            System.Diagnostics.Trace.TraceWarning($"AzureMlSdk: marking the runs of ended processes Failed in '{root}' failed: {ex.Message}");
+        }
+        TempFiles.Sweep(LocalArtifactStore.TempFolder(root));
     }
 
     internal LocalDatabase Database { get; }

@@ -93,7 +93,9 @@ public sealed class MultiProcessTests : IDisposable
         var run = await ws.GetRunAsync(runId);
         var loss = (await run.GetMetricsAsync("loss"))["loss"];
 
-        Assert.Equal(RunStatus.Running, run.Status); // it never ended
+        // It never ended: opening the workspace saw its process gone and marked it Failed, saying why.
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.Equal("ProcessEnded", run.Tags["azureml.error.type"]);
         Assert.Equal("0.1", run.Params["lr"]);
         Assert.True(loss.Count >= 1001, $"only {loss.Count} points survived");
         Assert.Equal(Enumerable.Range(0, loss.Count).Select(i => (long)i), loss.Select(p => p.Step)); // a prefix, no holes
@@ -104,9 +106,11 @@ public sealed class MultiProcessTests : IDisposable
             check.CommandText = "PRAGMA integrity_check";
             Assert.Equal("ok", (string?)await check.ExecuteScalarAsync());
         }
-        // The workspace is writable again: the crashed run can be closed by someone else.
-        await run.FailAsync(new InvalidOperationException("worker was killed"));
-        Assert.Equal(RunStatus.Failed, (await ws.GetRunAsync(runId)).Status);
+        // The workspace is writable again.
+        await using var next = await (await ws.GetExperimentAsync("crash")).StartLoggingAsync("after");
+        next.Log("loss", 1);
+        await next.CompleteAsync();
+        Assert.Equal(RunStatus.Completed, (await ws.GetRunAsync(next.Id)).Status);
     }
 
     private static Process StartWorker(params string[] args)

@@ -325,13 +325,9 @@ internal sealed class RemoteModelRegistry(
             foreach (var file in data.Files)
             {
                 var relative = Validate.ArtifactPath(file.Path, "path");
-                var target = Path.GetFullPath(Path.Combine(root, relative));
-                if (!target.StartsWith(root, StringComparison.Ordinal))
-                {
-                    throw new InvalidInputException($"Model file '{file.Path}' would be written outside '{root}'.", "path");
-                }
+                var target = DownloadTargets.Resolve(root, relative, "Model file"); // inside root, never through a link
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                var partial = $"{target}.{Guid.NewGuid():N}.partial";
+                var partial = TempFiles.Beside(target); // short whatever the target's name
                 pending.Add((partial, target));
                 (long Length, string? Sha256) got;
                 try

@@ -245,8 +245,9 @@ internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifact
                 {
                     throw new AzureMlException($"Model '{name}' version {version} lists file '{file.Path}', which would land outside '{destination}'; the registry entry is damaged.", AzureMlErrorCodes.DataLoss);
                 }
+                DownloadTargets.Resolve(destination, relative, $"Model '{name}' version {version} file");
                 Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                var temp = $"{target}.{Guid.NewGuid():N}.partial";
+                var temp = TempFiles.Beside(target);
                 pending.Add((temp, target));
                 (long Length, string Sha256) got;
                 await using (var output = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
