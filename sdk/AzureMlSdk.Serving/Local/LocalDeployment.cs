@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text;
 using AzureMlSdk.Serving.Scoring;
 using Microsoft.AspNetCore.Http;
@@ -120,7 +121,7 @@ internal sealed class LocalDeployment : IAsyncDisposable
                 $"Too many requests: deployment '{Name}' serves at most {_limit} at once (max_concurrent_requests_per_instance x instance_count).").ConfigureAwait(false);
             return;
         }
-        Task? pending = null;
+        var scorerTask = new StrongBox<Task?>();
         try
         {
             if (_onnx is not null)
@@ -129,8 +130,7 @@ internal sealed class LocalDeployment : IAsyncDisposable
             }
             else
             {
-                pending = ScoreCustomAsync(context);
-                await pending.ConfigureAwait(false);
+                await ScoreCustomAsync(context, scorerTask).ConfigureAwait(false);
             }
         }
         catch (InvalidInputException ex)
@@ -163,10 +163,11 @@ internal sealed class LocalDeployment : IAsyncDisposable
         }
         finally
         {
-            // A scorer that ignored its timeout still holds its slot until it really finishes.
-            if (pending is { IsCompleted: false })
+            // A scorer that ignored its timeout (or the caller leaving) still holds its slot until its own task really ends:
+            // the request was answered 408/499, but the work goes on and counts against the concurrency limit.
+            if (scorerTask.Value is { IsCompleted: false } running)
             {
-                _ = pending.ContinueWith(_ => Interlocked.Decrement(ref _inFlight), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                _ = running.ContinueWith(_ => Interlocked.Decrement(ref _inFlight), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
             else
             {
@@ -219,7 +220,9 @@ internal sealed class LocalDeployment : IAsyncDisposable
         }
     }
 
-    private async Task ScoreCustomAsync(HttpContext context)
+    /// <param name="context">The request.</param>
+    /// <param name="scorerTask">Receives the scorer's own task, which may outlive this call when the scorer ignores its timeout.</param>
+    private async Task ScoreCustomAsync(HttpContext context, StrongBox<Task?> scorerTask)
     {
         string body;
         using (var reader = new StreamReader(context.Request.Body, StrictUtf8))
@@ -236,6 +239,7 @@ internal sealed class LocalDeployment : IAsyncDisposable
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(_timeout);
         var run = _scorer!.RunAsync(body, timeout.Token);
+        scorerTask.Value = run;
         string result;
         try
         {

@@ -150,6 +150,40 @@ public sealed class LocalEndpointTests : EndpointTestBase
     }
 
     [Fact]
+    public async Task A_scorer_that_ignores_its_timeout_keeps_its_slot_until_its_task_ends()
+    {
+        var stubborn = new StubbornScorer();
+        var ep = await BlueGreenAsync(() => stubborn, new OnlineRequestSettings { MaxConcurrentRequestsPerInstance = 1, RequestTimeout = TimeSpan.FromMilliseconds(200) });
+
+        var timedOut = await Assert.ThrowsAsync<ServiceUnavailableException>(() => ep.InvokeAsync("{}", "green", Ct));
+        Assert.Equal(408, timedOut.Status);
+        // The 408 answered the caller, but the scorer still runs: under a limit of 1 nothing else may start.
+        for (var i = 0; i < 3; i++)
+        {
+            var busy = await Assert.ThrowsAsync<ServiceUnavailableException>(() => ep.InvokeAsync("{}", "green", Ct));
+            Assert.Equal(429, busy.Status);
+        }
+        Assert.Equal(1, stubborn.Started);
+        Assert.Equal(1, stubborn.MaxConcurrent);
+
+        stubborn.Release.SetResult();
+        string? reply = null;
+        for (var attempt = 0; reply is null && attempt < 100; attempt++)
+        {
+            try
+            {
+                reply = await ep.InvokeAsync("{}", "green", Ct);
+            }
+            catch (ServiceUnavailableException ex) when (ex.Status == 429)
+            {
+                await Task.Delay(50, Ct); // the slot is freed as the scorer's task ends, on its own thread
+            }
+        }
+        Assert.Contains("finished", reply, StringComparison.Ordinal);
+        Assert.Equal(1, stubborn.MaxConcurrent);
+    }
+
+    [Fact]
     public async Task Traffic_is_validated()
     {
         var ep = await BlueGreenAsync();
@@ -350,6 +384,41 @@ public sealed class LocalEndpointTests : EndpointTestBase
         Assert.Equal("fake", ep.Name);
         Assert.Equal("""{"predictions":[1]}""", await ep.InvokeAsync("{}"));
         Assert.NotNull(Substitute.For<OnlineDeployment>());
+    }
+
+    /// <summary>Ignores cancellation: runs until released, counting how many run at once.</summary>
+    private sealed class StubbornScorer : IScorer
+    {
+        private int _running;
+        private int _started;
+        private int _max;
+
+        public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public int Started => Volatile.Read(ref _started);
+
+        public int MaxConcurrent => Volatile.Read(ref _max);
+
+        public Task InitAsync(ScorerContext context, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task<string> RunAsync(string requestJson, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _started);
+            var now = Interlocked.Increment(ref _running);
+            int seen;
+            while (now > (seen = Volatile.Read(ref _max)) && Interlocked.CompareExchange(ref _max, now, seen) != seen)
+            {
+            }
+            try
+            {
+                await Release.Task; // no cancellation token: a scorer that ignores its timeout
+                return """{"finished":true}""";
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+        }
     }
 
     private sealed class BrokenScorer : IScorer
