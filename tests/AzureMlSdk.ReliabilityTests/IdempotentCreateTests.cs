@@ -1,4 +1,4 @@
-using AzureMlSdk.Backends;
+using AzureMlSdk.Tracking;
 using AzureMlSdk.Backends.Remote.Mlflow;
 using NSubstitute;
 using NSubstitute.ExceptionExtensions;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AzureMlSdk.Backends;
+using AzureMlSdk.Tracking;
 using AzureMlSdk.Backends.Remote.Mlflow;
 using Microsoft.Data.Sqlite;
 using NSubstitute;
