@@ -80,7 +80,7 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
             var datastore = new DatastoreBlobContainer(arm.Datastores, coordinates, options, credential, options.HttpMessageHandler);
             owned.Add(datastore);
             var artifacts = new RemoteArtifactStore(datastore);
-            var models = new RemoteModelRegistry(arm.Models, coordinates, datastore, artifacts, options.TimeProvider);
+            var models = new RemoteModelRegistry(arm.Models, coordinates, datastore, artifacts, options.TimeProvider, options.MaxRetries);
 
             // Run history (a failed batch job's error) lives on the workspace's api host, the host of its MLflow endpoint.
             var historyHttp = RemoteHttp.CreateClient(new Uri(trackingUri.GetLeftPart(UriPartial.Authority)), options, new TokenCredentialHandler(tokens), transport);

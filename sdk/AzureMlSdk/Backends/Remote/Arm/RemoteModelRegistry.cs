@@ -16,7 +16,9 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 /// <item>Versions auto-increment: the next number after the container's <c>latestVersion</c> (or the highest listed), PUT with
 /// <c>If-None-Match: *</c>; a 409/412 (someone registered that number first) moves on to the following number — unless the
 /// version holding that number carries this registration's id (property <c>azureml.sdk.registrationId</c>): then it is this
-/// call's own earlier attempt, applied although its reply was lost and the PUT retried, and it is returned as the result.</item>
+/// call's own earlier attempt, applied although its reply was lost, and it is returned as the result. After an ambiguous
+/// failure (503, dropped connection) the number is read back the same way before the PUT is sent again
+/// (<see cref="IdempotentCreate"/>), so a registration makes exactly one version.</item>
 /// <item>Framework and the file manifest (path, length, SHA-256) are kept in version properties <c>azureml.sdk.framework</c>
 /// and <c>azureml.sdk.files</c>; they are hidden from <see cref="ModelVersionData.Properties"/>.</item>
 /// <item>ARM has no aliases for workspace models: an alias is the container tag <c>alias.&lt;name&gt;</c> = version.</item>
@@ -27,7 +29,8 @@ internal sealed class RemoteModelRegistry(
     WorkspaceCoordinates ws,
     DatastoreBlobContainer datastore,
     IArtifactStore artifacts,
-    TimeProvider time) : IModelRegistry
+    TimeProvider time,
+    int maxRetries = 3) : IModelRegistry
 {
     internal const string FrameworkProperty = "azureml.sdk.framework";
     internal const string FilesProperty = "azureml.sdk.files";
@@ -80,15 +83,21 @@ internal sealed class RemoteModelRegistry(
         var next = await NextVersionAsync(name, container, cancellationToken).ConfigureAwait(false);
         for (var attempt = 0; ; attempt++)
         {
+            var number = next.ToString(CultureInfo.InvariantCulture);
             try
             {
-                var created = await api.CreateOrUpdateVersionAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, name, next.ToString(CultureInfo.InvariantCulture), body, "*", cancellationToken).ConfigureAwait(false);
-                return ToData(name, created, container);
+                // A conditional create: after an ambiguous failure (a 5xx or a dropped connection that the HTTP pipeline
+                // does not replay, or a replay answered 412) the version is read back before anything is created again.
+                var created = await IdempotentCreate.ExecuteAsync(
+                    ct => api.CreateOrUpdateVersionAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, name, number, body, "*", ct),
+                    ct => FindOwnVersionAsync(name, number, registrationId, ct),
+                    maxRetries, time, cancellationToken).ConfigureAwait(false);
+                return ToData(name, created, await TryGetContainerAsync(name, cancellationToken).ConfigureAwait(false) ?? container);
             }
             catch (ResourceExistsException) when (attempt < MaxVersionAttempts)
             {
-                // Taken: by another registration, or by this one (a retried PUT meeting its own first attempt).
-                if (await TryGetOwnVersionAsync(name, next, registrationId, cancellationToken).ConfigureAwait(false) is { } own)
+                // Taken: by another registration, or by this one (a replayed PUT meeting its own first attempt).
+                if (await FindOwnVersionAsync(name, number, registrationId, cancellationToken, throwWhenTaken: false).ConfigureAwait(false) is { } own)
                 {
                     return ToData(name, own, await TryGetContainerAsync(name, cancellationToken).ConfigureAwait(false) ?? container);
                 }
@@ -97,18 +106,27 @@ internal sealed class RemoteModelRegistry(
         }
     }
 
-    /// <summary>Version <paramref name="version"/> when it was made by the registration <paramref name="registrationId"/>; else null.</summary>
-    private async Task<ArmResource<ModelVersionProperties>?> TryGetOwnVersionAsync(string name, int version, string registrationId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Version <paramref name="version"/> when the registration <paramref name="registrationId"/> made it; null when it does not
+    /// exist (yet); when another registration holds the number, a <see cref="ResourceExistsException"/> (or null with
+    /// <paramref name="throwWhenTaken"/> false).
+    /// </summary>
+    private async Task<ArmResource<ModelVersionProperties>?> FindOwnVersionAsync(string name, string version, string registrationId, CancellationToken cancellationToken, bool throwWhenTaken = true)
     {
+        ArmResource<ModelVersionProperties> existing;
         try
         {
-            var existing = await api.GetVersionAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, name, version.ToString(CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
-            return existing.Properties?.Properties?.TryGetValue(RegistrationIdProperty, out var id) == true && id == registrationId ? existing : null;
+            existing = await api.GetVersionAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, name, version, cancellationToken).ConfigureAwait(false);
         }
         catch (ResourceNotFoundException)
         {
-            return null; // deleted meanwhile: the number stays taken (ARM does not reuse it)
+            return null;
         }
+        if (existing.Properties?.Properties?.TryGetValue(RegistrationIdProperty, out var id) == true && id == registrationId)
+        {
+            return existing;
+        }
+        return throwWhenTaken ? throw new ResourceExistsException($"Model '{name}' version {version} was registered by someone else.") : null;
     }
 
     /// <summary>The body of the version PUT (a separate method so the spec conformance test validates exactly what is sent).</summary>
