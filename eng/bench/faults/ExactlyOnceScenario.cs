@@ -1,12 +1,15 @@
 using System.Globalization;
+using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using Azure.Core;
+using AzureMlSdk.Backends.Remote;
 
 namespace AzureMlSdk.Reliability;
 
 /// <summary>One line of the exactly-once table: what one write kind did under one fault seed.</summary>
-/// <param name="Kind">The write kind (experiments, runs, params, tags, model versions, endpoints).</param>
+/// <param name="Kind">The write kind (experiments, runs, params, tags, model versions through ARM, model versions through the
+/// MLflow registry of a plain-MLflow connection, endpoints).</param>
 /// <param name="Seed">The Emulator's fault seed.</param>
 /// <param name="Attempted">Writes the caller asked for.</param>
 /// <param name="Stored">Writes found afterwards, each counted once.</param>
@@ -22,7 +25,7 @@ public sealed record ExactlyOnceRow(string Kind, int Seed, int Attempted, int St
 
 /// <summary>How many writes of each kind one seed makes.</summary>
 /// <param name="Runs">Runs created (each with one param logged twice, one more param and one tag).</param>
-/// <param name="ModelVersions">Versions registered under one model name.</param>
+/// <param name="ModelVersions">Versions registered under one model name (through ARM, and as many through the MLflow registry).</param>
 /// <param name="Endpoints">Online endpoints created (ARM long-running PUT).</param>
 public sealed record ScenarioSize(int Runs = 6, int ModelVersions = 3, int Endpoints = 1);
 
@@ -37,7 +40,7 @@ public static class ExactlyOnceScenario
     private const string DefaultResourceGroup = "local";
 
     /// <summary>The write kinds, in table order.</summary>
-    public static readonly string[] Kinds = ["experiments", "runs", "params", "tags", "model versions", "endpoints"];
+    public static readonly string[] Kinds = ["experiments", "runs", "params", "tags", "model versions", "mlflow versions", "endpoints"];
 
     /// <summary>Runs one seed and returns one row per write kind.</summary>
     /// <param name="emulator">The Emulator's base address.</param>
@@ -77,6 +80,9 @@ public static class ExactlyOnceScenario
                 TotalTimeout = TimeSpan.FromMinutes(2),
             };
             await using var ws = await Workspace.GetAsync(DefaultSubscription, DefaultResourceGroup, workspaceName, new FixedToken(token), options, cancellationToken).ConfigureAwait(false);
+            var trackingUri = new Uri(ws.TrackingUri!.AbsoluteUri.TrimEnd('/') + "/");
+            var mlflowModelName = modelName + "-mlflow";
+            await using var mlflowWs = Workspace.FromBackend(RemoteWorkspaceBackend.ConnectMlflow(trackingUri, new AuthenticationHeaderValue("Bearer", token), options));
             await SetFaultsAsync(admin, rate, seed, cancellationToken).ConfigureAwait(false);
             try
             {
@@ -132,6 +138,20 @@ public static class ExactlyOnceScenario
                         errors["model versions"].Add(ex);
                     }
                 }
+                // The same through the MLflow model registry (a plain-MLflow connection to the workspace's tracking URI).
+                for (var i = 0; i < size.ModelVersions; i++)
+                {
+                    var file = Path.Combine(folder, $"mlflow-model-{i}.bin");
+                    await File.WriteAllTextAsync(file, $"mlflow model {seed} {i}", cancellationToken).ConfigureAwait(false);
+                    try
+                    {
+                        await mlflowWs.RegisterModelAsync(mlflowModelName, file, new Dictionary<string, string> { ["i"] = I(i) }, cancellationToken: cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (AzureMlException ex)
+                    {
+                        errors["mlflow versions"].Add(ex);
+                    }
+                }
                 foreach (var name in endpointNames)
                 {
                     try
@@ -151,7 +171,8 @@ public static class ExactlyOnceScenario
 
             // Counted through a fresh connection (its own retry and circuit-breaker state), with faults off.
             await using var reader = await Workspace.GetAsync(DefaultSubscription, DefaultResourceGroup, workspaceName, new FixedToken(token), new WorkspaceOptions { ResourceManagerEndpoint = emulator }, cancellationToken).ConfigureAwait(false);
-            return await CountAsync(reader, seed, size, experimentName, modelName, endpointNames, errors, cancellationToken).ConfigureAwait(false);
+            await using var mlflowReader = Workspace.FromBackend(RemoteWorkspaceBackend.ConnectMlflow(trackingUri, new AuthenticationHeaderValue("Bearer", token), new WorkspaceOptions()));
+            return await CountAsync(reader, mlflowReader, seed, size, experimentName, modelName, mlflowModelName, endpointNames, errors, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -180,7 +201,7 @@ public static class ExactlyOnceScenario
     }
 
     private static async Task<IReadOnlyList<ExactlyOnceRow>> CountAsync(
-        Workspace ws, int seed, ScenarioSize size, string experimentName, string modelName, List<string> endpointNames,
+        Workspace ws, Workspace mlflowWs, int seed, ScenarioSize size, string experimentName, string modelName, string mlflowModelName, List<string> endpointNames,
         Dictionary<string, List<Exception>> errors, CancellationToken cancellationToken)
     {
         var rows = new List<ExactlyOnceRow>();
@@ -230,24 +251,29 @@ public static class ExactlyOnceScenario
         rows.Add(Row("params", 2 * size.Runs, paramsStored, paramDuplicates));
         rows.Add(Row("tags", size.Runs, tagsStored, tagDuplicates));
 
-        var versions = new List<Model>();
-        if (size.ModelVersions > 0)
+        async Task CountVersionsAsync(string kind, Workspace from, string name)
         {
-            try
+            var versions = new List<Model>();
+            if (size.ModelVersions > 0)
             {
-                await foreach (var m in ws.ListModelsAsync(modelName, new ModelListOptions { IncludeArchived = true }, cancellationToken).ConfigureAwait(false))
+                try
                 {
-                    versions.Add(m);
+                    await foreach (var m in from.ListModelsAsync(name, new ModelListOptions { IncludeArchived = true }, cancellationToken).ConfigureAwait(false))
+                    {
+                        versions.Add(m);
+                    }
+                }
+                catch (ResourceNotFoundException)
+                {
+                    // none registered
                 }
             }
-            catch (ResourceNotFoundException)
-            {
-                // none registered
-            }
+            var byI = versions.GroupBy(v => v.Tags.TryGetValue("i", out var i) ? i : "?").ToDictionary(g => g.Key, g => g.Count());
+            var stored = Enumerable.Range(0, size.ModelVersions).Count(i => byI.ContainsKey(I(i)));
+            rows.Add(Row(kind, size.ModelVersions, stored, versions.Count - stored));
         }
-        var byI = versions.GroupBy(v => v.Tags.TryGetValue("i", out var i) ? i : "?").ToDictionary(g => g.Key, g => g.Count());
-        var modelsStored = Enumerable.Range(0, size.ModelVersions).Count(i => byI.ContainsKey(I(i)));
-        rows.Add(Row("model versions", size.ModelVersions, modelsStored, versions.Count - modelsStored));
+        await CountVersionsAsync("model versions", ws, modelName).ConfigureAwait(false);
+        await CountVersionsAsync("mlflow versions", mlflowWs, mlflowModelName).ConfigureAwait(false);
 
         var endpoints = new List<OnlineEndpoint>();
         await foreach (var ep in ws.ListEndpointsAsync(cancellationToken).ConfigureAwait(false))

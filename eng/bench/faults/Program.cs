@@ -36,7 +36,7 @@ using var admin = new HttpClient { BaseAddress = host.BaseAddress, Timeout = Tim
 admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
 Console.WriteLine($"Exactly-once under injected faults: rate {rate.ToString(CultureInfo.InvariantCulture)} (a third each: 429, 503, connection dropped after the write was applied), " +
-    $"seeds {string.Join(',', seeds)}, per seed {size.Runs} runs (3 param writes, 1 tag each), {size.ModelVersions} model versions, {size.Endpoints} endpoint(s); SDK MaxRetries 10.");
+    $"seeds {string.Join(',', seeds)}, per seed {size.Runs} runs (3 param writes, 1 tag each), {size.ModelVersions} model versions through ARM and as many through the MLflow registry, {size.Endpoints} endpoint(s); SDK MaxRetries 10.");
 var all = new List<ExactlyOnceRow>();
 foreach (var seed in seeds)
 {

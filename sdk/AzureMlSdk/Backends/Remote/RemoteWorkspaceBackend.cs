@@ -125,7 +125,7 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
             RemoteHttp.For<IMlflowArtifactsApi>(http, MlflowJsonContext.Default),
             RemoteHttp.For<IMlflowArtifactsApi>(transferHttp, MlflowJsonContext.Default));
         var artifacts = new MlflowArtifactStore(trackingApi, proxy);
-        var models = new MlflowModelRegistry(RemoteHttp.For<IMlflowRegistryApi>(http, MlflowJsonContext.Default), proxy, artifacts, options.TimeProvider);
+        var models = new MlflowModelRegistry(RemoteHttp.For<IMlflowRegistryApi>(http, MlflowJsonContext.Default), proxy, artifacts, options.TimeProvider, options.MaxRetries);
         var info = new WorkspaceInfo(trackingUri.Host, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Remote, TrackingUri: trackingUri);
         var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, new UnsupportedRemoteEndpoints(trackingUri));
         backend._owned.Add(http);

@@ -12,7 +12,8 @@ namespace AzureMlSdk.Backends.Remote.Mlflow;
 /// <item>Versions are MLflow's own integers (the server numbers them per registered model).</item>
 /// <item>Register: the files are uploaded through the proxy to <c>models/&lt;name&gt;/&lt;guid&gt;/…</c> (run artifacts are copied
 /// there too, so every version downloads the same way), the registered model is created if missing
-/// (<c>RESOURCE_ALREADY_EXISTS</c> is fine), then <c>model-versions/create</c> with <c>source = mlflow-artifacts:/models/&lt;name&gt;/&lt;guid&gt;</c>.</item>
+/// (<c>RESOURCE_ALREADY_EXISTS</c> is fine), then <c>model-versions/create</c> with <c>source = mlflow-artifacts:/models/&lt;name&gt;/&lt;guid&gt;</c>;
+/// after an ambiguous failure the version is looked for by that source (unique to the call) before it is created again.</item>
 /// <item>What MLflow has no field for is a model-version tag under the reserved prefix <c>azureml.sdk.</c>, hidden from
 /// <see cref="ModelVersionData.Tags"/>: <c>azureml.sdk.framework</c>, <c>azureml.sdk.properties.&lt;key&gt;</c>, <c>azureml.sdk.files</c>
 /// (the JSON manifest: path, length, SHA-256; split over <c>azureml.sdk.files.0…n</c> when longer than one tag value),
@@ -20,7 +21,7 @@ namespace AzureMlSdk.Backends.Remote.Mlflow;
 /// <item>Aliases are MLflow aliases (<c>registered-models/alias</c>); MLflow moves them and drops them with their version.</item>
 /// </list>
 /// </summary>
-internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifactProxy proxy, IArtifactStore runArtifacts, TimeProvider time) : IModelRegistry
+internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifactProxy proxy, IArtifactStore runArtifacts, TimeProvider time, int maxRetries = 3) : IModelRegistry
 {
     internal const string ReservedPrefix = "azureml.sdk.";
     internal const string FrameworkTag = "azureml.sdk.framework";
@@ -58,23 +59,38 @@ internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifact
         tags.Add(new MlflowTag { Key = FrameworkTag, Value = model.Framework.ToString() });
         tags.AddRange(ManifestTags(files));
 
-        try
-        {
-            await api.CreateRegisteredModelAsync(new CreateRegisteredModelRequest { Name = name }, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ResourceExistsException)
-        {
-            // registered before: add a version to it
-        }
-        var reply = await api.CreateModelVersionAsync(new CreateModelVersionRequest
+        // Both creates are POSTs the HTTP pipeline does not replay. After an ambiguous failure: the registered model is
+        // simply created again (RESOURCE_ALREADY_EXISTS is fine); the version is looked for by its source, unique to this
+        // call (a fresh folder), before it is created again — so one registration makes exactly one version.
+        await IdempotentCreate.ExecuteAsync(
+            async ct =>
+            {
+                try
+                {
+                    await api.CreateRegisteredModelAsync(new CreateRegisteredModelRequest { Name = name }, ct).ConfigureAwait(false);
+                }
+                catch (ResourceExistsException)
+                {
+                    // registered before: add a version to it
+                }
+                return name;
+            },
+            _ => Task.FromResult<string?>(null),
+            maxRetries, time, cancellationToken).ConfigureAwait(false);
+        var source = MlflowArtifactStore.Scheme + "/" + folder;
+        var request = new CreateModelVersionRequest
         {
             Name = name,
-            Source = MlflowArtifactStore.Scheme + "/" + folder,
+            Source = source,
             RunId = string.IsNullOrEmpty(runId) ? null : runId,
             Tags = tags,
             Description = model.Description,
-        }, cancellationToken).ConfigureAwait(false);
-        return ToData(reply.ModelVersion ?? throw new AzureMlException($"The MLflow server registered a version of '{name}' without returning it."));
+        };
+        return await IdempotentCreate.ExecuteAsync(
+            async ct => ToData((await api.CreateModelVersionAsync(request, ct).ConfigureAwait(false)).ModelVersion
+                ?? throw new AzureMlException($"The MLflow server registered a version of '{name}' without returning it.")),
+            async ct => (await SearchAllAsync(name, ct).ConfigureAwait(false)).FirstOrDefault(v => v.ModelUri == source),
+            maxRetries, time, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<ModelVersionData> GetVersionAsync(string name, int version, CancellationToken cancellationToken)
