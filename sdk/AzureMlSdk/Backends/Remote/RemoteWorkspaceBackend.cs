@@ -123,7 +123,9 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         var tracking = new RemoteTrackingStore(trackingApi, options.TimeProvider, options.MaxRetries);
         var proxy = new MlflowArtifactProxy(
             RemoteHttp.For<IMlflowArtifactsApi>(http, MlflowJsonContext.Default),
-            RemoteHttp.For<IMlflowArtifactsApi>(transferHttp, MlflowJsonContext.Default));
+            RemoteHttp.For<IMlflowArtifactsApi>(transferHttp, MlflowJsonContext.Default),
+            options.TimeProvider,
+            options.MaxRetries);
         var artifacts = new MlflowArtifactStore(trackingApi, proxy);
         var models = new MlflowModelRegistry(RemoteHttp.For<IMlflowRegistryApi>(http, MlflowJsonContext.Default), proxy, artifacts, options.TimeProvider, options.MaxRetries);
         var info = new WorkspaceInfo(trackingUri.Host, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Remote, TrackingUri: trackingUri);

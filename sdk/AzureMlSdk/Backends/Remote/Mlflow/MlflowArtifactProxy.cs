@@ -9,12 +9,14 @@ namespace AzureMlSdk.Backends.Remote.Mlflow;
 /// <c>models/iris/&lt;guid&gt;/a.bin</c>), shared by the run artifact store and the model registry.
 /// <list type="bullet">
 /// <item>Uploads stream the content with progress; a content stream that cannot seek is first spooled to a temp file so a
-/// retried PUT re-sends the whole file (the server writes each upload whole, so a replay only rewrites the same bytes).</item>
+/// retried PUT re-sends the whole file (the server writes each upload whole, so a replay only rewrites the same bytes).
+/// The proxy re-sends it itself after a failure the HTTP pipeline did not retry (a 503 or a dropped connection: the
+/// pipeline cannot replay a body it has streamed), rewinding the content, up to <c>maxRetries</c> times.</item>
 /// <item>Downloads stream the answer (headers-read) into the destination with progress and an optional SHA-256.</item>
 /// <item>Listing recurses: the proxy lists one level, with base names, <c>is_dir</c> for folders.</item>
 /// </list>
 /// </summary>
-internal sealed class MlflowArtifactProxy(IMlflowArtifactsApi metadata, IMlflowArtifactsApi transfer)
+internal sealed class MlflowArtifactProxy(IMlflowArtifactsApi metadata, IMlflowArtifactsApi transfer, TimeProvider? time = null, int maxRetries = 3)
 {
     private const int BufferSize = 256 * 1024;
 
@@ -33,11 +35,25 @@ internal sealed class MlflowArtifactProxy(IMlflowArtifactsApi metadata, IMlflowA
                 spool.Position = 0;
                 source = spool;
             }
-            using var hashing = new HashingReadStream(source, progress, progressBase);
-            using var body = new StreamContent(hashing, BufferSize);
-            body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            await transfer.UploadAsync(path, body, cancellationToken).ConfigureAwait(false);
-            return (hashing.BytesRead, hashing.HashHex());
+            var start = source.Position;
+            for (var attempt = 0; ; attempt++)
+            {
+                source.Position = start;
+                using var hashing = new HashingReadStream(source, progress, progressBase);
+                using var body = new StreamContent(hashing, BufferSize);
+                body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                try
+                {
+                    await transfer.UploadAsync(path, body, cancellationToken).ConfigureAwait(false);
+                    return (hashing.BytesRead, hashing.HashHex());
+                }
+                catch (ServiceUnavailableException) when (attempt < maxRetries && !cancellationToken.IsCancellationRequested)
+                {
+                    // A PUT of the whole file by path: sending it again only rewrites the same bytes.
+                    var ms = Math.Min(8000, 500 << Math.Min(attempt, 4));
+                    await Task.Delay(TimeSpan.FromMilliseconds(ms / 2 + Random.Shared.Next(ms / 2 + 1)), time ?? TimeProvider.System, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
         finally
         {
