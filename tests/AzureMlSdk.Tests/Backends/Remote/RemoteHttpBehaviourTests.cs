@@ -157,9 +157,13 @@ public sealed class RemoteHttpBehaviourTests : IAsyncLifetime
         Assert.Equal(2, Count("/runs/log-batch"));
         Assert.Contains("\"value\":\"NaN\"", _server.Requests.Last(r => r.Path.EndsWith("/runs/log-batch", StringComparison.Ordinal)).Body, StringComparison.Ordinal);
 
-        var ex = await Assert.ThrowsAsync<ServiceUnavailableException>(() => backend.Tracking.CreateRunAsync(new NewRun("1", "x", _time.GetUtcNow()), default).WaitAsync(TimeSpan.FromSeconds(10)));
+        // The pipeline never replays runs/create; the store looks for the run by its client key before creating again,
+        // within MaxRetries (IdempotentCreateTests) — here 0: one create, no look-up, the 503 surfaces.
+        await using var once = await ConnectAsync(options: Options(maxRetries: 0));
+        var ex = await Assert.ThrowsAsync<ServiceUnavailableException>(() => once.Tracking.CreateRunAsync(new NewRun("1", "x", _time.GetUtcNow()), default).WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(503, ex.Status);
         Assert.Equal(1, Count("/runs/create"));
+        Assert.Equal(0, Count("/runs/search"));
     }
 
     [Fact]
