@@ -29,11 +29,13 @@ internal sealed class RunLogger : IAsyncDisposable
     private long _pointsLost;
     private int _closed;
 
-    // Age back-pressure (see Enqueue): the log time (workspace clock, Unix ms) of the oldest metric point read by the pump
-    // and not yet written (long.MaxValue when none), and a signal the pump raises after each write.
+    // Age back-pressure (see WaitWhileOldestIsTooOld): every AgeCheckEvery-th enqueued entry leaves a checkpoint (its
+    // sequence number and enqueue time on the workspace clock); the pump publishes how many enqueued entries are written.
     private const int AgeCheckEvery = 256;
-    private long _oldestUnwrittenMs = long.MaxValue;
-    private int _sinceAgeCheck;
+    private readonly ConcurrentQueue<(long Sequence, long Timestamp)> _checkpoints = new();
+    private long _enqueued;
+    private long _read;
+    private long _written;
     private readonly ManualResetEventSlim _wrote = new(false);
 
     public RunLogger(IWorkspaceBackend backend, string runId, TimeProvider time, LogBufferOptions options)
@@ -61,10 +63,11 @@ internal sealed class RunLogger : IAsyncDisposable
     /// <summary>Enqueues an entry; waits only when the buffer is full (back-pressure).</summary>
     public void Enqueue(in LogEntry entry)
     {
-        if (++_sinceAgeCheck >= AgeCheckEvery)
+        var sequence = Interlocked.Increment(ref _enqueued);
+        if (sequence % AgeCheckEvery == 0)
         {
-            _sinceAgeCheck = 0;
             WaitWhileOldestIsTooOld();
+            _checkpoints.Enqueue((sequence, _time.GetTimestamp()));
         }
         if (_channel.Writer.TryWrite(entry))
         {
@@ -87,29 +90,30 @@ internal sealed class RunLogger : IAsyncDisposable
 
     /// <summary>
     /// Back-pressure by age, so a killed process loses a bounded time of logging even when the store is slower than the
-    /// caller (several processes contending for one SQLite file, a slow network): when the oldest point not yet written was
-    /// logged more than <see cref="LogBufferOptions.FlushInterval"/> ago, the caller waits until the flusher has written it.
-    /// Checked every <see cref="AgeCheckEvery"/> calls (one peek at the buffer's head), so the steady-state cost is nil. A wait
+    /// caller (several processes contending for one SQLite file, a slow network): when the oldest entry not yet written was
+    /// enqueued more than <see cref="LogBufferOptions.FlushInterval"/> ago (on the workspace clock, to within
+    /// <see cref="AgeCheckEvery"/> entries), the caller waits until the flusher has written it. Checked every
+    /// <see cref="AgeCheckEvery"/> calls (a look at a small queue of checkpoints), so the steady-state cost is nil. A wait
     /// lasts at most ten flush intervals per check: a store that makes no progress at all is reported by the next flush, not
     /// turned into a hang here.
     /// </summary>
     private void WaitWhileOldestIsTooOld()
     {
-        var limitMs = (long)_options.FlushInterval.TotalMilliseconds;
-        var giveUpAt = Environment.TickCount64 + 10 * Math.Max(limitMs, 1);
+        var limit = _options.FlushInterval;
+        var giveUpAt = Environment.TickCount64 + 10 * Math.Max((long)limit.TotalMilliseconds, 1);
         while (Volatile.Read(ref _closed) == 0 && Environment.TickCount64 < giveUpAt)
         {
-            var oldest = Volatile.Read(ref _oldestUnwrittenMs);
-            if (_channel.Reader.TryPeek(out var head) && head.Kind == LogEntryKind.Metric && head.TimestampMs < oldest)
+            var written = Volatile.Read(ref _written);
+            while (_checkpoints.TryPeek(out var done) && done.Sequence <= written)
             {
-                oldest = head.TimestampMs;
+                _checkpoints.TryDequeue(out _);
             }
-            if (oldest == long.MaxValue || _time.GetUtcNow().ToUnixTimeMilliseconds() - oldest <= limitMs)
+            if (!_checkpoints.TryPeek(out var oldest) || _time.GetElapsedTime(oldest.Timestamp) <= limit)
             {
                 return;
             }
             _wrote.Reset();
-            _wrote.Wait(Math.Clamp((int)limitMs / 4, 1, 50));
+            _wrote.Wait(Math.Clamp((int)limit.TotalMilliseconds / 4, 1, 50));
         }
     }
 
@@ -207,9 +211,9 @@ internal sealed class RunLogger : IAsyncDisposable
             {
                 deadline = _time.GetTimestamp() + (long)(_options.FlushInterval.TotalSeconds * _time.TimestampFrequency);
             }
-            if (entry.Kind == LogEntryKind.Metric && _metrics.Count == 0 && entry.TimestampMs < Volatile.Read(ref _oldestUnwrittenMs))
+            if (entry.Kind != LogEntryKind.Flush)
             {
-                Volatile.Write(ref _oldestUnwrittenMs, entry.TimestampMs);
+                _read++; // an enqueued entry (flush markers do not go through Enqueue)
             }
             switch (entry.Kind)
             {
@@ -248,7 +252,7 @@ internal sealed class RunLogger : IAsyncDisposable
     private async Task FlushPendingAsync()
     {
         await WritePendingAsync().ConfigureAwait(false);
-        Volatile.Write(ref _oldestUnwrittenMs, long.MaxValue);
+        Volatile.Write(ref _written, _read);
         _wrote.Set();
     }
 
