@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the solution (unit, contract, integration) and prints the totals as
+# Runs every test of the solution (unit, contract, integration) and eng/check-docs.sh (README scripts, notebook), and prints the totals as
 # "N passed, N failed, N skipped" on the last line. Exit code: 0 when nothing failed.
 # Usage: bash eng/test.sh [extra dotnet test arguments, e.g. --filter ...]
 set -uo pipefail
@@ -38,5 +38,19 @@ if [ "$files" -eq 0 ] || { [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; }; then
   # dotnet test failed without reporting a failed test (crash, hang, no results): count it.
   failed=$((failed + 1))
 fi
+# README's scripts and the notebook, built (and README's run) where README says to put them.
+docs_out="$results/check-docs.log"
+bash "$root/eng/check-docs.sh" >"$docs_out" 2>&1
+grep -E '^(PASS|FAIL) ' "$docs_out"
+docs_counts=$(tail -1 "$docs_out")
+docs_passed=$(echo "$docs_counts" | grep -o '^[0-9]* passed' | grep -o '[0-9]*')
+docs_failed=$(echo "$docs_counts" | grep -o '[0-9]* failed' | grep -o '[0-9]*')
+if [ -z "$docs_passed" ] || [ -z "$docs_failed" ]; then
+  echo "eng/check-docs.sh did not finish: $(tail -3 "$docs_out")"
+  docs_passed=0; docs_failed=1
+fi
+passed=$((passed + docs_passed))
+failed=$((failed + docs_failed))
+
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace AzureMlSdk;
 
 /// <summary>
@@ -28,11 +30,34 @@ public class BatchEndpoint
     /// <summary>The deployment used when an invocation names none.</summary>
     public virtual string? DefaultDeployment => _data.DefaultDeployment;
 
-    /// <summary>Deployment names.</summary>
+    /// <summary>Deployment names (<see cref="ListDeploymentsAsync"/> gives the deployments themselves).</summary>
     public virtual IReadOnlyList<string> Deployments => _data.Deployments;
 
+    /// <summary>The workspace.</summary>
+    public virtual Workspace Workspace => _workspace;
+
+    /// <summary>Gets a deployment; throws <see cref="ResourceNotFoundException"/>.</summary>
+    public virtual async Task<BatchDeployment> GetDeploymentAsync(string deploymentName, CancellationToken cancellationToken = default)
+    {
+        Validate.DeploymentName(deploymentName, nameof(deploymentName));
+        return new BatchDeployment(this, await _workspace.Backend.Endpoints.GetBatchDeploymentAsync(Name, deploymentName, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>The endpoint's deployments, by name.</summary>
+    public virtual async IAsyncEnumerable<BatchDeployment> ListDeploymentsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var data in await _workspace.Backend.Endpoints.ListBatchDeploymentsAsync(Name, cancellationToken).ConfigureAwait(false))
+        {
+            yield return new BatchDeployment(this, data);
+        }
+    }
+
+    /// <summary>Reloads the endpoint (default deployment, deployment names).</summary>
+    public virtual async Task RefreshAsync(CancellationToken cancellationToken = default) =>
+        _data = await _workspace.Backend.Endpoints.GetBatchEndpointAsync(Name, cancellationToken).ConfigureAwait(false);
+
     /// <summary>Creates or replaces a deployment; the first one, or any with <paramref name="makeDefault"/>, becomes the default.</summary>
-    public virtual Task DeployAsync(BatchDeploymentSpec spec, bool makeDefault = false, CancellationToken cancellationToken = default) =>
+    public virtual Task<BatchDeployment> DeployAsync(BatchDeploymentSpec spec, bool makeDefault = false, CancellationToken cancellationToken = default) =>
         DeployAsync(spec, makeDefault, null, cancellationToken);
 
     /// <summary>Creates or replaces a deployment; the first one, or any with <paramref name="makeDefault"/>, becomes the default.</summary>
@@ -40,11 +65,16 @@ public class BatchEndpoint
     /// <param name="makeDefault">Makes it the endpoint's default even when it already has one.</param>
     /// <param name="progress">Receives provisioning steps (Azure ML deployments are long-running operations).</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public virtual async Task DeployAsync(BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken = default)
+    public virtual async Task<BatchDeployment> DeployAsync(BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
-        _data = await _workspace.Backend.Endpoints.CreateOrUpdateBatchDeploymentAsync(Name, spec, makeDefault, progress, cancellationToken).ConfigureAwait(false);
+        await _workspace.RequireModelVersionAsync(spec.ModelName, spec.ModelVersion, $"batch deployment '{Name}/{spec.Name}'", cancellationToken).ConfigureAwait(false);
+        await using (var ordered = OrderedProgress<string>.Wrap(progress))
+        {
+            _data = await _workspace.Backend.Endpoints.CreateOrUpdateBatchDeploymentAsync(Name, spec, makeDefault, ordered.Progress, cancellationToken).ConfigureAwait(false);
+        }
+        return await GetDeploymentAsync(spec.Name, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -61,14 +91,15 @@ public class BatchEndpoint
     /// <param name="deploymentName">The deployment; the default when null.</param>
     /// <param name="progress">Receives progress after each mini-batch (locally) or each job status change (remotely).</param>
     /// <param name="cancellationToken">Cancels the job (its run ends Canceled).</param>
-    public virtual Task<BatchScoringResult> InvokeAsync(string inputPath, string? deploymentName = null, IProgress<BatchScoringProgress>? progress = null, CancellationToken cancellationToken = default)
+    public virtual async Task<BatchScoringResult> InvokeAsync(string inputPath, string? deploymentName = null, IProgress<BatchScoringProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         Validate.Required(inputPath, nameof(inputPath));
         if (deploymentName is not null)
         {
             Validate.DeploymentName(deploymentName, nameof(deploymentName));
         }
-        return _workspace.Backend.Endpoints.InvokeBatchEndpointAsync(Name, deploymentName, Path.GetFullPath(inputPath), progress, cancellationToken);
+        await using var ordered = OrderedProgress<BatchScoringProgress>.Wrap(progress);
+        return await _workspace.Backend.Endpoints.InvokeBatchEndpointAsync(Name, deploymentName, Path.GetFullPath(inputPath), ordered.Progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes the endpoint and its deployments.</summary>
@@ -77,8 +108,11 @@ public class BatchEndpoint
     /// <summary>Deletes the endpoint and its deployments.</summary>
     /// <param name="progress">Receives deletion steps.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
-    public virtual Task DeleteAsync(IProgress<string>? progress, CancellationToken cancellationToken = default) =>
-        _workspace.Backend.Endpoints.DeleteBatchEndpointAsync(Name, progress, cancellationToken);
+    public virtual async Task DeleteAsync(IProgress<string>? progress, CancellationToken cancellationToken = default)
+    {
+        await using var ordered = OrderedProgress<string>.Wrap(progress);
+        await _workspace.Backend.Endpoints.DeleteBatchEndpointAsync(Name, ordered.Progress, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <inheritdoc />
     public override string ToString() => Name;

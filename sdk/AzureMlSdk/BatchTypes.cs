@@ -130,3 +130,33 @@ public sealed record BatchScoringResult(string RunId, string ExperimentName, Run
     /// <summary>The errors file's name under <c>outputs/</c>.</summary>
     public const string ErrorsFileName = "errors.jsonl";
 }
+
+/// <summary>A batch deployment as the backend knows it (ARM <c>BatchDeployment</c> properties).</summary>
+/// <param name="EndpointName">The endpoint.</param>
+/// <param name="Name">Deployment name.</param>
+/// <param name="ModelName">The model's name.</param>
+/// <param name="ModelVersion">The model's version.</param>
+/// <param name="MiniBatchSize">Rows per scoring call.</param>
+/// <param name="MaxConcurrency">Mini-batches scored at once.</param>
+/// <param name="ErrorThreshold">Failed rows tolerated (-1: any number).</param>
+/// <param name="OutputFileName">The predictions file's name.</param>
+/// <param name="ProvisioningState">Provisioning state.</param>
+/// <param name="Description">Description.</param>
+/// <param name="Compute">The compute cluster that runs its jobs (Azure ML); null locally.</param>
+public sealed record BatchDeploymentData(
+    string EndpointName,
+    string Name,
+    string ModelName,
+    int ModelVersion,
+    int MiniBatchSize,
+    int MaxConcurrency,
+    int ErrorThreshold,
+    string OutputFileName,
+    ProvisioningState ProvisioningState,
+    string? Description = null,
+    string? Compute = null)
+{
+    internal static BatchDeploymentData FromSpec(string endpointName, BatchDeploymentSpec spec) =>
+        new(endpointName, spec.Name, spec.ModelName, spec.ModelVersion, spec.MiniBatchSize, spec.MaxConcurrency, spec.ErrorThreshold,
+            spec.OutputFileName, ProvisioningState.Succeeded, spec.Description, spec.Compute);
+}

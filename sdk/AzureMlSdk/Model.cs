@@ -54,8 +54,11 @@ public class Model
     /// <summary>The version's files with sizes and SHA-256 hashes.</summary>
     public virtual IReadOnlyList<ModelFile> Files => _data.Files;
 
-    /// <summary>Where the content lives, as the registry names it.</summary>
-    public virtual string? Uri => _data.ModelUri;
+    /// <summary>
+    /// MLflow's model URI of this version, <c>models:/&lt;name&gt;/&lt;version&gt;</c>: the same form on every backend, and what
+    /// MLflow clients load (<c>mlflow.pyfunc.load_model</c>) against the workspace's tracking URI.
+    /// </summary>
+    public virtual string Uri => $"models:/{Name}/{Version.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 
     /// <summary>The workspace.</summary>
     public virtual Workspace Workspace => _workspace;
@@ -129,7 +132,10 @@ public class Model
     {
         Validate.Required(targetDirectory, nameof(targetDirectory));
         var full = Path.GetFullPath(targetDirectory);
-        await _workspace.Backend.Models.DownloadAsync(Name, Version, full, progress, cancellationToken).ConfigureAwait(false);
+        await using (var ordered = OrderedProgress<long>.Wrap(progress))
+        {
+            await _workspace.Backend.Models.DownloadAsync(Name, Version, full, ordered.Progress, cancellationToken).ConfigureAwait(false);
+        }
         return full;
     }
 

@@ -63,8 +63,11 @@ public class OnlineDeployment
         _endpoint.GetLogsAsync(Name, tail, cancellationToken);
 
     /// <summary>Deletes the deployment; it must receive no traffic (set its weight to 0 first).</summary>
-    public virtual Task DeleteAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default) =>
-        _endpoint.Workspace.Backend.Endpoints.DeleteDeploymentAsync(EndpointName, Name, progress, cancellationToken);
+    public virtual async Task DeleteAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await using var ordered = OrderedProgress<string>.Wrap(progress);
+        await _endpoint.Workspace.Backend.Endpoints.DeleteDeploymentAsync(EndpointName, Name, ordered.Progress, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Reloads the deployment.</summary>
     public virtual async Task RefreshAsync(CancellationToken cancellationToken = default) =>

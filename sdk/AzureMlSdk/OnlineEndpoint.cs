@@ -69,7 +69,12 @@ public class OnlineEndpoint
     {
         ArgumentNullException.ThrowIfNull(spec);
         spec.Validate();
-        var data = await Backend.CreateOrUpdateDeploymentAsync(Name, spec, progress, cancellationToken).ConfigureAwait(false);
+        await Workspace.RequireModelVersionAsync(spec.ModelName, spec.ModelVersion, $"online deployment '{Name}/{spec.Name}'", cancellationToken).ConfigureAwait(false);
+        OnlineDeploymentData data;
+        await using (var ordered = OrderedProgress<string>.Wrap(progress))
+        {
+            data = await Backend.CreateOrUpdateDeploymentAsync(Name, spec, ordered.Progress, cancellationToken).ConfigureAwait(false);
+        }
         await RefreshAsync(cancellationToken).ConfigureAwait(false);
         return new OnlineDeployment(this, data);
     }
@@ -167,8 +172,11 @@ public class OnlineEndpoint
     }
 
     /// <summary>Deletes the endpoint and its deployments; it stops serving before this returns.</summary>
-    public virtual Task DeleteAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default) =>
-        Backend.DeleteEndpointAsync(Name, progress, cancellationToken);
+    public virtual async Task DeleteAsync(IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    {
+        await using var ordered = OrderedProgress<string>.Wrap(progress);
+        await Backend.DeleteEndpointAsync(Name, ordered.Progress, cancellationToken).ConfigureAwait(false);
+    }
 
     /// <summary>Reloads the endpoint.</summary>
     public virtual async Task RefreshAsync(CancellationToken cancellationToken = default) =>

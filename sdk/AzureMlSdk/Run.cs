@@ -1,3 +1,5 @@
+using Azure.Core;
+using Azure.Identity;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using AzureMlSdk.Backends;
@@ -29,6 +31,7 @@ public class Run : IAsyncDisposable
     private readonly Dictionary<string, string> _tags = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TableBuffer> _tables = new(StringComparer.Ordinal);
     private readonly HashSet<string> _validKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MetricPoint> _latest = new(StringComparer.Ordinal);
     private readonly bool _ownsLifecycle;
     private RunData _data = null!;
     private RunLogger? _logger;
@@ -110,21 +113,47 @@ public class Run : IAsyncDisposable
         }
     }
 
-    /// <summary>Each metric's latest value as of the last load (<see cref="RefreshAsync"/> or <see cref="GetMetricsAsync"/> for fresh data).</summary>
-    public virtual IReadOnlyDictionary<string, MetricPoint> LatestMetrics => _data.LatestMetrics;
+    /// <summary>
+    /// Each metric's latest point (highest step, then latest timestamp): what was loaded, plus what this handle has logged since,
+    /// at once (before it is flushed). Points other processes log appear after <see cref="RefreshAsync"/>.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, MetricPoint> LatestMetrics
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return new Dictionary<string, MetricPoint>(_latest, StringComparer.Ordinal);
+            }
+        }
+    }
+
+    /// <summary>True when the run is deleted (<see cref="DeleteAsync"/>; <see cref="RestoreAsync"/> undoes it).</summary>
+    public virtual bool IsDeleted => _data.IsDeleted;
 
     // ---- context ------------------------------------------------------------------------------
 
     /// <summary>
-    /// The run of the current job: inside a submitted job (environment variable <c>AZUREML_RUN_ID</c>, with
-    /// <c>AZUREML_LOCAL_DIR</c> naming a local workspace) that job's run; elsewhere a new run in the local
-    /// workspace (experiment from <c>AZUREML_EXPERIMENT_NAME</c>, else <c>Default</c>), completed at process exit.
-    /// The same run is returned on every call in a process. Synchronous wrapper of <see cref="GetContextAsync"/> for scripts.
+    /// The run of the current job. Inside a submitted job (environment variable <c>AZUREML_RUN_ID</c>, with
+    /// <c>AZUREML_LOCAL_DIR</c> naming a local workspace) that job's run. Elsewhere a new run, completed at process exit, in
+    /// experiment <c>$AZUREML_EXPERIMENT_NAME</c> (else <c>Default</c>) of the workspace chosen as <see cref="Workspace.FromConfigAsync"/>
+    /// would: <c>$AZUREML_LOCAL_DIR</c> when set; else the workspace a <c>config.json</c> found from the current folder upward names
+    /// (Azure ML or the Emulator, with <see cref="DefaultAzureCredential"/> unless <see cref="GetContextAsync(TokenCredential?, WorkspaceOptions?, CancellationToken)"/>
+    /// is given a credential; or its <c>local_dir</c>); else the local workspace in <c>./.azureml/local</c>. One line
+    /// (standard error, or <see cref="WorkspaceOptions.LoggerFactory"/>) says which workspace was chosen and why.
+    /// The same run is returned on every call in a process. Synchronous wrapper of <see cref="GetContextAsync(CancellationToken)"/> for scripts.
     /// </summary>
     public static Run GetContext() => GetContextAsync().GetAwaiter().GetResult();
 
     /// <summary>The asynchronous form of <see cref="GetContext"/>.</summary>
-    public static Task<Run> GetContextAsync(CancellationToken cancellationToken = default) => RunContext.GetAsync(cancellationToken);
+    public static Task<Run> GetContextAsync(CancellationToken cancellationToken = default) => GetContextAsync(null, null, cancellationToken);
+
+    /// <summary>The asynchronous form of <see cref="GetContext"/>, with the credential and options a remote workspace named by <c>config.json</c> is opened with.</summary>
+    /// <param name="credential">Credential for a remote workspace; <see cref="DefaultAzureCredential"/> when null.</param>
+    /// <param name="options">Options for the workspace (and the logger the choice is reported to).</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    public static Task<Run> GetContextAsync(TokenCredential? credential, WorkspaceOptions? options, CancellationToken cancellationToken = default) =>
+        RunContext.GetAsync(credential, options, cancellationToken);
 
     /// <summary>Whether this handle has completed, failed or canceled its run (or been disposed).</summary>
     internal bool IsClosed => Volatile.Read(ref _closed) != 0;
@@ -139,6 +168,7 @@ public class Run : IAsyncDisposable
     {
         var logger = Logger;
         long resolvedStep;
+        var timestamp = _workspace.Time.GetUtcNow().ToUnixTimeMilliseconds();
         lock (_lock)
         {
             if (!_validKeys.Contains(name))
@@ -159,8 +189,9 @@ public class Run : IAsyncDisposable
                 _nextStep.TryGetValue(name, out resolvedStep);
                 _nextStep[name] = resolvedStep + 1;
             }
+            MergeLatest(new MetricPoint(name, value, resolvedStep, DateTimeOffset.FromUnixTimeMilliseconds(timestamp)));
         }
-        logger.Enqueue(LogEntry.Metric(name, value, resolvedStep, _workspace.Time.GetUtcNow().ToUnixTimeMilliseconds()));
+        logger.Enqueue(LogEntry.Metric(name, value, resolvedStep, timestamp));
     }
 
     /// <summary>Logs a list of values as consecutive steps of one metric.</summary>
@@ -336,8 +367,9 @@ public class Run : IAsyncDisposable
         {
             throw new ResourceNotFoundException($"File '{path}' does not exist.");
         }
+        await using var ordered = OrderedProgress<long>.Wrap(progress);
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        await _workspace.Backend.Artifacts.UploadAsync(Id, artifactPath, stream, progress, cancellationToken).ConfigureAwait(false);
+        await _workspace.Backend.Artifacts.UploadAsync(Id, artifactPath, stream, ordered.Progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Uploads every file under a local folder, keeping relative paths under the artifact folder <paramref name="name"/>; returns the artifact paths.</summary>
@@ -375,7 +407,8 @@ public class Run : IAsyncDisposable
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
             await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
-                await _workspace.Backend.Artifacts.DownloadAsync(Id, artifactPath, stream, progress, cancellationToken).ConfigureAwait(false);
+                await using var ordered = OrderedProgress<long>.Wrap(progress);
+                await _workspace.Backend.Artifacts.DownloadAsync(Id, artifactPath, stream, ordered.Progress, cancellationToken).ConfigureAwait(false);
             }
             File.Move(temp, full, overwrite: true);
         }
@@ -426,7 +459,7 @@ public class Run : IAsyncDisposable
     {
         if (displayName is not null)
         {
-            ValidateName(displayName, "run");
+            Validate.RunDisplayName(displayName, nameof(displayName));
         }
         var data = await _workspace.Backend.Tracking.CreateRunAsync(
             new NewRun(ExperimentId, displayName, _workspace.Time.GetUtcNow(), Id, _workspace.WithOwner(tags)), cancellationToken).ConfigureAwait(false);
@@ -462,6 +495,30 @@ public class Run : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// Each metric's values, as azureml-core's <c>get_metrics()</c>: a metric logged once gives its value
+    /// (<see cref="MetricValues.IsSingle"/>), one logged several times its list in step order (<see cref="MetricValues.Values"/>);
+    /// <see cref="MetricValues.Last"/> is the latest either way. Flushes first.
+    /// </summary>
+    public virtual async Task<IReadOnlyDictionary<string, MetricValues>> GetMetricValuesAsync(CancellationToken cancellationToken = default)
+    {
+        var history = await GetMetricsAsync(null, cancellationToken).ConfigureAwait(false);
+        return history.ToDictionary(h => h.Key, h => new MetricValues(h.Value.Select(p => p.Value).ToList()), StringComparer.Ordinal);
+    }
+
+    /// <summary>
+    /// The run's details, as azureml-core's <c>get_details()</c>: status, times, params (its inputs), properties, tags, the error
+    /// of a failed run and its log files (artifacts under <c>logs/</c>, <c>user_logs/</c>, <c>system_logs/</c> or <c>azureml-logs/</c>,
+    /// and any <c>.log</c> file). Flushes first and reads the stored run, not this handle's copy.
+    /// </summary>
+    public virtual async Task<RunDetails> GetDetailsAsync(CancellationToken cancellationToken = default)
+    {
+        await FlushIfOpenAsync(cancellationToken).ConfigureAwait(false);
+        var data = await _workspace.Backend.Tracking.GetRunAsync(Id, cancellationToken).ConfigureAwait(false);
+        var artifacts = await _workspace.Backend.Artifacts.ListAsync(Id, null, cancellationToken).ConfigureAwait(false);
+        return RunDetails.From(data, artifacts.Select(a => a.Path));
+    }
+
     /// <summary>Registers the artifact file or folder <paramref name="artifactPath"/> of this run as a new version of model <paramref name="modelName"/>.</summary>
     public virtual async Task<Model> RegisterModelAsync(string modelName, string artifactPath, IReadOnlyDictionary<string, string>? tags = null, string? description = null, ModelRegistrationOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -469,9 +526,10 @@ public class Run : IAsyncDisposable
         var path = Validate.ArtifactPath(artifactPath, nameof(artifactPath));
         await FlushIfOpenAsync(cancellationToken).ConfigureAwait(false);
         var framework = options?.Framework ?? ModelRegistrationOptions.InferFramework(path);
+        await using var ordered = OrderedProgress<long>.Wrap(options?.Progress);
         var data = await _workspace.Backend.Models.CreateVersionAsync(
             new NewModelVersion(modelName, new RunArtifactModelSource(Id, path), description, tags, options?.Properties, framework, Id),
-            options?.Progress, cancellationToken).ConfigureAwait(false);
+            ordered.Progress, cancellationToken).ConfigureAwait(false);
         return new Model(_workspace, data);
     }
 
@@ -489,6 +547,24 @@ public class Run : IAsyncDisposable
 
     /// <summary>Flushes, then marks the run Canceled.</summary>
     public virtual Task CancelAsync(CancellationToken cancellationToken = default) => EndAsync(RunStatus.Canceled, null, cancellationToken);
+
+    /// <summary>
+    /// Deletes the run, as MLflow does: it leaves searches of active runs (and <see cref="Experiment.GetRunsAsync"/>) but keeps its
+    /// data, and <see cref="RestoreAsync"/> brings it back. A run still running is flushed first and keeps running.
+    /// </summary>
+    public virtual async Task DeleteAsync(CancellationToken cancellationToken = default)
+    {
+        await FlushIfOpenAsync(cancellationToken).ConfigureAwait(false);
+        await _workspace.Backend.Tracking.DeleteRunAsync(Id, cancellationToken).ConfigureAwait(false);
+        Apply(await _workspace.Backend.Tracking.GetRunAsync(Id, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Restores a deleted run (see <see cref="DeleteAsync"/>).</summary>
+    public virtual async Task RestoreAsync(CancellationToken cancellationToken = default)
+    {
+        await _workspace.Backend.Tracking.RestoreRunAsync(Id, cancellationToken).ConfigureAwait(false);
+        Apply(await _workspace.Backend.Tracking.GetRunAsync(Id, cancellationToken).ConfigureAwait(false));
+    }
 
     /// <summary>Reloads status, params, tags and latest metrics from the workspace.</summary>
     public virtual async Task RefreshAsync(CancellationToken cancellationToken = default)
@@ -686,6 +762,19 @@ public class Run : IAsyncDisposable
             {
                 _tags[key] = value;
             }
+            foreach (var point in data.LatestMetrics.Values)
+            {
+                MergeLatest(point);
+            }
+        }
+    }
+
+    /// <summary>Keeps the latest point of a metric: highest step, then latest timestamp (the store's rule). Call under <c>_lock</c>.</summary>
+    private void MergeLatest(MetricPoint point)
+    {
+        if (!_latest.TryGetValue(point.Key, out var known) || point.Step > known.Step || (point.Step == known.Step && point.Timestamp >= known.Timestamp))
+        {
+            _latest[point.Key] = point;
         }
     }
 

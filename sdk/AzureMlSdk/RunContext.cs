@@ -1,11 +1,16 @@
+using Azure.Core;
+using Azure.Identity;
+using Microsoft.Extensions.Logging;
+
 namespace AzureMlSdk;
 
 /// <summary>
 /// The process-wide run context behind <see cref="Run.GetContext"/>: ambient state kept apart from the run handle (as MLflow's
 /// <c>fluent.py</c> keeps its active-run stack apart from <c>MlflowClient</c>). Inside a submitted job the environment names the
 /// job's run (<see cref="Run.RunIdEnvironmentVariable"/>, with <c>AZUREML_LOCAL_DIR</c> naming a local workspace); elsewhere a
-/// new run is started in the local workspace (experiment <see cref="Run.ExperimentNameEnvironmentVariable"/>, else <c>Default</c>)
-/// and completed at process exit. The same run is handed out until it is closed.
+/// new run is started (experiment <see cref="Run.ExperimentNameEnvironmentVariable"/>, else <c>Default</c>) in the workspace
+/// <see cref="ResolveWorkspaceAsync"/> chooses as <see cref="Workspace.FromConfigAsync"/> would, and completed at process exit.
+/// One line says which workspace was chosen. The same run is handed out until it is closed.
 /// </summary>
 internal static class RunContext
 {
@@ -15,7 +20,7 @@ internal static class RunContext
     private static Run? s_current;
 
     /// <summary>The context run, found or started on first use (see the type's summary).</summary>
-    public static async Task<Run> GetAsync(CancellationToken cancellationToken)
+    public static async Task<Run> GetAsync(TokenCredential? credential, WorkspaceOptions? options, CancellationToken cancellationToken)
     {
         await Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -24,7 +29,7 @@ internal static class RunContext
             {
                 return current;
             }
-            var run = await DiscoverAsync(cancellationToken).ConfigureAwait(false);
+            var run = await DiscoverAsync(credential, options, cancellationToken).ConfigureAwait(false);
             s_current = run;
             return run;
         }
@@ -34,17 +39,18 @@ internal static class RunContext
         }
     }
 
-    private static async Task<Run> DiscoverAsync(CancellationToken cancellationToken)
+    private static async Task<Run> DiscoverAsync(TokenCredential? credential, WorkspaceOptions? options, CancellationToken cancellationToken)
     {
         var runId = Environment.GetEnvironmentVariable(Run.RunIdEnvironmentVariable);
-        var workspace = Workspace.Local();
         if (!string.IsNullOrWhiteSpace(runId))
         {
-            return await workspace.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+            return await Workspace.Local(null, options ?? new WorkspaceOptions()).GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
         }
+        var (workspace, why) = await ResolveWorkspaceAsync(Environment.CurrentDirectory, credential, options, cancellationToken).ConfigureAwait(false);
         var experimentName = Environment.GetEnvironmentVariable(Run.ExperimentNameEnvironmentVariable);
         var experiment = await workspace.GetOrCreateExperimentAsync(string.IsNullOrWhiteSpace(experimentName) ? DefaultExperimentName : experimentName, cancellationToken).ConfigureAwait(false);
         var run = await experiment.StartLoggingAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        ReportChoice(options, $"AzureMlSdk: Run.GetContext() outside a job: run {run.Id} in experiment '{experiment.Name}' of {why}.");
         CompleteAtExit(run);
         return run;
     }
@@ -61,4 +67,47 @@ internal static class RunContext
                 Console.Error.WriteLine($"AzureMlSdk: completing run {run.Id} at exit failed: {ex.InnerException?.Message}");
             }
         };
+
+    /// <summary>
+    /// The workspace <see cref="Run.GetContext"/> uses outside a job, and why (for its one log line): <c>$AZUREML_LOCAL_DIR</c>; else the
+    /// <c>config.json</c> found from <paramref name="startDirectory"/> upward (as <see cref="Workspace.FromConfigAsync"/> finds it);
+    /// else <c>./.azureml/local</c>.
+    /// </summary>
+    internal static async Task<(Workspace Workspace, string Why)> ResolveWorkspaceAsync(string startDirectory, TokenCredential? credential, WorkspaceOptions? options, CancellationToken cancellationToken)
+    {
+        var localDir = Environment.GetEnvironmentVariable(Workspace.LocalDirectoryEnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(localDir))
+        {
+            var local = Workspace.Local(localDir, options ?? new WorkspaceOptions());
+            return (local, $"the local workspace in '{local.LocalDirectory}' (${Workspace.LocalDirectoryEnvironmentVariable})");
+        }
+        if (WorkspaceConfig.Find(startDirectory) is { } file)
+        {
+            var (config, _) = await WorkspaceConfig.LoadAsync(file, cancellationToken).ConfigureAwait(false);
+            var remote = string.IsNullOrWhiteSpace(config.LocalDirectory);
+            var workspace = await Workspace.FromConfigAsync(file, remote ? credential ?? new DefaultAzureCredential() : credential, options, cancellationToken).ConfigureAwait(false);
+            var what = workspace.Kind == WorkspaceKind.Local
+                ? $"the local workspace in '{workspace.LocalDirectory}'"
+                : $"workspace '{workspace.Name}' (subscription {workspace.SubscriptionId}, resource group {workspace.ResourceGroup}{(config.ResourceManagerEndpoint is { } arm ? ", at " + arm : "")})";
+            return (workspace, $"{what}, named by '{file}'");
+        }
+        var fallback = Workspace.Local(null, options ?? new WorkspaceOptions());
+        return (fallback, $"the local workspace in '{fallback.LocalDirectory}' (no config.json in '{startDirectory}' or its parents)");
+    }
+
+    private static void ReportChoice(WorkspaceOptions? options, string line)
+    {
+        if (options?.LoggerFactory is { } factory)
+        {
+            var logger = factory.CreateLogger("AzureMlSdk.Run");
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation("{Choice}", line);
+            }
+        }
+        else
+        {
+            Console.Error.WriteLine(line);
+        }
+    }
 }

@@ -20,8 +20,11 @@ public class Workspace : IAsyncDisposable
     /// <summary>Environment variable that overrides the local workspace folder.</summary>
     public const string LocalDirectoryEnvironmentVariable = "AZUREML_LOCAL_DIR";
 
+    private static readonly Uri AzureResourceManager = new("https://management.azure.com/");
+
     private readonly IWorkspaceBackend _backend = null!;
     private readonly ConcurrentDictionary<Run, byte> _liveRuns = new();
+    private ConfigOverrides _overrides;
     private int _disposed;
 
     /// <summary>For mocking only.</summary>
@@ -67,8 +70,16 @@ public class Workspace : IAsyncDisposable
     /// Opens (creating if needed) the embedded local workspace: SQLite + files in <paramref name="directory"/>,
     /// else in <c>$AZUREML_LOCAL_DIR</c>, else in <c>./.azureml/local</c>. Several processes may share it.
     /// </summary>
-    public static Workspace Local(string? directory = null, LogBufferOptions? logBuffer = null)
+    public static Workspace Local(string? directory = null, LogBufferOptions? logBuffer = null) => Local(directory, new WorkspaceOptions { LogBuffer = logBuffer ?? new LogBufferOptions() });
+
+    /// <summary>
+    /// Opens (creating if needed) the embedded local workspace with <paramref name="options"/> (what applies to a local workspace:
+    /// <see cref="WorkspaceOptions.LogBuffer"/>, <see cref="WorkspaceOptions.TimeProvider"/>, <see cref="WorkspaceOptions.TrafficRandom"/>):
+    /// in <paramref name="directory"/>, else in <c>$AZUREML_LOCAL_DIR</c>, else in <c>./.azureml/local</c>.
+    /// </summary>
+    public static Workspace Local(string? directory, WorkspaceOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         var dir = directory;
         if (string.IsNullOrWhiteSpace(dir))
         {
@@ -78,7 +89,10 @@ public class Workspace : IAsyncDisposable
         {
             dir = Path.Combine(Environment.CurrentDirectory, ".azureml", "local");
         }
-        return new Workspace(new LocalWorkspaceBackend(dir), TimeProvider.System, logBuffer);
+        var backend = new LocalWorkspaceBackend(dir, options.TimeProvider, options.TrafficRandom);
+        // As an MLflow server (and the Emulator): experiment "0" (Default) exists, so every backend lists the same experiments.
+        ((LocalTrackingStore)backend.Tracking).EnsureDefaultExperiment();
+        return new Workspace(backend, options.TimeProvider, options.LogBuffer);
     }
 
     /// <summary>Wraps any backend implementation (tests, custom stores) in the object model.</summary>
@@ -103,7 +117,7 @@ public class Workspace : IAsyncDisposable
         var (config, file) = await WorkspaceConfig.LoadAsync(path, cancellationToken).ConfigureAwait(false);
         if (!string.IsNullOrWhiteSpace(config.LocalDirectory))
         {
-            return Local(config.LocalDirectory, options?.LogBuffer);
+            return Local(config.LocalDirectory, options ?? new WorkspaceOptions());
         }
         if (string.IsNullOrWhiteSpace(config.SubscriptionId) || string.IsNullOrWhiteSpace(config.ResourceGroup) || string.IsNullOrWhiteSpace(config.WorkspaceName))
         {
@@ -138,10 +152,23 @@ public class Workspace : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(credential);
         options ??= new WorkspaceOptions();
         var backend = await RemoteWorkspaceBackend.ConnectAsync(subscriptionId, resourceGroup, workspaceName, credential, options, cancellationToken).ConfigureAwait(false);
-        return new Workspace(backend, options.TimeProvider, options.LogBuffer) { Logger = options.LoggerFactory?.CreateLogger("AzureMlSdk.Workspace") };
+        return new Workspace(backend, options.TimeProvider, options.LogBuffer)
+        {
+            Logger = options.LoggerFactory?.CreateLogger("AzureMlSdk.Workspace"),
+            // Remembered for WriteConfigAsync: a workspace opened through the Emulator writes a config.json that opens it again.
+            _overrides = new ConfigOverrides(
+                options.ResourceManagerEndpoint is { } arm && !UriEquals(arm, AzureResourceManager) ? arm.ToString() : null,
+                options.MlflowTrackingUri?.ToString(),
+                options.BlobServiceUri?.ToString()),
+        };
     }
 
-    /// <summary>Writes this workspace's <c>config.json</c>: to <paramref name="path"/> when it names a <c>.json</c> file, else into that folder; default <c>./.azureml/config.json</c>. Returns the file written.</summary>
+    /// <summary>
+    /// Writes this workspace's <c>config.json</c>: to <paramref name="path"/> when it names a <c>.json</c> file, else into that folder;
+    /// default <c>./.azureml/config.json</c>. Returns the file written. The file opens this same workspace again through
+    /// <see cref="FromConfigAsync"/>: the endpoint overrides it was opened with (<c>resource_manager_endpoint</c>,
+    /// <c>mlflow_tracking_uri</c>, <c>blob_service_uri</c>) are written too, and a local workspace's folder as <c>local_dir</c>.
+    /// </summary>
     public virtual async Task<string> WriteConfigAsync(string? path = null, CancellationToken cancellationToken = default)
     {
         var file = path ?? Path.Combine(Environment.CurrentDirectory, ".azureml", "config.json");
@@ -157,6 +184,9 @@ public class Workspace : IAsyncDisposable
             ResourceGroup = ResourceGroup,
             WorkspaceName = Name,
             LocalDirectory = LocalDirectory,
+            ResourceManagerEndpoint = _overrides.ResourceManagerEndpoint,
+            MlflowTrackingUri = _overrides.MlflowTrackingUri,
+            BlobServiceUri = _overrides.BlobServiceUri,
         };
         var temp = file + ".tmp";
         await using (var stream = File.Create(temp))
@@ -205,13 +235,22 @@ public class Workspace : IAsyncDisposable
         return new Experiment(this, data);
     }
 
-    /// <summary>Lists the workspace's (not deleted) experiments.</summary>
-    public virtual async IAsyncEnumerable<Experiment> ListExperimentsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Lists the workspace's active experiments, by id — MLflow's <c>Default</c> experiment (id <c>0</c>, where runs that name no
+    /// experiment go) included, on every backend, as <c>mlflow.search_experiments()</c> shows it.
+    /// </summary>
+    public virtual IAsyncEnumerable<Experiment> ListExperimentsAsync(CancellationToken cancellationToken = default) =>
+        ListExperimentsAsync(includeArchived: false, cancellationToken);
+
+    /// <summary>Lists the workspace's experiments, archived (deleted) ones too when <paramref name="includeArchived"/> is set.</summary>
+    /// <param name="includeArchived">Also list archived experiments (<see cref="Experiment.IsArchived"/>), to restore one.</param>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    public virtual async IAsyncEnumerable<Experiment> ListExperimentsAsync(bool includeArchived, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         string? token = null;
         do
         {
-            var page = await Backend.Tracking.SearchExperimentsAsync(new ExperimentQuery(PageToken: token), cancellationToken).ConfigureAwait(false);
+            var page = await Backend.Tracking.SearchExperimentsAsync(new ExperimentQuery(PageToken: token, ViewType: includeArchived ? ViewType.All : ViewType.ActiveOnly), cancellationToken).ConfigureAwait(false);
             foreach (var data in page.Items)
             {
                 yield return new Experiment(this, data);
@@ -288,9 +327,10 @@ public class Workspace : IAsyncDisposable
         Validate.Required(path, nameof(path));
         Experiment.ValidateTags(tags);
         var framework = options?.Framework ?? ModelRegistrationOptions.InferFramework(path);
+        await using var ordered = OrderedProgress<long>.Wrap(options?.Progress);
         var data = await Backend.Models.CreateVersionAsync(
             new NewModelVersion(name, new LocalModelSource(Path.GetFullPath(path)), description, tags, options?.Properties, framework),
-            options?.Progress, cancellationToken).ConfigureAwait(false);
+            ordered.Progress, cancellationToken).ConfigureAwait(false);
         return new Model(this, data);
     }
 
@@ -359,7 +399,8 @@ public class Workspace : IAsyncDisposable
         {
             EndpointTraffic.ValidateShape(spec.Traffic, nameof(spec.Traffic));
         }
-        var data = await Backend.Endpoints.CreateOrUpdateEndpointAsync(spec, progress, cancellationToken).ConfigureAwait(false);
+        await using var ordered = OrderedProgress<string>.Wrap(progress);
+        var data = await Backend.Endpoints.CreateOrUpdateEndpointAsync(spec, ordered.Progress, cancellationToken).ConfigureAwait(false);
         return new OnlineEndpoint(this, data);
     }
 
@@ -390,7 +431,8 @@ public class Workspace : IAsyncDisposable
     public virtual async Task<BatchEndpoint> CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec spec, IProgress<string>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return new BatchEndpoint(this, await Backend.Endpoints.CreateOrUpdateBatchEndpointAsync(spec, progress, cancellationToken).ConfigureAwait(false));
+        await using var ordered = OrderedProgress<string>.Wrap(progress);
+        return new BatchEndpoint(this, await Backend.Endpoints.CreateOrUpdateBatchEndpointAsync(spec, ordered.Progress, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Gets a batch endpoint; throws <see cref="ResourceNotFoundException"/>.</summary>
@@ -398,6 +440,15 @@ public class Workspace : IAsyncDisposable
     {
         Validate.EndpointName(name);
         return new BatchEndpoint(this, await Backend.Endpoints.GetBatchEndpointAsync(name, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>Lists the workspace's batch endpoints, by name.</summary>
+    public virtual async IAsyncEnumerable<BatchEndpoint> ListBatchEndpointsAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var data in await Backend.Endpoints.ListBatchEndpointsAsync(cancellationToken).ConfigureAwait(false))
+        {
+            yield return new BatchEndpoint(this, data);
+        }
     }
 
     // ---- lifetime -----------------------------------------------------------------------------
@@ -462,6 +513,29 @@ public class Workspace : IAsyncDisposable
             ReportDisposeFailure($"Workspace '{Name}' could not release its resources", ex);
         }
     }
+
+    private static bool UriEquals(Uri a, Uri b) =>
+        string.Equals(a.AbsoluteUri.TrimEnd('/'), b.AbsoluteUri.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Throws <see cref="ResourceNotFoundException"/> (<c>RESOURCE_DOES_NOT_EXIST</c>, 404) when a model version a deployment names does
+    /// not exist: the same error on every backend, before anything is created (Azure ML would fail the long-running operation instead).
+    /// </summary>
+    internal async Task RequireModelVersionAsync(string modelName, int version, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Backend.Models.GetVersionAsync(modelName, version, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResourceNotFoundException ex)
+        {
+            throw new ResourceNotFoundException(
+                $"Model '{modelName}' version {version.ToString(System.Globalization.CultureInfo.InvariantCulture)} does not exist in workspace '{Name}', so {what} cannot be created. Register it first, or name an existing version.",
+                AzureMlErrorCodes.ResourceDoesNotExist, 404, ex.RequestId, ex);
+        }
+    }
+
+    private readonly record struct ConfigOverrides(string? ResourceManagerEndpoint, string? MlflowTrackingUri, string? BlobServiceUri);
 
     private void ReportDisposeFailure(string what, Exception ex)
     {

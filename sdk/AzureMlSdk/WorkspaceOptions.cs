@@ -2,7 +2,12 @@ using Microsoft.Extensions.Logging;
 
 namespace AzureMlSdk;
 
-/// <summary>Options for opening a remote workspace (Azure ML, the Emulator, or any MLflow server).</summary>
+/// <summary>
+/// Options for opening a workspace: a remote one (Azure ML, the Emulator, or any MLflow server) through
+/// <see cref="Workspace.GetAsync"/> or <see cref="Workspace.FromConfigAsync"/>, or the local one through
+/// <see cref="Workspace.Local(string?, WorkspaceOptions)"/> (which uses <see cref="LogBuffer"/>, <see cref="TimeProvider"/>
+/// and <see cref="TrafficRandom"/>).
+/// </summary>
 public class WorkspaceOptions
 {
     /// <summary>The Azure Resource Manager endpoint. Default <c>https://management.azure.com/</c>; point it at the Emulator to work offline.</summary>
@@ -52,6 +57,13 @@ public class WorkspaceOptions
     /// e.g. Azurite's <c>http://127.0.0.1:10000/devstoreaccount1</c>. The datastore's container and credentials still apply.
     /// </summary>
     public Uri? BlobServiceUri { get; set; }
+
+    /// <summary>
+    /// Local workspaces: the random source the local endpoints' traffic router draws from when it splits requests between
+    /// deployments by weight. Seed it (<c>new Random(42)</c>) for reproducible splits in tests; null uses a shared unseeded source.
+    /// Azure ML splits traffic on the service side, so remote workspaces ignore it.
+    /// </summary>
+    public Random? TrafficRandom { get; set; }
 
     /// <summary>An inner handler for every HTTP call (tests, proxies). The SDK's auth and resilience handlers sit above it.</summary>
     public HttpMessageHandler? HttpMessageHandler { get; set; }

@@ -118,8 +118,9 @@ public abstract class BatchEndpointContractTests : ContractTestBase
         File.WriteAllText(file, "x1,x2,x3\n1,1,1\n");
 
         await Assert.ThrowsAsync<InvalidStateException>(() => be.InvokeAsync(file));
-        var ghost = await Assert.ThrowsAsync<InvalidStateException>(() => be.DeployAsync(new BatchDeploymentSpec("ghostly", "ghost", 7)));
+        var ghost = await Assert.ThrowsAsync<ResourceNotFoundException>(() => be.DeployAsync(new BatchDeploymentSpec("ghostly", "ghost", 7)));
         Assert.Contains("ghost", ghost.Message, StringComparison.Ordinal);
+        Assert.Equal((AzureMlErrorCodes.ResourceDoesNotExist, 404), (ghost.ErrorCode, ghost.Status));
         Assert.Null((await Ws.GetBatchEndpointAsync("contract-b404")).DefaultDeployment);
         await be.DeployAsync(new BatchDeploymentSpec("real", await RegisterLinearAsync(0f)));
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => be.InvokeAsync(file, "nobody"));
@@ -130,5 +131,31 @@ public abstract class BatchEndpointContractTests : ContractTestBase
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.GetBatchEndpointAsync("contract-b404"));
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => be.DeleteAsync());
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => be.InvokeAsync(file));
+    }
+
+    [Fact]
+    public async Task Batch_endpoints_are_listed_and_their_deployments_are_typed_objects()
+    {
+        var model = await RegisterLinearAsync(0f);
+        var second = await Ws.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("contract-list-b"));
+        var first = await Ws.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("contract-list-a") { Description = "listed" });
+
+        var one = await first.DeployAsync(new BatchDeploymentSpec("one", model) { MiniBatchSize = 3, MaxConcurrency = 1, ErrorThreshold = 5, OutputFileName = "preds.jsonl", Description = "first" });
+        await first.DeployAsync(new BatchDeploymentSpec("two", model.Name, model.Version));
+        await first.RefreshAsync();
+
+        Assert.Equal(["contract-list-a", "contract-list-b"], await Ws.ListBatchEndpointsAsync().Select(e => e.Name).ToListAsync());
+        Assert.Equal("listed", (await Ws.ListBatchEndpointsAsync().FirstAsync(e => e.Name == "contract-list-a")).Description);
+        Assert.Equal(("contract-list-a", "one", "batch-linear", 1), (one.EndpointName, one.Name, one.ModelName, one.ModelVersion));
+        Assert.Equal((3, 1, 5, "preds.jsonl", "first"), (one.MiniBatchSize, one.MaxConcurrency, one.ErrorThreshold, one.OutputFileName, one.Description));
+        Assert.Equal(ProvisioningState.Succeeded, one.ProvisioningState);
+        var listed = await first.ListDeploymentsAsync().ToListAsync();
+        Assert.Equal(["one", "two"], listed.Select(d => d.Name));
+        Assert.True(listed[0].IsDefault);
+        Assert.False(listed[1].IsDefault);
+        var got = await first.GetDeploymentAsync("two");
+        Assert.Equal((model.Name, model.Version), (got.ModelName, got.ModelVersion));
+        Assert.Empty(await second.ListDeploymentsAsync().ToListAsync());
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => first.GetDeploymentAsync("three"));
     }
 }

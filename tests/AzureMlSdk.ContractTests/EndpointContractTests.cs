@@ -108,17 +108,16 @@ public abstract class EndpointContractTests : ContractTestBase
     }
 
     [Fact]
-    public async Task Deploying_an_unknown_model_fails_and_leaves_a_failed_deployment_that_cannot_take_traffic()
+    public async Task Deploying_an_unknown_model_is_not_found_and_creates_no_deployment()
     {
         var ep = await Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("contract-ghost"));
 
-        var error = await Assert.ThrowsAsync<InvalidStateException>(() => ep.DeployAsync(new OnlineDeploymentSpec("blue", "ghost", 7)));
+        var error = await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.DeployAsync(new OnlineDeploymentSpec("blue", "ghost", 7)));
 
         Assert.Contains("ghost", error.Message, StringComparison.Ordinal);
-        var blue = await ep.GetDeploymentAsync("blue");
-        Assert.Equal(ProvisioningState.Failed, blue.ProvisioningState);
-        Assert.Contains("ghost", await blue.GetLogsAsync(), StringComparison.Ordinal);
-        await Assert.ThrowsAsync<InvalidStateException>(() => ep.SetTrafficAsync(new Dictionary<string, int> { ["blue"] = 100 }));
+        Assert.Equal(AzureMlErrorCodes.ResourceDoesNotExist, error.ErrorCode);
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.GetDeploymentAsync("blue"));
+        await Assert.ThrowsAsync<InvalidInputException>(() => ep.SetTrafficAsync(new Dictionary<string, int> { ["blue"] = 100 }));
     }
 
     [Fact]
@@ -208,5 +207,23 @@ public abstract class EndpointContractTests : ContractTestBase
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token.AccessToken);
         using var authorized = await http.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, authorized.StatusCode);
+    }
+
+    [Fact]
+    public async Task Deploying_a_model_version_that_does_not_exist_is_not_found_with_the_same_code_everywhere()
+    {
+        await RegisterLinearAsync(0f);
+        var ep = await Ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("contract-missing"));
+
+        var missingVersion = await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.DeployAsync(new OnlineDeploymentSpec("blue", "linear", 7)));
+        var missingModel = await Assert.ThrowsAsync<ResourceNotFoundException>(() => ep.DeployAsync(new OnlineDeploymentSpec("blue", "no-such-model", 1)));
+
+        foreach (var ex in new[] { missingVersion, missingModel })
+        {
+            Assert.Equal(AzureMlErrorCodes.ResourceDoesNotExist, ex.ErrorCode);
+            Assert.Equal(404, ex.Status);
+        }
+        Assert.Contains("'linear' version 7", missingVersion.Message, StringComparison.Ordinal);
+        Assert.Empty(await ep.ListDeploymentsAsync().ToListAsync());
     }
 }

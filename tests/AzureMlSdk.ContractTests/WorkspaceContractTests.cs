@@ -556,4 +556,246 @@ public abstract partial class WorkspaceContractTests : ContractTestBase
         Assert.Equal(["list-a:1", "list-b:1"], teamX);
         Assert.Equal(["list-a:2", "list-b:1"], latest);
     }
+
+    // ---- what a new user tripped on (issue 15): the same call must give the same answer on every backend ----------------
+
+    [Theory]
+    [InlineData("lr=0.1")]
+    [InlineData("fold 1 (of 5), lr=0.1 / l2=1e-3")]
+    [InlineData("ünïcode ✓")]
+    public async Task Child_run_display_names_are_free_text_like_top_level_ones(string displayName)
+    {
+        var exp = await Ws.GetOrCreateExperimentAsync("names");
+        await using var parent = await exp.StartLoggingAsync(displayName);
+        await using var child = await parent.ChildRunAsync(displayName: displayName);
+
+        Assert.Equal(displayName, parent.DisplayName);
+        Assert.Equal(displayName, child.DisplayName);
+        Assert.Equal(displayName, (await Ws.GetRunAsync(child.Id)).DisplayName);
+        await Assert.ThrowsAsync<InvalidInputException>(() => parent.ChildRunAsync(displayName: "   "));
+        await Assert.ThrowsAsync<InvalidInputException>(() => parent.ChildRunAsync(displayName: new string('x', 251)));
+    }
+
+    [Fact]
+    public async Task Every_workspace_lists_mlflows_Default_experiment_with_id_0()
+    {
+        await Ws.GetOrCreateExperimentAsync("mine");
+
+        var listed = await Ws.ListExperimentsAsync().ToListAsync();
+
+        var def = Assert.Single(listed, e => e.Name == "Default");
+        Assert.Equal("0", def.Id);
+        Assert.Equal("0", (await Ws.GetExperimentAsync("Default")).Id);
+        Assert.Contains(listed, e => e.Name == "mine");
+    }
+
+    [Fact]
+    public async Task Model_uri_is_mlflows_models_uri_on_every_backend()
+    {
+        var file = Scratch("uri/model.onnx");
+        await File.WriteAllBytesAsync(file, [1, 2, 3]);
+
+        var first = await Ws.RegisterModelAsync("uri-model", file);
+        var second = await Ws.RegisterModelAsync("uri-model", file);
+
+        Assert.Equal("models:/uri-model/1", first.Uri);
+        Assert.Equal("models:/uri-model/2", second.Uri);
+        Assert.Equal(second.Uri, (await Ws.GetModelAsync("uri-model")).Uri);
+    }
+
+    [Fact]
+    public async Task LatestMetrics_of_the_live_handle_shows_its_own_writes_without_a_refresh()
+    {
+        var exp = await Ws.GetOrCreateExperimentAsync("live");
+        await using var run = await exp.StartLoggingAsync();
+
+        run.Log("loss", 0.9);
+        run.Log("loss", 0.5);
+        run.Log("acc", 0.7, step: 10);
+        run.Log("acc", 0.1, step: 3);   // an earlier step does not replace the latest
+
+        Assert.Equal((0.5, 1L), (run.LatestMetrics["loss"].Value, run.LatestMetrics["loss"].Step));
+        Assert.Equal((0.7, 10L), (run.LatestMetrics["acc"].Value, run.LatestMetrics["acc"].Step));
+        await run.RefreshAsync();
+        Assert.Equal(0.5, run.LatestMetrics["loss"].Value);
+        Assert.Equal(0.7, run.LatestMetrics["acc"].Value);
+    }
+
+    [Fact]
+    public async Task GetMetricValues_gives_a_value_for_a_metric_logged_once_and_a_list_otherwise()
+    {
+        var exp = await Ws.GetOrCreateExperimentAsync("values");
+        await using var run = await exp.StartLoggingAsync();
+        run.Log("accuracy", 0.93);
+        run.LogList("loss", [0.5, 0.4, 0.3]);
+
+        var values = await run.GetMetricValuesAsync();
+
+        Assert.True(values["accuracy"].IsSingle);
+        Assert.Equal(0.93, values["accuracy"].Last);
+        Assert.False(values["loss"].IsSingle);
+        Assert.Equal([0.5, 0.4, 0.3], values["loss"].Values);
+        Assert.Equal(0.3, values["loss"].Last);
+        Assert.Equal("[0.5, 0.4, 0.3]", values["loss"].ToString());
+    }
+
+    [Fact]
+    public async Task RunAsync_completes_the_run_and_returns_the_bodys_result()
+    {
+        var exp = await Ws.GetOrCreateExperimentAsync("scope");
+
+        string? id = null;
+        var result = await exp.RunAsync(async run =>
+        {
+            id = run.Id;
+            run.Log("loss", 0.1);
+            await Task.Yield();
+            return 42;
+        }, displayName: "ok");
+
+        Assert.Equal(42, result);
+        var stored = await Ws.GetRunAsync(id!);
+        Assert.Equal(RunStatus.Completed, stored.Status);
+        Assert.Equal("ok", stored.DisplayName);
+        Assert.Equal(0.1, stored.LatestMetrics["loss"].Value);
+    }
+
+    [Fact]
+    public async Task RunAsync_marks_the_run_Failed_with_the_exception_and_rethrows_it()
+    {
+        var exp = await Ws.GetOrCreateExperimentAsync("scope");
+
+        string? id = null;
+        var thrown = await Assert.ThrowsAsync<DivideByZeroException>(() => exp.RunAsync(async run =>
+        {
+            id = run.Id;
+            run.Log("loss", 0.2);
+            await Task.Yield();
+            throw new DivideByZeroException("boom in training");
+        }));
+
+        Assert.Equal("boom in training", thrown.Message);
+        var stored = await Ws.GetRunAsync(id!);
+        Assert.Equal(RunStatus.Failed, stored.Status);
+        Assert.Equal(0.2, stored.LatestMetrics["loss"].Value);
+        var details = await stored.GetDetailsAsync();
+        Assert.Equal(new RunError(typeof(DivideByZeroException).FullName, "boom in training"), details.Error);
+    }
+
+    [Fact]
+    public async Task RunAsync_marks_a_canceled_body_Canceled()
+    {
+        var exp = await Ws.GetOrCreateExperimentAsync("scope");
+        using var cts = new CancellationTokenSource();
+
+        string? id = null;
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => exp.RunAsync(async run =>
+        {
+            id = run.Id;
+            await cts.CancelAsync();
+            await Task.Delay(Timeout.Infinite, cts.Token);
+        }));
+
+        Assert.Equal(RunStatus.Canceled, (await Ws.GetRunAsync(id!)).Status);
+    }
+
+    [Fact]
+    public async Task Experiments_take_tags_and_archive_and_restore_with_their_runs()
+    {
+        var exp = await Ws.GetOrCreateExperimentAsync("lifecycle");
+        await exp.SetTagAsync("team", "vision");
+        string runId;
+        await using (var run = await exp.StartLoggingAsync())
+        {
+            runId = run.Id;
+        }
+
+        Assert.Equal("vision", exp.Tags["team"]);
+        Assert.Equal("vision", (await Ws.GetExperimentAsync("lifecycle")).Tags["team"]);
+
+        await exp.ArchiveAsync();
+
+        Assert.True(exp.IsArchived);
+        Assert.DoesNotContain(await Ws.ListExperimentsAsync().ToListAsync(), e => e.Name == "lifecycle");
+        Assert.Contains(await Ws.ListExperimentsAsync(includeArchived: true).ToListAsync(), e => e.Name == "lifecycle" && e.IsArchived);
+        await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.GetExperimentAsync("lifecycle"));
+        await Assert.ThrowsAsync<InvalidStateException>(() => Ws.GetOrCreateExperimentAsync("lifecycle"));
+
+        await exp.RestoreAsync();
+
+        Assert.False(exp.IsArchived);
+        Assert.Equal(exp.Id, (await Ws.GetExperimentAsync("lifecycle")).Id);
+        Assert.Equal([runId], await exp.GetRunsAsync().Select(r => r.Id).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Runs_can_be_deleted_and_restored()
+    {
+        var exp = await Ws.GetOrCreateExperimentAsync("deleting");
+        await using var keep = await exp.StartLoggingAsync("keep");
+        await using var drop = await exp.StartLoggingAsync("drop");
+        await drop.CompleteAsync();
+
+        await drop.DeleteAsync();
+
+        Assert.True(drop.IsDeleted);
+        Assert.Equal(["keep"], await exp.GetRunsAsync().Select(r => r.DisplayName).ToListAsync());
+        Assert.True((await Ws.GetRunAsync(drop.Id)).IsDeleted);
+
+        await drop.RestoreAsync();
+
+        Assert.False(drop.IsDeleted);
+        Assert.Equal(["drop", "keep"], (await exp.GetRunsAsync().Select(r => r.DisplayName).ToListAsync()).Order());
+    }
+
+    [Fact]
+    public async Task GetDetails_reports_status_times_inputs_properties_and_log_files()
+    {
+        var exp = await Ws.GetOrCreateExperimentAsync("details");
+        await using var run = await exp.StartLoggingAsync("detailed");
+        run.LogParam("lr", 0.01);
+        run.AddProperties(new Dictionary<string, string> { ["owner"] = "me" });
+        run.Tag("team", "vision");
+        run.Log("loss", 0.25);
+        var log = Scratch("details/train.log");
+        await File.WriteAllTextAsync(log, "epoch 1\n");
+        await run.UploadFileAsync("logs/train.log", log);
+        await run.UploadFileAsync("outputs/model.onnx", log);
+
+        var running = await run.GetDetailsAsync();
+        await run.CompleteAsync();
+        var done = await run.GetDetailsAsync();
+
+        Assert.Equal((run.Id, "detailed", exp.Id), (running.RunId, running.DisplayName, running.ExperimentId));
+        Assert.Equal(RunStatus.Running, running.Status);
+        Assert.Null(running.EndTime);
+        Assert.Equal("0.01", running.Params["lr"]);
+        Assert.False(running.Params.ContainsKey(Run.PropertyParamPrefix + "owner"));
+        Assert.Equal("me", running.Properties["owner"]);
+        Assert.Equal("vision", running.Tags["team"]);
+        Assert.Equal(0.25, running.LatestMetrics["loss"].Value);
+        Assert.Equal(["logs/train.log"], running.LogFiles);
+        Assert.Null(running.Error);
+        Assert.Equal(RunStatus.Completed, done.Status);
+        Assert.NotNull(done.EndTime);
+        Assert.True(done.Duration >= TimeSpan.Zero);
+    }
+
+    [Fact]
+    public async Task Model_names_may_contain_dots_as_azure_ml_workspace_models_allow()
+    {
+        var file = Scratch("dotted/model.onnx");
+        await File.WriteAllBytesAsync(file, [4, 5, 6]);
+
+        var registered = await Ws.RegisterModelAsync("iris.classifier.v2", file);
+        await registered.SetAliasAsync("production");
+
+        Assert.Equal("iris.classifier.v2", registered.Name);
+        Assert.Equal(1, (await Ws.GetModelAsync("iris.classifier.v2", alias: "production")).Version);
+        Assert.Equal(["iris.classifier.v2:1"], await Ws.ListModelsAsync("iris.classifier.v2").Select(m => $"{m.Name}:{m.Version}").ToListAsync());
+        var folder = await registered.DownloadAsync(Scratch("dotted-out"));
+        Assert.Equal([4, 5, 6], await File.ReadAllBytesAsync(Path.Combine(folder, "model.onnx")));
+        var trailing = await Assert.ThrowsAsync<InvalidInputException>(() => Ws.RegisterModelAsync("ends.with.dot.", file));
+        Assert.Contains("'.'", trailing.Message, StringComparison.Ordinal);
+    }
 }

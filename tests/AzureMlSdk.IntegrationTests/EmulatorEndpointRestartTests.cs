@@ -62,7 +62,11 @@ public sealed class EmulatorEndpointRestartTests(EmulatorFixture emulator) : IDi
             var model = await ws.RegisterModelAsync("restart-linear", file);
             var ep = await ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("restart-ep"));
             await ep.DeployAsync(new OnlineDeploymentSpec("blue", model) { AllTraffic = true });
-            await Assert.ThrowsAsync<InvalidStateException>(() => ep.DeployAsync(new OnlineDeploymentSpec("broken", "restart-linear", 9)));
+            // A version with no .onnx file: the deployment's operation fails and the deployment stays, Failed.
+            var notOnnx = Path.Combine(_data, "weights.bin");
+            await File.WriteAllTextAsync(notOnnx, "not a model");
+            var unservable = await ws.RegisterModelAsync("restart-weights", notOnnx);
+            await Assert.ThrowsAsync<InvalidStateException>(() => ep.DeployAsync(new OnlineDeploymentSpec("broken", unservable)));
             Assert.Equal(6.5, Score(await ep.InvokeAsync(OneRow)));
             keys = await ep.GetKeysAsync();
             scoringUri = ep.ScoringUri!;

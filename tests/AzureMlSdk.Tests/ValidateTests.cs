@@ -6,13 +6,16 @@ public class ValidateTests
     [InlineData("iris")]
     [InlineData("iris-classifier_2")]
     [InlineData("A")]
+    [InlineData("iris.v2")]
+    [InlineData("org.team.iris-classifier_1")]
     public void Model_names_following_the_ARM_pattern_are_accepted(string name) =>
         Assert.Equal(name, Validate.ModelName(name));
 
     [Theory]
     [InlineData("")]
     [InlineData("-iris")]
-    [InlineData("iris.v2")]
+    [InlineData("iris.")]
+    [InlineData(".iris")]
     [InlineData("iris classifier")]
     public void Model_names_outside_the_ARM_pattern_are_rejected_naming_the_value(string name)
     {

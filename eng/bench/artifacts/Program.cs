@@ -18,7 +18,7 @@ using AzureMlSdk.Emulator;
 // SDK and baseline alternate (which goes first alternates too); each operation's ratio is printed best-of-rounds
 // (best SDK throughput / best baseline throughput) and median of the per-round ratios. The machine is shared: use the median.
 //
-//   dotnet run -c Release --project eng/bench/artifacts [-- --size-mib 100 --rounds 5 --no-local]
+//   dotnet run -c Release --project eng/bench/artifacts [-- --size-mib 100 --rounds 9 --no-local]   (defaults: 100 MiB, 5 rounds)
 
 var sizeMiB = 100;
 var rounds = 5;

@@ -32,7 +32,8 @@ internal static partial class ArmEndpoints
     internal const string DefaultDatastore = "workspaceblobstore";
     private const int PageSize = 50;
 
-    [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$")]
+    /// <summary>Workspace model names: the spec gives <c>models/{name}</c> no pattern; the SDK's rule (letters, digits, '-', '_', '.', no trailing '.').</summary>
+    [GeneratedRegex(@"^[a-zA-Z0-9](?:[a-zA-Z0-9\-_.]{0,253}[a-zA-Z0-9\-_])?$")]
     private static partial Regex AssetNameRegex();
 
     internal delegate Task Handler(ArmCall call);
@@ -195,7 +196,7 @@ internal static partial class ArmEndpoints
         var name = call.Route("name");
         if (!AssetNameRegex().IsMatch(name))
         {
-            throw new ArmException(400, "ValidationError", $"The name '{name}' is invalid: it must match ^[a-zA-Z0-9][a-zA-Z0-9\\-_]{{0,254}}$.", "name");
+            throw new ArmException(400, "ValidationError", $"The name '{name}' is invalid: use 1 to 255 letters, digits, '-', '_' or '.', starting with a letter or digit and not ending with '.'.", "name");
         }
         return name;
     }

@@ -36,7 +36,7 @@ internal static partial class MlflowEndpoints
 
     private static readonly string[] Stages = ["None", "Staging", "Production", "Archived"];
 
-    [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$")]
+    [GeneratedRegex(@"^[a-zA-Z0-9](?:[a-zA-Z0-9\-_.]{0,253}[a-zA-Z0-9\-_])?$")]
     private static partial Regex ArmAssetName();
 
     [GeneratedRegex(@"^v\d+$", RegexOptions.IgnoreCase)]
@@ -50,7 +50,7 @@ internal static partial class MlflowEndpoints
         if (!ArmAssetName().IsMatch(name))
         {
             throw MlflowException.Invalid(
-                $"Invalid model name '{name}': an Azure ML model name must start with a letter or digit and use only letters, digits, '-' and '_' (at most 255 characters).");
+                $"Invalid model name '{name}': an Azure ML model name must start with a letter or digit, use only letters, digits, '-', '_' and '.', and not end with '.' (at most 255 characters).");
         }
         return name;
     }

@@ -40,13 +40,18 @@ internal static class BatchFileScoring
             }
             long scored = 0, failed = 0;
             var done = 0;
+            var reportLock = new Lock();
             progress?.Report(new BatchScoringProgress(0, batches.Count, 0, 0));
             await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = spec.MaxConcurrency, CancellationToken = cancellationToken }, async (batch, ct) =>
             {
                 await ScoreAsync(scorer, batch, ct).ConfigureAwait(false);
-                Interlocked.Add(ref scored, batch.Rows.Count(r => r.Error is null && r.Prediction is not null));
-                Interlocked.Add(ref failed, batch.Rows.Count(r => r.Error is not null));
-                progress?.Report(new BatchScoringProgress(Interlocked.Increment(ref done), batches.Count, Volatile.Read(ref scored), Volatile.Read(ref failed)));
+                // Counted and reported under one lock, so reports arrive in order: mini-batches done and rows only ever grow.
+                lock (reportLock)
+                {
+                    scored += batch.Rows.Count(r => r.Error is null && r.Prediction is not null);
+                    failed += batch.Rows.Count(r => r.Error is not null);
+                    progress?.Report(new BatchScoringProgress(++done, batches.Count, scored, failed));
+                }
             }).ConfigureAwait(false);
             return new BatchScoringOutcome(files.Count, batches, scored, failed);
         }

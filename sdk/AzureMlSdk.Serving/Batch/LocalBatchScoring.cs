@@ -47,6 +47,32 @@ internal sealed class LocalBatchScoring
         }
     }
 
+    public IReadOnlyList<BatchEndpointData> List()
+    {
+        lock (_lock)
+        {
+            return _endpoints.Values.Select(e => e.Data).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    public BatchDeploymentData GetDeployment(string endpointName, string deploymentName)
+    {
+        lock (_lock)
+        {
+            return Find(endpointName).Deployments.TryGetValue(deploymentName, out var spec)
+                ? BatchDeploymentData.FromSpec(endpointName, spec)
+                : throw new ResourceNotFoundException($"Batch endpoint '{endpointName}' has no deployment '{deploymentName}'.");
+        }
+    }
+
+    public IReadOnlyList<BatchDeploymentData> ListDeployments(string endpointName)
+    {
+        lock (_lock)
+        {
+            return Find(endpointName).Deployments.Values.Select(s => BatchDeploymentData.FromSpec(endpointName, s)).OrderBy(d => d.Name, StringComparer.Ordinal).ToList();
+        }
+    }
+
     public void Delete(string name)
     {
         lock (_lock)

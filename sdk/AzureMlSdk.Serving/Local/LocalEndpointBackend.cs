@@ -423,6 +423,14 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
     public Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken) =>
         Task.FromResult(_batch.Get(endpointName));
 
+    public Task<IReadOnlyList<BatchEndpointData>> ListBatchEndpointsAsync(CancellationToken cancellationToken) => Task.FromResult(_batch.List());
+
+    public Task<BatchDeploymentData> GetBatchDeploymentAsync(string endpointName, string deploymentName, CancellationToken cancellationToken) =>
+        Task.FromResult(_batch.GetDeployment(endpointName, deploymentName));
+
+    public Task<IReadOnlyList<BatchDeploymentData>> ListBatchDeploymentsAsync(string endpointName, CancellationToken cancellationToken) =>
+        Task.FromResult(_batch.ListDeployments(endpointName));
+
     public Task DeleteBatchEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         _batch.Delete(endpointName);

@@ -81,6 +81,18 @@ public interface IEndpointBackend
     Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken) =>
         ContractDefaults.NotSupported<BatchEndpointData>(this, nameof(GetBatchEndpointAsync));
 
+    /// <summary>The workspace's batch endpoints, ordered by name.</summary>
+    Task<IReadOnlyList<BatchEndpointData>> ListBatchEndpointsAsync(CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<IReadOnlyList<BatchEndpointData>>(this, nameof(ListBatchEndpointsAsync));
+
+    /// <summary>Gets a batch deployment; throws <see cref="ResourceNotFoundException"/> (for the endpoint or the deployment).</summary>
+    Task<BatchDeploymentData> GetBatchDeploymentAsync(string endpointName, string deploymentName, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<BatchDeploymentData>(this, nameof(GetBatchDeploymentAsync));
+
+    /// <summary>A batch endpoint's deployments, ordered by name; throws <see cref="ResourceNotFoundException"/> for an unknown endpoint.</summary>
+    Task<IReadOnlyList<BatchDeploymentData>> ListBatchDeploymentsAsync(string endpointName, CancellationToken cancellationToken) =>
+        ContractDefaults.NotSupported<IReadOnlyList<BatchDeploymentData>>(this, nameof(ListBatchDeploymentsAsync));
+
     /// <summary>Deletes a batch endpoint and its deployments; throws <see cref="ResourceNotFoundException"/>.</summary>
     Task DeleteBatchEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken) =>
         ContractDefaults.NotSupported(this, nameof(DeleteBatchEndpointAsync));

@@ -8,8 +8,13 @@ namespace AzureMlSdk;
 /// </summary>
 internal static partial class Validate
 {
-    [GeneratedRegex(@"^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$")]
-    private static partial Regex AssetNameRegex();
+    /// <summary>
+    /// Workspace model names. The ARM spec gives the workspace <c>models/{name}</c> path no pattern (registry models, codes and the
+    /// like have <c>^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$</c>); the SDK takes that character set plus '.', as azure-ai-ml and MLflow users
+    /// write names like <c>iris.classifier</c>, and refuses a trailing '.' (ARM trims it from resource names).
+    /// </summary>
+    [GeneratedRegex(@"^[a-zA-Z0-9](?:[a-zA-Z0-9\-_.]{0,253}[a-zA-Z0-9\-_])?$")]
+    private static partial Regex ModelNameRegex();
 
     // Letters and digits of any script (MLflow accepts non-ASCII experiment names), '-', '_', '.'.
     [GeneratedRegex(@"^[\p{L}\p{N}][\p{L}\p{M}\p{N}\-_.]{0,254}$")]
@@ -42,16 +47,16 @@ internal static partial class Validate
         return name;
     }
 
-    /// <summary>Model (asset) names, as the ARM spec's path pattern: <c>^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$</c>.</summary>
+    /// <summary>Model names: 1 to 255 letters, digits, '-', '_' or '.', starting with a letter or digit, not ending with '.' (see <see cref="ModelNameRegex"/>).</summary>
     public static string ModelName(string? name, string parameterName = "name")
     {
         if (string.IsNullOrWhiteSpace(name))
         {
             throw new InvalidInputException("A model name is required.", parameterName);
         }
-        if (!AssetNameRegex().IsMatch(name))
+        if (!ModelNameRegex().IsMatch(name))
         {
-            throw new InvalidInputException($"Model name '{Shorten(name)}' is invalid: use 1 to 255 letters, digits, '-' or '_', starting with a letter or digit.", parameterName);
+            throw new InvalidInputException($"Model name '{Shorten(name)}' is invalid: use 1 to 255 letters, digits, '-', '_' or '.', starting with a letter or digit and not ending with '.'.", parameterName);
         }
         return name;
     }
@@ -101,6 +106,16 @@ internal static partial class Validate
             throw new InvalidInputException($"Alias '{alias}' is reserved: 'latest' and version-like names (v1, V2…) cannot be aliases.", parameterName);
         }
         return alias;
+    }
+
+    /// <summary>A run's display name (MLflow's <c>run_name</c>): free text, 1 to 250 characters, not only whitespace.</summary>
+    public static string RunDisplayName(string? name, string parameterName = "displayName")
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > TrackingLimits.MaxNameLength)
+        {
+            throw new InvalidInputException($"Run display name '{Shorten(name ?? "")}' is invalid: use 1 to {TrackingLimits.MaxNameLength} characters (any text, not only spaces).", parameterName);
+        }
+        return name;
     }
 
     /// <summary>

@@ -67,7 +67,7 @@ public sealed record LocalModelSource(string Path) : ModelSource;
 public sealed record RunArtifactModelSource(string RunId, string ArtifactPath) : ModelSource;
 
 /// <summary>A model version to register.</summary>
-/// <param name="Name">Model name (Azure ML rule: <c>^[a-zA-Z0-9][a-zA-Z0-9\-_]{0,254}$</c>).</param>
+/// <param name="Name">Model name: letters, digits, '-', '_' and '.', starting with a letter or digit, not ending with '.', at most 255 characters.</param>
 /// <param name="Source">Where the files are.</param>
 /// <param name="Description">Description.</param>
 /// <param name="Tags">Tags.</param>

@@ -1,10 +1,9 @@
-using System.Security.Cryptography;
-
 namespace AzureMlSdk.Backends.Transfer;
 
 /// <summary>
-/// A read-only pass-through that counts (and, unless told not to, SHA-256-hashes) what is read and reports the running
-/// count, so content is hashed while it is sent: one read of the source. Setting the position back to the start (as
+/// A read-only pass-through that counts (and, unless told not to, SHA-256-hashes, off the read path with a
+/// <see cref="Sha256Pipeline"/>) what is read and reports the running count, so content is hashed while it is sent: one
+/// read of the source. Setting the position back to the start (as
 /// <see cref="StreamContent"/> and Azure.Core do before a retried send) restarts the hash and the count; no other seek is
 /// supported. The inner stream is not disposed.
 /// </summary>
@@ -15,16 +14,19 @@ namespace AzureMlSdk.Backends.Transfer;
 internal sealed class HashingReadStream(Stream inner, IProgress<long>? progress, long progressBase = 0, bool hash = true) : Stream
 {
     private readonly long _start = inner.CanSeek ? inner.Position : 0;
-    private IncrementalHash? _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+    private readonly Sha256Pipeline? _hash = hash ? new Sha256Pipeline() : null;
     private string? _finalHash;
     private bool _disposed;
 
     /// <summary>The bytes read since the start (or the last rewind).</summary>
     public long BytesRead { get; private set; }
 
-    /// <summary>Lower-case hex SHA-256 of the bytes read so far (kept after disposal: <see cref="StreamContent"/> disposes its stream once sent).</summary>
+    /// <summary>
+    /// Lower-case hex SHA-256 of the bytes read, once the reading is over (kept after disposal: <see cref="StreamContent"/>
+    /// disposes its stream once sent); no read may follow.
+    /// </summary>
     public string HashHex() =>
-        _finalHash ?? Convert.ToHexStringLower((_hash ?? throw new InvalidOperationException("This stream only counts.")).GetCurrentHash());
+        _finalHash ??= (_hash ?? throw new InvalidOperationException("This stream only counts.")).Finish();
 
     public override bool CanRead => true;
     public override bool CanSeek => inner.CanSeek;
@@ -42,11 +44,7 @@ internal sealed class HashingReadStream(Stream inner, IProgress<long>? progress,
             }
             ObjectDisposedException.ThrowIf(_disposed, this);
             inner.Position = _start;
-            if (_hash is not null)
-            {
-                _hash.Dispose();
-                _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            }
+            _hash?.Restart();
             BytesRead = 0;
         }
     }
@@ -56,7 +54,8 @@ internal sealed class HashingReadStream(Stream inner, IProgress<long>? progress,
     public override int Read(Span<byte> buffer)
     {
         var n = inner.Read(buffer);
-        Count(buffer[..n]);
+        _hash?.Append(buffer[..n]);
+        Count(n);
         return n;
     }
 
@@ -66,18 +65,21 @@ internal sealed class HashingReadStream(Stream inner, IProgress<long>? progress,
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var n = await inner.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-        Count(buffer.Span[..n]);
+        if (_hash is not null)
+        {
+            await _hash.AppendAsync(buffer[..n], cancellationToken).ConfigureAwait(false);
+        }
+        Count(n);
         return n;
     }
 
-    private void Count(ReadOnlySpan<byte> data)
+    private void Count(int read)
     {
-        if (data.Length == 0)
+        if (read == 0)
         {
             return;
         }
-        _hash?.AppendData(data);
-        BytesRead += data.Length;
+        BytesRead += read;
         progress?.Report(progressBase + BytesRead);
     }
 
@@ -102,7 +104,7 @@ internal sealed class HashingReadStream(Stream inner, IProgress<long>? progress,
             _disposed = true;
             if (_hash is not null)
             {
-                _finalHash = Convert.ToHexStringLower(_hash.GetCurrentHash());
+                _finalHash ??= _hash.Finish();
                 _hash.Dispose();
             }
         }

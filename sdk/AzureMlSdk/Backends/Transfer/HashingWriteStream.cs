@@ -1,16 +1,14 @@
-using System.Security.Cryptography;
-
 namespace AzureMlSdk.Backends.Transfer;
 
 /// <summary>
-/// A write-only pass-through that counts (and, unless told not to, SHA-256-hashes) everything written to <c>inner</c>, so
-/// content is checked while it is copied: one pass over the bytes, whatever the source is. An asynchronous write hashes
-/// the buffer while the inner write is under way. The inner stream is not disposed.
+/// A write-only pass-through that counts (and, unless told not to, SHA-256-hashes, off the write path with a
+/// <see cref="Sha256Pipeline"/>) everything written to <c>inner</c>, so content is checked while it is copied: one pass
+/// over the bytes, whatever the source is. The inner stream is not disposed.
 /// </summary>
 internal sealed class HashingWriteStream : Stream
 {
     private readonly Stream _inner;
-    private readonly IncrementalHash? _hash;
+    private readonly Sha256Pipeline? _hash;
     private readonly Action<long>? _onWritten;
     private long _length;
 
@@ -22,7 +20,7 @@ internal sealed class HashingWriteStream : Stream
         ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
         _onWritten = onWritten;
-        _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        _hash = hash ? new Sha256Pipeline() : null;
     }
 
     public override bool CanRead => false;
@@ -36,14 +34,14 @@ internal sealed class HashingWriteStream : Stream
         set => throw new NotSupportedException();
     }
 
-    /// <summary>Lower-case hex SHA-256 of the bytes written so far.</summary>
-    public string HashHex() => Convert.ToHexStringLower((_hash ?? throw new InvalidOperationException("This stream only counts.")).GetCurrentHash());
+    /// <summary>Lower-case hex SHA-256 of the bytes written, once the writing is over (no write may follow).</summary>
+    public string HashHex() => (_hash ?? throw new InvalidOperationException("This stream only counts.")).Finish();
 
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        _hash?.AppendData(buffer);
+        _hash?.Append(buffer);
         _inner.Write(buffer);
         Advance(buffer.Length);
     }
@@ -53,10 +51,11 @@ internal sealed class HashingWriteStream : Stream
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        // Both only read the buffer, and it is not handed back before both are done.
-        var writing = _inner.WriteAsync(buffer, cancellationToken);
-        _hash?.AppendData(buffer.Span);
-        await writing.ConfigureAwait(false);
+        if (_hash is not null)
+        {
+            await _hash.AppendAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
         Advance(buffer.Length);
     }
 

@@ -279,7 +279,8 @@ public sealed class LocalModelRegistryTests : IDisposable
     [Theory]
     [InlineData("-bad")]
     [InlineData("has space")]
-    [InlineData("dots.are.not.allowed")]
+    [InlineData("ends.with.a.dot.")]
+    [InlineData(".leading-dot")]
     public async Task Registering_under_an_invalid_name_is_rejected_naming_it_and_stores_nothing(string name)
     {
         var source = WriteSource("model.bin", "x");

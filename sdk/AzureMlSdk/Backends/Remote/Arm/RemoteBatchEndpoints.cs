@@ -93,6 +93,77 @@ internal sealed partial class RemoteBatchEndpoints(
         return ToData(endpoint, deployments);
     }
 
+    public async Task<IReadOnlyList<BatchEndpointData>> ListAsync(CancellationToken cancellationToken)
+    {
+        var endpoints = new List<ArmResource<BatchEndpointProperties>>();
+        string? skip = null;
+        do
+        {
+            var page = await api.ListAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, skip, cancellationToken).ConfigureAwait(false);
+            endpoints.AddRange(page.Value ?? []);
+            skip = RemoteModelRegistry.SkipToken(page.NextLink);
+        }
+        while (skip is not null);
+        var result = new List<BatchEndpointData>();
+        foreach (var endpoint in endpoints.Where(e => e.Name is not null).OrderBy(e => e.Name, StringComparer.Ordinal))
+        {
+            result.Add(ToData(endpoint, await ListDeploymentNamesAsync(endpoint.Name!, cancellationToken).ConfigureAwait(false)));
+        }
+        return result;
+    }
+
+    public async Task<BatchDeploymentData> GetDeploymentAsync(string endpointName, string deploymentName, CancellationToken cancellationToken)
+    {
+        Validate.EndpointName(endpointName, nameof(endpointName));
+        Validate.DeploymentName(deploymentName, nameof(deploymentName));
+        return ToData(endpointName, await api.GetDeploymentAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, deploymentName, cancellationToken).ConfigureAwait(false));
+    }
+
+    public async Task<IReadOnlyList<BatchDeploymentData>> ListDeploymentsAsync(string endpointName, CancellationToken cancellationToken)
+    {
+        Validate.EndpointName(endpointName, nameof(endpointName));
+        var deployments = new List<BatchDeploymentData>();
+        string? skip = null;
+        do
+        {
+            var page = await api.ListDeploymentsAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, skip, cancellationToken).ConfigureAwait(false);
+            deployments.AddRange((page.Value ?? []).Where(d => d.Name is not null).Select(d => ToData(endpointName, d)));
+            skip = RemoteModelRegistry.SkipToken(page.NextLink);
+        }
+        while (skip is not null);
+        return [.. deployments.OrderBy(d => d.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>A deployment resource as the contract's data; the model is read back from its ARM id (<c>…/models/&lt;name&gt;/versions/&lt;n&gt;</c>).</summary>
+    internal static BatchDeploymentData ToData(string endpointName, ArmResource<BatchDeploymentProperties> r)
+    {
+        var p = r.Properties ?? new BatchDeploymentProperties();
+        var (modelName, modelVersion) = ParseModelId(p.Model?.AssetId);
+        var compute = p.Compute is { Length: > 0 } c && c.LastIndexOf("/computes/", StringComparison.OrdinalIgnoreCase) is var at and >= 0 ? c[(at + "/computes/".Length)..] : p.Compute;
+        return new BatchDeploymentData(endpointName, r.Name ?? string.Empty, modelName, modelVersion,
+            (int)(p.MiniBatchSize ?? 10), p.MaxConcurrencyPerInstance ?? 1, p.ErrorThreshold ?? -1, p.OutputFileName ?? "predictions.csv",
+            RemoteEndpointBackend.ParseState(p.ProvisioningState), p.Description, compute);
+    }
+
+    /// <summary>(name, version) of a model version's ARM id (optionally <c>azureml:</c>-prefixed) or <c>azureml:name:version</c>; ("", 0) when it is neither.</summary>
+    internal static (string Name, int Version) ParseModelId(string? assetId)
+    {
+        if (string.IsNullOrEmpty(assetId))
+        {
+            return (string.Empty, 0);
+        }
+        var id = assetId.StartsWith("azureml:", StringComparison.OrdinalIgnoreCase) ? assetId["azureml:".Length..] : assetId;
+        var parts = id.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        var models = Array.FindLastIndex(parts, p => string.Equals(p, "models", StringComparison.OrdinalIgnoreCase));
+        if (models >= 0 && models + 3 < parts.Length && string.Equals(parts[models + 2], "versions", StringComparison.OrdinalIgnoreCase)
+            && int.TryParse(parts[models + 3], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version))
+        {
+            return (parts[models + 1], version);
+        }
+        var colon = id.Split(':');
+        return colon.Length == 2 && int.TryParse(colon[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var v) ? (colon[0], v) : (string.Empty, 0);
+    }
+
     public async Task DeleteAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken)
     {
         Validate.EndpointName(endpointName, nameof(endpointName));

@@ -370,6 +370,14 @@ internal sealed partial class RemoteEndpointBackend(
 
     public Task<BatchEndpointData> GetBatchEndpointAsync(string endpointName, CancellationToken cancellationToken) => batch.GetAsync(endpointName, cancellationToken);
 
+    public Task<IReadOnlyList<BatchEndpointData>> ListBatchEndpointsAsync(CancellationToken cancellationToken) => batch.ListAsync(cancellationToken);
+
+    public Task<BatchDeploymentData> GetBatchDeploymentAsync(string endpointName, string deploymentName, CancellationToken cancellationToken) =>
+        batch.GetDeploymentAsync(endpointName, deploymentName, cancellationToken);
+
+    public Task<IReadOnlyList<BatchDeploymentData>> ListBatchDeploymentsAsync(string endpointName, CancellationToken cancellationToken) =>
+        batch.ListDeploymentsAsync(endpointName, cancellationToken);
+
     public Task DeleteBatchEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken) =>
         batch.DeleteAsync(endpointName, progress, cancellationToken);
 

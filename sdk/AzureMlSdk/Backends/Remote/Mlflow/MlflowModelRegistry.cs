@@ -417,7 +417,7 @@ internal sealed class MlflowModelRegistry(IMlflowRegistryApi api, MlflowArtifact
     private static ModelVersionData? Latest(IReadOnlyCollection<ModelVersionData> versions) =>
         versions.Where(v => !v.IsArchived).MaxBy(v => v.Version) ?? versions.MaxBy(v => v.Version);
 
-    /// <summary>The search filter for one model (names follow <c>^[a-zA-Z0-9][a-zA-Z0-9\-_]*$</c>, so no quoting is needed).</summary>
+    /// <summary>The search filter for one model (model names have no quote or backslash, so quoting the name is enough).</summary>
     internal static string? Filter(string? name) => name is null ? null : $"name='{name}'";
 
     private static string UserTagKey(string key)
