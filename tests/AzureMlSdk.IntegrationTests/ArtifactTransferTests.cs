@@ -84,20 +84,21 @@ public sealed class ArtifactTransferTests(EmulatorFixture emulator) : IDisposabl
     {
         var modelFolder = Directory.CreateDirectory(Path.Combine(_folder, "model-src")).FullName;
         File.WriteAllBytes(Path.Combine(modelFolder, "a.json"), "{}"u8.ToArray()); // downloads fine, before the corrupted one
-        File.WriteAllBytes(Path.Combine(modelFolder, "weights.bin"), RandomNumberGenerator.GetBytes(3 * MiB));
+        var weights = $"weights-{Guid.NewGuid():N}.bin";
+        File.WriteAllBytes(Path.Combine(modelFolder, weights), RandomNumberGenerator.GetBytes(3 * MiB));
         await using var ws = await emulator.OpenAsync(await emulator.CreateWorkspaceAsync());
         var model = await ws.RegisterModelAsync("corrupted-model", modelFolder);
 
         // Same length, one byte flipped, written straight into the datastore's blob.
-        var blob = await FindModelBlobAsync(model.Uri!, "weights.bin");
-        var bytes = await File.ReadAllBytesAsync(Path.Combine(modelFolder, "weights.bin"));
+        var blob = await FindModelBlobAsync(weights);
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(modelFolder, weights));
         bytes[bytes.Length / 2] ^= 0xFF;
         await blob.UploadAsync(new BinaryData(bytes), overwrite: true);
 
         var target = Path.Combine(_folder, "corrupted");
         var ex = await Assert.ThrowsAsync<AzureMlException>(() => model.DownloadAsync(target));
         Assert.Equal(AzureMlErrorCodes.DataLoss, ex.ErrorCode);
-        Assert.Contains("weights.bin", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(weights, ex.Message, StringComparison.Ordinal);
         Assert.Contains("SHA-256", ex.Message, StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFiles(target, "*", SearchOption.AllDirectories));
     }
@@ -138,20 +139,22 @@ public sealed class ArtifactTransferTests(EmulatorFixture emulator) : IDisposabl
         Assert.Equal(reports.Distinct().Order(), reports);
     }
 
-    private async Task<BlobClient> FindModelBlobAsync(string modelUri, string file)
+    private async Task<BlobClient> FindModelBlobAsync(string file)
     {
-        // azureml://subscriptions/…/datastores/<ds>/paths/LocalUpload/<guid>/
-        var path = modelUri[(modelUri.IndexOf("/paths/", StringComparison.Ordinal) + "/paths/".Length)..] + file;
+        // Model.Uri is models:/<name>/<version> on every backend; the file's blob is found by its (unique) name instead.
         var service = new BlobServiceClient(emulator.Host.BlobEndpoint, new StorageSharedKeyCredential(EmulatorOptions.AzuriteAccount, EmulatorOptions.AzuriteKey));
         await foreach (var container in service.GetBlobContainersAsync())
         {
-            var blob = service.GetBlobContainerClient(container.Name).GetBlobClient(path);
-            if (await blob.ExistsAsync())
+            var client = service.GetBlobContainerClient(container.Name);
+            await foreach (var item in client.GetBlobsAsync())
             {
-                return blob;
+                if (item.Name.EndsWith("/" + file, StringComparison.Ordinal))
+                {
+                    return client.GetBlobClient(item.Name);
+                }
             }
         }
-        throw new InvalidOperationException($"No container holds '{path}'.");
+        throw new InvalidOperationException($"No container holds a blob named '{file}'.");
     }
 
     private string WriteRandomFile(string name, int length, out string sha256)

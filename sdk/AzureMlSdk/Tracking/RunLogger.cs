@@ -29,13 +29,16 @@ internal sealed class RunLogger : IAsyncDisposable
     private long _pointsLost;
     private int _closed;
 
-    // Age back-pressure (see WaitWhileOldestIsTooOld): every AgeCheckEvery-th enqueued entry leaves a checkpoint (its
-    // sequence number and enqueue time on the workspace clock); the pump publishes how many enqueued entries are written.
+    // Age back-pressure (see Enqueue). Age is measured from when an entry was ENQUEUED (the workspace clock's timestamp),
+    // never from the point's own timestamp, which callers may set to any time (replayed history). Every AgeCheckEvery-th
+    // Enqueue records (sequence, enqueue time); the pump counts the entries it has read (_consumed) and, after each write,
+    // publishes how many are written (_written). The oldest sample past _written dates the oldest unwritten entry.
     private const int AgeCheckEvery = 256;
-    private readonly ConcurrentQueue<(long Sequence, long Timestamp)> _checkpoints = new();
+    private int _sinceAgeCheck;
     private long _enqueued;
-    private long _read;
+    private long _consumed;
     private long _written;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(long Seq, long Timestamp)> _ageSamples = new();
     private readonly ManualResetEventSlim _wrote = new(false);
 
     public RunLogger(IWorkspaceBackend backend, string runId, TimeProvider time, LogBufferOptions options)
@@ -63,11 +66,12 @@ internal sealed class RunLogger : IAsyncDisposable
     /// <summary>Enqueues an entry; waits only when the buffer is full (back-pressure).</summary>
     public void Enqueue(in LogEntry entry)
     {
-        var sequence = Interlocked.Increment(ref _enqueued);
-        if (sequence % AgeCheckEvery == 0)
+        var seq = Interlocked.Increment(ref _enqueued);
+        if (++_sinceAgeCheck >= AgeCheckEvery)
         {
+            _sinceAgeCheck = 0;
+            _ageSamples.Enqueue((seq, _time.GetTimestamp()));
             WaitWhileOldestIsTooOld();
-            _checkpoints.Enqueue((sequence, _time.GetTimestamp()));
         }
         if (_channel.Writer.TryWrite(entry))
         {
@@ -91,29 +95,29 @@ internal sealed class RunLogger : IAsyncDisposable
     /// <summary>
     /// Back-pressure by age, so a killed process loses a bounded time of logging even when the store is slower than the
     /// caller (several processes contending for one SQLite file, a slow network): when the oldest entry not yet written was
-    /// enqueued more than <see cref="LogBufferOptions.FlushInterval"/> ago (on the workspace clock, to within
-    /// <see cref="AgeCheckEvery"/> entries), the caller waits until the flusher has written it. Checked every
-    /// <see cref="AgeCheckEvery"/> calls (a look at a small queue of checkpoints), so the steady-state cost is nil. A wait
+    /// enqueued more than <see cref="LogBufferOptions.FlushInterval"/> ago, the caller waits until the flusher has written it.
+    /// Checked every <see cref="AgeCheckEvery"/> calls (one peek at the buffer's head), so the steady-state cost is nil. A wait
     /// lasts at most ten flush intervals per check: a store that makes no progress at all is reported by the next flush, not
     /// turned into a hang here.
     /// </summary>
     private void WaitWhileOldestIsTooOld()
     {
-        var limit = _options.FlushInterval;
-        var giveUpAt = Environment.TickCount64 + 10 * Math.Max((long)limit.TotalMilliseconds, 1);
+        var limitMs = (long)_options.FlushInterval.TotalMilliseconds;
+        var giveUpAt = Environment.TickCount64 + 10 * Math.Max(limitMs, 1);
         while (Volatile.Read(ref _closed) == 0 && Environment.TickCount64 < giveUpAt)
         {
             var written = Volatile.Read(ref _written);
-            while (_checkpoints.TryPeek(out var done) && done.Sequence <= written)
+            while (_ageSamples.TryPeek(out var sample) && sample.Seq <= written)
             {
-                _checkpoints.TryDequeue(out _);
+                _ageSamples.TryDequeue(out _);
             }
-            if (!_checkpoints.TryPeek(out var oldest) || _time.GetElapsedTime(oldest.Timestamp) <= limit)
+            // The oldest unwritten entry was enqueued no later than the first sample past what is written.
+            if (!_ageSamples.TryPeek(out var oldest) || _time.GetElapsedTime(oldest.Timestamp).TotalMilliseconds <= limitMs)
             {
                 return;
             }
             _wrote.Reset();
-            _wrote.Wait(Math.Clamp((int)limit.TotalMilliseconds / 4, 1, 50));
+            _wrote.Wait(Math.Clamp((int)limitMs / 4, 1, 50));
         }
     }
 
@@ -213,7 +217,7 @@ internal sealed class RunLogger : IAsyncDisposable
             }
             if (entry.Kind != LogEntryKind.Flush)
             {
-                _read++; // an enqueued entry (flush markers do not go through Enqueue)
+                _consumed++; // entries that came through Enqueue (flush markers do not)
             }
             switch (entry.Kind)
             {
@@ -252,7 +256,7 @@ internal sealed class RunLogger : IAsyncDisposable
     private async Task FlushPendingAsync()
     {
         await WritePendingAsync().ConfigureAwait(false);
-        Volatile.Write(ref _written, _read);
+        Volatile.Write(ref _written, _consumed);
         _wrote.Set();
     }
 
