@@ -102,6 +102,11 @@ public partial class Workspace : IAsyncDisposable, IDisposable
             MlflowTrackingUri = _overrides.MlflowTrackingUri,
             BlobServiceUri = _overrides.BlobServiceUri,
         };
+        if (Backend is Backends.Remote.RemoteWorkspaceBackend { Arm: null } && TrackingUri is { } mlflowServer)
+        {
+            // A plain MLflow server has no subscription: its config.json names it by mlflow_tracking_uri alone, which FromConfigAsync opens back.
+            config = new WorkspaceConfig { MlflowTrackingUri = mlflowServer.AbsoluteUri };
+        }
         var temp = file + ".tmp";
         await using (var stream = File.Create(temp))
         {

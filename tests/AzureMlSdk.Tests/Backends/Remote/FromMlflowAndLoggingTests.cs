@@ -74,6 +74,19 @@ public sealed class FromMlflowAndLoggingTests : IDisposable
     }
 
     [Fact]
+    public async Task WriteConfig_of_an_mlflow_workspace_names_the_server_and_reopens_it()
+    {
+        var server = MlflowServer();
+        var options = new WorkspaceOptions { HttpMessageHandler = server };
+        await using var ws = await Workspace.FromMlflowAsync(new Uri("https://mlflow.test/root/"), "t", options);
+        var file = await ws.WriteConfigAsync(Path.Combine(_root, "written"));
+
+        Assert.Equal("""{"mlflow_tracking_uri":"https://mlflow.test/root/"}""", System.Text.RegularExpressions.Regex.Replace(await File.ReadAllTextAsync(file), @"\s", ""));
+        await using var again = await Workspace.FromConfigAsync(file, options: options);
+        Assert.Equal(ws.TrackingUri, again.TrackingUri);
+    }
+
+    [Fact]
     public async Task An_azureml_uri_is_not_an_mlflow_server_uri()
     {
         var ex = await Assert.ThrowsAsync<InvalidInputException>(() => Workspace.FromMlflowAsync(new Uri("azureml://westeurope.api.azureml.ms/mlflow/v1.0/x"), "t"));
