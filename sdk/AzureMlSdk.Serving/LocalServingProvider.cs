@@ -11,7 +11,10 @@ namespace AzureMlSdk.Serving;
 internal sealed class LocalServingProvider : ILocalServingProvider
 {
     public IEndpointBackend CreateEndpoints(LocalServingContext context) =>
-        new LocalEndpointBackend(context.Models, context.Tracking, context.Artifacts, context.WorkspaceDirectory, context.Time, context.TrafficRandom);
+        new LocalEndpointBackend(context.Models, context.Tracking, context.Artifacts, context.WorkspaceDirectory, context.Time, context.TrafficRandom)
+        {
+            Logger = context.LoggerFactory.CreateLogger(LogCategories.Endpoints),
+        };
 }
 
 /// <summary>Reaches the serving side of a local workspace (for the Emulator, tests and benchmarks).</summary>

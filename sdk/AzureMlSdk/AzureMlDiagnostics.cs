@@ -6,6 +6,16 @@ using System.Text;
 
 namespace AzureMlSdk;
 
+/// <summary>The SDK's logger categories (README's "Logging" lists what each logs).</summary>
+internal static class LogCategories
+{
+    public const string Workspace = "AzureMlSdk.Workspace";
+    public const string Tracking = "AzureMlSdk.Tracking";
+    public const string Local = "AzureMlSdk.Local";
+    public const string Endpoints = "AzureMlSdk.Endpoints";
+    public const string Http = "AzureMlSdk.Http";
+}
+
 /// <summary>
 /// The SDK's telemetry names, OpenTelemetry-ready: one <see cref="System.Diagnostics.ActivitySource"/> and one
 /// <see cref="System.Diagnostics.Metrics.Meter"/>, both named <see cref="SourceName"/>

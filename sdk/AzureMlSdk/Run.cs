@@ -684,7 +684,7 @@ public class Run : IAsyncDisposable
             }
             lock (_lock)
             {
-                return _logger ??= new RunLogger(_workspace.Backend, Id, _workspace.Time, _workspace.LogBuffer);
+                return _logger ??= new RunLogger(_workspace.Backend, Id, _workspace.Time, _workspace.LogBuffer, _workspace.LoggerFactory.CreateLogger(LogCategories.Tracking));
             }
         }
     }

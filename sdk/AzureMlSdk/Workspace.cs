@@ -2,21 +2,20 @@ using AzureMlSdk.Operations;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using Azure.Core;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
-using AzureMlSdk.Backends.Remote;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AzureMlSdk;
 
 /// <summary>
 /// An Azure ML workspace: the entry point to experiments, runs and models. Open the embedded local
-/// workspace with <see cref="Local(string?, LogBufferOptions?)"/>, a workspace named by <c>config.json</c> with
+/// workspace with <see cref="Local(string?, LogBufferOptions?, ILoggerFactory?)"/>, a workspace named by <c>config.json</c> with
 /// <see cref="FromConfigAsync"/>, or one in Azure with <see cref="GetAsync"/>. Local and remote workspaces
 /// expose the same objects and behave the same.
 /// </summary>
-public class Workspace : IAsyncDisposable
+public partial class Workspace : IAsyncDisposable, IDisposable
 {
     /// <summary>Environment variable that overrides the local workspace folder.</summary>
     public const string LocalDirectoryEnvironmentVariable = "AZUREML_LOCAL_DIR";
@@ -31,12 +30,24 @@ public class Workspace : IAsyncDisposable
     /// <summary>For mocking only.</summary>
     protected Workspace() { }
 
-    internal Workspace(IWorkspaceBackend backend, TimeProvider? timeProvider, LogBufferOptions? logBuffer)
+    internal Workspace(IWorkspaceBackend backend, TimeProvider? timeProvider, LogBufferOptions? logBuffer, ILoggerFactory? loggerFactory = null)
     {
         _backend = backend;
         Time = timeProvider ?? TimeProvider.System;
         LogBuffer = (logBuffer ?? new LogBufferOptions()).Validated();
+        LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        var logger = LoggerFactory.CreateLogger(LogCategories.Workspace);
+        Logger = loggerFactory is null ? null : logger;
+        var info = backend.Info;
+        var location = info.LocalDirectory ?? info.TrackingUri?.GetLeftPart(UriPartial.Path) ?? "(none)";
+        LogOpened(logger, info.Kind, info.Name, location);
     }
+
+    /// <summary>Where the SDK's loggers come from (README lists the categories).</summary>
+    internal ILoggerFactory LoggerFactory { get; } = NullLoggerFactory.Instance;
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Opened {Kind} workspace '{Name}' at {Location}")]
+    private static partial void LogOpened(ILogger logger, WorkspaceKind kind, string name, string location);
 
     internal IWorkspaceBackend Backend => _backend ?? throw new InvalidOperationException("This Workspace is a test double without a backend.");
 
@@ -65,104 +76,7 @@ public class Workspace : IAsyncDisposable
     /// <summary>The MLflow tracking URI of a remote workspace; null for a local one.</summary>
     public virtual Uri? TrackingUri => Backend.Info.TrackingUri;
 
-    // ---- opening ------------------------------------------------------------------------------
-
-    /// <summary>
-    /// Opens (creating if needed) the embedded local workspace: SQLite + files in <paramref name="directory"/>,
-    /// else in <c>$AZUREML_LOCAL_DIR</c>, else in <c>./.azureml/local</c>. Several processes may share it.
-    /// </summary>
-    public static Workspace Local(string? directory = null, LogBufferOptions? logBuffer = null) => Local(directory, new WorkspaceOptions { LogBuffer = logBuffer ?? new LogBufferOptions() });
-
-    /// <summary>
-    /// Opens (creating if needed) the embedded local workspace with <paramref name="options"/> (what applies to a local workspace:
-    /// <see cref="WorkspaceOptions.LogBuffer"/>, <see cref="WorkspaceOptions.TimeProvider"/>, <see cref="WorkspaceOptions.TrafficRandom"/>):
-    /// in <paramref name="directory"/>, else in <c>$AZUREML_LOCAL_DIR</c>, else in <c>./.azureml/local</c>.
-    /// </summary>
-    public static Workspace Local(string? directory, WorkspaceOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var dir = directory;
-        if (string.IsNullOrWhiteSpace(dir))
-        {
-            dir = Environment.GetEnvironmentVariable(LocalDirectoryEnvironmentVariable);
-        }
-        if (string.IsNullOrWhiteSpace(dir))
-        {
-            dir = Path.Combine(Environment.CurrentDirectory, ".azureml", "local");
-        }
-        var backend = new LocalWorkspaceBackend(dir, options.TimeProvider, options.TrafficRandom);
-        // As an MLflow server (and the Emulator): experiment "0" (Default) exists, so every backend lists the same experiments.
-        ((LocalTrackingStore)backend.Tracking).EnsureDefaultExperiment();
-        return new Workspace(backend, options.TimeProvider, options.LogBuffer);
-    }
-
-    /// <summary>Wraps any backend implementation (tests, custom stores) in the object model.</summary>
-    public static Workspace FromBackend(IWorkspaceBackend backend, TimeProvider? timeProvider = null, LogBufferOptions? logBuffer = null)
-    {
-        ArgumentNullException.ThrowIfNull(backend);
-        return new Workspace(backend, timeProvider, logBuffer);
-    }
-
-    /// <summary>
-    /// Opens the workspace named by a <c>config.json</c> (the Python SDK's file), found like the Python SDK does:
-    /// <c>./.azureml/config.json</c>, <c>./aml_config/config.json</c>, <c>./config.json</c>, then the parent folders.
-    /// A <c>local_dir</c> key opens a local workspace; otherwise the workspace is resolved through ARM
-    /// (<c>resource_manager_endpoint</c> and <c>mlflow_tracking_uri</c> keys override the endpoints, e.g. for the Emulator).
-    /// </summary>
-    /// <param name="path">A config file or a folder to start the search from; the current folder when null.</param>
-    /// <param name="credential">Credential for a remote workspace (e.g. <c>DefaultAzureCredential</c>); required for one.</param>
-    /// <param name="options">Options for a remote workspace.</param>
-    /// <param name="cancellationToken">Cancels the call.</param>
-    public static async Task<Workspace> FromConfigAsync(string? path = null, TokenCredential? credential = null, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        var (config, file) = await WorkspaceConfig.LoadAsync(path, cancellationToken).ConfigureAwait(false);
-        if (!string.IsNullOrWhiteSpace(config.LocalDirectory))
-        {
-            return Local(config.LocalDirectory, options ?? new WorkspaceOptions());
-        }
-        if (string.IsNullOrWhiteSpace(config.SubscriptionId) || string.IsNullOrWhiteSpace(config.ResourceGroup) || string.IsNullOrWhiteSpace(config.WorkspaceName))
-        {
-            throw new InvalidInputException($"Config file '{file}' must name subscription_id, resource_group and workspace_name (or local_dir for a local workspace).", "config");
-        }
-        options ??= new WorkspaceOptions();
-        if (config.ResourceManagerEndpoint is { } arm)
-        {
-            options.ResourceManagerEndpoint = ParseUri(arm, "resource_manager_endpoint", file);
-        }
-        if (config.MlflowTrackingUri is { } mlflow)
-        {
-            options.MlflowTrackingUri = ParseUri(mlflow, "mlflow_tracking_uri", file);
-        }
-        if (config.BlobServiceUri is { } blob)
-        {
-            options.BlobServiceUri = ParseUri(blob, "blob_service_uri", file);
-        }
-        if (credential is null)
-        {
-            throw new InvalidInputException($"Config file '{file}' names a remote workspace; pass a TokenCredential (for example new DefaultAzureCredential()).", nameof(credential));
-        }
-        return await GetAsync(config.SubscriptionId, config.ResourceGroup, config.WorkspaceName, credential, options, cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Opens a workspace in Azure ML (or the Emulator) through ARM, then talks to its MLflow endpoint.</summary>
-    public static async Task<Workspace> GetAsync(string subscriptionId, string resourceGroup, string workspaceName, TokenCredential credential, WorkspaceOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        Validate.Required(subscriptionId, nameof(subscriptionId));
-        Validate.Required(resourceGroup, nameof(resourceGroup));
-        Validate.Required(workspaceName, nameof(workspaceName));
-        ArgumentNullException.ThrowIfNull(credential);
-        options ??= new WorkspaceOptions();
-        var backend = await RemoteWorkspaceBackend.ConnectAsync(subscriptionId, resourceGroup, workspaceName, credential, options, cancellationToken).ConfigureAwait(false);
-        return new Workspace(backend, options.TimeProvider, options.LogBuffer)
-        {
-            Logger = options.LoggerFactory?.CreateLogger("AzureMlSdk.Workspace"),
-            // Remembered for WriteConfigAsync: a workspace opened through the Emulator writes a config.json that opens it again.
-            _overrides = new ConfigOverrides(
-                options.ResourceManagerEndpoint is { } arm && !UriEquals(arm, AzureResourceManager) ? arm.ToString() : null,
-                options.MlflowTrackingUri?.ToString(),
-                options.BlobServiceUri?.ToString()),
-        };
-    }
+    // ---- opening (Workspace.Open.cs) ------------------------------------------------------------
 
     /// <summary>
     /// Writes this workspace's <c>config.json</c>: to <paramref name="path"/> when it names a <c>.json</c> file, else into that folder;
@@ -189,6 +103,11 @@ public class Workspace : IAsyncDisposable
             MlflowTrackingUri = _overrides.MlflowTrackingUri,
             BlobServiceUri = _overrides.BlobServiceUri,
         };
+        if (Backend is Backends.Remote.RemoteWorkspaceBackend { Arm: null } && TrackingUri is { } mlflowServer)
+        {
+            // A plain MLflow server has no subscription: its config.json names it by mlflow_tracking_uri alone, which FromConfigAsync opens back.
+            config = new WorkspaceConfig { MlflowTrackingUri = mlflowServer.AbsoluteUri };
+        }
         var temp = file + ".tmp";
         await using (var stream = File.Create(temp))
         {
@@ -616,8 +535,4 @@ public class Workspace : IAsyncDisposable
 
     /// <summary>What <see cref="DisposeAsync"/> caught and reported instead of throwing (for tests and diagnostics).</summary>
     internal ConcurrentBag<Exception> DisposeFailures { get; } = [];
-
-    private static Uri ParseUri(string value, string key, string file) =>
-        Uri.TryCreate(value, UriKind.Absolute, out var uri) ? uri
-            : throw new InvalidInputException($"Config file '{file}': '{key}' is not an absolute URI ('{value}').", key);
 }

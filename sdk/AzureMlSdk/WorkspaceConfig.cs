@@ -31,6 +31,27 @@ internal sealed class WorkspaceConfig
     [JsonPropertyName("blob_service_uri")]
     public string? BlobServiceUri { get; set; }
 
+    /// <summary>Applies the file's endpoint overrides to <paramref name="options"/>; a value that is not an absolute URI throws naming its key.</summary>
+    public void ApplyEndpoints(WorkspaceOptions options, string file)
+    {
+        if (ResourceManagerEndpoint is { } arm)
+        {
+            options.ResourceManagerEndpoint = ParseUri(arm, "resource_manager_endpoint", file);
+        }
+        if (MlflowTrackingUri is { } mlflow)
+        {
+            options.MlflowTrackingUri = ParseUri(mlflow, "mlflow_tracking_uri", file);
+        }
+        if (BlobServiceUri is { } blob)
+        {
+            options.BlobServiceUri = ParseUri(blob, "blob_service_uri", file);
+        }
+    }
+
+    private static Uri ParseUri(string value, string key, string file) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var uri) ? uri
+            : throw new InvalidInputException($"Config file '{file}': '{key}' is not an absolute URI ('{value}').", key);
+
     /// <summary>Finds the config file like the Python SDK: in each folder from <paramref name="start"/> up to the root,
     /// <c>.azureml/config.json</c>, <c>aml_config/config.json</c>, then <c>config.json</c>.</summary>
     public static string? Find(string start)

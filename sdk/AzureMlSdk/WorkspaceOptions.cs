@@ -67,4 +67,24 @@ public class WorkspaceOptions
 
     /// <summary>An inner handler for every HTTP call (tests, proxies). The SDK's auth and resilience handlers sit above it.</summary>
     public HttpMessageHandler? HttpMessageHandler { get; set; }
+
+    /// <summary>A copy of these options (a derived type's extra settings are not copied).</summary>
+    internal WorkspaceOptions Copy() => new()
+    {
+        ResourceManagerEndpoint = ResourceManagerEndpoint,
+        MlflowTrackingUri = MlflowTrackingUri,
+        TokenScope = TokenScope,
+        MachineLearningTokenScope = MachineLearningTokenScope,
+        TimeProvider = TimeProvider,
+        ApplicationId = ApplicationId,
+        LoggerFactory = LoggerFactory,
+        MaxRetries = MaxRetries,
+        AttemptTimeout = AttemptTimeout,
+        TotalTimeout = TotalTimeout,
+        LongRunningOperationTimeout = LongRunningOperationTimeout,
+        LogBuffer = LogBuffer,
+        BlobServiceUri = BlobServiceUri,
+        TrafficRandom = TrafficRandom,
+        HttpMessageHandler = HttpMessageHandler,
+    };
 }

@@ -5,14 +5,13 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using AzureMlSdk.Backends;
-using AzureMlSdk.Backends.Remote;
 
 namespace AzureMlSdk.IntegrationTests;
 
 /// <summary>
 /// MLflow clients that are not the SDK's ARM path, against the Emulator: the requests the official Python client makes (raw
 /// HTTP, with its URL derivation for <c>mlflow-artifacts:</c> URIs), and the SDK's own plain-MLflow client
-/// (<see cref="RemoteWorkspaceBackend.ConnectMlflow"/>). What either writes, the SDK's Remote (ARM + blob) backend reads.
+/// (<see cref="Workspace.FromMlflowAsync(Uri, string?, WorkspaceOptions?, CancellationToken)"/>). What either writes, the SDK's Remote (ARM + blob) backend reads.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public sealed partial class MlflowClientFlowTests(EmulatorFixture emulator)
@@ -231,8 +230,7 @@ public sealed partial class MlflowClientFlowTests(EmulatorFixture emulator)
     public async Task The_SDKs_plain_MLflow_client_registers_versions_aliases_and_downloads_identical_files_from_the_Emulator()
     {
         var workspace = await emulator.CreateWorkspaceAsync();
-        var backend = RemoteWorkspaceBackend.ConnectMlflow(new Uri(emulator.TrackingUri(workspace) + "/"), new AuthenticationHeaderValue("Bearer", emulator.Token), new WorkspaceOptions());
-        await using var mlflow = Workspace.FromBackend(backend);
+        await using var mlflow = await Workspace.FromMlflowAsync(new Uri(emulator.TrackingUri(workspace) + "/"), emulator.Token);
         var root = Path.Combine(Path.GetTempPath(), "mlflow-sdk-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(root);
         try

@@ -1,12 +1,10 @@
-using System.Net.Http.Headers;
-using AzureMlSdk.Backends.Remote;
 using AzureMlSdk.ContractTests;
 
 namespace AzureMlSdk.IntegrationTests;
 
 /// <summary>
-/// The contract suite, unchanged, through the SDK's plain-MLflow client (tracking, artifacts proxy, model registry) on a
-/// workspace the Emulator serves: what a plain MLflow server must do for the SDK, the Emulator does.
+/// The contract suite, unchanged, through the SDK's public plain-MLflow entry (<see cref="Workspace.FromMlflowAsync(Uri, string?, WorkspaceOptions?, CancellationToken)"/>:
+/// tracking, artifacts proxy, model registry) on a workspace the Emulator serves: what a plain MLflow server must do for the SDK, the Emulator does.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class MlflowEmulatorContractTests(EmulatorFixture emulator) : WorkspaceContractTests
@@ -14,7 +12,6 @@ public sealed class MlflowEmulatorContractTests(EmulatorFixture emulator) : Work
     protected override async Task<Workspace> CreateWorkspaceAsync(string scratchDirectory)
     {
         var name = await emulator.CreateWorkspaceAsync();
-        var backend = RemoteWorkspaceBackend.ConnectMlflow(new Uri(emulator.TrackingUri(name) + "/"), new AuthenticationHeaderValue("Bearer", emulator.Token), new WorkspaceOptions());
-        return Workspace.FromBackend(backend);
+        return await Workspace.FromMlflowAsync(new Uri(emulator.TrackingUri(name) + "/"), emulator.Token);
     }
 }

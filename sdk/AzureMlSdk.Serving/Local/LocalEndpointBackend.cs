@@ -1,9 +1,11 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
+using System.Text;
 using AzureMlSdk.Serving.Batch;
 using AzureMlSdk.Serving.Scoring;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging;
 
 namespace AzureMlSdk.Serving.Local;
 
@@ -12,7 +14,7 @@ namespace AzureMlSdk.Serving.Local;
 /// (ephemeral port), deployments as in-process scorers over a copy of the model version's files under
 /// <c>&lt;workspace&gt;/endpoints/</c>. Endpoints live as long as this backend (the workspace object): disposing it stops them.
 /// </summary>
-internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
+internal sealed partial class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
 {
     private const string KeyAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -71,6 +73,7 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
     /// </summary>
     internal async Task<OnlineEndpointData> CreateOrUpdateEndpointAsync(OnlineEndpointSpec spec, EndpointKeys? keys, int preferredPort, IProgress<string>? progress, CancellationToken cancellationToken)
     {
+        progress = Logged(progress);
         if (spec.AuthMode == EndpointAuthMode.AadToken && EntraTokenCheck is null)
         {
             throw new AzureMlNotSupportedException($"Endpoint '{spec.Name}': auth mode AadToken (Microsoft Entra) is not available on local endpoints; use Key or AmlToken.");
@@ -141,6 +144,7 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
 
     public async Task DeleteEndpointAsync(string endpointName, IProgress<string>? progress, CancellationToken cancellationToken)
     {
+        progress = Logged(progress);
         LocalEndpointHost host;
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -161,6 +165,7 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
 
     public async Task<OnlineDeploymentData> CreateOrUpdateDeploymentAsync(string endpointName, OnlineDeploymentSpec spec, IProgress<string>? progress, CancellationToken cancellationToken)
     {
+        progress = Logged(progress);
         var host = await HostAsync(endpointName, cancellationToken).ConfigureAwait(false);
         await host.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -248,6 +253,7 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
 
     public async Task DeleteDeploymentAsync(string endpointName, string deploymentName, IProgress<string>? progress, CancellationToken cancellationToken)
     {
+        progress = Logged(progress);
         var host = await HostAsync(endpointName, cancellationToken).ConfigureAwait(false);
         await host.Gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -439,6 +445,7 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
 
     public async Task<BatchEndpointData> CreateOrUpdateBatchDeploymentAsync(string endpointName, BatchDeploymentSpec spec, bool makeDefault, IProgress<string>? progress, CancellationToken cancellationToken)
     {
+        progress = Logged(progress);
         _batch.Get(endpointName);
         try
         {
@@ -511,6 +518,25 @@ internal sealed class LocalEndpointBackend : IEndpointBackend, IAsyncDisposable
     {
         var copy = new Dictionary<string, LocalDeployment>(deployments, StringComparer.OrdinalIgnoreCase) { [deployment.Name] = deployment };
         return copy;
+    }
+
+    /// <summary>The workspace's logger (category <c>AzureMlSdk.Endpoints</c>): every provisioning step is logged as well as reported.</summary>
+    internal ILogger Logger { get; init; } = NullLogger.Instance;
+
+    private IProgress<string>? Logged(IProgress<string>? progress) =>
+        !Logger.IsEnabled(LogLevel.Information) ? progress : new LoggedProgress(progress, Logger);
+
+    /// <summary>Reports synchronously to the caller's progress (if any) and logs each step.</summary>
+    private sealed partial class LoggedProgress(IProgress<string>? inner, ILogger logger) : IProgress<string>
+    {
+        public void Report(string value)
+        {
+            LogStep(logger, value);
+            inner?.Report(value);
+        }
+
+        [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "{Step}")]
+        private static partial void LogStep(ILogger logger, string step);
     }
 
     private static void Report(IProgress<string>? progress, DeploymentLog log, string message)

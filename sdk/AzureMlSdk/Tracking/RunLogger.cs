@@ -1,6 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using AzureMlSdk.Backends;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AzureMlSdk.Tracking;
 
@@ -10,7 +12,7 @@ namespace AzureMlSdk.Tracking;
 /// entries were logged. Failures that survive the retries are kept and thrown by the next
 /// <see cref="FlushAsync"/> or <see cref="DisposeAsync"/>, never swallowed.
 /// </summary>
-internal sealed class RunLogger : IAsyncDisposable
+internal sealed partial class RunLogger : IAsyncDisposable
 {
     private static readonly ConcurrentDictionary<RunLogger, byte> Live = new();
     private static int s_exitHookInstalled;
@@ -41,8 +43,11 @@ internal sealed class RunLogger : IAsyncDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<(long Seq, long Timestamp)> _ageSamples = new();
     private readonly ManualResetEventSlim _wrote = new(false);
 
-    public RunLogger(IWorkspaceBackend backend, string runId, TimeProvider time, LogBufferOptions options)
+    private readonly ILogger _logger;
+
+    public RunLogger(IWorkspaceBackend backend, string runId, TimeProvider time, LogBufferOptions options, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         _backend = backend;
         _runId = runId;
         _time = time;
@@ -325,6 +330,9 @@ internal sealed class RunLogger : IAsyncDisposable
         }
     }
 
+    [LoggerMessage(EventId = 200, Level = LogLevel.Warning, Message = "Logging to run {RunId} failed ({Error}): {Points} metric point(s) not stored; the next flush throws it")]
+    private static partial void LogWriteFailed(ILogger logger, Exception exception, string runId, int points, string error);
+
     /// <summary>Entries waiting in the buffers of every open run of this process (the <c>azureml.logging.buffer.depth</c> gauge).</summary>
     internal static long BufferDepth()
     {
@@ -366,6 +374,7 @@ internal sealed class RunLogger : IAsyncDisposable
                 _failures.Add(ex);
                 _pointsLost += metricPoints;
             }
+            LogWriteFailed(_logger, ex, _runId, metricPoints, ex.GetType().Name);
         }
     }
 

@@ -60,14 +60,26 @@ public sealed class WorkspaceConfigTests : IDisposable
     }
 
     [Fact]
-    public async Task A_remote_config_without_a_credential_says_one_is_needed()
+    public async Task A_remote_config_without_a_credential_uses_the_default_credential()
     {
+        var stub = new Backends.Remote.StubWorkspace();
         var file = Path.Combine(_root, "config.json");
-        await File.WriteAllTextAsync(file, """{"subscription_id": "s", "resource_group": "r", "workspace_name": "w"}""");
-
-        var ex = await Assert.ThrowsAsync<InvalidInputException>(() => Workspace.FromConfigAsync(file));
-
-        Assert.Contains("TokenCredential", ex.Message, StringComparison.Ordinal);
+        await File.WriteAllTextAsync(file, $$"""{"subscription_id": "{{Backends.Remote.StubWorkspace.Sub}}", "resource_group": "{{Backends.Remote.StubWorkspace.Rg}}", "workspace_name": "{{Backends.Remote.StubWorkspace.Ws}}", "resource_manager_endpoint": "{{stub.ArmEndpoint}}"}""");
+        var credential = stub.Credential();
+        var original = Workspace.DefaultCredentialFactory;
+        Workspace.DefaultCredentialFactory = () => credential; // never DefaultAzureCredential in a test: it would probe the machine's identities
+        try
+        {
+            await using var ws = await Workspace.FromConfigAsync(file, options: new WorkspaceOptions { HttpMessageHandler = stub.Handler, TimeProvider = stub.Time });
+            Assert.Equal(Backends.Remote.StubWorkspace.Ws, ws.Name);
+            Assert.Equal(1, credential.Calls);
+            Assert.StartsWith("Bearer tok-SECRET-", stub.Handler.Requests.Single().Header("Authorization"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            Workspace.DefaultCredentialFactory = original;
+        }
+        Assert.IsType<Azure.Identity.DefaultAzureCredential>(original());
     }
 
     [Fact]

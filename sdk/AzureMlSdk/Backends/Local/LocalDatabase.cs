@@ -1,5 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AzureMlSdk.Backends.Local;
 
@@ -10,15 +12,19 @@ namespace AzureMlSdk.Backends.Local;
 /// "database is locked": a write either commits, or fails after the retry budget with
 /// <see cref="ServiceUnavailableException"/>, leaving nothing behind.
 /// </summary>
-internal sealed class LocalDatabase
+internal sealed partial class LocalDatabase
 {
+    /// <summary>A wait on another process's write lock longer than this is logged (once per operation).</summary>
+    private static readonly TimeSpan SlowLockWait = TimeSpan.FromSeconds(1);
+    private readonly ILogger _logger;
     private static readonly TimeSpan RetryBudget = TimeSpan.FromSeconds(120);
     private static readonly object Initialized = new();
     private static readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> InitializedHandles = new();
     private readonly string _connectionString;
 
-    public LocalDatabase(string directory)
+    public LocalDatabase(string directory, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         Directory.CreateDirectory(directory);
         FilePath = Path.Combine(directory, "azureml.db");
         _connectionString = new SqliteConnectionStringBuilder
@@ -86,6 +92,7 @@ internal sealed class LocalDatabase
     private T WithBusyRetry<T>(Func<T> attempt, CancellationToken cancellationToken)
     {
         var started = Environment.TickCount64;
+        var warned = false;
         for (var tries = 1; ; tries++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -95,7 +102,13 @@ internal sealed class LocalDatabase
             }
             catch (SqliteException ex) when (IsBusy(ex))
             {
-                if (Environment.TickCount64 - started > RetryBudget.TotalMilliseconds)
+                var waited = Environment.TickCount64 - started;
+                if (!warned && waited > SlowLockWait.TotalMilliseconds)
+                {
+                    warned = true;
+                    LogLockWait(_logger, FilePath, waited);
+                }
+                if (waited > RetryBudget.TotalMilliseconds)
                 {
                     throw new ServiceUnavailableException($"The local workspace database '{FilePath}' stayed locked by another process for over {RetryBudget.TotalSeconds:0} s.", innerException: ex);
                 }
@@ -104,6 +117,9 @@ internal sealed class LocalDatabase
             }
         }
     }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Warning, Message = "The local workspace database {File} is locked by another process; still waiting after {WaitedMs} ms (gives up after 120 s)")]
+    private static partial void LogLockWait(ILogger logger, string file, long waitedMs);
 
     private static bool IsBusy(SqliteException ex) => ex.SqliteErrorCode is 5 /* SQLITE_BUSY */ or 6 /* SQLITE_LOCKED */;
 }

@@ -21,7 +21,11 @@ internal interface ILocalServingProvider
 /// <param name="WorkspaceDirectory">The workspace folder.</param>
 /// <param name="Time">The clock.</param>
 /// <param name="TrafficRandom">The traffic router's random source; a shared one when null.</param>
-internal sealed record LocalServingContext(IModelRegistry Models, ITrackingStore Tracking, IArtifactStore Artifacts, string WorkspaceDirectory, TimeProvider Time, Random? TrafficRandom);
+internal sealed record LocalServingContext(IModelRegistry Models, ITrackingStore Tracking, IArtifactStore Artifacts, string WorkspaceDirectory, TimeProvider Time, Random? TrafficRandom)
+{
+    /// <summary>The workspace's logging (the serving package logs under <c>AzureMlSdk.Endpoints</c>).</summary>
+    public Microsoft.Extensions.Logging.ILoggerFactory LoggerFactory { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+}
 
 /// <summary>Finds the serving package: loaded by assembly name the first time a local workspace needs endpoints.</summary>
 internal static class LocalServing

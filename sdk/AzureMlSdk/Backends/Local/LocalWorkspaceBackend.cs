@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace AzureMlSdk.Backends.Local;
 
 /// <summary>
@@ -15,19 +18,21 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
     /// <param name="timeProvider">The clock; the system's when null.</param>
     /// <param name="trafficRandom">The endpoint traffic router's random source (seed it for reproducible splits).</param>
     /// <param name="serving">Who serves endpoints; the <c>AzureMlSdk.Serving</c> package when null (found by <see cref="LocalServing.Find"/>).</param>
-    public LocalWorkspaceBackend(string directory, TimeProvider? timeProvider = null, Random? trafficRandom = null, ILocalServingProvider? serving = null)
+    /// <param name="loggerFactory">Logging (categories <c>AzureMlSdk.Local</c> and <c>AzureMlSdk.Endpoints</c>); none when null.</param>
+    public LocalWorkspaceBackend(string directory, TimeProvider? timeProvider = null, Random? trafficRandom = null, ILocalServingProvider? serving = null, ILoggerFactory? loggerFactory = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var root = Path.GetFullPath(directory);
         var time = timeProvider ?? TimeProvider.System;
-        Database = new LocalDatabase(root);
+        var loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        Database = new LocalDatabase(root, loggers.CreateLogger(LogCategories.Local));
         var tracking = new LocalTrackingStore(Database, root, time);
         var artifacts = new LocalArtifactStore(Database, root);
         Tracking = tracking;
         Artifacts = artifacts;
         Models = new LocalModelRegistry(Database, root, artifacts, time);
         RecoverFromCrashes(tracking, root);
-        var context = new LocalServingContext(Models, Tracking, Artifacts, root, time, trafficRandom);
+        var context = new LocalServingContext(Models, Tracking, Artifacts, root, time, trafficRandom) { LoggerFactory = loggers };
         _endpoints = new Lazy<IEndpointBackend>(() => (serving ?? LocalServing.Find()).CreateEndpoints(context));
         Info = new WorkspaceInfo(WorkspaceInfo.LocalName, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Local, LocalDirectory: root);
     }

@@ -1,22 +1,24 @@
 using System.Net.Http.Headers;
 using Azure.Core;
 using AzureMlSdk.Backends.Remote.Arm;
-using AzureMlSdk.Backends.Remote.Auth;
 using AzureMlSdk.Backends.Remote.Blob;
 using AzureMlSdk.Backends.Remote.History;
 using AzureMlSdk.Backends.Remote.Http;
 using AzureMlSdk.Backends.Remote.Mlflow;
+using AzureMlSdk.Backends.Remote.Scoring;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AzureMlSdk.Backends.Remote;
 
 /// <summary>
 /// A workspace reached over Azure ML's REST surfaces: ARM <c>Microsoft.MachineLearningServices</c> for the workspace,
 /// datastores and models; MLflow's REST API at the workspace's <c>mlFlowTrackingUri</c> for tracking; Azure Blob for
-/// artifacts and model files. The same code talks to Azure, the Emulator, or any MLflow server (see <see cref="ConnectMlflow"/>).
+/// artifacts and model files. The same code talks to Azure, the Emulator, or any MLflow server (see <see cref="ConnectMlflow(Uri, AzureMlHttpClients)"/>).
 /// </summary>
 internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
 {
     private readonly List<IDisposable> _owned = [];
+    private ServiceProvider? _ownedProvider;
 
     private RemoteWorkspaceBackend(WorkspaceInfo info, ITrackingStore tracking, IArtifactStore artifacts, IModelRegistry models, IEndpointBackend endpoints)
     {
@@ -51,30 +53,46 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
     internal ArmClients? Arm { get; private init; }
 
     /// <summary>
-    /// Opens a workspace: GETs it through ARM, derives the MLflow base URL from its <c>mlFlowTrackingUri</c>
-    /// (<c>azureml://host/mlflow/v1.0/…</c> → <c>https://host/mlflow/v1.0/…</c>; an http(s) value, as the Emulator serves, is used as is;
-    /// <see cref="WorkspaceOptions.MlflowTrackingUri"/> overrides both) and builds the stores.
+    /// Opens a workspace with a private copy of the SDK's HTTP pipeline (<see cref="AzureMlHttpRegistration.CreatePrivateProvider"/>),
+    /// which the backend owns: the path of <c>Workspace.GetAsync</c>.
     /// </summary>
     internal static async Task<RemoteWorkspaceBackend> ConnectAsync(
         string subscriptionId, string resourceGroup, string workspaceName, TokenCredential credential, WorkspaceOptions options, CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(credential);
+        ArgumentNullException.ThrowIfNull(options);
+        var provider = AzureMlHttpRegistration.CreatePrivateProvider(new AzureMlHttpSettings(options, credential));
+        try
+        {
+            var backend = await ConnectAsync(subscriptionId, resourceGroup, workspaceName, provider.GetRequiredService<AzureMlHttpClients>(), ct).ConfigureAwait(false);
+            backend._ownedProvider = provider;
+            return backend;
+        }
+        catch
+        {
+            await provider.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a workspace over the SDK's HTTP pipeline <paramref name="http"/> (a DI container's, or a private one): GETs it through ARM,
+    /// derives the MLflow base URL from its <c>mlFlowTrackingUri</c> (<c>azureml://host/mlflow/v1.0/…</c> → <c>https://host/mlflow/v1.0/…</c>;
+    /// an http(s) value, as the Emulator serves, is used as is; <see cref="WorkspaceOptions.MlflowTrackingUri"/> overrides both) and builds the stores.
+    /// </summary>
+    internal static async Task<RemoteWorkspaceBackend> ConnectAsync(
+        string subscriptionId, string resourceGroup, string workspaceName, AzureMlHttpClients http, CancellationToken ct)
+    {
         Validate.Required(subscriptionId, nameof(subscriptionId));
         Validate.Required(resourceGroup, nameof(resourceGroup));
         Validate.Required(workspaceName, nameof(workspaceName));
-        ArgumentNullException.ThrowIfNull(credential);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(http);
+        var options = http.Options;
 
         var owned = new List<IDisposable>();
-        var transport = RemoteHttp.CreateTransport(options);
-        if (!ReferenceEquals(transport, options.HttpMessageHandler))
-        {
-            owned.Add(transport);
-        }
-        var tokens = new AccessTokenCache(credential, [options.TokenScope], options.TimeProvider);
-        owned.Add(tokens);
         try
         {
-            var armHttp = RemoteHttp.CreateClient(options.ResourceManagerEndpoint, options, new TokenCredentialHandler(tokens), transport);
+            var armHttp = http.Create(AzureMlHttpClientNames.Arm, options.ResourceManagerEndpoint);
             owned.Add(armHttp);
             var arm = new ArmClients(armHttp, options);
             var coordinates = new WorkspaceCoordinates(subscriptionId, resourceGroup, workspaceName);
@@ -82,24 +100,27 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
 
             var trackingUri = options.MlflowTrackingUri ?? MlflowBaseUri(workspace.Properties?.MlFlowTrackingUri)
                 ?? throw new AzureMlException($"Workspace '{workspaceName}' reports no mlFlowTrackingUri; set WorkspaceOptions.MlflowTrackingUri.");
-            var mlflowHttp = RemoteHttp.CreateClient(trackingUri, options, new TokenCredentialHandler(tokens), transport);
+            // Azure ML's MLflow endpoint takes the ARM token, so it shares the ARM client kind.
+            var mlflowHttp = http.Create(AzureMlHttpClientNames.Arm, trackingUri);
             owned.Add(mlflowHttp);
             var tracking = new RemoteTrackingStore(RemoteHttp.For<IMlflowTrackingApi>(mlflowHttp, MlflowJsonContext.Default), options.TimeProvider, options.MaxRetries);
 
-            var datastore = new DatastoreBlobContainer(arm.Datastores, coordinates, options, credential, options.HttpMessageHandler);
+            var blobHttp = http.CreateBlob();
+            owned.Add(blobHttp);
+            var datastore = new DatastoreBlobContainer(arm.Datastores, coordinates, options, http.Credential, blobHttp);
             owned.Add(datastore);
             var artifacts = new RemoteArtifactStore(datastore);
             var models = new RemoteModelRegistry(arm.Models, coordinates, datastore, artifacts, options.TimeProvider, options.MaxRetries);
 
             // Run history (a failed batch job's error) lives on the workspace's api host, the host of its MLflow endpoint.
-            var historyHttp = RemoteHttp.CreateClient(new Uri(trackingUri.GetLeftPart(UriPartial.Authority)), options, new TokenCredentialHandler(tokens), transport);
+            var historyHttp = http.Create(AzureMlHttpClientNames.Arm, new Uri(trackingUri.GetLeftPart(UriPartial.Authority)));
             owned.Add(historyHttp);
             // Azure ML's data plane (batch invocations, AADToken online endpoints) takes tokens for its own scope, never the ARM one.
-            var machineLearningTokens = new AccessTokenCache(credential, [options.MachineLearningTokenScope], options.TimeProvider);
-            owned.Add(machineLearningTokens);
             var batch = new RemoteBatchEndpoints(arm.BatchEndpoints, arm.Jobs, arm.Lro, coordinates, workspace.Location, datastore, artifacts,
-                RemoteHttp.For<IRunHistoryApi>(historyHttp, RunHistoryJsonContext.Default), machineLearningTokens, options, transport);
-            var endpoints = new RemoteEndpointBackend(arm.OnlineEndpoints, arm.Lro, coordinates, workspace.Location, options, transport, machineLearningTokens, batch);
+                RemoteHttp.For<IRunHistoryApi>(historyHttp, RunHistoryJsonContext.Default), options,
+                scoringUri => http.Create(AzureMlHttpClientNames.MachineLearning, ScoringClient.BaseOf(scoringUri)));
+            var endpoints = new RemoteEndpointBackend(arm.OnlineEndpoints, arm.Lro, coordinates, workspace.Location, options,
+                scoringUri => http.Create(AzureMlHttpClientNames.Scoring, ScoringClient.BaseOf(scoringUri)), http.Tokens.MachineLearning, batch);
             owned.Add(endpoints);
 
             var info = new WorkspaceInfo(workspaceName, subscriptionId, resourceGroup, WorkspaceKind.Remote, TrackingUri: trackingUri, Location: workspace.Location);
@@ -115,57 +136,69 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
     }
 
     /// <summary>
-    /// Opens a plain MLflow server at <paramref name="trackingUri"/> as a complete workspace, with a static
-    /// <c>Authorization</c> header (bearer token or basic auth; none when null): tracking over the tracking API, run artifacts
-    /// through the artifacts proxy (<c>mlflow server --serve-artifacts</c>; runs must have <c>mlflow-artifacts:</c> artifact URIs),
-    /// the model registry over the registry API with model files on the proxy. File transfers use their own client with
-    /// longer timeouts (at least 10 min per attempt, 1 h per call).
+    /// Opens a plain MLflow server at <paramref name="trackingUri"/> with a static <c>Authorization</c> header (bearer token or basic
+    /// auth; none when null) and a private copy of the HTTP pipeline, which the backend owns.
     /// </summary>
-    internal static RemoteWorkspaceBackend ConnectMlflow(Uri trackingUri, AuthenticationHeaderValue? authorization, WorkspaceOptions options)
+    internal static RemoteWorkspaceBackend ConnectMlflow(Uri trackingUri, AuthenticationHeaderValue? authorization, WorkspaceOptions options, TokenCredential? credential = null)
     {
         ArgumentNullException.ThrowIfNull(trackingUri);
         ArgumentNullException.ThrowIfNull(options);
-        var transport = RemoteHttp.CreateTransport(options);
-        var http = RemoteHttp.CreateClient(trackingUri, options, new StaticAuthHandler(authorization), transport);
-        var transferHttp = RemoteHttp.CreateClient(trackingUri, MlflowTransferOptions(options), new StaticAuthHandler(authorization), transport);
-        var trackingApi = RemoteHttp.For<IMlflowTrackingApi>(http, MlflowJsonContext.Default);
+        var provider = AzureMlHttpRegistration.CreatePrivateProvider(new AzureMlHttpSettings(options, credential, authorization));
+        try
+        {
+            var backend = ConnectMlflow(trackingUri, provider.GetRequiredService<AzureMlHttpClients>());
+            backend._ownedProvider = provider;
+            return backend;
+        }
+        catch
+        {
+            provider.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Opens a plain MLflow server at <paramref name="trackingUri"/> as a complete workspace over the pipeline <paramref name="http"/>
+    /// (its <see cref="AzureMlHttpClientNames.Mlflow"/> clients carry the server's auth): tracking over the tracking API, run artifacts
+    /// through the artifacts proxy (<c>mlflow server --serve-artifacts</c>; runs must have <c>mlflow-artifacts:</c> artifact URIs),
+    /// the model registry over the registry API with model files on the proxy. File transfers use their own client with
+    /// longer timeouts (at least 10 min per attempt, 1 h per call). Endpoints throw <see cref="AzureMlNotSupportedException"/>.
+    /// </summary>
+    internal static RemoteWorkspaceBackend ConnectMlflow(Uri trackingUri, AzureMlHttpClients http)
+    {
+        ArgumentNullException.ThrowIfNull(trackingUri);
+        ArgumentNullException.ThrowIfNull(http);
+        if (trackingUri.Scheme != Uri.UriSchemeHttp && trackingUri.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new InvalidInputException($"An MLflow tracking URI must be http(s); got '{trackingUri.Scheme}:' (an azureml:// URI is opened with Workspace.GetAsync or FromConfigAsync).", nameof(trackingUri));
+        }
+        var options = http.Options;
+        var client = http.Create(AzureMlHttpClientNames.Mlflow, trackingUri);
+        var transferHttp = http.Create(AzureMlHttpClientNames.MlflowTransfer, trackingUri);
+        var trackingApi = RemoteHttp.For<IMlflowTrackingApi>(client, MlflowJsonContext.Default);
         var tracking = new RemoteTrackingStore(trackingApi, options.TimeProvider, options.MaxRetries);
         var proxy = new MlflowArtifactProxy(
-            RemoteHttp.For<IMlflowArtifactsApi>(http, MlflowJsonContext.Default),
+            RemoteHttp.For<IMlflowArtifactsApi>(client, MlflowJsonContext.Default),
             RemoteHttp.For<IMlflowArtifactsApi>(transferHttp, MlflowJsonContext.Default),
             options.TimeProvider,
             options.MaxRetries);
         var artifacts = new MlflowArtifactStore(trackingApi, proxy);
-        var models = new MlflowModelRegistry(RemoteHttp.For<IMlflowRegistryApi>(http, MlflowJsonContext.Default), proxy, artifacts, options.TimeProvider, options.MaxRetries);
+        var models = new MlflowModelRegistry(RemoteHttp.For<IMlflowRegistryApi>(client, MlflowJsonContext.Default), proxy, artifacts, options.TimeProvider, options.MaxRetries);
         var info = new WorkspaceInfo(trackingUri.Host, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Remote, TrackingUri: trackingUri);
         var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, new UnsupportedRemoteEndpoints(trackingUri));
-        backend._owned.Add(http);
+        backend._owned.Add(client);
         backend._owned.Add(transferHttp);
-        if (!ReferenceEquals(transport, options.HttpMessageHandler))
-        {
-            backend._owned.Add(transport);
-        }
         return backend;
     }
 
     /// <summary>The options of the file-transfer client: the caller's, with timeouts long enough for large files.</summary>
-    internal static WorkspaceOptions MlflowTransferOptions(WorkspaceOptions options) => new()
+    internal static WorkspaceOptions MlflowTransferOptions(WorkspaceOptions options)
     {
-        ResourceManagerEndpoint = options.ResourceManagerEndpoint,
-        MlflowTrackingUri = options.MlflowTrackingUri,
-        TokenScope = options.TokenScope,
-        MachineLearningTokenScope = options.MachineLearningTokenScope,
-        TimeProvider = options.TimeProvider,
-        ApplicationId = options.ApplicationId,
-        LoggerFactory = options.LoggerFactory,
-        MaxRetries = options.MaxRetries,
-        AttemptTimeout = options.AttemptTimeout > TimeSpan.FromMinutes(10) ? options.AttemptTimeout : TimeSpan.FromMinutes(10),
-        TotalTimeout = options.TotalTimeout > TimeSpan.FromHours(1) ? options.TotalTimeout : TimeSpan.FromHours(1),
-        LongRunningOperationTimeout = options.LongRunningOperationTimeout,
-        LogBuffer = options.LogBuffer,
-        BlobServiceUri = options.BlobServiceUri,
-        HttpMessageHandler = options.HttpMessageHandler,
-    };
+        var transfer = options.Copy();
+        transfer.AttemptTimeout = options.AttemptTimeout > TimeSpan.FromMinutes(10) ? options.AttemptTimeout : TimeSpan.FromMinutes(10);
+        transfer.TotalTimeout = options.TotalTimeout > TimeSpan.FromHours(1) ? options.TotalTimeout : TimeSpan.FromHours(1);
+        return transfer;
+    }
 
     /// <summary>The https base of an <c>azureml://</c> tracking URI; http(s) values are kept; null stays null.</summary>
     internal static Uri? MlflowBaseUri(string? mlFlowTrackingUri)
@@ -185,14 +218,17 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         throw new InvalidInputException($"mlFlowTrackingUri '{mlFlowTrackingUri}' is neither azureml:// nor http(s)://.", "mlFlowTrackingUri");
     }
 
-    public ValueTask DisposeAsync()
+    public async ValueTask DisposeAsync()
     {
         foreach (var d in Enumerable.Reverse(_owned))
         {
             d.Dispose();
         }
         _owned.Clear();
-        return ValueTask.CompletedTask;
+        if (Interlocked.Exchange(ref _ownedProvider, null) is { } provider)
+        {
+            await provider.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }
 

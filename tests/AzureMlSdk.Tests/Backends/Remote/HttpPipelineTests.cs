@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.RegularExpressions;
 using AzureMlSdk.Backends.Remote;
 using AzureMlSdk.Backends.Remote.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace AzureMlSdk.Tests.Backends.Remote;
 
@@ -123,7 +124,9 @@ public sealed partial class HttpPipelineTests
     {
         var stub = new StubHandler { Route = _ => StubHandler.Json(503, "{}", ("Retry-After", "0")) };
         var options = new WorkspaceOptions { TimeProvider = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(), MaxRetries = 2 };
-        using var http = RemoteHttp.CreateClient(new Uri("https://opt.test/"), options, null, stub);
+        options.HttpMessageHandler = stub;
+        await using var provider = AzureMlHttpRegistration.CreatePrivateProvider(new AzureMlHttpSettings(options, null));
+        using var http = provider.GetRequiredService<AzureMlHttpClients>().Create(AzureMlHttpClientNames.Scoring, new Uri("https://opt.test/"));
 
         using (var post = new HttpRequestMessage(HttpMethod.Post, "/anything"))
         {

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Azure;
-using AzureMlSdk.Backends.Remote.Auth;
 using AzureMlSdk.Backends.Remote.Blob;
 using AzureMlSdk.Backends.Remote.History;
 using AzureMlSdk.Backends.Remote.Http;
@@ -35,9 +34,8 @@ internal sealed partial class RemoteBatchEndpoints(
     DatastoreBlobContainer datastore,
     IArtifactStore artifacts,
     IRunHistoryApi? history,
-    AccessTokenCache invocationTokens,
     WorkspaceOptions options,
-    HttpMessageHandler transport) : IDisposable
+    Func<Uri, HttpClient> invocationClient) : IDisposable
 {
     /// <summary>Batch endpoints take Microsoft Entra tokens only.</summary>
     internal const string AuthMode = "AADToken";
@@ -373,7 +371,7 @@ internal sealed partial class RemoteBatchEndpoints(
             return existing.Api;
         }
         // Its own client: the ml.azure.com token goes to the endpoint only, and the ARM token never does.
-        var http = RemoteHttp.CreateClient(ScoringClient.BaseOf(scoringUri), options, new TokenCredentialHandler(invocationTokens), transport);
+        var http = invocationClient(scoringUri);
         var entry = (http, RemoteHttp.For<IBatchJobsApi>(http, BatchJobJsonContext.Default));
         if (!_invocationClients.TryAdd(key, entry))
         {

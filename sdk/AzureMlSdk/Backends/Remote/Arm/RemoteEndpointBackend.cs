@@ -32,7 +32,7 @@ internal sealed partial class RemoteEndpointBackend(
     WorkspaceCoordinates ws,
     string? location,
     WorkspaceOptions options,
-    HttpMessageHandler transport,
+    Func<Uri, HttpClient> scoringClient,
     AccessTokenCache machineLearningTokens,
     RemoteBatchEndpoints batch) : IEndpointBackend, IDisposable
 {
@@ -354,7 +354,7 @@ internal sealed partial class RemoteEndpointBackend(
             return existing.Client;
         }
         // No auth handler: the ARM token must never reach a scoring host; the scoring client sets its own Authorization.
-        var http = RemoteHttp.CreateClient(ScoringClient.BaseOf(scoringUri), options, null, transport);
+        var http = scoringClient(scoringUri);
         var entry = (http, new ScoringClient(http, scoringUri));
         if (!_scoringClients.TryAdd(key, entry))
         {

@@ -18,7 +18,7 @@ internal sealed class DatastoreBlobContainer(
     WorkspaceCoordinates workspace,
     WorkspaceOptions options,
     TokenCredential? credential,
-    HttpMessageHandler? transport) : IDisposable
+    HttpClient blobHttp) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private ResolvedDatastore? _resolved;
@@ -60,10 +60,9 @@ internal sealed class DatastoreBlobContainer(
         clientOptions.Retry.Mode = RetryMode.Exponential;
         // Azure.Core sends x-ms-client-request-id (the same on its retries) and its own User-Agent; the SDK's name goes in front.
         clientOptions.Diagnostics.ApplicationId = BlobApplicationId(options.ApplicationId);
-        if (transport is not null)
-        {
-            clientOptions.Transport = new HttpClientTransport(new HttpClient(transport, disposeHandler: false));
-        }
+        // The SDK's blob client (IHttpClientFactory: its diagnostics handler over the shared transport); Azure.Core's retry
+        // policy above it is the one retry layer for blob transfers (it rewinds streams and retries per block).
+        clientOptions.Transport = new HttpClientTransport(blobHttp);
 
         BlobContainerClient client;
         var credentialsType = props.Credentials?.CredentialsType;

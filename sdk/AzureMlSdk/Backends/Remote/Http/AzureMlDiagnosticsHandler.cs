@@ -11,9 +11,9 @@ namespace AzureMlSdk.Backends.Remote.Http;
 /// <see cref="Activity"/> <c>"{method} {url.template}"</c> on <see cref="AzureMlDiagnostics.ActivitySource"/> (retries are its
 /// events); records the call in <see cref="AzureMlDiagnostics.Meter"/>; logs method, path, status and duration (never headers,
 /// query strings or bodies, so no token, key or SAS); and turns transport failures that survived the retries into
-/// <see cref="ServiceUnavailableException"/>.
+/// <see cref="ServiceUnavailableException"/> (except for Azure.Core's blob transport, whose own retry policy needs them as they are).
 /// </summary>
-internal sealed partial class AzureMlDiagnosticsHandler(ILogger? logger, TimeProvider time, string? applicationId = null) : DelegatingHandler
+internal sealed partial class AzureMlDiagnosticsHandler(ILogger? logger, TimeProvider time, string? applicationId = null, bool mapTransportErrors = true) : DelegatingHandler
 {
     /// <summary>The client request id header.</summary>
     public const string ClientRequestIdHeader = "x-ms-client-request-id";
@@ -108,6 +108,10 @@ internal sealed partial class AzureMlDiagnosticsHandler(ILogger? logger, TimePro
             if (_logger.IsEnabled(LogLevel.Warning))
             {
                 LogFailure(_logger, method, path, ex.GetType().Name, elapsed.TotalMilliseconds, retries, clientRequestId);
+            }
+            if (!mapTransportErrors)
+            {
+                throw;
             }
             throw RemoteErrors.FromTransport(request, ex, cancellationToken);
         }

@@ -1,40 +1,14 @@
 using System.Text.Json.Serialization;
-using Microsoft.Extensions.Http.Resilience;
-using Microsoft.Extensions.Logging.Abstractions;
 using Refit;
 
 namespace AzureMlSdk.Backends.Remote.Http;
 
 /// <summary>
-/// Builds the HTTP stack of the remote backend without a DI container (the DI registration in
-/// <c>AddAzureMl</c> builds the same one through IHttpClientFactory): diagnostics → resilience → auth → transport.
-/// Auth sits inside the resilience handler so every attempt carries a current token.
+/// Refit over the SDK's clients. The clients themselves come from <see cref="AzureMlHttpClients"/> (IHttpClientFactory, registered by
+/// <see cref="AzureMlHttpRegistration"/>): the one construction path of the remote backend's HTTP stack.
 /// </summary>
 internal static class RemoteHttp
 {
-    /// <summary>Creates an <see cref="HttpClient"/> for one service surface.</summary>
-    public static HttpClient CreateClient(Uri baseAddress, WorkspaceOptions options, DelegatingHandler? auth, HttpMessageHandler transport)
-    {
-        HttpMessageHandler inner = transport;
-        if (auth is not null)
-        {
-            auth.InnerHandler = inner;
-            inner = auth;
-        }
-        var logger = options.LoggerFactory?.CreateLogger("AzureMlSdk.Http") ?? NullLogger.Instance;
-        var resilience = new ResilienceHandler(AzureMlResilience.Build(options, logger)) { InnerHandler = inner };
-        var diagnostics = new AzureMlDiagnosticsHandler(logger, options.TimeProvider, options.ApplicationId) { InnerHandler = resilience };
-        return new HttpClient(diagnostics, disposeHandler: false)
-        {
-            BaseAddress = WithoutTrailingSlash(baseAddress),
-            Timeout = Timeout.InfiniteTimeSpan, // the pipeline's total and attempt timeouts rule
-        };
-    }
-
-    /// <summary>The transport every client of one backend shares: the caller's handler, or a pooled sockets handler.</summary>
-    public static HttpMessageHandler CreateTransport(WorkspaceOptions options) =>
-        options.HttpMessageHandler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5), AutomaticDecompression = System.Net.DecompressionMethods.All };
-
     /// <summary>Refit settings for a source-generated JSON context, with the SDK's error mapping.</summary>
     public static RefitSettings Settings(JsonSerializerContext context)
     {

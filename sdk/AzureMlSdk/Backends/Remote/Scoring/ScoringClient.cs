@@ -20,7 +20,7 @@ internal sealed class ScoringClient
     private readonly IScoringApi _api;
     private readonly string _path;
 
-    /// <summary>Creates a client for <paramref name="scoringUri"/> over a client built by <see cref="RemoteHttp.CreateClient"/> for its authority.</summary>
+    /// <summary>Creates a client for <paramref name="scoringUri"/> over a client for its authority (<see cref="Http.AzureMlHttpClientNames.Scoring"/>).</summary>
     public ScoringClient(HttpClient http, Uri scoringUri)
     {
         ArgumentNullException.ThrowIfNull(http);
