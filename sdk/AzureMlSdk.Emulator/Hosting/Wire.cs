@@ -424,7 +424,7 @@ internal sealed record FaultSettings(double Rate, int Seed, int? MaxRetryAfter, 
 
 /// <summary>
 /// Request body limits per route family (the spec sets none; a larger body is answered 413 in the family's error shape).
-/// ARM: 4 MiB, Azure Resource Manager's request size limit. MLflow API: 32 MiB (MLflow's largest field, a dataset
+/// ARM: 4 MiB, our choice (the spec states no request size limit; generous for any ARM body). MLflow API: 32 MiB (MLflow's largest field, a dataset
 /// profile, is 16 MiB). Artifact uploads: none (streamed to blob storage). Admin routes: 64 KiB.
 /// </summary>
 internal static class BodyLimits
