@@ -1,3 +1,6 @@
+using AzureMlSdk.Assets;
+using AzureMlSdk.Jobs;
+
 namespace AzureMlSdk.Backends;
 
 /// <summary>
@@ -29,7 +32,8 @@ internal static class ContractDefaults
 /// A new concern joins by adding its interface here (its members having not-supported defaults too).
 /// </summary>
 /// <param name="BackendName">The backend that lacks the concern.</param>
-internal sealed record NotSupportedConcern(string BackendName) : ITrackingStore, IArtifactStore, IModelRegistry, IEndpointBackend
+internal sealed record NotSupportedConcern(string BackendName) : ITrackingStore, IArtifactStore, IModelRegistry, IEndpointBackend,
+    IJobBackend, IAssetBackend, IDatastoreBackend, IComputeBackend
 {
     /// <summary>The stand-in for a concern <paramref name="backend"/> does not implement.</summary>
     public static NotSupportedConcern For(object backend) => new(backend.GetType().Name);

@@ -1,3 +1,6 @@
+using AzureMlSdk.Assets;
+using AzureMlSdk.Jobs;
+
 namespace AzureMlSdk.Backends;
 
 /// <summary>
@@ -28,6 +31,18 @@ public interface IWorkspaceBackend : IAsyncDisposable
 
     /// <summary>Online endpoints and their deployments (ARM online endpoints; served in-process by the local backend).</summary>
     IEndpointBackend Endpoints => NotSupportedConcern.For(this);
+
+    /// <summary>Jobs: command, sweep, pipeline and AutoML jobs (ARM <c>jobs</c>; run by a local supervisor on the local backend).</summary>
+    IJobBackend Jobs => NotSupportedConcern.For(this);
+
+    /// <summary>Versioned assets: data, environments, components, code snapshots.</summary>
+    IAssetBackend Assets => NotSupportedConcern.For(this);
+
+    /// <summary>Datastores as file storage (where data assets, code snapshots and job outputs live).</summary>
+    IDatastoreBackend Datastores => NotSupportedConcern.For(this);
+
+    /// <summary>Computes (<c>local</c>, and clusters: local pools of slots on the local backend).</summary>
+    IComputeBackend Computes => NotSupportedConcern.For(this);
 
     /// <summary>
     /// Waits for a long-running operation this backend started, possibly in another process, from the resume token it reported
