@@ -62,6 +62,21 @@ public sealed class RemoteHttpBehaviourTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Advances fake time by <paramref name="step"/> until the server has seen <paramref name="count"/> requests. Advancing once is racy on a
+    /// loaded machine: the poller may not have armed its Retry-After delay yet when time moves, and then that delay never fires.
+    /// </summary>
+    private async Task AdvanceUntilRequestsAsync(int count, TimeSpan step)
+    {
+        var sw = Stopwatch.StartNew();
+        while (_server.Requests.Count < count)
+        {
+            Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"expected {count} requests, saw {_server.Requests.Count}");
+            _time.Advance(step);
+            await Task.Delay(20);
+        }
+    }
+
     private int Count(string pathEnd) => _server.Requests.Count(r => r.Path.EndsWith(pathEnd, StringComparison.Ordinal));
 
     [Fact]
@@ -276,8 +291,7 @@ public sealed class RemoteHttpBehaviourTests : IAsyncLifetime
             var seen = _server.Requests.Count;
             await Task.Delay(20);
             Assert.False(wait.IsCompleted);
-            _time.Advance(TimeSpan.FromSeconds(3));
-            await WaitForRequestsAsync(seen + 1);
+            await AdvanceUntilRequestsAsync(seen + 1, TimeSpan.FromSeconds(3));
         }
         var resource = await wait.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal("done", resource!.Properties!.FriendlyName);
