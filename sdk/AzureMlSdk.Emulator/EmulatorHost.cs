@@ -1,9 +1,7 @@
 using System.Net;
 using AzureMlSdk.Emulator.Arm;
-using AzureMlSdk.Emulator.Artifacts;
 using AzureMlSdk.Emulator.Hosting;
 using AzureMlSdk.Emulator.Jobs;
-using AzureMlSdk.Emulator.Mlflow;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -90,8 +88,9 @@ internal sealed class EmulatorHost : IAsyncDisposable
             OnlineEndpointRoutes.Map(app, workspaces, endpoints);
             BatchEndpointRoutes.Map(app, workspaces, endpoints);
             JobRoutes.Map(app, workspaces, endpoints);
-            MlflowEndpoints.Map(app, workspaces, stats);
-            MlflowArtifactsEndpoints.Map(app, workspaces);
+            var mlflow = workspaces.ForMlflow(stats);
+            MlflowEndpoints.Map(app, mlflow);
+            MlflowArtifactsEndpoints.Map(app, mlflow);
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
             var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();

@@ -8,8 +8,8 @@ using Azure.Storage;
 using Azure.Storage.Blobs;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
-using AzureMlSdk.Emulator.Arm;
 using AzureMlSdk.Emulator.Mlflow;
+using AzureMlSdk.Emulator.Hosting;
 
 namespace AzureMlSdk.Emulator;
 
@@ -157,6 +157,22 @@ internal sealed partial class WorkspaceRegistry : IAsyncDisposable
         await service.GetBlobContainerClient(ws.ContainerName).CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>The workspaces as the MLflow routes see them, counting logged metrics in <paramref name="stats"/>.</summary>
+    public IMlflowWorkspaces ForMlflow(EmulatorStats stats) => new MlflowView(this, stats);
+
+    private sealed class MlflowView(WorkspaceRegistry registry, EmulatorStats stats) : IMlflowWorkspaces
+    {
+        public string FilesUnavailableMessage =>
+            "The Emulator runs without blob storage (start it with --start-azurite or --blob-endpoint), so artifacts are not served.";
+
+        public IMlflowWorkspace? Find(string subscriptionId, string resourceGroup, string name) => registry.Find(subscriptionId, resourceGroup, name);
+
+        public IArtifactFiles? FilesOf(IMlflowWorkspace workspace) =>
+            registry.DatastoreContainer((EmulatorWorkspace)workspace) is { } container ? new DatastoreFiles(container) : null;
+
+        public void MetricsLogged(int points) => stats.LogBatch(points);
+    }
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
@@ -170,7 +186,7 @@ internal sealed partial class WorkspaceRegistry : IAsyncDisposable
 }
 
 /// <summary>One workspace: its ARM resource, its local backend and its ARM asset metadata.</summary>
-internal sealed class EmulatorWorkspace : IAsyncDisposable
+internal sealed class EmulatorWorkspace : IMlflowWorkspace, IAsyncDisposable
 {
     private readonly Lazy<IWorkspaceBackend> _backend;
     private readonly Lock _gate = new();

@@ -134,8 +134,12 @@ public class Run : IAsyncDisposable
     // ---- context ------------------------------------------------------------------------------
 
     /// <summary>
-    /// The run of the current job. Inside a submitted job (environment variable <c>AZUREML_RUN_ID</c>, with
-    /// <c>AZUREML_LOCAL_DIR</c> naming a local workspace) that job's run. Elsewhere a new run, completed at process exit, in
+    /// The run of the current job. Inside a submitted job, that job's run, found from the variables every backend sets:
+    /// on the local workspace <c>AZUREML_LOCAL_DIR</c> + <c>AZUREML_RUN_ID</c> (else <c>MLFLOW_RUN_ID</c>), opened directly; on Azure ML
+    /// and the Emulator <c>MLFLOW_TRACKING_URI</c> (<c>azureml://host/…</c> is read as <c>https://host/…</c>) + <c>MLFLOW_RUN_ID</c>
+    /// (else <c>AZUREML_RUN_ID</c>), authenticated with <c>MLFLOW_TRACKING_TOKEN</c>, else <c>AZUREML_RUN_TOKEN</c>, else MLflow's
+    /// <c>MLFLOW_TRACKING_USERNAME</c>/<c>PASSWORD</c>; <c>AZUREML_RUN_ID</c> alone names a run of <c>./.azureml/local</c>. The job's
+    /// run is not completed by this process (its supervisor ends it). Elsewhere a new run, completed at process exit, in
     /// experiment <c>$AZUREML_EXPERIMENT_NAME</c> (else <c>Default</c>) of the workspace chosen as <see cref="Workspace.FromConfigAsync"/>
     /// would: <c>$AZUREML_LOCAL_DIR</c> when set; else the workspace a <c>config.json</c> found from the current folder upward names
     /// (Azure ML or the Emulator, with <see cref="DefaultAzureCredential"/> unless <see cref="GetContextAsync(TokenCredential?, WorkspaceOptions?, CancellationToken)"/>

@@ -7,7 +7,7 @@ namespace AzureMlSdk;
 /// <summary>
 /// The process-wide run context behind <see cref="Run.GetContext"/>: ambient state kept apart from the run handle (as MLflow's
 /// <c>fluent.py</c> keeps its active-run stack apart from <c>MlflowClient</c>). Inside a submitted job the environment names the
-/// job's run (<see cref="Run.RunIdEnvironmentVariable"/>, with <c>AZUREML_LOCAL_DIR</c> naming a local workspace); elsewhere a
+/// job's run (<see cref="JobRunEnvironment"/>: a local workspace's job, or one on Azure ML or the Emulator); elsewhere a
 /// new run is started (experiment <see cref="Run.ExperimentNameEnvironmentVariable"/>, else <c>Default</c>) in the workspace
 /// <see cref="ResolveWorkspaceAsync"/> chooses as <see cref="Workspace.FromConfigAsync"/> would, and completed at process exit.
 /// One line says which workspace was chosen. The same run is handed out until it is closed.
@@ -41,10 +41,14 @@ internal static class RunContext
 
     private static async Task<Run> DiscoverAsync(TokenCredential? credential, WorkspaceOptions? options, CancellationToken cancellationToken)
     {
-        var runId = Environment.GetEnvironmentVariable(Run.RunIdEnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(runId))
+        var job = JobRunEnvironment.Resolve();
+        switch (job.Location)
         {
-            return await Workspace.Local(null, options ?? new WorkspaceOptions()).GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+            case JobRunLocation.LocalWorkspace:
+                return await Workspace.Local(job.LocalDirectory, options ?? new WorkspaceOptions()).GetRunAsync(job.RunId!, cancellationToken).ConfigureAwait(false);
+            case JobRunLocation.MlflowServer:
+                var server = await Workspace.FromMlflowAsync(job.TrackingUri!, job.Token, options, cancellationToken).ConfigureAwait(false);
+                return await server.GetRunAsync(job.RunId!, cancellationToken).ConfigureAwait(false);
         }
         var (workspace, why) = await ResolveWorkspaceAsync(Environment.CurrentDirectory, credential, options, cancellationToken).ConfigureAwait(false);
         var experimentName = Environment.GetEnvironmentVariable(Run.ExperimentNameEnvironmentVariable);

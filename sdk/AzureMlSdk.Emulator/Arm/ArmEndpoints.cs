@@ -2,12 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using AzureMlSdk.Emulator.Hosting;
 
 namespace AzureMlSdk.Emulator.Arm;
 
 /// <summary>An ARM error to answer with (<c>ErrorResponse</c>).</summary>
-internal sealed class ArmException(int status, string code, string message, string? target = null) : Exception(message)
+internal sealed class ArmException(int status, string code, string message, string? target = null) : Exception(message), IPublicError
 {
     public int Status { get; } = status;
     public string Code { get; } = code;

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using AzureMlSdk.Emulator.Hosting;
 
 namespace AzureMlSdk.Emulator.Arm;
 

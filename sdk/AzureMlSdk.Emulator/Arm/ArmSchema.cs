@@ -30,7 +30,7 @@ internal sealed class ArmSchema
     /// <summary>Longest tag value on a tracked resource (Azure Resource Manager).</summary>
     public const int MaxResourceTagValueLength = 256;
     /// <summary>Longest <c>properties.description</c>.</summary>
-    public const int MaxDescriptionLength = 5000;
+    public const int MaxDescriptionLength = ModelAssetStore.MaxDescriptionLength;
     /// <summary>Longest name in <c>properties.tags</c> / <c>properties.properties</c>.</summary>
     public const int MaxAssetKeyLength = 250;
     /// <summary>Longest value in <c>properties.tags</c>.</summary>

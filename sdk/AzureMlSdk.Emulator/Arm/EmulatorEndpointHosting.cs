@@ -3,7 +3,6 @@ using System.Text.Json.Nodes;
 using Azure.Storage;
 using Azure.Storage.Blobs;
 using AzureMlSdk.Serving.Local;
-using AzureMlSdk.Emulator.Hosting;
 
 namespace AzureMlSdk.Emulator.Arm;
 

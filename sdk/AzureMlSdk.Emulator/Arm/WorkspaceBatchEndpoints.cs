@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Azure.Storage.Blobs;
-using AzureMlSdk.Emulator.Hosting;
 using AzureMlSdk.Emulator.Jobs;
 using AzureMlSdk.Serving.Scoring;
 

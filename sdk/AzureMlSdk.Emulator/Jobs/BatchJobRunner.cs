@@ -241,7 +241,7 @@ internal sealed class BatchJobRunner : IAsyncDisposable
             // The caller's mistakes (input, model) are UserErrors, as Azure ML labels them; the rest is the Emulator's.
             error = ex is AzureMlException { Status: >= 400 and < 500 }
                 ? ("UserError", ex.Message)
-                : ("SystemError", Hosting.Wire.PublicMessage(ex, $"Batch job '{name}'"));
+                : ("SystemError", Wire.PublicMessage(ex, $"Batch job '{name}'"));
         }
         finally
         {

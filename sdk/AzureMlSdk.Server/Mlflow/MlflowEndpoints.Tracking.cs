@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AzureMlSdk.Emulator.Artifacts;
+using AzureMlSdk.Server.Artifacts;
 
-namespace AzureMlSdk.Emulator.Mlflow;
+namespace AzureMlSdk.Server.Mlflow;
 
 // The tracking endpoints of service.proto over the workspace's local tracking store.
 internal static partial class MlflowEndpoints
@@ -265,7 +265,7 @@ internal static partial class MlflowEndpoints
         var step = call.Request.Long("step") ?? 0;
         var value = call.Request.DoubleField("value");
         var point = Metric(key, value, timestamp, step);
-        call.Stats.LogBatch(1);
+        call.Registry.MetricsLogged(1);
         await call.Store.LogBatchAsync(runId, LogBatch.OfMetrics([point]), call.Aborted).ConfigureAwait(false);
         await OkAsync(call).ConfigureAwait(false);
     }
@@ -328,7 +328,7 @@ internal static partial class MlflowEndpoints
                 $"Duplicate parameter keys have been submitted: [{string.Join(", ", duplicates.Take(10).Select(k => $"'{Hosting.Wire.Truncate(k, 64)}'"))}]. Please ensure the request contains only one param value per param key.");
         }
         var metrics = metricItems.Select((m, i) => ReadMetric(m, $"metrics[{i}]")).ToList();
-        call.Stats.LogBatch(metrics.Count);
+        call.Registry.MetricsLogged(metrics.Count);
         await call.Store.LogBatchAsync(runId, new LogBatch(metrics, parameters, tags), call.Aborted).ConfigureAwait(false);
         await OkAsync(call).ConfigureAwait(false);
     }

@@ -2,10 +2,11 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using AzureMlSdk.Emulator.Arm;
-using AzureMlSdk.Emulator.Artifacts;
+using AzureMlSdk.Server.Registry;
+using AzureMlSdk.Server.Artifacts;
+using AzureMlSdk.Server.Hosting;
 
-namespace AzureMlSdk.Emulator.Mlflow;
+namespace AzureMlSdk.Server.Mlflow;
 
 // The model registry endpoints of model_registry.proto. In Azure ML, MLflow registered models ARE the workspace's model
 // containers and model versions ARE its ARM model versions, so these read and write the Emulator's ARM model store
@@ -85,13 +86,13 @@ internal static partial class MlflowEndpoints
         return alias;
     }
 
-    /// <summary>A description, within the limit the ARM routes apply to the same models (<see cref="Arm.ArmSchema.MaxDescriptionLength"/>).</summary>
+    /// <summary>A description, within the limit the ARM routes apply to the same models (<see cref="ModelAssetStore.MaxDescriptionLength"/>).</summary>
     private static string? Description(MlflowCall call)
     {
         var description = call.Request.String("description");
-        if (description is { Length: > Arm.ArmSchema.MaxDescriptionLength })
+        if (description is { Length: > ModelAssetStore.MaxDescriptionLength })
         {
-            throw MlflowException.Invalid($"Description '{Hosting.Wire.Truncate(description, 100)}' had length {description.Length}, which exceeded length limit of {Arm.ArmSchema.MaxDescriptionLength}");
+            throw MlflowException.Invalid($"Description '{Wire.Truncate(description, 100)}' had length {description.Length}, which exceeded length limit of {ModelAssetStore.MaxDescriptionLength}");
         }
         return description;
     }
@@ -173,7 +174,7 @@ internal static partial class MlflowEndpoints
     private static string Stage(VersionRow v) => Text(v.Properties, "stage") is { Length: > 0 } stage ? stage : "None";
 
     /// <summary>The source as the client gave it; for a version registered through ARM, its files' proxy URI (or its modelUri).</summary>
-    private static string Source(EmulatorWorkspace ws, VersionRow v)
+    private static string Source(IMlflowWorkspace ws, VersionRow v)
     {
         var properties = Bag(v.Properties, "properties");
         if (properties.TryGetValue(SourceProperty, out var source))
@@ -186,7 +187,7 @@ internal static partial class MlflowEndpoints
 
     // ------------------------------------------------------------------ JSON
 
-    private static void WriteVersion(Utf8JsonWriter w, EmulatorWorkspace ws, VersionRow v, ContainerRow? container)
+    private static void WriteVersion(Utf8JsonWriter w, IMlflowWorkspace ws, VersionRow v, ContainerRow? container)
     {
         var properties = Bag(v.Properties, "properties");
         w.WriteStartObject();
@@ -225,7 +226,7 @@ internal static partial class MlflowEndpoints
     private static List<VersionRow> LatestPerStage(IEnumerable<VersionRow> versions) =>
         versions.GroupBy(Stage, StringComparer.Ordinal).Select(g => g.MaxBy(v => Number(v))!).OrderBy(v => Number(v)).ToList();
 
-    private static void WriteModel(Utf8JsonWriter w, EmulatorWorkspace ws, ContainerRow c, IReadOnlyList<VersionRow> versions)
+    private static void WriteModel(Utf8JsonWriter w, IMlflowWorkspace ws, ContainerRow c, IReadOnlyList<VersionRow> versions)
     {
         w.WriteStartObject();
         w.WriteString("name", c.Name);

@@ -1,10 +1,9 @@
 using System.Text.Json;
 using AzureMlSdk.Backends;
-using AzureMlSdk.Backends.Local;
-using AzureMlSdk.Emulator.Artifacts;
-using AzureMlSdk.Emulator.Hosting;
+using AzureMlSdk.Server.Artifacts;
+using AzureMlSdk.Server.Hosting;
 
-namespace AzureMlSdk.Emulator.Mlflow;
+namespace AzureMlSdk.Server.Mlflow;
 
 /// <summary>
 /// MLflow's REST API at each workspace's <c>mlFlowTrackingUri</c> path (+ <c>/api/2.0/mlflow/…</c>): tracking
@@ -24,9 +23,8 @@ internal static partial class MlflowEndpoints
     private sealed record MlflowCall(
         HttpContext Context,
         MlflowRequest Request,
-        EmulatorWorkspace Workspace,
-        WorkspaceRegistry Registry,
-        EmulatorStats Stats,
+        IMlflowWorkspace Workspace,
+        IMlflowWorkspaces Registry,
         IReadOnlyDictionary<string, string> RouteValues)
     {
         public ITrackingStore Store => Workspace.Backend.Tracking;
@@ -38,7 +36,7 @@ internal static partial class MlflowEndpoints
         public static string RunArtifactUri(string runId) => ArtifactLocations.ProxyUri(ArtifactLocations.RunFolder(runId));
 
         /// <summary>The workspace's datastore files (503 without blob storage).</summary>
-        public DatastoreFiles Files => MlflowArtifactsEndpoints.Files(Registry, Workspace);
+        public IArtifactFiles Files => MlflowArtifactsEndpoints.Files(Registry, Workspace);
 
         public string Route(string name) => RouteValues[name];
     }
@@ -116,16 +114,16 @@ internal static partial class MlflowEndpoints
         E("GET", "logged-models/{model_id}/artifacts/directories", ListLoggedModelArtifactsAsync),
     ];
 
-    public static void Map(WebApplication app, WorkspaceRegistry registry, EmulatorStats stats)
+    public static void Map(IEndpointRouteBuilder app, IMlflowWorkspaces registry)
     {
         app.Map(WorkspacePath + "/api/2.0/mlflow/{**operation}", (HttpContext c) =>
-            DispatchAsync(c, registry, stats, (string)c.GetRouteValue("subscriptionId")!, (string)c.GetRouteValue("resourceGroupName")!, (string)c.GetRouteValue("workspaceName")!));
+            DispatchAsync(c, registry, (string)c.GetRouteValue("subscriptionId")!, (string)c.GetRouteValue("resourceGroupName")!, (string)c.GetRouteValue("workspaceName")!));
         app.Map(WorkspacePath + "/ajax-api/2.0/mlflow/{**operation}", (HttpContext c) =>
-            DispatchAsync(c, registry, stats, (string)c.GetRouteValue("subscriptionId")!, (string)c.GetRouteValue("resourceGroupName")!, (string)c.GetRouteValue("workspaceName")!));
+            DispatchAsync(c, registry, (string)c.GetRouteValue("subscriptionId")!, (string)c.GetRouteValue("resourceGroupName")!, (string)c.GetRouteValue("workspaceName")!));
         app.Map("/api/2.0/mlflow/{**operation}", (HttpContext c) =>
-            DispatchAsync(c, registry, stats, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceInfo.LocalName));
+            DispatchAsync(c, registry, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceInfo.LocalName));
         app.Map("/ajax-api/2.0/mlflow/{**operation}", (HttpContext c) =>
-            DispatchAsync(c, registry, stats, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceInfo.LocalName));
+            DispatchAsync(c, registry, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceInfo.LocalName));
         // MLflow 3 clients probe /api/3.0/mlflow/server-info and trace routes; none is served, and each says so as MLflow does
         // (clients treat a non-200 server-info as "no multipart transfers").
         foreach (var pattern in new[] { WorkspacePath + "/api/3.0/mlflow/{**operation}", "/api/3.0/mlflow/{**operation}" })
@@ -167,7 +165,7 @@ internal static partial class MlflowEndpoints
         return matches;
     }
 
-    private static async Task DispatchAsync(HttpContext context, WorkspaceRegistry registry, EmulatorStats stats, string sub, string rg, string name)
+    private static async Task DispatchAsync(HttpContext context, IMlflowWorkspaces registry, string sub, string rg, string name)
     {
         var operation = ((string?)context.GetRouteValue("operation") ?? string.Empty).Trim('/');
         try
@@ -189,7 +187,7 @@ internal static partial class MlflowEndpoints
             var ws = registry.Find(sub, rg, name)
                 ?? throw new MlflowException("RESOURCE_DOES_NOT_EXIST", $"Workspace '{name}' in resource group '{rg}' of subscription '{sub}' does not exist.");
             var request = await MlflowRequest.ReadAsync(context).ConfigureAwait(false);
-            await endpoint.Handler(new MlflowCall(context, request, ws, registry, stats, values)).ConfigureAwait(false);
+            await endpoint.Handler(new MlflowCall(context, request, ws, registry, values)).ConfigureAwait(false);
         }
         catch (MlflowException ex) when (!context.Response.HasStarted)
         {
@@ -218,7 +216,7 @@ internal static partial class MlflowEndpoints
         }
     }
 
-    /// <summary>MLflow's default experiment, which every workspace has (see <see cref="LocalTrackingStore.EnsureDefaultExperiment"/>).</summary>
+    /// <summary>MLflow's default experiment, which every workspace has (see <see cref="Backends.Local.LocalTrackingStore.EnsureDefaultExperiment"/>).</summary>
     private const string DefaultExperimentId = "0";
 
     private static Task OkAsync(MlflowCall call, Action<Utf8JsonWriter>? body = null) => Wire.JsonAsync(call.Context, 200, w =>

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
-using AzureMlSdk.Emulator.Artifacts;
+using AzureMlSdk.Server.Artifacts;
 
-namespace AzureMlSdk.Emulator.Mlflow;
+namespace AzureMlSdk.Server.Mlflow;
 
 // MLflow 3's logged models (service.proto createLoggedModel … listLoggedModelArtifacts). An MLflow 3 client's
 // mlflow.<flavor>.log_model creates one, uploads the model files to its artifact_uri through the artifacts proxy and

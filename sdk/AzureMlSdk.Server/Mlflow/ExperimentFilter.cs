@@ -1,7 +1,7 @@
 using System.Globalization;
-using static AzureMlSdk.Emulator.Mlflow.FilterSyntax;
+using static AzureMlSdk.Server.Mlflow.FilterSyntax;
 
-namespace AzureMlSdk.Emulator.Mlflow;
+namespace AzureMlSdk.Server.Mlflow;
 
 /// <summary>
 /// MLflow's <c>search_experiments</c> filter: clauses joined by AND over <c>name</c>, <c>creation_time</c>,

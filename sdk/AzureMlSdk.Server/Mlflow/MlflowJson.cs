@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 
-namespace AzureMlSdk.Emulator.Mlflow;
+namespace AzureMlSdk.Server.Mlflow;
 
 /// <summary>
 /// MLflow's JSON (protobuf JSON as MLflow's <c>message_to_json</c> writes it): snake_case field names, unset and empty

@@ -1,7 +1,7 @@
 using System.Globalization;
-using static AzureMlSdk.Emulator.Mlflow.FilterSyntax;
+using static AzureMlSdk.Server.Mlflow.FilterSyntax;
 
-namespace AzureMlSdk.Emulator.Mlflow;
+namespace AzureMlSdk.Server.Mlflow;
 
 /// <summary>What a registry search filter can look at: a registered model (name, tags) or a model version (also run id, source, number).</summary>
 internal sealed record RegistryFields(string Name, IReadOnlyDictionary<string, string> Tags, string? RunId = null, string? Source = null, long? Version = null);

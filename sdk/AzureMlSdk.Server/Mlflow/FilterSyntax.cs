@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace AzureMlSdk.Emulator.Mlflow;
+namespace AzureMlSdk.Server.Mlflow;
 
 /// <summary>
 /// What MLflow's search filters share (<see cref="ExperimentFilter"/>, <see cref="RegistryFilter"/>): the tokenizer, the AND

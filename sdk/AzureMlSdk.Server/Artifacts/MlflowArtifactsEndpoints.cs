@@ -1,10 +1,10 @@
 using AzureMlSdk.Backends;
-using AzureMlSdk.Emulator.Hosting;
-using AzureMlSdk.Emulator.Mlflow;
+using AzureMlSdk.Server.Hosting;
+using AzureMlSdk.Server.Mlflow;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.StaticFiles;
 
-namespace AzureMlSdk.Emulator.Artifacts;
+namespace AzureMlSdk.Server.Artifacts;
 
 /// <summary>
 /// MLflow's artifacts proxy (<c>mlflow/protos/mlflow_artifacts.proto</c>, what <c>mlflow server --serve-artifacts</c> serves) over
@@ -23,7 +23,7 @@ internal static class MlflowArtifactsEndpoints
     private const string ArtifactsRoute = "artifacts";
     private static readonly FileExtensionContentTypeProvider ContentTypes = new();
 
-    public static void Map(WebApplication app, WorkspaceRegistry registry)
+    public static void Map(IEndpointRouteBuilder app, IMlflowWorkspaces registry)
     {
         foreach (var api in new[] { "/api/2.0/mlflow-artifacts", "/ajax-api/2.0/mlflow-artifacts" })
         {
@@ -34,7 +34,7 @@ internal static class MlflowArtifactsEndpoints
         }
     }
 
-    private static async Task DispatchAsync(HttpContext context, WorkspaceRegistry registry, string sub, string rg, string name)
+    private static async Task DispatchAsync(HttpContext context, IMlflowWorkspaces registry, string sub, string rg, string name)
     {
         var rest = (string?)context.GetRouteValue("rest") ?? string.Empty;
         var method = context.Request.Method;
@@ -116,11 +116,10 @@ internal static class MlflowArtifactsEndpoints
     }
 
     /// <summary>The workspace's datastore files; 503 when the Emulator runs without blob storage.</summary>
-    internal static DatastoreFiles Files(WorkspaceRegistry registry, EmulatorWorkspace ws) =>
-        new(registry.DatastoreContainer(ws) ?? throw new MlflowException("TEMPORARILY_UNAVAILABLE",
-            "The Emulator runs without blob storage (start it with --start-azurite or --blob-endpoint), so artifacts are not served."));
+    internal static IArtifactFiles Files(IMlflowWorkspaces registry, IMlflowWorkspace ws) =>
+        registry.FilesOf(ws) ?? throw new MlflowException("TEMPORARILY_UNAVAILABLE", registry.FilesUnavailableMessage);
 
-    private static async Task ListAsync(HttpContext context, DatastoreFiles files)
+    private static async Task ListAsync(HttpContext context, IArtifactFiles files)
     {
         var path = context.Request.Query["path"];
         var folder = path.Count == 0 ? string.Empty : ArtifactLocations.SafePath(path[^1] ?? string.Empty, allowEmpty: true);
@@ -141,7 +140,7 @@ internal static class MlflowArtifactsEndpoints
         }).ConfigureAwait(false);
     }
 
-    private static async Task DownloadAsync(HttpContext context, DatastoreFiles files, string path)
+    private static async Task DownloadAsync(HttpContext context, IArtifactFiles files, string path)
     {
         var download = await files.OpenReadAsync(path, context.RequestAborted).ConfigureAwait(false);
         if (download is null)
@@ -156,7 +155,7 @@ internal static class MlflowArtifactsEndpoints
             var response = context.Response;
             response.StatusCode = 200;
             response.ContentType = ContentTypes.TryGetContentType(fileName, out var type) ? type : "application/octet-stream";
-            response.ContentLength = download.Details.ContentLength;
+            response.ContentLength = download.Length;
             response.Headers.ContentDisposition = fileName.All(ch => char.IsAscii(ch) && !char.IsControl(ch) && ch is not ('"' or ';' or '\\'))
                 ? $"attachment; filename={fileName}"
                 : new System.Net.Http.Headers.ContentDispositionHeaderValue("attachment") { FileNameStar = fileName }.ToString();
@@ -166,7 +165,7 @@ internal static class MlflowArtifactsEndpoints
         }
     }
 
-    private static async Task UploadAsync(HttpContext context, DatastoreFiles files, string path)
+    private static async Task UploadAsync(HttpContext context, IArtifactFiles files, string path)
     {
         // Artifacts (model weights) can be larger than the Emulator's request limit for API calls.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)

@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
-using AzureMlSdk.Emulator.Hosting;
+using AzureMlSdk.Server.Hosting;
 using Microsoft.Extensions.Primitives;
 
-namespace AzureMlSdk.Emulator.Mlflow;
+namespace AzureMlSdk.Server.Mlflow;
 
 /// <summary>An error to answer on the MLflow surface (<c>{error_code, message}</c> with MLflow's HTTP status).</summary>
-internal sealed class MlflowException(string errorCode, string message) : Exception(message)
+internal sealed class MlflowException(string errorCode, string message) : Exception(message), IPublicError
 {
     public string ErrorCode { get; } = errorCode;
 

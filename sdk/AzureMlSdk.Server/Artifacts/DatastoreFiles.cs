@@ -2,22 +2,17 @@ using System.Security.Cryptography;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
-using AzureMlSdk.Emulator.Mlflow;
+using AzureMlSdk.Server.Mlflow;
 
-namespace AzureMlSdk.Emulator.Artifacts;
+namespace AzureMlSdk.Server.Artifacts;
 
-/// <summary>An entry of one folder level: a file (with its size) or a sub-folder (a blob-name prefix).</summary>
-internal sealed record FolderEntry(string Name, bool IsDirectory, long? Size);
-
-/// <summary>A file under a folder, with its path relative to that folder.</summary>
-internal sealed record FileUnder(string RelativePath, long Size);
 
 /// <summary>
 /// Files of a workspace's default datastore as folders and files over the flat blob namespace (<c>/</c> separates
 /// folders; a folder exists while a blob is under it). Storage errors other than "not found" surface as 503
 /// <c>TEMPORARILY_UNAVAILABLE</c>, without the storage message (it lists request headers).
 /// </summary>
-internal sealed class DatastoreFiles(BlobContainerClient container)
+internal sealed class DatastoreFiles(BlobContainerClient container) : IArtifactFiles
 {
     private const int BufferSize = 81920;
 
@@ -68,11 +63,12 @@ internal sealed class DatastoreFiles(BlobContainerClient container)
     }
 
     /// <summary>Opens the file at <paramref name="path"/> for reading; null when there is none.</summary>
-    public async Task<BlobDownloadStreamingResult?> OpenReadAsync(string path, CancellationToken cancellationToken)
+    public async Task<ArtifactDownload?> OpenReadAsync(string path, CancellationToken cancellationToken)
     {
         try
         {
-            return (await container.GetBlobClient(path).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            var result = (await container.GetBlobClient(path).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            return new ArtifactDownload(result.Content, result.Details.ContentLength, result);
         }
         catch (RequestFailedException ex) when (ex.Status == 404)
         {
@@ -126,7 +122,7 @@ internal sealed class DatastoreFiles(BlobContainerClient container)
         var buffer = new byte[BufferSize];
         long total = 0;
         int read;
-        await using var body = download.Content;
+        var body = download.Content;
         while ((read = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
         {
             hash.AppendData(buffer, 0, read);

@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using AzureMlSdk.Emulator.Arm;
-using AzureMlSdk.Emulator.Artifacts;
+using AzureMlSdk.Server.Registry;
+using AzureMlSdk.Server.Artifacts;
 
-namespace AzureMlSdk.Emulator.Mlflow;
+namespace AzureMlSdk.Server.Mlflow;
 
 // The model-version endpoints of model_registry.proto over ARM model versions (mapping: MlflowEndpoints.Registry.cs).
 internal static partial class MlflowEndpoints
@@ -169,7 +169,7 @@ internal static partial class MlflowEndpoints
     /// </summary>
     private static async Task<(string Root, JsonArray Manifest)> ManifestAsync(MlflowCall call, string path)
     {
-        if (call.Registry.DatastoreContainer(call.Workspace) is null)
+        if (call.Registry.FilesOf(call.Workspace) is null)
         {
             return (path, []); // no blob storage: nothing to list (the proxy answers 503 for the files themselves)
         }

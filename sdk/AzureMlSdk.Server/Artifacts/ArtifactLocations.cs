@@ -1,6 +1,6 @@
-using AzureMlSdk.Emulator.Mlflow;
+using AzureMlSdk.Server.Mlflow;
 
-namespace AzureMlSdk.Emulator.Artifacts;
+namespace AzureMlSdk.Server.Artifacts;
 
 /// <summary>
 /// One folder, three names. Every file the Emulator keeps for a workspace is a blob in its default datastore's container, and
@@ -32,7 +32,7 @@ internal static class ArtifactLocations
     public static string ProxyUri(string folder) => Scheme + "/" + folder.Trim('/');
 
     /// <summary>The <c>azureml://</c> datastore URI of a folder, as ARM model versions carry it (<c>modelUri</c>, trailing slash).</summary>
-    public static string DatastoreUri(EmulatorWorkspace ws, string folder) =>
+    public static string DatastoreUri(IMlflowWorkspace ws, string folder) =>
         $"azureml://subscriptions/{ws.SubscriptionId}/resourcegroups/{ws.ResourceGroup}/workspaces/{ws.Name}/datastores/{DatastoreName}/paths/{folder.Trim('/')}/";
 
     /// <summary>
@@ -40,7 +40,7 @@ internal static class ArtifactLocations
     /// authority), this workspace's <c>azureml://…/datastores/workspaceblobstore/paths/X</c> (long or short form), or an http(s)
     /// URL of the proxy route (<c>…/api/2.0/mlflow-artifacts/artifacts/X</c>).
     /// </summary>
-    public static string? FolderOf(string? uri, EmulatorWorkspace ws)
+    public static string? FolderOf(string? uri, IMlflowWorkspace ws)
     {
         ArgumentNullException.ThrowIfNull(ws);
         if (string.IsNullOrWhiteSpace(uri))

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 
-namespace AzureMlSdk.Emulator.Arm;
+namespace AzureMlSdk.Server.Registry;
 
 /// <summary>A stored model container: its PUT properties and bookkeeping.</summary>
 internal sealed record ContainerRow(string Name, JsonObject Properties, long NextVersion, DateTimeOffset CreatedAt, DateTimeOffset ModifiedAt);
@@ -33,6 +33,9 @@ internal enum RenameOutcome
 /// </summary>
 internal sealed class ModelAssetStore : IDisposable
 {
+    /// <summary>Longest description of a model or version (the ARM routes' <c>properties.description</c> limit, applied by MLflow's routes too).</summary>
+    public const int MaxDescriptionLength = 5000;
+
     private readonly string _connectionString;
     private readonly Lock _gate = new();
     private bool _initialized;
