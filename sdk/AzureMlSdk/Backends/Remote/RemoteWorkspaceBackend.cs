@@ -4,6 +4,7 @@ using AzureMlSdk.Backends.Remote.Arm;
 using AzureMlSdk.Backends.Remote.Blob;
 using AzureMlSdk.Backends.Remote.History;
 using AzureMlSdk.Backends.Remote.Http;
+using AzureMlSdk.Backends.Remote.Jobs;
 using AzureMlSdk.Backends.Remote.Mlflow;
 using AzureMlSdk.Backends.Remote.Scoring;
 using Microsoft.Extensions.DependencyInjection;
@@ -39,6 +40,9 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
 
     /// <summary>Online endpoints through ARM (<see cref="RemoteEndpointBackend"/>); on a plain MLflow server every call throws <see cref="AzureMlNotSupportedException"/>.</summary>
     public IEndpointBackend Endpoints { get; }
+
+    /// <summary>Jobs through ARM and run history (<see cref="RemoteJobBackend"/>); on a plain MLflow server every call throws <see cref="AzureMlNotSupportedException"/>.</summary>
+    public AzureMlSdk.Jobs.IJobBackend Jobs { get; private set; } = null!;
 
     /// <summary>Polls the ARM long-running operation the token names (see <see cref="ArmLongRunningOperation.ResumeAsync"/>).</summary>
     public Task ResumeOperationAsync(string resumeToken, IProgress<string>? progress, CancellationToken cancellationToken)
@@ -125,6 +129,8 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
 
             var info = new WorkspaceInfo(workspaceName, subscriptionId, resourceGroup, WorkspaceKind.Remote, TrackingUri: trackingUri, Location: workspace.Location);
             var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, endpoints) { Arm = arm };
+            backend.Jobs = new RemoteJobBackend(arm.CommandJobs, arm.Lro, coordinates, RemoteHttp.For<IRunHistoryApi>(historyHttp, RunHistoryJsonContext.Default),
+                historyHttp, blobHttp, backend, options.TimeProvider);
             backend._owned.AddRange(owned);
             return backend;
         }
@@ -186,6 +192,7 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         var models = new MlflowModelRegistry(RemoteHttp.For<IMlflowRegistryApi>(client, MlflowJsonContext.Default), proxy, artifacts, options.TimeProvider, options.MaxRetries);
         var info = new WorkspaceInfo(trackingUri.Host, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Remote, TrackingUri: trackingUri);
         var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, new UnsupportedRemoteEndpoints(trackingUri));
+        backend.Jobs = NotSupportedConcern.For(backend);
         backend._owned.Add(client);
         backend._owned.Add(transferHttp);
         return backend;
@@ -242,6 +249,7 @@ internal sealed class ArmClients(HttpClient http, WorkspaceOptions options)
     public IArmCodesApi Codes { get; } = RemoteHttp.For<IArmCodesApi>(http, ArmJsonContext.Default);
     public IArmDataApi Data { get; } = RemoteHttp.For<IArmDataApi>(http, ArmJsonContext.Default);
     public IArmJobsApi Jobs { get; } = RemoteHttp.For<IArmJobsApi>(http, ArmJsonContext.Default);
+    public IArmCommandJobsApi CommandJobs { get; } = RemoteHttp.For<IArmCommandJobsApi>(http, ArmJobJsonContext.Default);
     public IArmOnlineEndpointsApi OnlineEndpoints { get; } = RemoteHttp.For<IArmOnlineEndpointsApi>(http, ArmJsonContext.Default);
     public IArmBatchEndpointsApi BatchEndpoints { get; } = RemoteHttp.For<IArmBatchEndpointsApi>(http, ArmJsonContext.Default);
     public ArmLongRunningOperation Lro { get; } = new(http, options.TimeProvider, options.LongRunningOperationTimeout);
