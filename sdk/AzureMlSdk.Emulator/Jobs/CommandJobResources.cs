@@ -101,19 +101,19 @@ internal static class CommandJobResources
         _ => node.ToJsonString(),
     };
 
-    /// <summary>A job as ARM's <c>JobBase</c> of <paramref name="ws"/>.</summary>
-    public static JsonObject ToArm(EmulatorWorkspace ws, JobData job, Uri? studio = null)
+    /// <summary>A job as ARM's <c>JobBase</c> in the workspace <paramref name="workspaceId"/> (its ARM id).</summary>
+    public static JsonObject ToArm(string workspaceId, JobData job, Uri? studio = null)
     {
         var definition = job.Definition as CommandJob
             ?? throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' is a {job.Type} job, which the Emulator does not serve over ARM yet.");
         var references = new ArmJobReferences
         {
-            EnvironmentId = definition.Environment?.Reference is { } env ? ArmId(ws, "environments", env) : HostEnvironment,
-            CodeId = definition.Code is { } code ? ArmId(ws, "codes", code) : null,
-            ComputeId = job.Compute is { } compute ? $"{ws.ResourceId}/computes/{compute}" : null,
+            EnvironmentId = definition.Environment?.Reference is { } env ? ArmId(workspaceId, "environments", env) : HostEnvironment,
+            CodeId = definition.Code is { } code ? ArmId(workspaceId, "codes", code) : null,
+            ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null,
             InputUris = definition.Inputs.Where(i => !i.Value.IsLiteral && i.Value.Path is not null)
                 .ToDictionary(i => i.Key, i => AssetReference.Parse(i.Value.Path!) is { Kind: AssetReferenceKind.Asset, Version: not null } r
-                    ? "azureml:" + ArmId(ws, "data", i.Value.Path!) : i.Value.Path!, StringComparer.Ordinal),
+                    ? "azureml:" + ArmId(workspaceId, "data", i.Value.Path!) : i.Value.Path!, StringComparer.Ordinal),
             OutputUris = job.OutputUris,
         };
         ArmResource<CommandJobProperties> resource;
@@ -143,7 +143,7 @@ internal static class CommandJobResources
             p.Services.TryAdd("Studio", new ArmJobService { JobServiceType = "Studio", Endpoint = studio.AbsoluteUri });
         }
         var node = JsonSerializer.SerializeToNode(resource, ArmJobJsonContext.Default.ArmResourceCommandJobProperties)!.AsObject();
-        node["id"] = $"{ws.ResourceId}/jobs/{job.Name}";
+        node["id"] = $"{workspaceId}/jobs/{job.Name}";
         node["name"] = job.Name;
         node["type"] = ArmEndpoints.Provider + "/workspaces/jobs";
         node["systemData"] = ArmEndpoints.SystemData(job.CreatedAt, job.EndedAt ?? job.StartedAt ?? job.CreatedAt);
@@ -151,10 +151,10 @@ internal static class CommandJobResources
     }
 
     /// <summary><c>azureml:name:version</c> as this workspace's ARM id of <paramref name="type"/>; other references as they are.</summary>
-    internal static string ArmId(EmulatorWorkspace ws, string type, string reference)
+    internal static string ArmId(string workspaceId, string type, string reference)
     {
         var r = AssetReference.Parse(reference);
-        return r.Kind == AssetReferenceKind.Asset && r.Version is not null ? $"{ws.ResourceId}/{type}/{r.Name}/versions/{r.Version}" : reference;
+        return r.Kind == AssetReferenceKind.Asset && r.Version is not null ? $"{workspaceId}/{type}/{r.Name}/versions/{r.Version}" : reference;
     }
 
     /// <summary>Run history's <c>status</c> of a job state.</summary>

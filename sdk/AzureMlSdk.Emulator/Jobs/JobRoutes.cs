@@ -145,7 +145,7 @@ internal static class JobRoutes
         var items = batch.Jobs.Store.List()
             .Select(j => Job(call.Workspace, j))
             .Where(_ => !archivedOnly)
-            .Concat(commandJobs.Where(j => !archivedOnly || j.IsArchived).Select(j => CommandJobResources.ToArm(call.Workspace, j, Studio(call, j.Name))))
+            .Concat(commandJobs.Where(j => !archivedOnly || j.IsArchived).Select(j => CommandJobResources.ToArm(call.Workspace.ResourceId, j, Studio(call, j.Name))))
             .Where(j => jobType.Length == 0 || string.Equals(jobType, j["properties"]!["jobType"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase))
             .Where(j => tag.Length == 0 || ArmEndpoints.MatchesPairs(j["properties"]!["tags"] as JsonObject, tag))
             .Where(j => properties.Length == 0 || ArmEndpoints.MatchesPairs(j["properties"]!["properties"] as JsonObject, properties))
@@ -166,7 +166,7 @@ internal static class JobRoutes
             {
                 call.Context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             }
-            await ArmEndpoints.WriteAsync(call.Context, 200, CommandJobResources.ToArm(call.Workspace, command, Studio(call, id))).ConfigureAwait(false);
+            await ArmEndpoints.WriteAsync(call.Context, 200, CommandJobResources.ToArm(call.Workspace.ResourceId, command, Studio(call, id))).ConfigureAwait(false);
             return;
         }
         var job = RequireJob(call, batch);
@@ -224,7 +224,7 @@ internal static class JobRoutes
                 stored = await jobs.GetAsync(id, ct).ConfigureAwait(false);
             }
             call.Context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-            await ArmEndpoints.WriteAsync(call.Context, 201, CommandJobResources.ToArm(call.Workspace, stored, Studio(call, id))).ConfigureAwait(false);
+            await ArmEndpoints.WriteAsync(call.Context, 201, CommandJobResources.ToArm(call.Workspace.ResourceId, stored, Studio(call, id))).ConfigureAwait(false);
             return;
         }
         if (existing.Properties.TryGetValue(CommandJobResources.DefinitionHashProperty, out var hash)
@@ -244,7 +244,7 @@ internal static class JobRoutes
             await jobs.ArchiveAsync(id, archived, ct).ConfigureAwait(false);
         }
         stored = await jobs.GetAsync(id, ct).ConfigureAwait(false);
-        await ArmEndpoints.WriteAsync(call.Context, 200, CommandJobResources.ToArm(call.Workspace, stored, Studio(call, id))).ConfigureAwait(false);
+        await ArmEndpoints.WriteAsync(call.Context, 200, CommandJobResources.ToArm(call.Workspace.ResourceId, stored, Studio(call, id))).ConfigureAwait(false);
     }
 
     /// <summary>Jobs_Cancel: 202 + <c>Location</c> while the job stops (CancelRequested, then Canceled); 200 for a job that has already ended.</summary>
