@@ -5,6 +5,7 @@ using AzureMlSdk.Backends.Remote.Arm;
 using AzureMlSdk.Backends.Remote.Blob;
 using AzureMlSdk.Backends.Remote.History;
 using AzureMlSdk.Backends.Remote.Http;
+using AzureMlSdk.Backends.Remote.Jobs;
 using AzureMlSdk.Backends.Remote.Mlflow;
 using AzureMlSdk.Backends.Remote.Scoring;
 using Microsoft.Extensions.DependencyInjection;
@@ -49,6 +50,9 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
 
     /// <summary>Computes through ARM (<see cref="RemoteComputes"/>); not-supported on a plain MLflow server.</summary>
     public IComputeBackend Computes { get; private init; } = null!;
+
+    /// <summary>Jobs through ARM and run history (<see cref="RemoteJobBackend"/>); on a plain MLflow server every call throws <see cref="AzureMlNotSupportedException"/>.</summary>
+    public AzureMlSdk.Jobs.IJobBackend Jobs { get; private set; } = null!;
 
     /// <summary>Polls the ARM long-running operation the token names (see <see cref="ArmLongRunningOperation.ResumeAsync"/>).</summary>
     public Task ResumeOperationAsync(string resumeToken, IProgress<string>? progress, CancellationToken cancellationToken)
@@ -142,6 +146,8 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
                 Assets = new RemoteAssetStore(arm, coordinates, files),
                 Computes = new RemoteComputes(arm.Computes, arm.Lro, coordinates, workspace.Location),
             };
+            backend.Jobs = new RemoteJobBackend(arm.CommandJobs, arm.Lro, coordinates, RemoteHttp.For<IRunHistoryApi>(historyHttp, RunHistoryJsonContext.Default),
+                historyHttp, blobHttp, backend, options.TimeProvider);
             backend._owned.AddRange(owned);
             return backend;
         }
@@ -207,6 +213,7 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         {
             Assets = unsupported, Datastores = unsupported, Computes = unsupported,
         };
+        backend.Jobs = NotSupportedConcern.For(backend);
         backend._owned.Add(client);
         backend._owned.Add(transferHttp);
         return backend;
@@ -265,6 +272,7 @@ internal sealed class ArmClients(HttpClient http, WorkspaceOptions options)
     public IArmComponentsApi Components { get; } = RemoteHttp.For<IArmComponentsApi>(http, ArmJsonContext.Default);
     public IArmComputesApi Computes { get; } = RemoteHttp.For<IArmComputesApi>(http, ArmJsonContext.Default);
     public IArmJobsApi Jobs { get; } = RemoteHttp.For<IArmJobsApi>(http, ArmJsonContext.Default);
+    public IArmCommandJobsApi CommandJobs { get; } = RemoteHttp.For<IArmCommandJobsApi>(http, ArmJobJsonContext.Default);
     public IArmOnlineEndpointsApi OnlineEndpoints { get; } = RemoteHttp.For<IArmOnlineEndpointsApi>(http, ArmJsonContext.Default);
     public IArmBatchEndpointsApi BatchEndpoints { get; } = RemoteHttp.For<IArmBatchEndpointsApi>(http, ArmJsonContext.Default);
     public ArmLongRunningOperation Lro { get; } = new(http, options.TimeProvider, options.LongRunningOperationTimeout);

@@ -1,0 +1,165 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AzureMlSdk.Backends.Remote.Arm;
+using AzureMlSdk.Emulator.Arm;
+using AzureMlSdk.Jobs;
+
+namespace AzureMlSdk.Emulator.Jobs;
+
+/// <summary>
+/// Command jobs between ARM's 2026-07-01 <c>CommandJob</c> body and the local backend's <see cref="IJobBackend"/>: an incoming body as
+/// a <see cref="CommandJob"/> whose references are the local workspace's (<c>azureml:name:version</c>, compute names), and a
+/// <see cref="JobData"/> as the <c>JobBase</c> resource the service answers (ARM ids of this workspace, status, <c>systemData</c>).
+/// </summary>
+internal static class CommandJobResources
+{
+    /// <summary>The job property under which the Emulator keeps the hash of a job's immutable fields as submitted over ARM.</summary>
+    internal const string DefinitionHashProperty = "azureml.emulator.definitionHash";
+
+    /// <summary>The environment id answered for a job submitted without one (the local workspace runs jobs in the host's environment).</summary>
+    internal const string HostEnvironment = "azureml:host";
+
+    private static readonly string[] MutableProperties = ["description", "tags", "displayName", "isArchived", "status", "services", "properties"];
+
+    /// <summary>Reads a PUT body: a command job (anything else is a 400 naming what is served), references made local.</summary>
+    public static (CommandJob Job, ArmResource<CommandJobProperties> Body) Read(JsonObject body, string name)
+    {
+        var resource = JsonSerializer.Deserialize(body.ToJsonString(), ArmJobJsonContext.Default.ArmResourceCommandJobProperties)
+            ?? throw new ArmException(400, "InvalidRequestContent", "The request content must be a JobBase resource.");
+        var type = resource.Properties?.JobType;
+        if (!string.Equals(type, "Command", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArmException(400, "UserError", $"The Emulator runs command jobs; jobType '{type}' is not served.", "properties.jobType");
+        }
+        resource.Name = name;
+        CommandJob job;
+        try
+        {
+            job = ArmJobMapping.FromArm(resource);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidInputException)
+        {
+            throw new ArmException(400, "UserError", ex.Message);
+        }
+        var local = new CommandJob
+        {
+            Name = job.Name, DisplayName = job.DisplayName, ExperimentName = job.ExperimentName, Description = job.Description, Tags = job.Tags,
+            Properties = new Dictionary<string, string>(job.Properties, StringComparer.Ordinal) { [DefinitionHashProperty] = ImmutableHash(resource) },
+            Compute = job.Compute, Identity = job.Identity, Services = job.Services, Code = job.Code, Command = job.Command,
+            Environment = job.Environment?.Reference == HostEnvironment ? null : job.Environment,
+            EnvironmentVariables = job.EnvironmentVariables,
+            Inputs = job.Inputs.ToDictionary(i => i.Key, i => i.Value.IsLiteral || i.Value.Path is null ? i.Value : i.Value.WithPath(ArmJobMapping.AssetFromId(i.Value.Path)), StringComparer.Ordinal),
+            Outputs = job.Outputs, Limits = job.Limits, Resources = job.Resources, Distribution = job.Distribution, QueueSettings = job.QueueSettings,
+        };
+        return (local, resource);
+    }
+
+    /// <summary>
+    /// SHA-256 of a body's immutable fields (everything but description, tags, display name, archive state, status, services and
+    /// properties), with ARM ids written as <c>azureml:name:version</c>: a replayed PUT matches the job it created.
+    /// </summary>
+    public static string ImmutableHash(ArmResource<CommandJobProperties> resource)
+    {
+        var node = JsonSerializer.SerializeToNode(resource.Properties, ArmJobJsonContext.Default.CommandJobProperties)!.AsObject();
+        foreach (var key in MutableProperties)
+        {
+            node.Remove(key);
+        }
+        foreach (var key in new[] { "codeId", "environmentId" })
+        {
+            if (node[key]?.GetValue<string>() is { } id)
+            {
+                node[key] = ArmJobMapping.AssetFromId(id);
+            }
+        }
+        if (node["computeId"]?.GetValue<string>() is { } compute)
+        {
+            node["computeId"] = ArmJobMapping.ComputeFromId(compute);
+        }
+        node["experimentName"] ??= "Default";
+        if (node["inputs"] is JsonObject inputs)
+        {
+            foreach (var (_, input) in inputs)
+            {
+                if (input is JsonObject i && i["uri"]?.GetValue<string>() is { } uri)
+                {
+                    i["uri"] = ArmJobMapping.AssetFromId(uri);
+                }
+            }
+        }
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Canonical(node))));
+    }
+
+    private static string Canonical(JsonNode? node) => node switch
+    {
+        JsonObject o => "{" + string.Join(",", o.Where(p => p.Value is not null).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => JsonSerializer.Serialize(p.Key) + ":" + Canonical(p.Value))) + "}",
+        JsonArray a => "[" + string.Join(",", a.Select(Canonical)) + "]",
+        null => "null",
+        _ => node.ToJsonString(),
+    };
+
+    /// <summary>A job as ARM's <c>JobBase</c> in the workspace <paramref name="workspaceId"/> (its ARM id).</summary>
+    public static JsonObject ToArm(string workspaceId, JobData job, Uri? studio = null)
+    {
+        var definition = job.Definition as CommandJob
+            ?? throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' is a {job.Type} job, which the Emulator does not serve over ARM yet.");
+        var references = new ArmJobReferences
+        {
+            EnvironmentId = definition.Environment?.Reference is { } env ? ArmId(workspaceId, "environments", env) : HostEnvironment,
+            CodeId = definition.Code is { } code ? ArmId(workspaceId, "codes", code) : null,
+            ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null,
+            InputUris = definition.Inputs.Where(i => !i.Value.IsLiteral && i.Value.Path is not null)
+                .ToDictionary(i => i.Key, i => AssetReference.Parse(i.Value.Path!) is { Kind: AssetReferenceKind.Asset, Version: not null } r
+                    ? "azureml:" + ArmId(workspaceId, "data", i.Value.Path!) : i.Value.Path!, StringComparer.Ordinal),
+            OutputUris = job.OutputUris,
+        };
+        ArmResource<CommandJobProperties> resource;
+        try
+        {
+            resource = ArmJobMapping.ToArm(definition, references);
+        }
+        catch (Exception ex) when (ex is AzureMlException)
+        {
+            throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' cannot be shown as an ARM command job: {ex.Message}");
+        }
+        var p = resource.Properties!;
+        p.Status = job.Status.ToString();
+        p.IsArchived = job.IsArchived;
+        p.DisplayName = job.DisplayName ?? job.Name;
+        p.ExperimentName = job.ExperimentName;
+        p.Description = job.Description;
+        p.Tags = job.Tags.Count == 0 ? null : job.Tags.ToDictionary(t => t.Key, t => (string?)t.Value, StringComparer.Ordinal);
+        p.Properties = job.Properties.Where(x => x.Key != DefinitionHashProperty).ToDictionary(x => x.Key, x => (string?)x.Value, StringComparer.Ordinal);
+        p.Services = new Dictionary<string, ArmJobService?>(StringComparer.Ordinal);
+        foreach (var (key, uri) in job.Services)
+        {
+            p.Services[key] = new ArmJobService { JobServiceType = key, Endpoint = uri.AbsoluteUri };
+        }
+        if (studio is not null)
+        {
+            p.Services.TryAdd("Studio", new ArmJobService { JobServiceType = "Studio", Endpoint = studio.AbsoluteUri });
+        }
+        var node = JsonSerializer.SerializeToNode(resource, ArmJobJsonContext.Default.ArmResourceCommandJobProperties)!.AsObject();
+        node["id"] = $"{workspaceId}/jobs/{job.Name}";
+        node["name"] = job.Name;
+        node["type"] = ArmEndpoints.Provider + "/workspaces/jobs";
+        node["systemData"] = ArmEndpoints.SystemData(job.CreatedAt, job.EndedAt ?? job.StartedAt ?? job.CreatedAt);
+        return node;
+    }
+
+    /// <summary><c>azureml:name:version</c> as this workspace's ARM id of <paramref name="type"/>; other references as they are.</summary>
+    internal static string ArmId(string workspaceId, string type, string reference)
+    {
+        var r = AssetReference.Parse(reference);
+        return r.Kind == AssetReferenceKind.Asset && r.Version is not null ? $"{workspaceId}/{type}/{r.Name}/versions/{r.Version}" : reference;
+    }
+
+    /// <summary>Run history's <c>status</c> of a job state.</summary>
+    internal static string HistoryStatus(JobStatus status) => status.ToString();
+
+    /// <summary>An ISO 8601 UTC time, as run history writes it.</summary>
+    internal static string? Time(DateTimeOffset? t) => t?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+}
