@@ -50,8 +50,11 @@ internal static class JobYaml
             case "automl":
                 job = AutoMLYaml.Read(context, context.Mapping(root, "", "an AutoML job", AutoMLYaml.Keys)!);
                 break;
-            case "sweep" or "pipeline":
-                // Issue 11 (sweeps, pipelines) and the AutoML work add their readers here, reusing ReadCommandJob for trials and steps.
+            case "sweep":
+                job = SweepYaml.Read(context, context.Mapping(root, "", "a sweep job", SweepYaml.SweepKeys)!);
+                break;
+            case "pipeline":
+                // Issue 11 (pipelines) adds its reader here, reusing ReadCommandJob for steps.
                 throw new AzureMlNotSupportedException(
                     $"{context.FilePath}:{typeNode!.Start.Line}:{typeNode.Start.Column}: {type} jobs are not supported yet by this version of AzureMlSdk; command jobs are (type: command).");
             case "spark" or "parallel" or "import":
