@@ -8,6 +8,7 @@ using Azure.Storage;
 using Azure.Storage.Blobs;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
+using AzureMlSdk.Emulator.Arm;
 using AzureMlSdk.Emulator.Mlflow;
 using AzureMlSdk.Emulator.Hosting;
 
