@@ -250,10 +250,10 @@ public sealed class JobYamlTests
     }
 
     [Fact]
-    public void Automl_is_recognised_too()
+    public void Automl_is_read_by_its_own_reader()
     {
-        var e = Assert.Throws<AzureMlNotSupportedException>(() => Job.LoadFromText("type: automl\ntask: classification\n"));
-        Assert.Contains("automl jobs are not supported yet", e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<JobDefinitionException>(() => Job.LoadFromText("type: automl\ntask: classification\n"));
+        Assert.Contains("needs 'target_column_name'", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

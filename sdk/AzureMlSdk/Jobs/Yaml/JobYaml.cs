@@ -47,7 +47,10 @@ internal static class JobYaml
                 var map = context.Mapping(root, "", "a command job", CommandKeys);
                 job = ReadCommandJob(context, map!);
                 break;
-            case "sweep" or "pipeline" or "automl":
+            case "automl":
+                job = AutoMLYaml.Read(context, context.Mapping(root, "", "an AutoML job", AutoMLYaml.Keys)!);
+                break;
+            case "sweep" or "pipeline":
                 // Issue 11 (sweeps, pipelines) and the AutoML work add their readers here, reusing ReadCommandJob for trials and steps.
                 throw new AzureMlNotSupportedException(
                     $"{context.FilePath}:{typeNode!.Start.Line}:{typeNode.Start.Column}: {type} jobs are not supported yet by this version of AzureMlSdk; command jobs are (type: command).");

@@ -150,3 +150,144 @@ internal sealed class ArmQueueSettings
 [JsonSerializable(typeof(ArmResource<CommandJobProperties>))]
 [JsonSerializable(typeof(ArmPage<CommandJobProperties>))]
 internal sealed partial class ArmJobJsonContext : JsonSerializerContext;
+
+/// <summary><c>AutoMLJob</c> (allOf <c>JobBaseProperties</c>): <c>jobType: AutoML</c> with its <c>taskDetails</c>.</summary>
+internal sealed class AutoMLJobProperties
+{
+    public string? Description { get; set; }
+    public Dictionary<string, string?>? Tags { get; set; }
+    public Dictionary<string, string?>? Properties { get; set; }
+    public string? DisplayName { get; set; }
+    public string? Status { get; set; }
+    public string? ExperimentName { get; set; }
+    public Dictionary<string, ArmJobService?>? Services { get; set; }
+    public string? ComputeId { get; set; }
+    public string? ComponentId { get; set; }
+    public bool? IsArchived { get; set; }
+    public ArmJobIdentity? Identity { get; set; }
+    public string? JobType { get; set; }
+    public string? EnvironmentId { get; set; }
+    public Dictionary<string, string?>? EnvironmentVariables { get; set; }
+    public Dictionary<string, ArmJobOutput?>? Outputs { get; set; }
+    public ArmQueueSettings? QueueSettings { get; set; }
+    public ArmJobResources? Resources { get; set; }
+    public ArmAutoMLTask? TaskDetails { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary><c>AutoMLVertical</c> by <c>taskType</c>: the union of <c>Classification</c>, <c>Regression</c> and <c>Forecasting</c>.</summary>
+internal sealed class ArmAutoMLTask
+{
+    public string? TaskType { get; set; }
+    public string? LogVerbosity { get; set; }
+    public string? TargetColumnName { get; set; }
+    public ArmJobInput? TrainingData { get; set; }
+    public List<string>? CvSplitColumnNames { get; set; }
+    public ArmAutoMLFeaturization? FeaturizationSettings { get; set; }
+    public ArmAutoMLLimits? LimitSettings { get; set; }
+    public ArmModeValue? NCrossValidations { get; set; }
+    public ArmJobInput? TestData { get; set; }
+    public double? TestDataSize { get; set; }
+    public ArmJobInput? ValidationData { get; set; }
+    public double? ValidationDataSize { get; set; }
+    public string? WeightColumnName { get; set; }
+    public string? PositiveLabel { get; set; }
+    public string? PrimaryMetric { get; set; }
+    public ArmAutoMLTraining? TrainingSettings { get; set; }
+    public ArmForecastingSettings? ForecastingSettings { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary><c>NCrossValidations</c>, <c>ForecastHorizon</c>, <c>TargetLags</c>, <c>TargetRollingWindowSize</c>, <c>Seasonality</c>: <c>mode</c> Auto or Custom with <c>value</c> (<c>values</c> for lags).</summary>
+internal sealed class ArmModeValue
+{
+    public string? Mode { get; set; }
+    public int? Value { get; set; }
+    public List<int>? Values { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary><c>TableVerticalFeaturizationSettings</c>.</summary>
+internal sealed class ArmAutoMLFeaturization
+{
+    public string? DatasetLanguage { get; set; }
+    public List<string>? BlockedTransformers { get; set; }
+    public Dictionary<string, string?>? ColumnNameAndTypes { get; set; }
+    public bool? EnableDnnFeaturization { get; set; }
+    public string? Mode { get; set; }
+    public Dictionary<string, List<ArmColumnTransformer>?>? TransformerParams { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary><c>ColumnTransformer</c>.</summary>
+internal sealed class ArmColumnTransformer
+{
+    public List<string>? Fields { get; set; }
+    public JsonElement? Parameters { get; set; }
+}
+
+/// <summary><c>TableVerticalLimitSettings</c> (durations in ISO 8601).</summary>
+internal sealed class ArmAutoMLLimits
+{
+    public bool? EnableEarlyTermination { get; set; }
+    public double? ExitScore { get; set; }
+    public int? MaxConcurrentTrials { get; set; }
+    public int? MaxCoresPerTrial { get; set; }
+    public int? MaxTrials { get; set; }
+    public string? Timeout { get; set; }
+    public string? TrialTimeout { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary><c>ClassificationTrainingSettings</c> / <c>RegressionTrainingSettings</c> / <c>ForecastingTrainingSettings</c>.</summary>
+internal sealed class ArmAutoMLTraining
+{
+    public List<string>? AllowedTrainingAlgorithms { get; set; }
+    public List<string>? BlockedTrainingAlgorithms { get; set; }
+    public bool? EnableDnnTraining { get; set; }
+    public bool? EnableModelExplainability { get; set; }
+    public bool? EnableOnnxCompatibleModels { get; set; }
+    public bool? EnableStackEnsemble { get; set; }
+    public bool? EnableVoteEnsemble { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary><c>ForecastingSettings</c>.</summary>
+internal sealed class ArmForecastingSettings
+{
+    public string? CountryOrRegionForHolidays { get; set; }
+    public int? CvStepSize { get; set; }
+    public string? FeatureLags { get; set; }
+    public ArmModeValue? ForecastHorizon { get; set; }
+    public string? Frequency { get; set; }
+    public ArmModeValue? Seasonality { get; set; }
+    public string? ShortSeriesHandlingConfig { get; set; }
+    public string? TargetAggregateFunction { get; set; }
+    public ArmModeValue? TargetLags { get; set; }
+    public ArmModeValue? TargetRollingWindowSize { get; set; }
+    public string? TimeColumnName { get; set; }
+    public List<string>? TimeSeriesIdColumnNames { get; set; }
+    public string? UseStl { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ArmResource<AutoMLJobProperties>))]
+[JsonSerializable(typeof(ArmPage<AutoMLJobProperties>))]
+internal sealed partial class ArmAutoMLJobJsonContext : JsonSerializerContext;
