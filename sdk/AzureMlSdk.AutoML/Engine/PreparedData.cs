@@ -180,11 +180,16 @@ internal sealed class PreparedData
             var k = job.NCrossValidations ?? (job.ValidationDataSize is null && trainCount < 20_000 ? 3 : 0);
             var shuffled = Enumerable.Range(0, trainCount).ToArray();
             new Random(1).Shuffle(shuffled);
-            if (task == LearnerTask.Classification)
+            // Position of each row within its class (classification: stratified folds and splits) or overall.
+            var position = new int[trainCount];
+            var ti = targetIndex;
+            foreach (var group in shuffled.GroupBy(i => task == LearnerTask.Classification ? train.Rows[i][ti] : ""))
             {
-                // Stratify: deal each class's rows round the folds.
-                var ti = targetIndex;
-                shuffled = shuffled.GroupBy(i => train.Rows[i][ti]).SelectMany(g => g.Select((row, n) => (row, n, count: g.Count()))).OrderBy(x => (double)x.n / x.count).Select(x => x.row).ToArray();
+                var n = 0;
+                foreach (var row in group)
+                {
+                    position[row] = n++;
+                }
             }
             if (k >= 2)
             {
@@ -193,16 +198,20 @@ internal sealed class PreparedData
                     throw new AutoMLDataException(AutoMLDataProblem.EmptyData, string.Create(CultureInfo.InvariantCulture, $"{trainCount} training rows are too few for {k} cross-validation folds."));
                 }
                 folds = Enumerable.Range(0, k).Select(f => new Fold(
-                    shuffled.Where((_, i) => i % k != f).Order().ToArray(),
-                    shuffled.Where((_, i) => i % k == f).Order().ToArray())).ToList();
+                    Enumerable.Range(0, trainCount).Where(i => position[i] % k != f).ToArray(),
+                    Enumerable.Range(0, trainCount).Where(i => position[i] % k == f).ToArray())).ToList();
                 fitRows = Enumerable.Range(0, trainCount).ToArray();
                 description = string.Create(CultureInfo.InvariantCulture, $"{k}-fold cross-validation");
             }
             else
             {
                 var size = job.ValidationDataSize ?? 0.1;
-                var nValid = Math.Clamp((int)Math.Round(trainCount * size), 1, trainCount - 1);
-                var validRows = Enumerable.Range(0, shuffled.Length).Where(i => i % (int)Math.Max(1, Math.Round(1 / size)) == 0).Select(i => shuffled[i]).Take(nValid).ToHashSet();
+                // Row n of its class is held out when n·size crosses an integer: the fraction exactly, per class.
+                var validRows = Enumerable.Range(0, trainCount).Where(i => Math.Floor((position[i] + 1) * size) > Math.Floor(position[i] * size)).ToHashSet();
+                if (validRows.Count == 0 || validRows.Count == trainCount)
+                {
+                    throw new AutoMLDataException(AutoMLDataProblem.EmptyData, string.Create(CultureInfo.InvariantCulture, $"{trainCount} training rows are too few to hold out a validation fraction of {size}."));
+                }
                 fitRows = Enumerable.Range(0, trainCount).Where(i => !validRows.Contains(i)).ToArray();
                 folds = [new Fold(fitRows, validRows.Order().ToArray())];
                 description = string.Create(CultureInfo.InvariantCulture, $"train/validation split ({validRows.Count} validation rows)");
