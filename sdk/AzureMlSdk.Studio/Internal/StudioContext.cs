@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Http;
+
+namespace AzureMlSdk.Studio.Internal;
+
+/// <summary>What every handler shares: the workspace (per request, so a host may serve several), options and the token check.</summary>
+internal sealed class StudioContext
+{
+    private readonly Func<HttpContext, Workspace> _workspace;
+    private readonly ConcurrentDictionary<Workspace, ConcurrentDictionary<string, string>> _experimentNames = new();
+
+    public StudioContext(Func<HttpContext, Workspace> workspace, StudioOptions options, string token)
+    {
+        _workspace = workspace;
+        Options = options;
+        Auth = new StudioAuth(token);
+    }
+
+    /// <summary>The pages in the navigation bar. Job pages join this list when the workspace has the jobs engine.</summary>
+    public static IReadOnlyList<(string Path, string Label)> Navigation { get; } =
+    [
+        ("/experiments", "Experiments"),
+        ("/models", "Models"),
+        ("/endpoints", "Endpoints"),
+    ];
+
+    public StudioOptions Options { get; }
+
+    public StudioAuth Auth { get; }
+
+    public Workspace Workspace(HttpContext context) => _workspace(context);
+
+    /// <summary>An experiment's name from its id (runs carry ids; pages link experiments by name).</summary>
+    public async Task<string?> ExperimentNameAsync(HttpContext context, string experimentId)
+    {
+        var ws = Workspace(context);
+        var names = _experimentNames.GetOrAdd(ws, _ => new ConcurrentDictionary<string, string>(StringComparer.Ordinal));
+        if (names.TryGetValue(experimentId, out var name))
+        {
+            return name;
+        }
+        await foreach (var e in ws.ListExperimentsAsync(includeArchived: true, context.RequestAborted).ConfigureAwait(false))
+        {
+            names[e.Id] = e.Name;
+        }
+        return names.TryGetValue(experimentId, out name) ? name : null;
+    }
+}
