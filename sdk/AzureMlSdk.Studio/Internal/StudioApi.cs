@@ -98,31 +98,68 @@ internal static class StudioApi
         foreach (var id in ids)
         {
             var run = await ws.GetRunAsync(id, context.RequestAborted).ConfigureAwait(false);
-            var history = await run.GetMetricsAsync(key, context.RequestAborted).ConfigureAwait(false);
-            var points = history.TryGetValue(key, out var h) ? h : [];
-            var ordered = (byTime ? points.OrderBy(p => p.Timestamp).ThenBy(p => p.Step) : points.OrderBy(p => p.Step).ThenBy(p => p.Timestamp))
-                .Where(p => double.IsFinite(p.Value)).ToList();
-            var xs = ordered.Select(p => byTime ? p.Timestamp.ToUnixTimeMilliseconds() / 1000.0 : p.Step).ToArray();
-            var ys = ordered.Select(p => p.Value).ToArray();
-            var keep = Lttb.Select(xs, ys, limit);
-            var xa = new JsonArray();
-            var ya = new JsonArray();
-            foreach (var i in keep)
+            var cacheKey = (run.Id, key, byTime, limit);
+            var signature = run.LatestMetrics.TryGetValue(key, out var latest)
+                ? $"{run.Status}|{latest.Step}|{latest.Timestamp.UtcTicks}|{latest.Value.ToString("R", CultureInfo.InvariantCulture)}"
+                : run.Status.ToString();
+            if (!studio.Options.CacheSeries || !Html.IsTerminal(run.Status)
+                || !SeriesCache.TryGetValue(cacheKey, out var cached) || cached.Signature != signature || cached.Expires < DateTimeOffset.UtcNow)
             {
-                xa.Add(xs[i]);
-                ya.Add(ys[i]);
+                cached = await ReadSeriesAsync(run, key, byTime, limit, signature, context.RequestAborted).ConfigureAwait(false);
+                if (studio.Options.CacheSeries && Html.IsTerminal(run.Status))
+                {
+                    if (SeriesCache.Count >= 256)
+                    {
+                        SeriesCache.Clear();
+                    }
+                    SeriesCache[cacheKey] = cached;
+                }
             }
             series.Add(new JsonObject
             {
                 ["run"] = run.Id,
                 ["name"] = string.IsNullOrEmpty(run.DisplayName) ? run.Id : run.DisplayName,
                 ["status"] = run.Status.ToString(),
-                ["total"] = points.Count,
-                ["x"] = xa,
-                ["y"] = ya,
+                ["total"] = cached.Total,
+                ["x"] = new JsonArray([.. cached.X.Select(v => (JsonNode?)JsonValue.Create(v))]),
+                ["y"] = new JsonArray([.. cached.Y.Select(v => (JsonNode?)JsonValue.Create(v))]),
             });
         }
         await Respond.JsonAsync(context, new JsonObject { ["key"] = key, ["x"] = byTime ? "time" : "step", ["series"] = series }).ConfigureAwait(false);
+    }
+
+    private sealed record Series(string Signature, int Total, double[] X, double[] Y, DateTimeOffset Expires);
+
+    /// <summary>Downsampled series of finished runs, by (run, metric, x axis, points), while the run's latest value of the metric is unchanged (5 minutes at most).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Run, string Key, bool ByTime, int Limit), Series> SeriesCache = new();
+
+    private static async Task<Series> ReadSeriesAsync(Run run, string key, bool byTime, int limit, string signature, CancellationToken ct)
+    {
+        var history = await run.GetMetricsAsync(key, ct).ConfigureAwait(false);
+        var points = history.TryGetValue(key, out var h) ? h : [];
+        var xs = new double[points.Count];
+        var ys = new double[points.Count];
+        var n = 0;
+        var sorted = true;
+        foreach (var p in points)
+        {
+            if (!double.IsFinite(p.Value))
+            {
+                continue;
+            }
+            xs[n] = byTime ? p.Timestamp.ToUnixTimeMilliseconds() / 1000.0 : p.Step;
+            ys[n] = p.Value;
+            sorted &= n == 0 || xs[n] >= xs[n - 1];
+            n++;
+        }
+        Array.Resize(ref xs, n);
+        Array.Resize(ref ys, n);
+        if (!sorted)
+        {
+            Array.Sort(xs, ys);
+        }
+        var keep = Lttb.Select(xs, ys, limit);
+        return new Series(signature, points.Count, [.. keep.Select(i => xs[i])], [.. keep.Select(i => ys[i])], DateTimeOffset.UtcNow.AddMinutes(5));
     }
 
     /// <summary>
