@@ -32,6 +32,10 @@ internal static class StudioApp
             }
             try
             {
+                if (!context.Request.Path.StartsWithSegments("/static", StringComparison.Ordinal))
+                {
+                    await studio.ResolveAsync(context).ConfigureAwait(false);
+                }
                 await next(context).ConfigureAwait(false);
                 if (context.Response.StatusCode == StatusCodes.Status404NotFound && !context.Response.HasStarted)
                 {
