@@ -210,6 +210,58 @@ internal static class StudioApi
         }
     }
 
+    /// <summary>
+    /// <c>GET /api/runs/{id}/log?path=p</c>: server-sent events with a log artifact's text as it grows — <c>append</c> events
+    /// (JSON strings: the first one the last 64 KB, then what was added), checked every <see cref="StudioOptions.LiveUpdateInterval"/>,
+    /// and <c>end</c> once the run is finished and the log read one last time.
+    /// </summary>
+    public static async Task LogTailAsync(HttpContext context, StudioContext studio)
+    {
+        const int FirstTail = 64 * 1024;
+        var ws = studio.Workspace(context);
+        var id = Respond.Route(context, "id");
+        var path = context.Request.Query["path"].ToString();
+        var run = await ws.GetRunAsync(id, context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        var ct = context.RequestAborted;
+        long sent = -1;
+        while (!ct.IsCancellationRequested)
+        {
+            var finished = Html.IsTerminal(run.Status);
+            var names = await run.GetFileNamesAsync(ct).ConfigureAwait(false);
+            if (names.Contains(path))
+            {
+                using var file = await ArtifactFile.DownloadAsync(run, path, ct).ConfigureAwait(false);
+                var length = file.Length;
+                if (length != sent)
+                {
+                    var from = sent < 0 ? Math.Max(0, length - FirstTail) : Math.Min(sent, length);
+                    await using var stream = File.OpenRead(file.Path);
+                    stream.Position = from;
+                    var bytes = new byte[length - from];
+                    await stream.ReadExactlyAsync(bytes, ct).ConfigureAwait(false);
+                    sent = length;
+                    await WriteEventAsync(context, "append", System.Text.Json.JsonSerializer.Serialize(Encoding.UTF8.GetString(bytes), StudioJson.Default.String), ct).ConfigureAwait(false);
+                }
+            }
+            if (finished)
+            {
+                await WriteEventAsync(context, "end", "{\"status\":\"" + run.Status + "\"}", ct).ConfigureAwait(false);
+                return;
+            }
+            try
+            {
+                await Task.Delay(studio.Options.LiveUpdateInterval, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            run = await ws.GetRunAsync(id, ct).ConfigureAwait(false);
+        }
+    }
+
     private static async Task WriteEventAsync(HttpContext context, string name, string data, CancellationToken ct)
     {
         await context.Response.WriteAsync($"event: {name}\ndata: {data}\n\n", ct).ConfigureAwait(false);
@@ -246,6 +298,10 @@ internal static class StudioApi
         await context.Response.SendFileAsync(file.Path, context.RequestAborted).ConfigureAwait(false);
     }
 }
+
+/// <summary>Source-generated JSON for plain strings.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class StudioJson : System.Text.Json.Serialization.JsonSerializerContext;
 
 /// <summary>An artifact downloaded to a temporary file through the public <see cref="Run.DownloadFileAsync"/>; deleted on dispose.</summary>
 internal sealed class ArtifactFile : IDisposable

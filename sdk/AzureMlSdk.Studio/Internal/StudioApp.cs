@@ -90,6 +90,7 @@ internal static class StudioApp
         Get(e, "/api/runs/{id}", c => StudioApi.RunAsync(c, s));
         Get(e, "/api/runs/{id}/artifact", c => StudioApi.ArtifactAsync(c, s));
         Get(e, "/api/runs/{id}/events", c => StudioApi.EventsAsync(c, s));
+        Get(e, "/api/runs/{id}/log", c => StudioApi.LogTailAsync(c, s));
         Get(e, "/api/metrics", c => StudioApi.MetricsAsync(c, s));
     }
 
