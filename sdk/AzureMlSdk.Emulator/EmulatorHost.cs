@@ -2,6 +2,7 @@ using System.Net;
 using AzureMlSdk.Emulator.Arm;
 using AzureMlSdk.Emulator.Hosting;
 using AzureMlSdk.Emulator.Jobs;
+using AzureMlSdk.Studio;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 
@@ -16,10 +17,12 @@ internal sealed class EmulatorHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly AzuriteProcess? _azurite;
     private readonly EmulatorEndpointHosting _endpoints;
+    private readonly EmulatorStudio _studio;
 
-    private EmulatorHost(WebApplication app, Uri baseAddress, WorkspaceRegistry workspaces, EmulatorEndpointHosting endpoints, FaultInjector faults, EmulatorStats stats, AzuriteProcess? azurite)
+    private EmulatorHost(WebApplication app, Uri baseAddress, WorkspaceRegistry workspaces, EmulatorEndpointHosting endpoints, FaultInjector faults, EmulatorStats stats, AzuriteProcess? azurite, EmulatorStudio studio)
     {
         _app = app;
+        _studio = studio;
         _endpoints = endpoints;
         BaseAddress = baseAddress;
         Workspaces = workspaces;
@@ -52,6 +55,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         AzuriteProcess? azurite = null;
         EmulatorEndpointHosting? endpoints = null;
+        EmulatorStudio? studio = null;
         try
         {
             if (options.StartAzurite)
@@ -81,6 +85,8 @@ internal sealed class EmulatorHost : IAsyncDisposable
 
             var app = builder.Build();
             app.UseEmulatorPipeline(options.Token!, faults, stats);
+            studio = new EmulatorStudio(options.Token!);
+            app.UseAzureMlStudio(EmulatorStudio.PathPrefix, studio.GetAsync, options.Token!);
             AdminEndpoints.Map(app, faults, stats);
             ArmEndpoints.Map(app, workspaces);
             AssetRoutes.Map(app, workspaces);
@@ -100,10 +106,14 @@ internal sealed class EmulatorHost : IAsyncDisposable
             {
                 shownHost = $"[{shownHost}]";
             }
-            return new EmulatorHost(app, new Uri($"http://{shownHost}:{port}/"), workspaces, endpoints, faults, stats, azurite);
+            return new EmulatorHost(app, new Uri($"http://{shownHost}:{port}/"), workspaces, endpoints, faults, stats, azurite, studio);
         }
         catch
         {
+            if (studio is not null)
+            {
+                await studio.DisposeAsync().ConfigureAwait(false);
+            }
             if (endpoints is not null)
             {
                 await endpoints.DisposeAsync().ConfigureAwait(false);
@@ -126,6 +136,7 @@ internal sealed class EmulatorHost : IAsyncDisposable
         {
             await _app.StopAsync().ConfigureAwait(false);
             await _app.DisposeAsync().ConfigureAwait(false);
+            await _studio.DisposeAsync().ConfigureAwait(false);
         }
         finally
         {

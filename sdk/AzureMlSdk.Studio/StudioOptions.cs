@@ -27,6 +27,9 @@ public sealed class StudioOptions
     /// <summary>Runs per page of the runs table. Default 100.</summary>
     public int RunsPageSize { get; set; } = 100;
 
+    /// <summary>Whether downsampled series of finished runs are kept between requests (the benchmark turns it off to time cold reads).</summary>
+    internal bool CacheSeries { get; set; } = true;
+
     internal void Validate()
     {
         if (Port is < 0 or > 65535)

@@ -62,7 +62,7 @@ public sealed class StudioServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, options.Port));
         builder.Services.AddRouting();
         var app = builder.Build();
-        StudioApp.Configure(app, new StudioContext(_ => workspace, options, token));
+        StudioApp.Configure(app, new StudioContext(_ => ValueTask.FromResult(workspace), options, token));
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -109,6 +109,16 @@ public static class StudioApplicationBuilderExtensions
     /// scoped to the prefix, or <c>Authorization: Bearer</c>). The host's own authentication must let the prefix through.
     /// </summary>
     public static IApplicationBuilder UseAzureMlStudio(this IApplicationBuilder app, PathString pathPrefix, Func<HttpContext, Workspace> workspace, string token, StudioOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(workspace);
+        return app.UseAzureMlStudio(pathPrefix, context => ValueTask.FromResult(workspace(context)), token, options);
+    }
+
+    /// <summary>
+    /// Serves the studio under <paramref name="pathPrefix"/> for a workspace found (or opened) per request once the request is
+    /// authenticated — e.g. a Remote workspace opened lazily on the host's own address. Errors opening it show as error pages.
+    /// </summary>
+    public static IApplicationBuilder UseAzureMlStudio(this IApplicationBuilder app, PathString pathPrefix, Func<HttpContext, ValueTask<Workspace>> workspace, string token, StudioOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(workspace);

@@ -312,6 +312,67 @@ public sealed class StudioHttpTests(StudioFixture f)
     }
 
     [Fact]
+    public async Task Compare_draws_parallel_coordinates_and_scatters_of_numeric_params_against_a_metric()
+    {
+        using var client = await f.AuthenticatedClientAsync();
+        var html = await client.GetStringAsync(Rel($"/compare?runs={f.Baseline.Id},{f.Variant.Id}&metric=accuracy"));
+        Assert.Matches("<svg id=\"parallel-coordinates\" role=\"img\" aria-label=\"Parallel coordinates of 2 runs over param lr, metric accuracy, metric loss\"", html);
+        Assert.Equal(2, Regex.Count(html, "<g class=\"pc-run\">"));
+        Assert.Contains("<svg class=\"scatter\" role=\"img\" aria-label=\"Scatter of metric accuracy against param lr, 2 runs\" data-points=\"2\"", html, StringComparison.Ordinal);
+        Assert.Contains("<option selected value=\"accuracy\">", html, StringComparison.Ordinal);
+        Assert.Contains("<title>baseline &lt;script&gt;", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_running_runs_log_is_tailed_by_server_sent_events()
+    {
+        var run = await f.Experiment.StartLoggingAsync(displayName: "logging");
+        var log = Path.Combine(Path.GetTempPath(), "studio-log-" + Guid.NewGuid().ToString("N") + ".txt");
+        try
+        {
+            await File.WriteAllTextAsync(log, "epoch 1 <ok>\n");
+            await run.UploadFileAsync("user_logs/std_log.txt", log);
+            using var client = await f.AuthenticatedClientAsync();
+            var page = await client.GetStringAsync(Rel("/runs/" + run.Id));
+            Assert.Contains("id=\"log-tail\" aria-live=\"polite\" data-log-path=\"user_logs/std_log.txt\"", page, StringComparison.Ordinal);
+
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            using var response = await client.GetAsync(Rel($"/api/runs/{run.Id}/log?path=user_logs/std_log.txt"), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+            async Task<(string Event, string Data)> NextAsync()
+            {
+                string? name = null;
+                while (await reader.ReadLineAsync(cts.Token) is { } line)
+                {
+                    if (line.StartsWith("event: ", StringComparison.Ordinal))
+                    {
+                        name = line[7..];
+                    }
+                    else if (line.StartsWith("data: ", StringComparison.Ordinal) && name is not null)
+                    {
+                        return (name, line[6..]);
+                    }
+                }
+                throw new EndOfStreamException();
+            }
+            var first = await NextAsync();
+            Assert.Equal(("append", "epoch 1 <ok>\n"), (first.Event, JsonSerializer.Deserialize<string>(first.Data)));
+
+            await File.WriteAllTextAsync(log, "epoch 1 <ok>\nepoch 2\n");
+            await run.UploadFileAsync("user_logs/std_log.txt", log);
+            var second = await NextAsync();
+            Assert.Equal(("append", "epoch 2\n"), (second.Event, JsonSerializer.Deserialize<string>(second.Data)));
+
+            await run.CompleteAsync();
+            Assert.Equal("end", (await NextAsync()).Event);
+        }
+        finally
+        {
+            File.Delete(log);
+        }
+    }
+
+    [Fact]
     public async Task Unknown_runs_are_404_and_bad_names_400_pages_that_escape_the_name()
     {
         using var client = await f.AuthenticatedClientAsync();

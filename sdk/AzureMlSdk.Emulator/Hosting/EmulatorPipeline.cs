@@ -38,6 +38,13 @@ internal static class EmulatorPipeline
             context.Response.Headers["x-request-id"] = requestId;
             var mlflow = Wire.IsMlflow(context.Request.Path);
 
+            // The studio (/studio) checks the same token itself: as ?token= once, then its cookie, or this bearer header.
+            if (context.Request.Path.StartsWithSegments(EmulatorStudio.PathPrefix, StringComparison.OrdinalIgnoreCase))
+            {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+
             // Auth: a bearer token equal to the configured one. Nothing about the token is logged or echoed.
             var header = context.Request.Headers.Authorization.ToString();
             var ok = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && Wire.SecretEquals(header[7..].Trim(), token);

@@ -106,8 +106,12 @@ internal sealed class Page
             var current = _http.Request.Path.StartsWithSegments(path, StringComparison.Ordinal);
             sb.Append("<li><a href=\"").Append(Html.H(b + path)).Append('"').Append(current ? " aria-current=\"page\"" : string.Empty).Append('>').Append(Html.H(label)).Append("</a></li>");
         }
-        var ws = _studio.Workspace(_http);
-        sb.Append("</ul></nav><span class=\"ws\">Workspace <strong>").Append(Html.H(ws.Name)).Append("</strong> (").Append(Html.H(ws.Kind.ToString())).Append(")</span></header>")
+        sb.Append("</ul></nav>");
+        if (StudioContext.TryWorkspace(_http) is { } ws)
+        {
+            sb.Append("<span class=\"ws\">Workspace <strong>").Append(Html.H(ws.Name)).Append("</strong> (").Append(Html.H(ws.Kind.ToString())).Append(")</span>");
+        }
+        sb.Append("</header>")
           .Append("<main").Append(MainAttributes).Append("><h1>").Append(Html.H(Title)).Append("</h1>")
           .Append(Body)
           .Append("</main></body></html>");

@@ -116,6 +116,11 @@ internal static class RunPages
         sb.Append("<section><h2>Artifacts</h2>");
         if (details.LogFiles.Count > 0)
         {
+            if (!IsTerminal(details.Status))
+            {
+                var tail = details.LogFiles.FirstOrDefault(l => l.EndsWith("std_log.txt", StringComparison.Ordinal)) ?? details.LogFiles[0];
+                sb.Append("<h3>Live log: ").Append(H(tail)).Append("</h3><pre class=\"preview\" id=\"log-tail\" aria-live=\"polite\" data-log-path=\"").Append(H(tail)).Append("\"></pre>");
+            }
             sb.Append("<h3>Logs</h3><ul class=\"logs\">");
             foreach (var log in details.LogFiles)
             {
@@ -372,6 +377,7 @@ internal static class RunPages
             Charts(sb, metricKeys, ids, string.Join(", ", runs.Select(Label)));
         }
         sb.Append("</section>");
+        SweepCharts.Append(sb, runs, context.Request.Query["metric"].ToString());
         await Respond.PageAsync(context, page).ConfigureAwait(false);
     }
 }

@@ -98,31 +98,68 @@ internal static class StudioApi
         foreach (var id in ids)
         {
             var run = await ws.GetRunAsync(id, context.RequestAborted).ConfigureAwait(false);
-            var history = await run.GetMetricsAsync(key, context.RequestAborted).ConfigureAwait(false);
-            var points = history.TryGetValue(key, out var h) ? h : [];
-            var ordered = (byTime ? points.OrderBy(p => p.Timestamp).ThenBy(p => p.Step) : points.OrderBy(p => p.Step).ThenBy(p => p.Timestamp))
-                .Where(p => double.IsFinite(p.Value)).ToList();
-            var xs = ordered.Select(p => byTime ? p.Timestamp.ToUnixTimeMilliseconds() / 1000.0 : p.Step).ToArray();
-            var ys = ordered.Select(p => p.Value).ToArray();
-            var keep = Lttb.Select(xs, ys, limit);
-            var xa = new JsonArray();
-            var ya = new JsonArray();
-            foreach (var i in keep)
+            var cacheKey = (run.Id, key, byTime, limit);
+            var signature = run.LatestMetrics.TryGetValue(key, out var latest)
+                ? $"{run.Status}|{latest.Step}|{latest.Timestamp.UtcTicks}|{latest.Value.ToString("R", CultureInfo.InvariantCulture)}"
+                : run.Status.ToString();
+            if (!studio.Options.CacheSeries || !Html.IsTerminal(run.Status)
+                || !SeriesCache.TryGetValue(cacheKey, out var cached) || cached.Signature != signature || cached.Expires < DateTimeOffset.UtcNow)
             {
-                xa.Add(xs[i]);
-                ya.Add(ys[i]);
+                cached = await ReadSeriesAsync(run, key, byTime, limit, signature, context.RequestAborted).ConfigureAwait(false);
+                if (studio.Options.CacheSeries && Html.IsTerminal(run.Status))
+                {
+                    if (SeriesCache.Count >= 256)
+                    {
+                        SeriesCache.Clear();
+                    }
+                    SeriesCache[cacheKey] = cached;
+                }
             }
             series.Add(new JsonObject
             {
                 ["run"] = run.Id,
                 ["name"] = string.IsNullOrEmpty(run.DisplayName) ? run.Id : run.DisplayName,
                 ["status"] = run.Status.ToString(),
-                ["total"] = points.Count,
-                ["x"] = xa,
-                ["y"] = ya,
+                ["total"] = cached.Total,
+                ["x"] = new JsonArray([.. cached.X.Select(v => (JsonNode?)JsonValue.Create(v))]),
+                ["y"] = new JsonArray([.. cached.Y.Select(v => (JsonNode?)JsonValue.Create(v))]),
             });
         }
         await Respond.JsonAsync(context, new JsonObject { ["key"] = key, ["x"] = byTime ? "time" : "step", ["series"] = series }).ConfigureAwait(false);
+    }
+
+    private sealed record Series(string Signature, int Total, double[] X, double[] Y, DateTimeOffset Expires);
+
+    /// <summary>Downsampled series of finished runs, by (run, metric, x axis, points), while the run's latest value of the metric is unchanged (5 minutes at most).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Run, string Key, bool ByTime, int Limit), Series> SeriesCache = new();
+
+    private static async Task<Series> ReadSeriesAsync(Run run, string key, bool byTime, int limit, string signature, CancellationToken ct)
+    {
+        var history = await run.GetMetricsAsync(key, ct).ConfigureAwait(false);
+        var points = history.TryGetValue(key, out var h) ? h : [];
+        var xs = new double[points.Count];
+        var ys = new double[points.Count];
+        var n = 0;
+        var sorted = true;
+        foreach (var p in points)
+        {
+            if (!double.IsFinite(p.Value))
+            {
+                continue;
+            }
+            xs[n] = byTime ? p.Timestamp.ToUnixTimeMilliseconds() / 1000.0 : p.Step;
+            ys[n] = p.Value;
+            sorted &= n == 0 || xs[n] >= xs[n - 1];
+            n++;
+        }
+        Array.Resize(ref xs, n);
+        Array.Resize(ref ys, n);
+        if (!sorted)
+        {
+            Array.Sort(xs, ys);
+        }
+        var keep = Lttb.Select(xs, ys, limit);
+        return new Series(signature, points.Count, [.. keep.Select(i => xs[i])], [.. keep.Select(i => ys[i])], DateTimeOffset.UtcNow.AddMinutes(5));
     }
 
     /// <summary>
@@ -157,6 +194,58 @@ internal static class StudioApi
                 await context.Response.Body.FlushAsync(ct).ConfigureAwait(false);
             }
             if (Html.IsTerminal(run.Status))
+            {
+                await WriteEventAsync(context, "end", "{\"status\":\"" + run.Status + "\"}", ct).ConfigureAwait(false);
+                return;
+            }
+            try
+            {
+                await Task.Delay(studio.Options.LiveUpdateInterval, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            run = await ws.GetRunAsync(id, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// <c>GET /api/runs/{id}/log?path=p</c>: server-sent events with a log artifact's text as it grows — <c>append</c> events
+    /// (JSON strings: the first one the last 64 KB, then what was added), checked every <see cref="StudioOptions.LiveUpdateInterval"/>,
+    /// and <c>end</c> once the run is finished and the log read one last time.
+    /// </summary>
+    public static async Task LogTailAsync(HttpContext context, StudioContext studio)
+    {
+        const int FirstTail = 64 * 1024;
+        var ws = studio.Workspace(context);
+        var id = Respond.Route(context, "id");
+        var path = context.Request.Query["path"].ToString();
+        var run = await ws.GetRunAsync(id, context.RequestAborted).ConfigureAwait(false);
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-cache";
+        var ct = context.RequestAborted;
+        long sent = -1;
+        while (!ct.IsCancellationRequested)
+        {
+            var finished = Html.IsTerminal(run.Status);
+            var names = await run.GetFileNamesAsync(ct).ConfigureAwait(false);
+            if (names.Contains(path))
+            {
+                using var file = await ArtifactFile.DownloadAsync(run, path, ct).ConfigureAwait(false);
+                var length = file.Length;
+                if (length != sent)
+                {
+                    var from = sent < 0 ? Math.Max(0, length - FirstTail) : Math.Min(sent, length);
+                    await using var stream = File.OpenRead(file.Path);
+                    stream.Position = from;
+                    var bytes = new byte[length - from];
+                    await stream.ReadExactlyAsync(bytes, ct).ConfigureAwait(false);
+                    sent = length;
+                    await WriteEventAsync(context, "append", System.Text.Json.JsonSerializer.Serialize(Encoding.UTF8.GetString(bytes), StudioJson.Default.String), ct).ConfigureAwait(false);
+                }
+            }
+            if (finished)
             {
                 await WriteEventAsync(context, "end", "{\"status\":\"" + run.Status + "\"}", ct).ConfigureAwait(false);
                 return;
@@ -209,6 +298,10 @@ internal static class StudioApi
         await context.Response.SendFileAsync(file.Path, context.RequestAborted).ConfigureAwait(false);
     }
 }
+
+/// <summary>Source-generated JSON for plain strings.</summary>
+[System.Text.Json.Serialization.JsonSerializable(typeof(string))]
+internal sealed partial class StudioJson : System.Text.Json.Serialization.JsonSerializerContext;
 
 /// <summary>An artifact downloaded to a temporary file through the public <see cref="Run.DownloadFileAsync"/>; deleted on dispose.</summary>
 internal sealed class ArtifactFile : IDisposable

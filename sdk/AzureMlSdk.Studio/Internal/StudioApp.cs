@@ -13,6 +13,7 @@ internal static class StudioApp
     {
         app.Use(async (context, next) =>
         {
+            context.Items[Respond.StartedKey] = System.Diagnostics.Stopwatch.GetTimestamp();
             var headers = context.Response.Headers;
             headers.ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
             headers.XContentTypeOptions = "nosniff";
@@ -31,6 +32,10 @@ internal static class StudioApp
             }
             try
             {
+                if (!context.Request.Path.StartsWithSegments("/static", StringComparison.Ordinal))
+                {
+                    await studio.ResolveAsync(context).ConfigureAwait(false);
+                }
                 await next(context).ConfigureAwait(false);
                 if (context.Response.StatusCode == StatusCodes.Status404NotFound && !context.Response.HasStarted)
                 {
@@ -85,6 +90,7 @@ internal static class StudioApp
         Get(e, "/api/runs/{id}", c => StudioApi.RunAsync(c, s));
         Get(e, "/api/runs/{id}/artifact", c => StudioApi.ArtifactAsync(c, s));
         Get(e, "/api/runs/{id}/events", c => StudioApi.EventsAsync(c, s));
+        Get(e, "/api/runs/{id}/log", c => StudioApi.LogTailAsync(c, s));
         Get(e, "/api/metrics", c => StudioApi.MetricsAsync(c, s));
     }
 
@@ -145,18 +151,33 @@ internal static class StudioApp
 /// <summary>Writing pages, JSON and errors.</summary>
 internal static class Respond
 {
+    public const string StartedKey = "AzureMlSdk.Studio.Started";
+
     public static async Task PageAsync(HttpContext context, Page page, int status = 200)
     {
+        var html = page.Render();
         context.Response.StatusCode = status;
         context.Response.ContentType = "text/html; charset=utf-8";
-        await context.Response.WriteAsync(page.Render(), context.RequestAborted).ConfigureAwait(false);
+        ServerTiming(context);
+        await context.Response.WriteAsync(html, context.RequestAborted).ConfigureAwait(false);
     }
 
     public static async Task JsonAsync(HttpContext context, System.Text.Json.Nodes.JsonNode body, int status = 200)
     {
+        var json = body.ToJsonString();
         context.Response.StatusCode = status;
         context.Response.ContentType = "application/json; charset=utf-8";
-        await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted).ConfigureAwait(false);
+        ServerTiming(context);
+        await context.Response.WriteAsync(json, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>The time the studio took to make the answer (W3C Server-Timing), read by the benchmark and browsers' dev tools.</summary>
+    private static void ServerTiming(HttpContext context)
+    {
+        if (context.Items[StartedKey] is long started)
+        {
+            context.Response.Headers["Server-Timing"] = "app;dur=" + System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+        }
     }
 
     public static async Task ErrorAsync(HttpContext context, StudioContext studio, int status, string message)

@@ -6,10 +6,11 @@ namespace AzureMlSdk.Studio.Internal;
 /// <summary>What every handler shares: the workspace (per request, so a host may serve several), options and the token check.</summary>
 internal sealed class StudioContext
 {
-    private readonly Func<HttpContext, Workspace> _workspace;
+    private const string WorkspaceKey = "AzureMlSdk.Studio.Workspace";
+    private readonly Func<HttpContext, ValueTask<Workspace>> _workspace;
     private readonly ConcurrentDictionary<Workspace, ConcurrentDictionary<string, string>> _experimentNames = new();
 
-    public StudioContext(Func<HttpContext, Workspace> workspace, StudioOptions options, string token)
+    public StudioContext(Func<HttpContext, ValueTask<Workspace>> workspace, StudioOptions options, string token)
     {
         _workspace = workspace;
         Options = options;
@@ -28,7 +29,16 @@ internal sealed class StudioContext
 
     public StudioAuth Auth { get; }
 
-    public Workspace Workspace(HttpContext context) => _workspace(context);
+    /// <summary>Finds the request's workspace (once authenticated); <see cref="Workspace"/> returns it afterwards.</summary>
+    public async Task ResolveAsync(HttpContext context) =>
+        context.Items[WorkspaceKey] = await _workspace(context).ConfigureAwait(false);
+
+    /// <summary>The request's workspace.</summary>
+    public Workspace Workspace(HttpContext context) =>
+        TryWorkspace(context) ?? throw new InvalidOperationException("The studio's workspace is not resolved for this request.");
+
+    /// <summary>The request's workspace, or null before it is resolved (an error page of an unauthenticated request).</summary>
+    public static Workspace? TryWorkspace(HttpContext context) => context.Items[WorkspaceKey] as Workspace;
 
     /// <summary>An experiment's name from its id (runs carry ids; pages link experiments by name).</summary>
     public async Task<string?> ExperimentNameAsync(HttpContext context, string experimentId)

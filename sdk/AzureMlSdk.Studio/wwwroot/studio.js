@@ -153,6 +153,20 @@
     update();
   }
 
-  function start() { initCharts(); initLive(); initCompare(); }
+  // Live tail of a running run's log artifact.
+  function initLogTail() {
+    var pre = document.getElementById('log-tail');
+    var main = document.querySelector('main[data-live-run]');
+    if (!pre || !main || typeof EventSource === 'undefined') { return; }
+    var es = new EventSource(base + '/api/runs/' + encodeURIComponent(main.dataset.liveRun) + '/log?path=' + encodeURIComponent(pre.dataset.logPath));
+    es.addEventListener('append', function (e) {
+      var atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+      pre.textContent += JSON.parse(e.data);
+      if (atBottom) { pre.scrollTop = pre.scrollHeight; }
+    });
+    es.addEventListener('end', function () { es.close(); pre.dataset.ended = '1'; });
+  }
+
+  function start() { initCharts(); initLive(); initCompare(); initLogTail(); }
   if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
 })();
