@@ -1,3 +1,4 @@
+using AzureMlSdk.Assets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -31,10 +32,14 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
         Tracking = tracking;
         Artifacts = artifacts;
         Models = new LocalModelRegistry(Database, root, artifacts, time);
+        var datastores = new LocalDatastore(root);
+        Datastores = datastores;
+        Assets = new LocalAssetBackend(Database, root, datastores, time);
         RecoverFromCrashes(tracking, root);
         var context = new LocalServingContext(Models, Tracking, Artifacts, root, time, trafficRandom) { LoggerFactory = loggers };
         _endpoints = new Lazy<IEndpointBackend>(() => (serving ?? LocalServing.Find()).CreateEndpoints(context));
         Info = new WorkspaceInfo(WorkspaceInfo.LocalName, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Local, LocalDirectory: root);
+        Computes = new LocalComputeBackend(Database, Info, time);
     }
 
     /// <summary>
@@ -64,6 +69,21 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
     public IArtifactStore Artifacts { get; }
 
     public IModelRegistry Models { get; }
+
+    /// <summary>The datastores: folders under <c>datastores/</c> (<see cref="LocalDatastore"/>).</summary>
+    public LocalDatastore Datastores { get; }
+
+    IDatastoreBackend IWorkspaceBackend.Datastores => Datastores;
+
+    /// <summary>Versioned assets (<see cref="LocalAssetBackend"/>).</summary>
+    public LocalAssetBackend Assets { get; }
+
+    IAssetBackend IWorkspaceBackend.Assets => Assets;
+
+    /// <summary>Computes: <c>local</c> and clusters as pools of slots (<see cref="LocalComputeBackend"/>).</summary>
+    public LocalComputeBackend Computes { get; }
+
+    IComputeBackend IWorkspaceBackend.Computes => Computes;
 
     public IEndpointBackend Endpoints
     {

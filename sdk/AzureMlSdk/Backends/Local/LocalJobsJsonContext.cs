@@ -1,0 +1,7 @@
+using System.Text.Json.Serialization;
+
+namespace AzureMlSdk.Backends.Local;
+
+/// <summary>JSON the local job engine keeps in text columns (tags, properties, output URIs).</summary>
+[JsonSerializable(typeof(Dictionary<string, string>))]
+internal sealed partial class LocalJobsJsonContext : JsonSerializerContext;
