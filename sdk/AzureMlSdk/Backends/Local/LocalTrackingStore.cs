@@ -245,7 +245,10 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
 
     // ---------------------------------------------------------------- runs
 
-    public Task<RunData> CreateRunAsync(NewRun run, CancellationToken cancellationToken) => Run(() =>
+    public Task<RunData> CreateRunAsync(NewRun run, CancellationToken cancellationToken) => CreateRunAsync(run, null, cancellationToken);
+
+    /// <summary>Creates a run with a chosen id (a job's run: run id = job name); a new GUID when <paramref name="runId"/> is null.</summary>
+    internal Task<RunData> CreateRunAsync(NewRun run, string? runId, CancellationToken cancellationToken) => Run(() =>
     {
         ArgumentNullException.ThrowIfNull(run);
         var experimentId = ParseExperimentId(run.ExperimentId);
@@ -271,7 +274,7 @@ internal sealed partial class LocalTrackingStore : ITrackingStore
         {
             tags[ParentRunIdTag] = parentRunId;
         }
-        var runId = Guid.NewGuid().ToString("N");
+        runId ??= Guid.NewGuid().ToString("N");
         var runKey = _database.Write((connection, transaction) =>
         {
             switch (ExperimentState(connection, transaction, experimentId))

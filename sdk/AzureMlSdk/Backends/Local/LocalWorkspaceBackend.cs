@@ -1,4 +1,6 @@
 using AzureMlSdk.Assets;
+using AzureMlSdk.Backends.Local.Jobs;
+using AzureMlSdk.Jobs;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -20,7 +22,9 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
     /// <param name="trafficRandom">The endpoint traffic router's random source (seed it for reproducible splits).</param>
     /// <param name="serving">Who serves endpoints; the <c>AzureMlSdk.Serving</c> package when null (found by <see cref="LocalServing.Find"/>).</param>
     /// <param name="loggerFactory">Logging (categories <c>AzureMlSdk.Local</c> and <c>AzureMlSdk.Endpoints</c>); none when null.</param>
-    public LocalWorkspaceBackend(string directory, TimeProvider? timeProvider = null, Random? trafficRandom = null, ILocalServingProvider? serving = null, ILoggerFactory? loggerFactory = null)
+    /// <param name="jobLauncher">Who supervises this folder's jobs; <see cref="LocalJobLaunchers.Default"/> when null.</param>
+    public LocalWorkspaceBackend(string directory, TimeProvider? timeProvider = null, Random? trafficRandom = null, ILocalServingProvider? serving = null, ILoggerFactory? loggerFactory = null,
+        Func<LocalWorkspaceBackend, ILocalJobLauncher>? jobLauncher = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(directory);
         var root = Path.GetFullPath(directory);
@@ -28,6 +32,7 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
         var loggers = loggerFactory ?? NullLoggerFactory.Instance;
         Database = new LocalDatabase(root, loggers.CreateLogger(LogCategories.Local));
         var tracking = new LocalTrackingStore(Database, root, time);
+        LocalTracking = tracking;
         var artifacts = new LocalArtifactStore(Database, root);
         Tracking = tracking;
         Artifacts = artifacts;
@@ -40,6 +45,7 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
         _endpoints = new Lazy<IEndpointBackend>(() => (serving ?? LocalServing.Find()).CreateEndpoints(context));
         Info = new WorkspaceInfo(WorkspaceInfo.LocalName, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Local, LocalDirectory: root);
         Computes = new LocalComputeBackend(Database, Info, time);
+        Jobs = new LocalJobBackend(this, jobLauncher ?? LocalJobLaunchers.Default, time);
     }
 
     /// <summary>
@@ -66,6 +72,9 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
 
     public ITrackingStore Tracking { get; }
 
+    /// <summary>The tracking store as its own type (jobs create their runs with chosen ids).</summary>
+    internal LocalTrackingStore LocalTracking { get; }
+
     public IArtifactStore Artifacts { get; }
 
     public IModelRegistry Models { get; }
@@ -85,6 +94,11 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
 
     IComputeBackend IWorkspaceBackend.Computes => Computes;
 
+    /// <summary>Jobs (<see cref="LocalJobBackend"/>), run by the folder's supervisor.</summary>
+    public LocalJobBackend Jobs { get; }
+
+    IJobBackend IWorkspaceBackend.Jobs => Jobs;
+
     public IEndpointBackend Endpoints
     {
         get
@@ -94,10 +108,17 @@ internal sealed class LocalWorkspaceBackend : IWorkspaceBackend
         }
     }
 
-    /// <summary>Stops the endpoints this workspace object serves (gracefully: in-flight requests finish first).</summary>
-    public ValueTask DisposeAsync()
+    /// <summary>Stops the in-process job supervisor, if this object started one (its running jobs end Failed), and the endpoints it serves (gracefully: in-flight requests finish first).</summary>
+    public async ValueTask DisposeAsync()
     {
         _disposed = true;
-        return _endpoints.IsValueCreated && _endpoints.Value is IAsyncDisposable endpoints ? endpoints.DisposeAsync() : ValueTask.CompletedTask;
+        if (Jobs.HasLauncher)
+        {
+            await Jobs.Launcher.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_endpoints.IsValueCreated && _endpoints.Value is IAsyncDisposable endpoints)
+        {
+            await endpoints.DisposeAsync().ConfigureAwait(false);
+        }
     }
 }
