@@ -211,6 +211,29 @@ public sealed class LocalJobEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_sample_training_yaml_loads_and_runs_its_script_from_a_snapshot()
+    {
+        var yaml = Path.Combine(AppContext.BaseDirectory, "samples", "jobs", "train.yml");
+        var definition = (CommandJob)Job.Load(yaml, ["environment_variables.AZUREMLSDK_ROOT=/repo", "inputs.epochs=5"]);
+        Assert.Equal("/repo", definition.EnvironmentVariables["AZUREMLSDK_ROOT"]);
+        Assert.Equal("5", definition.Inputs["epochs"].LiteralText);
+
+        // The same job with its command swapped for one that only lists the snapshot and reads the input: no dotnet build in a unit test.
+        var job = await EndAsync(await _ws.Jobs.CreateOrUpdateAsync(new CommandJob
+        {
+            Code = definition.Code, Inputs = definition.Inputs, Outputs = definition.Outputs, ExperimentName = definition.ExperimentName,
+            Command = "ls; head -1 ${{inputs.data}}; echo w > ${{outputs.model}}/model.json",
+        }));
+        var log = await LogOf(job);
+
+        Assert.Equal(JobStatus.Completed, job.Status);
+        Assert.Contains("train.cs", log, StringComparison.Ordinal);
+        Assert.Contains("Directory.Build.props", log, StringComparison.Ordinal);
+        Assert.Contains("x1,x2,label", log, StringComparison.Ordinal);
+        Assert.Equal("train-job", job.ExperimentName);
+    }
+
+    [Fact]
     public async Task Jobs_are_listed_newest_first_archived_and_restored()
     {
         var first = await EndAsync(await _ws.Jobs.CreateOrUpdateAsync(new CommandJob { Name = "first-job", Command = "true" }));
