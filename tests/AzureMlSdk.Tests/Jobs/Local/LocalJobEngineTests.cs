@@ -199,6 +199,23 @@ public sealed class LocalJobEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_host_with_a_tracking_server_gives_jobs_the_MLflow_variables_and_masks_the_token()
+    {
+        var options = new AzureMlSdk.Backends.Local.Jobs.JobSupervisorOptions { TrackingUri = new Uri("http://127.0.0.1:5999/"), TrackingToken = "tok-secret-4242" };
+        await using var ws = Workspace.FromBackend(new LocalWorkspaceBackend(Path.Combine(_root, "ws-mlflow"),
+            jobLauncher: backend => new AzureMlSdk.Backends.Local.Jobs.InProcessJobLauncher(backend, options)));
+        var job = await EndAsync(await ws.Jobs.CreateOrUpdateAsync(new CommandJob
+        {
+            ExperimentName = "mlflow-vars",
+            Command = "echo uri=$MLFLOW_TRACKING_URI run=$MLFLOW_RUN_ID exp=$MLFLOW_EXPERIMENT_ID token=$MLFLOW_TRACKING_TOKEN",
+        }));
+        var log = await LogOf(job);
+
+        Assert.Contains($"uri=http://127.0.0.1:5999 run={job.Name} exp={job.Run.ExperimentId} token=***", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("tok-secret-4242", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_GetContext_in_a_csharp_job_logs_into_the_jobs_run()
     {
         var worker = Path.Combine(AppContext.BaseDirectory, "AzureMlSdk.TestWorker.dll");
