@@ -199,6 +199,23 @@ public sealed class LocalJobEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_host_with_a_tracking_server_gives_jobs_the_MLflow_variables_and_masks_the_token()
+    {
+        var options = new AzureMlSdk.Backends.Local.Jobs.JobSupervisorOptions { TrackingUri = new Uri("http://127.0.0.1:5999/"), TrackingToken = "tok-secret-4242" };
+        await using var ws = Workspace.FromBackend(new LocalWorkspaceBackend(Path.Combine(_root, "ws-mlflow"),
+            jobLauncher: backend => new AzureMlSdk.Backends.Local.Jobs.InProcessJobLauncher(backend, options)));
+        var job = await EndAsync(await ws.Jobs.CreateOrUpdateAsync(new CommandJob
+        {
+            ExperimentName = "mlflow-vars",
+            Command = "echo uri=$MLFLOW_TRACKING_URI run=$MLFLOW_RUN_ID exp=$MLFLOW_EXPERIMENT_ID token=$MLFLOW_TRACKING_TOKEN",
+        }));
+        var log = await LogOf(job);
+
+        Assert.Contains($"uri=http://127.0.0.1:5999 run={job.Name} exp={job.Run.ExperimentId} token=***", log, StringComparison.Ordinal);
+        Assert.DoesNotContain("tok-secret-4242", log, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_GetContext_in_a_csharp_job_logs_into_the_jobs_run()
     {
         var worker = Path.Combine(AppContext.BaseDirectory, "AzureMlSdk.TestWorker.dll");
@@ -208,6 +225,29 @@ public sealed class LocalJobEngineTests : IAsyncLifetime
         var metrics = await job.Run.GetMetricsAsync("context_metric");
         Assert.Equal(42, Assert.Single(metrics["context_metric"]).Value);
         Assert.Contains($"RUN {job.Name} SAME True", await LogOf(job), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_sample_training_yaml_loads_and_runs_its_script_from_a_snapshot()
+    {
+        var yaml = Path.Combine(AppContext.BaseDirectory, "samples", "jobs", "train.yml");
+        var definition = (CommandJob)Job.Load(yaml, ["environment_variables.AZUREMLSDK_ROOT=/repo", "inputs.epochs=5"]);
+        Assert.Equal("/repo", definition.EnvironmentVariables["AZUREMLSDK_ROOT"]);
+        Assert.Equal("5", definition.Inputs["epochs"].LiteralText);
+
+        // The same job with its command swapped for one that only lists the snapshot and reads the input: no dotnet build in a unit test.
+        var job = await EndAsync(await _ws.Jobs.CreateOrUpdateAsync(new CommandJob
+        {
+            Code = definition.Code, Inputs = definition.Inputs, Outputs = definition.Outputs, ExperimentName = definition.ExperimentName,
+            Command = "ls; head -1 ${{inputs.data}}; echo w > ${{outputs.model}}/model.json",
+        }));
+        var log = await LogOf(job);
+
+        Assert.Equal(JobStatus.Completed, job.Status);
+        Assert.Contains("train.cs", log, StringComparison.Ordinal);
+        Assert.Contains("Directory.Build.props", log, StringComparison.Ordinal);
+        Assert.Contains("x1,x2,label", log, StringComparison.Ordinal);
+        Assert.Equal("train-job", job.ExperimentName);
     }
 
     [Fact]
