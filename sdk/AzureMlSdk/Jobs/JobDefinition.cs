@@ -139,15 +139,27 @@ public abstract partial class JobDefinition
 internal sealed class Problems
 {
     private readonly SourceMap? _source;
+    private readonly string _prefix;
     private readonly List<JobDefinitionException> _items = [];
 
-    public Problems(SourceMap? source) => _source = source;
+    /// <summary>Problems of a definition; <paramref name="prefix"/> is prepended to every key (a sweep's <c>trial.</c>).</summary>
+    public Problems(SourceMap? source, string prefix = "")
+    {
+        _source = source;
+        _prefix = prefix;
+    }
 
     public int Count => _items.Count;
 
+    /// <summary>The problems found so far.</summary>
+    public IReadOnlyList<JobDefinitionException> Items => _items;
+
     /// <summary>A problem at <paramref name="key"/>; <paramref name="offset"/> is a position inside the key's text value (a placeholder in a command), for its exact line.</summary>
-    public void Add(string key, string message, int? offset = null) =>
+    public void Add(string key, string message, int? offset = null)
+    {
+        key = _prefix + key;
         _items.Add(_source is null ? new JobDefinitionException(message, key: key) : _source.Error(key, message, offset));
+    }
 
     public void AddRange(IEnumerable<JobDefinitionException> problems) => _items.AddRange(problems);
 

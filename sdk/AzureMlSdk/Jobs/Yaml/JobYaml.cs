@@ -47,8 +47,11 @@ internal static class JobYaml
                 var map = context.Mapping(root, "", "a command job", CommandKeys);
                 job = ReadCommandJob(context, map!);
                 break;
-            case "sweep" or "pipeline" or "automl":
-                // Issue 11 (sweeps, pipelines) and the AutoML work add their readers here, reusing ReadCommandJob for trials and steps.
+            case "sweep":
+                job = SweepYaml.Read(context, context.Mapping(root, "", "a sweep job", SweepYaml.SweepKeys)!);
+                break;
+            case "pipeline" or "automl":
+                // Issue 11 (pipelines) and the AutoML work add their readers here, reusing ReadCommandJob for steps.
                 throw new AzureMlNotSupportedException(
                     $"{context.FilePath}:{typeNode!.Start.Line}:{typeNode.Start.Column}: {type} jobs are not supported yet by this version of AzureMlSdk; command jobs are (type: command).");
             case "spark" or "parallel" or "import":

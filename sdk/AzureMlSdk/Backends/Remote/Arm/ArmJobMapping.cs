@@ -48,7 +48,7 @@ internal static class ArmJobMapping
         ["jupyter_lab"] = "JupyterLab", ["ssh"] = "SSH", ["tensor_board"] = "TensorBoard", ["vs_code"] = "VSCode",
     };
 
-    private static readonly Dictionary<string, string> JobTiers = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, string> JobTiers = new(StringComparer.Ordinal)
     {
         ["null"] = "Null", ["spot"] = "Spot", ["basic"] = "Basic", ["standard"] = "Standard", ["premium"] = "Premium",
     };
@@ -97,7 +97,7 @@ internal static class ArmJobMapping
         return new ArmResource<CommandJobProperties> { Name = job.Name, Properties = properties };
     }
 
-    private static ArmJobInput ToArm(string name, Input input, ArmJobReferences references, CommandJob job)
+    internal static ArmJobInput ToArm(string name, Input input, ArmJobReferences references, JobDefinition job)
     {
         if (input.IsLiteral)
         {
@@ -112,7 +112,7 @@ internal static class ArmJobMapping
         };
     }
 
-    private static ArmJobOutput ToArm(string name, Output output, ArmJobReferences references, CommandJob job)
+    internal static ArmJobOutput ToArm(string name, Output output, ArmJobReferences references, JobDefinition job)
     {
         if (output.Version is not null)
         {
@@ -129,7 +129,7 @@ internal static class ArmJobMapping
         };
     }
 
-    private static ArmJobIdentity? ToArm(JobIdentity? identity) => identity switch
+    internal static ArmJobIdentity? ToArm(JobIdentity? identity) => identity switch
     {
         AmlTokenConfiguration => new ArmJobIdentity { IdentityType = "AMLToken" },
         UserIdentityConfiguration => new ArmJobIdentity { IdentityType = "UserIdentity" },
@@ -137,7 +137,7 @@ internal static class ArmJobMapping
         _ => null,
     };
 
-    private static ArmJobService ToArm(JobService service)
+    internal static ArmJobService ToArm(JobService service)
     {
         var properties = new Dictionary<string, string?>(service.Properties.Select(p => KeyValuePair.Create(p.Key, (string?)p.Value)), StringComparer.Ordinal);
         if (service.LogDir is not null)
@@ -157,7 +157,7 @@ internal static class ArmJobMapping
         };
     }
 
-    private static ArmJobResources? ToArm(JobResources? resources) => resources is null ? null : new ArmJobResources
+    internal static ArmJobResources? ToArm(JobResources? resources) => resources is null ? null : new ArmJobResources
     {
         InstanceCount = resources.InstanceCount,
         InstanceType = resources.InstanceType,
@@ -223,7 +223,7 @@ internal static class ArmJobMapping
         };
     }
 
-    private static Input FromArm(ArmJobInput input)
+    internal static Input FromArm(ArmJobInput input)
     {
         if (string.Equals(input.JobInputType, "literal", StringComparison.OrdinalIgnoreCase))
         {
@@ -234,14 +234,14 @@ internal static class ArmJobMapping
         return Input.Data(type, input.Uri ?? "", input.Mode is null ? null : mode.Key, input.Description);
     }
 
-    private static Output FromArm(ArmJobOutput output)
+    internal static Output FromArm(ArmJobOutput output)
     {
         var type = YamlNames.OutputTypes.TryGetValue(output.JobOutputType ?? "", out var t) ? t : OutputType.UriFolder;
         var mode = OutputModes.FirstOrDefault(m => string.Equals(m.Value, output.Mode, StringComparison.OrdinalIgnoreCase));
         return Output.Create(type, output.Uri, output.Mode is null ? null : mode.Key, output.AssetName, null, output.Description);
     }
 
-    private static JobService FromArm(ArmJobService service)
+    internal static JobService FromArm(ArmJobService service)
     {
         var properties = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in service.Properties ?? [])
@@ -279,10 +279,10 @@ internal static class ArmJobMapping
         return marker >= 0 ? id[(marker + "/computes/".Length)..].TrimEnd('/') : id;
     }
 
-    private static Dictionary<string, string?>? Nullable(IDictionary<string, string> values) =>
+    internal static Dictionary<string, string?>? Nullable(IDictionary<string, string> values) =>
         values.Count == 0 ? null : values.ToDictionary(v => v.Key, v => (string?)v.Value, StringComparer.Ordinal);
 
-    private static Dictionary<string, string> NonNull(Dictionary<string, string?>? values) =>
+    internal static Dictionary<string, string> NonNull(Dictionary<string, string?>? values) =>
         values?.ToDictionary(v => v.Key, v => v.Value ?? "", StringComparer.Ordinal) ?? new Dictionary<string, string>(StringComparer.Ordinal);
 
     /// <summary>A plain value (text, number, boolean, list, mapping) as JSON.</summary>
