@@ -240,9 +240,8 @@ public sealed class JobYamlTests
     }
 
     [Theory]
-    [InlineData("hello-sweep.yml", "sweep")]
     [InlineData("hello-pipeline.yml", "pipeline")]
-    public void Sweep_and_pipeline_files_are_recognised_and_not_yet_supported(string file, string type)
+    public void Pipeline_files_are_recognised_and_not_yet_supported(string file, string type)
     {
         var e = Assert.Throws<AzureMlNotSupportedException>(() => Job.Load(Fixture(Path.Combine("jobs", file))));
         Assert.Contains($"{type} jobs are not supported yet", e.Message, StringComparison.Ordinal);
@@ -271,7 +270,8 @@ public sealed class JobYamlTests
     [Fact]
     public void CommandJob_Load_rejects_another_job_type_by_name()
     {
-        Assert.Throws<AzureMlNotSupportedException>(() => CommandJob.Load(Fixture(Path.Combine("jobs", "hello-sweep.yml"))));
+        var e = Assert.Throws<JobDefinitionException>(() => CommandJob.Load(Fixture(Path.Combine("jobs", "hello-sweep.yml"))));
+        Assert.Contains("holds a sweep job, not a command job", e.Message, StringComparison.Ordinal);
         Assert.Equal("echo \"hello world\"", CommandJob.Load(Fixture(Path.Combine("jobs", "hello-world.yml"))).Command);
     }
 
