@@ -43,15 +43,16 @@ internal static class JobYaml
         JobDefinition job;
         switch (type)
         {
+            case "sweep":
+                // Yaml/SweepYaml.cs (issue 11); its trial is read by ReadCommandJob.
+                job = SweepYaml.Read(context, context.Mapping(root, "", "a sweep job", SweepYaml.SweepKeys)!);
+                break;
             case "command":
                 var map = context.Mapping(root, "", "a command job", CommandKeys);
                 job = ReadCommandJob(context, map!);
                 break;
-            case "sweep":
-                job = SweepYaml.Read(context, context.Mapping(root, "", "a sweep job", SweepYaml.SweepKeys)!);
-                break;
-            case "pipeline" or "automl":
-                // Issue 11 (pipelines) and the AutoML work add their readers here, reusing ReadCommandJob for steps.
+            case "sweep" or "pipeline" or "automl":
+                // Issue 11 (sweeps, pipelines) and the AutoML work add their readers here, reusing ReadCommandJob for trials and steps.
                 throw new AzureMlNotSupportedException(
                     $"{context.FilePath}:{typeNode!.Start.Line}:{typeNode.Start.Column}: {type} jobs are not supported yet by this version of AzureMlSdk; command jobs are (type: command).");
             case "spark" or "parallel" or "import":
