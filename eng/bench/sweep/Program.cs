@@ -24,6 +24,7 @@ using AzureMlSdk.Jobs.Sweep;
 var seeds = 20;
 var budget = 40;
 string[]? only = null;
+var verbose = args.Contains("--verbose");
 for (var i = 0; i < args.Length - 1; i++)
 {
     switch (args[i])
@@ -75,7 +76,11 @@ foreach (var f in functions.Where(f => Run(f.Name)))
     {
         var clock = Stopwatch.StartNew();
         var results = new ConcurrentBag<int?>();
-        Parallel.For(0, seeds, new ParallelOptions { MaxDegreeOfParallelism = 2 }, seed => results.Add(TrialsToSuccess(f, algorithm(seed + 1), seed + 1, budget)));
+        if (only is not null && only.Any(o => samplers.Any(s => s.Name == o)) && !only.Contains(name))
+        {
+            continue;
+        }
+        Parallel.For(0, seeds, new ParallelOptions { MaxDegreeOfParallelism = 2 }, seed => results.Add(TrialsToSuccess(f, algorithm(seed + 1), seed + 1, budget, verbose)));
         var wins = results.Where(r => r is not null).Select(r => r!.Value).Order().ToList();
         var median = wins.Count == 0 ? "-" : (wins.Count % 2 == 1 ? wins[wins.Count / 2] : (wins[(wins.Count / 2) - 1] + wins[wins.Count / 2]) / 2.0).ToString("0.#", CultureInfo.InvariantCulture);
         var rate = (double)wins.Count / seeds;
@@ -136,7 +141,7 @@ if (Run("et"))
     }
 }
 
-static int? TrialsToSuccess(TestFunction f, SamplingAlgorithm algorithm, int seed, int budget)
+static int? TrialsToSuccess(TestFunction f, SamplingAlgorithm algorithm, int seed, int budget, bool verbose)
 {
     var sampler = SweepSampler.Create(f.Space.Select(p => KeyValuePair.Create(p.Name, p.Distribution)), algorithm, Goal.Minimize, seed);
     var noise = new Random(seed * 7919);
@@ -157,6 +162,11 @@ static int? TrialsToSuccess(TestFunction f, SamplingAlgorithm algorithm, int see
         {
             return n;
         }
+    }
+    if (verbose)
+    {
+        var best = history.MinBy(h => h.Metric)!;
+        Console.WriteLine($"    seed {seed}: best {bestTrue:G6} at {string.Join(", ", f.Space.Select(p => ((double)best.Parameters[p.Name]).ToString("0.###", CultureInfo.InvariantCulture)))}");
     }
     return null;
 }
@@ -219,7 +229,7 @@ internal sealed class CurveLauncher(int seed) : ISweepTrialLauncher
         _cancels[trial.Name] = cancel;
         var quality = (double)trial.Parameters["quality"];
         var speed = (double)trial.Parameters["speed"];
-        var noise = new Random(HashCode.Combine(seed, trial.Index));
+        var noise = new Random((seed * 100_003) + trial.Index);
         _ = Task.Run(async () =>
         {
             var status = SweepTrialStatus.Completed;

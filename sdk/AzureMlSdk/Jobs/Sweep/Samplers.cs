@@ -1,5 +1,22 @@
 namespace AzureMlSdk.Jobs.Sweep;
 
+/// <summary>
+/// Seeds derived from a sweep's seed and a point's index. Deterministic across processes (unlike <see cref="HashCode"/>,
+/// which is randomised per process), so a seeded sweep gives the same points on every run and machine.
+/// </summary>
+internal static class Seeds
+{
+    public static int Mix(int seed, int index, int salt)
+    {
+        // SplitMix64 over the three values.
+        var z = unchecked((ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ ((ulong)(uint)index << 32) ^ (ulong)(uint)salt);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        z ^= z >> 31;
+        return (int)(z & 0x7FFFFFFF);
+    }
+}
+
 /// <summary>A trial as a sampler sees it: its parameters and, once it has ended with one, its result.</summary>
 /// <param name="Parameters">The parameter values the trial ran with (as the sampler gave them).</param>
 /// <param name="Metric">The trial's best primary-metric value, or null when it has none (still running, failed, never logged it).</param>
@@ -109,7 +126,7 @@ internal sealed class RandomSampler : SweepSampler
         var points = new List<IReadOnlyDictionary<string, object>>(count);
         for (var j = 0; j < count; j++)
         {
-            var random = new Random(HashCode.Combine(_seed, history.Count + j, 0x5eed));
+            var random = new Random(Seeds.Mix(_seed, history.Count + j, 0x5eed));
             points.Add(Space.ToDictionary(p => p.Key, p => p.Value.Sample(random), StringComparer.Ordinal));
         }
         return points;
@@ -204,7 +221,7 @@ internal sealed class BayesianSampler : SweepSampler
             }
             return points;
         }
-        var random = new Random(HashCode.Combine(_seed, history.Count, 0xba4e));
+        var random = new Random(Seeds.Mix(_seed, history.Count, 0xba4e));
         var gp = GaussianProcess.Fit(observed.Select(o => o.X).ToList(), observed.Select(o => o.Y).ToList(), random);
         var xs = observed.Select(o => o.X).ToList();
         var ys = observed.Select(o => o.Y).ToList();
@@ -238,7 +255,7 @@ internal sealed class BayesianSampler : SweepSampler
         var u = _sobol.Point(index);
         if (Space.Count > u.Length)
         {
-            var random = new Random(HashCode.Combine(_seed, index));
+            var random = new Random(Seeds.Mix(_seed, index, 0x1d));
             u = [.. u, .. Enumerable.Range(0, Space.Count - u.Length).Select(_ => random.NextDouble())];
         }
         return FromUnit(u);

@@ -154,6 +154,37 @@ public sealed class SweepEngineTests
     }
 
     [Fact]
+    public async Task Each_trial_job_carries_the_sweeps_inputs_outputs_compute_and_trial_timeout()
+    {
+        var launcher = new FakeLauncher(_ => [1]);
+        var sweep = new SweepJob
+        {
+            Compute = "cpu-cluster", ExperimentName = "exp",
+            Trial = new CommandJob
+            {
+                Command = "python train.py --lr ${{search_space.lr}} --data ${{inputs.data}} --out ${{outputs.model}}",
+                Environment = "azureml:env@latest", Inputs = { ["data"] = Input.UriFile("https://example.com/a.csv") },
+            },
+            Inputs = { ["data"] = Input.UriFile("https://example.com/b.csv") },
+            Outputs = { ["model"] = Output.UriFolder() },
+            SearchSpace = { ["lr"] = new Choice(0.1) },
+            SamplingAlgorithm = SamplingAlgorithm.Grid,
+            Objective = new Objective("score", Goal.Maximize),
+            Limits = new SweepLimits { TrialTimeout = TimeSpan.FromMinutes(5) },
+        };
+        await new SweepEngine(sweep, "io", launcher).RunAsync().WaitAsync(Patience);
+        var job = Assert.Single(launcher.Started).Job;
+        Assert.Equal("io_0", job.Name);
+        Assert.Equal("cpu-cluster", job.Compute);
+        Assert.Equal("exp", job.ExperimentName);
+        Assert.Equal("https://example.com/b.csv", job.Inputs["data"].Path);
+        Assert.True(job.Outputs.ContainsKey("model"));
+        Assert.Equal(TimeSpan.FromMinutes(5), job.Limits!.Timeout);
+        var command = launcher.Started.Single().RenderCommand(new Dictionary<string, string> { ["data"] = "/mnt/b.csv" }, new Dictionary<string, string> { ["model"] = "/out/model" });
+        Assert.Equal("python train.py --lr 0.1 --data /mnt/b.csv --out /out/model", command);
+    }
+
+    [Fact]
     public async Task A_sweep_where_no_trial_logs_the_metric_fails_saying_so()
     {
         var launcher = new FakeLauncher(_ => []);
