@@ -1,0 +1,3 @@
+using AzureMlSdk.Cli;
+
+return await AzmlApp.RunAsync(args, Console.Out, Console.Error).ConfigureAwait(false);

@@ -1,0 +1,76 @@
+using System.Text.Json.Nodes;
+
+namespace AzureMlSdk.Cli.Tests;
+
+/// <summary>The same commands on the Emulator, selected by a config.json found in the current folder (token from AZUREML_EMULATOR_TOKEN).</summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class EmulatorCommandTests(EmulatorFixture emulator)
+{
+    [Fact]
+    public async Task Workspace_and_models_through_config_json()
+    {
+        var (folder, env) = emulator.Project();
+        using var _ = folder;
+        var show = await Azml.RunAsync(folder.Path, env, "workspace", "show");
+        Assert.True(show.ExitCode == 0, show.ToString());
+        var ws = JsonNode.Parse(show.Stdout)!;
+        Assert.Equal("remote", (string?)ws["kind"]);
+        Assert.Equal("local", (string?)ws["name"]);
+        Assert.StartsWith(emulator.BaseAddress.AbsoluteUri.TrimEnd('/'), (string?)ws["mlflow_tracking_uri"], StringComparison.Ordinal);
+
+        var name = "cli-" + Guid.NewGuid().ToString("N")[..8];
+        var file = folder.Write("model/weights.bin", "emulated");
+        var created = await Azml.RunAsync(folder.Path, env, "model", "create", "--name", name, "--path", Path.GetDirectoryName(file)!);
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.Equal("1", (string?)JsonNode.Parse(created.Stdout)!["version"]);
+        Assert.StartsWith("azureml://", (string?)JsonNode.Parse(created.Stdout)!["path"], StringComparison.Ordinal);
+
+        var list = await Azml.RunAsync(folder.Path, env, "model", "list", "--name", name, "--query", "[].version", "-o", "tsv");
+        Assert.Equal("1\n", list.Stdout);
+
+        var download = await Azml.RunAsync(folder.Path, env, "model", "download", "--name", name, "--version", "1", "--download-path", Path.Combine(folder.Path, "out"));
+        Assert.True(download.ExitCode == 0, download.ToString());
+        Assert.Equal("emulated", await File.ReadAllTextAsync(Path.Combine(folder.Path, "out", name, "weights.bin")));
+
+        var missing = await Azml.RunAsync(folder.Path, env, "model", "show", "--name", name, "--version", "9");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.StartsWith("ERROR: (", missing.Stderr, StringComparison.Ordinal);
+        Assert.Single(missing.Stderr.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task A_wrong_token_is_a_one_line_authentication_error()
+    {
+        var (folder, _) = emulator.Project();
+        using var __ = folder;
+        var result = await Azml.RunAsync(folder.Path, new Dictionary<string, string?> { ["AZUREML_EMULATOR_TOKEN"] = "wrong" }, "model", "list");
+        Assert.Equal(1, result.ExitCode);
+        Assert.StartsWith("ERROR: (", result.Stderr, StringComparison.Ordinal);
+        Assert.Single(result.Stderr.TrimEnd().Split('\n'));
+    }
+
+    [Fact]
+    public async Task Experiments_and_runs_on_the_emulator()
+    {
+        var (folder, env) = emulator.Project();
+        using var _ = folder;
+        var experiment = "cli-exp-" + Guid.NewGuid().ToString("N")[..8];
+        await using (var ws = await Workspace.GetAsync("00000000-0000-0000-0000-000000000000", "local", "local",
+            Azure.Core.DelegatedTokenCredential.Create((_, _) => new Azure.Core.AccessToken(emulator.Token, DateTimeOffset.MaxValue)),
+            new WorkspaceOptions { ResourceManagerEndpoint = emulator.BaseAddress }))
+        {
+            var exp = await ws.GetOrCreateExperimentAsync(experiment);
+            await exp.RunAsync(run =>
+            {
+                run.LogParam("lr", 0.5);
+                run.Log("loss", 0.25);
+                return Task.CompletedTask;
+            }, displayName: "remote-run");
+        }
+        var runs = await Azml.RunAsync(folder.Path, env, "run", "list", "--experiment", experiment, "--query", "[].{d: display_name, s: status, l: metrics.loss, lr: params.lr}", "-o", "tsv");
+        Assert.True(runs.ExitCode == 0, runs.ToString());
+        Assert.Equal("remote-run\tCompleted\t0.25\t0.5\n", runs.Stdout);
+        var experiments = await Azml.RunAsync(folder.Path, env, "experiment", "list", "--query", $"[?name=='{experiment}'].name", "-o", "tsv");
+        Assert.Equal(experiment + "\n", experiments.Stdout);
+    }
+}
