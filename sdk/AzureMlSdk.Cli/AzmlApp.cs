@@ -19,7 +19,7 @@ internal static class AzmlApp
         root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(ExperimentCommands.Build());
         root.Subcommands.Add(RunCommands.Build());
-        foreach (var command in Array.Empty<Command>())
+        foreach (var command in EndpointCommands.Build())
         {
             root.Subcommands.Add(command);
         }
