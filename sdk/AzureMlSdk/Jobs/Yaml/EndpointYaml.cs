@@ -31,7 +31,9 @@ internal static class EndpointYaml
 
     private static readonly Dictionary<string, EndpointAuthMode> OnlineAuthModes = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["key"] = EndpointAuthMode.Key, ["aml_token"] = EndpointAuthMode.AmlToken, ["aad_token"] = EndpointAuthMode.AadToken,
+        ["key"] = EndpointAuthMode.Key,
+        ["aml_token"] = EndpointAuthMode.AmlToken,
+        ["aad_token"] = EndpointAuthMode.AadToken,
     };
 
     private static YamlMap Root(YamlContext context, YamlNode root, IEnumerable<string>? set, string what, string[] keys)
