@@ -11,8 +11,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 out="$root/artifacts/bench-cli"
 rm -rf "$out"; mkdir -p "$out"
 
-dotnet build sdk/AzureMlSdk.Cli -c Release -nologo -v:q >/dev/null
-dotnet build eng/bench/cli/empty/Empty.csproj -c Release -nologo -v:q -o "$out/empty" >/dev/null
+dotnet build sdk/AzureMlSdk.Cli -c Release -nologo -v:q >"$out/build.log" || { cat "$out/build.log"; exit 1; }
+dotnet build eng/bench/cli/empty/Empty.csproj -c Release -nologo -v:q -o "$out/empty" >"$out/build-empty.log" || { cat "$out/build-empty.log"; exit 1; }
 azml="$root/sdk/AzureMlSdk.Cli/bin/Release/net10.0/azml.dll"
 r2r=""
 if dotnet publish sdk/AzureMlSdk.Cli -c Release -nologo -v:q -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/r2r" >"$out/r2r.log" 2>&1; then
