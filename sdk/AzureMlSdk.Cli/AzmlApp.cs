@@ -19,7 +19,7 @@ internal static class AzmlApp
         root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(ExperimentCommands.Build());
         root.Subcommands.Add(RunCommands.Build());
-        foreach (var command in Array.Empty<Command>())
+        foreach (var command in EndpointCommands.Build())
         {
             root.Subcommands.Add(command);
         }
@@ -117,12 +117,25 @@ internal sealed class CliContext(ParseResult parse, Feedback feedback, Cancellat
 
     public async Task<Workspace> WorkspaceAsync()
     {
-        return _workspace ??= await WorkspaceSelector.OpenAsync(new WorkspaceArguments(
-            Parse.GetValue(GlobalOptions.WorkspaceDir),
-            Parse.GetValue(GlobalOptions.Config),
-            Parse.GetValue(GlobalOptions.WorkspaceName),
-            Parse.GetValue(GlobalOptions.ResourceGroup),
-            Parse.GetValue(GlobalOptions.Subscription)), CancellationToken).ConfigureAwait(false);
+        if (_workspace is not null)
+        {
+            return _workspace;
+        }
+        try
+        {
+            return _workspace = await WorkspaceSelector.OpenAsync(new WorkspaceArguments(
+                Parse.GetValue(GlobalOptions.WorkspaceDir),
+                Parse.GetValue(GlobalOptions.Config),
+                Parse.GetValue(GlobalOptions.WorkspaceName),
+                Parse.GetValue(GlobalOptions.ResourceGroup),
+                Parse.GetValue(GlobalOptions.Subscription)), CancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (UsageException or OperationCanceledException or OutOfMemoryException) && !ex.Message.Contains(WorkspaceSelector.HowToPick, StringComparison.Ordinal))
+        {
+            // The workspace could not be opened: say so, and how to pick another one.
+            var message = $"Could not open the workspace: {AzmlApp.OneLine(ex.Message)} {WorkspaceSelector.HowToPick}";
+            throw ex is AzureMlException a ? new AzureMlException(message, a.ErrorCode, a.Status, a.RequestId, ex) : new AzureMlException(message, innerException: ex);
+        }
     }
 
     public async ValueTask DisposeAsync()

@@ -1,7 +1,7 @@
 namespace AzureMlSdk;
 
 /// <summary>What a batch endpoint should be, for <see cref="Workspace.CreateOrUpdateBatchEndpointAsync(BatchEndpointSpec, IProgress{string}, CancellationToken)"/> (ARM <c>BatchEndpoint</c>).</summary>
-public sealed class BatchEndpointSpec
+public sealed partial class BatchEndpointSpec
 {
     /// <summary>Creates a spec for the batch endpoint <paramref name="name"/> (<c>^[a-zA-Z][a-zA-Z0-9-]{2,31}$</c>).</summary>
     public BatchEndpointSpec(string name)

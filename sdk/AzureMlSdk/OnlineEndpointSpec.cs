@@ -4,7 +4,7 @@ namespace AzureMlSdk;
 /// What an online endpoint should be, for <see cref="Workspace.CreateOrUpdateEndpointAsync"/>: the ARM
 /// <c>OnlineEndpoint</c> resource's settable properties.
 /// </summary>
-public sealed class OnlineEndpointSpec
+public sealed partial class OnlineEndpointSpec
 {
     /// <summary>Creates a spec for the endpoint <paramref name="name"/>.</summary>
     /// <param name="name">Endpoint name (Azure ML rule: <c>^[a-zA-Z][a-zA-Z0-9-]{2,31}$</c>).</param>

@@ -43,10 +43,13 @@ public sealed class EmulatorCommandTests(EmulatorFixture emulator)
     {
         var (folder, _) = emulator.Project();
         using var __ = folder;
-        var result = await Azml.RunAsync(folder.Path, new Dictionary<string, string?> { ["AZUREML_EMULATOR_TOKEN"] = "wrong" }, "model", "list");
+        var result = await Azml.RunAsync(folder.Path, new Dictionary<string, string?> { ["AZUREML_EMULATOR_TOKEN"] = "not-the-token-4f2a" }, "model", "list");
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith("ERROR: (", result.Stderr, StringComparison.Ordinal);
-        Assert.Single(result.Stderr.TrimEnd().Split('\n'));
+        var line = Assert.Single(result.Stderr.TrimEnd().Split('\n'));
+        Assert.StartsWith("ERROR: (", line, StringComparison.Ordinal);
+        Assert.Contains("Could not open the workspace", line, StringComparison.Ordinal);
+        Assert.Contains("--workspace-dir", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("not-the-token-4f2a", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -109,6 +109,10 @@ internal static class OutputWriter
                 _ => "",
             };
         }
+        if (node is JsonObject map && map.All(p => IsScalar(p.Value)))
+        {
+            return string.Join(" ", map.Select(p => $"{p.Key}={Scalar(p.Value)}"));
+        }
         if (node is JsonArray list && list.All(IsScalar))
         {
             return string.Join(", ", list.Select(Scalar));
@@ -194,6 +198,12 @@ internal static class OutputWriter
     {
         if (value is JsonArray { Count: 0 })
         {
+            return;
+        }
+        if (value is JsonValue text && text.GetValueKind() == JsonValueKind.String)
+        {
+            // A text result (logs) as it is, newlines kept, as az's tsv prints a string.
+            output.WriteLine(text.GetValue<string>().TrimEnd('\n'));
             return;
         }
         if (value is JsonArray scalars && scalars.All(IsScalar))
