@@ -49,7 +49,7 @@ public sealed record ComponentOutput
 /// typed inputs and outputs. Registered with <c>ws.Components</c>; turned into a job with <see cref="ToJob"/> (a
 /// pipeline step, or a command job on its own).
 /// </summary>
-public sealed class CommandComponent
+public sealed partial class CommandComponent
 {
     internal static readonly string[] YamlKeys =
         ["$schema", "name", "version", "display_name", "description", "tags", "properties", "type", "inputs", "outputs", "command", "code",

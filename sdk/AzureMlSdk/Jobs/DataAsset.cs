@@ -7,7 +7,7 @@ namespace AzureMlSdk;
 /// (<c>uri_folder</c>) or an MLTable folder (<c>mltable</c>), from a local path (uploaded to the default datastore when
 /// created) or a cloud path. Registered with <c>ws.Data</c>; used by jobs as <c>azureml:name:version</c> or <c>azureml:name@latest</c>.
 /// </summary>
-public sealed class DataAsset
+public sealed partial class DataAsset
 {
     internal static readonly string[] YamlKeys = ["$schema", "name", "version", "description", "tags", "properties", "type", "path", "datastore"];
 

@@ -17,7 +17,7 @@ public sealed record BuildContext
 /// Docker build context. Registered with <c>ws.Environments</c>, or written inline in a job's <c>environment</c>.
 /// On local compute the host's environment is used and the definition is recorded, not built.
 /// </summary>
-public sealed class EnvironmentAsset
+public sealed partial class EnvironmentAsset
 {
     internal static readonly string[] YamlKeys = ["$schema", "name", "version", "description", "tags", "properties", "image", "conda_file", "build", "os_type", "inference_config", "datastore"];
 
