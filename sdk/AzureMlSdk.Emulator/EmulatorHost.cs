@@ -85,6 +85,8 @@ internal sealed class EmulatorHost : IAsyncDisposable
             app.UseEmulatorPipeline(options.Token!, faults, stats);
             AdminEndpoints.Map(app, faults, stats);
             ArmEndpoints.Map(app, workspaces);
+            AssetRoutes.Map(app, workspaces);
+            CodeAndComputeRoutes.Map(app, workspaces);
             OnlineEndpointRoutes.Map(app, workspaces, endpoints);
             BatchEndpointRoutes.Map(app, workspaces, endpoints);
             JobRoutes.Map(app, workspaces, endpoints);

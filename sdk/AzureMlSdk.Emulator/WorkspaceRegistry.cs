@@ -189,7 +189,13 @@ internal sealed class EmulatorWorkspace : IAsyncDisposable
             return backend;
         }, LazyThreadSafetyMode.ExecutionAndPublication);
         Assets = new ModelAssetStore(Path.Combine(folder, "arm.db"));
+        _codes = new Lazy<CodeStore>(() => new CodeStore(folder), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    private readonly Lazy<CodeStore> _codes;
+
+    /// <summary>Code versions (ARM metadata; the files are in the workspace's blob container).</summary>
+    public CodeStore Codes => _codes.Value;
 
     public string Folder { get; }
 

@@ -65,7 +65,7 @@ internal static partial class ArmEndpoints
 
         // Anything else under /subscriptions is a resource type the Emulator does not serve.
         app.MapFallback("/subscriptions/{**rest}", (HttpContext c) => Wire.ArmErrorAsync(c, 404, "NoRegisteredProviderFound",
-            $"The Emulator does not serve '{c.Request.Method} {c.Request.Path}'; it serves workspaces, datastores, models, online and batch endpoints and batch jobs of {Provider}."));
+            $"The Emulator does not serve '{c.Request.Method} {c.Request.Path}'; it serves workspaces, datastores, models, data, environments, components, codes, computes, online and batch endpoints and batch jobs of {Provider}."));
     }
 
     /// <summary>Runs an ARM-shaped route: api-version checked (unless <paramref name="apiVersion"/> is false: data-plane routes), the workspace found, errors as <c>ErrorResponse</c>.</summary>

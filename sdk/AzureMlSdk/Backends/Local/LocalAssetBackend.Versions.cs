@@ -16,7 +16,6 @@ namespace AzureMlSdk.Backends.Local;
 internal sealed partial class LocalAssetBackend
 {
     private const int MaxPageSize = 1000;
-    private static readonly string[] MutableKeys = ["description", "tags"];
 
     private sealed record Row(AssetKind Kind, string Name, string Version, JsonObject Spec, bool IsArchived, DateTimeOffset CreatedAt, string? Description, Dictionary<string, string> Tags);
 
@@ -112,17 +111,7 @@ internal sealed partial class LocalAssetBackend
         }, cancellationToken);
     }
 
-    /// <summary>The canonical text of what may not change in a version (everything but its description and tags).</summary>
-    private static string Immutable(JsonObject spec)
-    {
-        var copy = (JsonObject)spec.DeepClone();
-        foreach (var key in MutableKeys)
-        {
-            copy.Remove(key);
-        }
-        copy.Remove("name"); // compared case-insensitively by the key already
-        return AssetSpecs.Canonical(copy);
-    }
+    private static string Immutable(JsonObject spec) => AssetSpecs.ImmutableCanonical(spec);
 
     private static string TagsJson(JsonObject spec) => (spec["tags"] as JsonObject)?.ToJsonString() ?? "{}";
 

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using Azure.Core;
+using AzureMlSdk.Assets;
 using AzureMlSdk.Backends.Remote.Arm;
 using AzureMlSdk.Backends.Remote.Blob;
 using AzureMlSdk.Backends.Remote.History;
@@ -39,6 +40,15 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
 
     /// <summary>Online endpoints through ARM (<see cref="RemoteEndpointBackend"/>); on a plain MLflow server every call throws <see cref="AzureMlNotSupportedException"/>.</summary>
     public IEndpointBackend Endpoints { get; }
+
+    /// <summary>Data, environments, components and code snapshots through ARM (<see cref="RemoteAssetStore"/>); not-supported on a plain MLflow server.</summary>
+    public IAssetBackend Assets { get; private init; } = null!;
+
+    /// <summary>The default datastore's blob container as file storage (<see cref="RemoteDatastore"/>); not-supported on a plain MLflow server.</summary>
+    public IDatastoreBackend Datastores { get; private init; } = null!;
+
+    /// <summary>Computes through ARM (<see cref="RemoteComputes"/>); not-supported on a plain MLflow server.</summary>
+    public IComputeBackend Computes { get; private init; } = null!;
 
     /// <summary>Polls the ARM long-running operation the token names (see <see cref="ArmLongRunningOperation.ResumeAsync"/>).</summary>
     public Task ResumeOperationAsync(string resumeToken, IProgress<string>? progress, CancellationToken cancellationToken)
@@ -124,7 +134,14 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
             owned.Add(endpoints);
 
             var info = new WorkspaceInfo(workspaceName, subscriptionId, resourceGroup, WorkspaceKind.Remote, TrackingUri: trackingUri, Location: workspace.Location);
-            var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, endpoints) { Arm = arm };
+            var files = new RemoteDatastore(datastore);
+            var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, endpoints)
+            {
+                Arm = arm,
+                Datastores = files,
+                Assets = new RemoteAssetStore(arm, coordinates, files),
+                Computes = new RemoteComputes(arm.Computes, arm.Lro, coordinates, workspace.Location),
+            };
             backend._owned.AddRange(owned);
             return backend;
         }
@@ -185,7 +202,11 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         var artifacts = new MlflowArtifactStore(trackingApi, proxy);
         var models = new MlflowModelRegistry(RemoteHttp.For<IMlflowRegistryApi>(client, MlflowJsonContext.Default), proxy, artifacts, options.TimeProvider, options.MaxRetries);
         var info = new WorkspaceInfo(trackingUri.Host, WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceKind.Remote, TrackingUri: trackingUri);
-        var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, new UnsupportedRemoteEndpoints(trackingUri));
+        var unsupported = new NotSupportedConcern(nameof(RemoteWorkspaceBackend));
+        var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, new UnsupportedRemoteEndpoints(trackingUri))
+        {
+            Assets = unsupported, Datastores = unsupported, Computes = unsupported,
+        };
         backend._owned.Add(client);
         backend._owned.Add(transferHttp);
         return backend;
@@ -241,6 +262,8 @@ internal sealed class ArmClients(HttpClient http, WorkspaceOptions options)
     public IArmEnvironmentsApi Environments { get; } = RemoteHttp.For<IArmEnvironmentsApi>(http, ArmJsonContext.Default);
     public IArmCodesApi Codes { get; } = RemoteHttp.For<IArmCodesApi>(http, ArmJsonContext.Default);
     public IArmDataApi Data { get; } = RemoteHttp.For<IArmDataApi>(http, ArmJsonContext.Default);
+    public IArmComponentsApi Components { get; } = RemoteHttp.For<IArmComponentsApi>(http, ArmJsonContext.Default);
+    public IArmComputesApi Computes { get; } = RemoteHttp.For<IArmComputesApi>(http, ArmJsonContext.Default);
     public IArmJobsApi Jobs { get; } = RemoteHttp.For<IArmJobsApi>(http, ArmJsonContext.Default);
     public IArmOnlineEndpointsApi OnlineEndpoints { get; } = RemoteHttp.For<IArmOnlineEndpointsApi>(http, ArmJsonContext.Default);
     public IArmBatchEndpointsApi BatchEndpoints { get; } = RemoteHttp.For<IArmBatchEndpointsApi>(http, ArmJsonContext.Default);

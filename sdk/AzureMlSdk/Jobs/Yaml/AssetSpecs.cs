@@ -267,6 +267,20 @@ internal static class AssetSpecs
         return component!;
     }
 
+    /// <summary>
+    /// The canonical text of what may not change in a version: everything but its description and tags (which an update may
+    /// change), its name's spelling (names compare case-insensitively) and the datastore its content was uploaded to (the path says).
+    /// </summary>
+    public static string ImmutableCanonical(JsonObject spec)
+    {
+        var copy = (JsonObject)spec.DeepClone();
+        foreach (var key in new[] { "description", "tags", "name", "datastore" })
+        {
+            copy.Remove(key);
+        }
+        return Canonical(copy);
+    }
+
     /// <summary>The canonical text of a spec (for comparing a re-created version with the stored one).</summary>
     public static string Canonical(JsonObject spec) => Sorted(spec)!.ToJsonString(Compact);
 

@@ -105,6 +105,8 @@ internal sealed class EnvironmentVersionProperties : ArmAssetProperties
     public bool? IsAnonymous { get; set; }
     public string? Image { get; set; }
     public string? CondaFile { get; set; }
+    public ArmBuildContext? Build { get; set; }
+    public ArmInferenceConfig? InferenceConfig { get; set; }
     public string? OsType { get; set; }
     public string? EnvironmentType { get; set; }
     public string? ProvisioningState { get; set; }
@@ -128,6 +130,7 @@ internal sealed class DataVersionProperties : ArmAssetProperties
     public bool? IsAnonymous { get; set; }
     public string? DataType { get; set; }
     public string? DataUri { get; set; }
+    public List<string>? ReferencedUris { get; set; }
 }
 
 internal sealed class DatastoreProperties
@@ -391,6 +394,15 @@ internal sealed class ArmEmpty
 [JsonSerializable(typeof(ArmResource<CodeVersionProperties>))]
 [JsonSerializable(typeof(ArmPage<CodeVersionProperties>))]
 [JsonSerializable(typeof(ArmResource<DataVersionProperties>))]
+[JsonSerializable(typeof(ArmResource<DataContainerProperties>))]
+[JsonSerializable(typeof(ArmPage<DataContainerProperties>))]
+[JsonSerializable(typeof(ArmPage<DataVersionProperties>))]
+[JsonSerializable(typeof(ArmResource<ComponentContainerProperties>))]
+[JsonSerializable(typeof(ArmPage<ComponentContainerProperties>))]
+[JsonSerializable(typeof(ArmResource<ComponentVersionProperties>))]
+[JsonSerializable(typeof(ArmPage<ComponentVersionProperties>))]
+[JsonSerializable(typeof(ArmResource<ComputeProperties>))]
+[JsonSerializable(typeof(ArmPage<ComputeProperties>))]
 [JsonSerializable(typeof(ArmResource<DatastoreProperties>))]
 [JsonSerializable(typeof(ArmPage<DatastoreProperties>))]
 [JsonSerializable(typeof(DatastoreSecrets))]

@@ -101,7 +101,7 @@ internal interface IArmEnvironmentsApi
 
     [RetrySafe("read-only")]
     [Get(ArmRoutes.Workspace + "/environments/{name}/versions" + ArmRoutes.V)]
-    Task<ArmPage<EnvironmentVersionProperties>> ListVersionsAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, [AliasAs("$skip")] string? skip, [AliasAs("$orderBy")] string? orderBy, [AliasAs("$top")] int? top, CancellationToken cancellationToken);
+    Task<ArmPage<EnvironmentVersionProperties>> ListVersionsAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, [AliasAs("$skip")] string? skip, [AliasAs("$orderBy")] string? orderBy, [AliasAs("$top")] int? top, string? listViewType, CancellationToken cancellationToken);
 
     [RetrySafe("read-only")]
     [Get(ArmRoutes.Workspace + "/environments/{name}/versions/{version}" + ArmRoutes.V)]
@@ -132,9 +132,25 @@ internal interface IArmCodesApi
     Task<PendingUploadResponse> StartPendingUploadAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version, [Body] PendingUploadRequest body, CancellationToken cancellationToken);
 }
 
-/// <summary>Data versions (declared for completeness of the asset surfaces).</summary>
+/// <summary>Data containers and versions (<c>DataContainers_*</c>, <c>DataVersions_*</c>).</summary>
 internal interface IArmDataApi
 {
+    [RetrySafe("read-only")]
+    [Get(ArmRoutes.Workspace + "/data" + ArmRoutes.V)]
+    Task<ArmPage<DataContainerProperties>> ListContainersAsync(string subscriptionId, string resourceGroupName, string workspaceName, [AliasAs("$skip")] string? skip, string? listViewType, CancellationToken cancellationToken);
+
+    [RetrySafe("read-only")]
+    [Get(ArmRoutes.Workspace + "/data/{name}" + ArmRoutes.V)]
+    Task<ArmResource<DataContainerProperties>> GetContainerAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, CancellationToken cancellationToken);
+
+    [RetrySafe("PUT of the whole resource: a replay writes the same state")]
+    [Put(ArmRoutes.Workspace + "/data/{name}" + ArmRoutes.V)]
+    Task<ArmResource<DataContainerProperties>> CreateOrUpdateContainerAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, [Body] ArmResource<DataContainerProperties> body, CancellationToken cancellationToken);
+
+    [RetrySafe("read-only")]
+    [Get(ArmRoutes.Workspace + "/data/{name}/versions" + ArmRoutes.V)]
+    Task<ArmPage<DataVersionProperties>> ListVersionsAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, [AliasAs("$skip")] string? skip, [AliasAs("$orderBy")] string? orderBy, [AliasAs("$top")] int? top, string? listViewType, CancellationToken cancellationToken);
+
     [RetrySafe("PUT of the whole resource: a replay writes the same state")]
     [Put(ArmRoutes.Workspace + "/data/{name}/versions/{version}" + ArmRoutes.V)]
     Task<ArmResource<DataVersionProperties>> CreateOrUpdateVersionAsync(string subscriptionId, string resourceGroupName, string workspaceName, string name, string version, [Body] ArmResource<DataVersionProperties> body, CancellationToken cancellationToken);
