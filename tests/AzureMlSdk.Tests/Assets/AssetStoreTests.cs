@@ -11,7 +11,8 @@ public sealed class AssetStoreTests : IDisposable
 {
     private readonly string _root = Path.Combine(Path.GetTempPath(), "azureml-assets-" + Guid.NewGuid().ToString("N"));
     private readonly IDatastoreBackend _datastore = Substitute.For<IDatastoreBackend>();
-    private readonly LocalAssetStore _store;
+    private readonly LocalDatastore _local;
+    private readonly LocalAssetBackend _store;
 
     public AssetStoreTests()
     {
@@ -21,7 +22,9 @@ public sealed class AssetStoreTests : IDisposable
             .Returns(Task.FromException<IReadOnlyList<DatastoreFile>>(new ResourceNotFoundException("nothing there")));
         _datastore.UploadAsync(Arg.Any<string>(), Arg.Any<string>(), Arg.Any<string?>(), Arg.Any<IProgress<long>?>(), Arg.Any<CancellationToken>())
             .Returns(c => AssetPreparation.DatastoreUri(c.ArgAt<string?>(2) ?? "workspaceblobstore", c.ArgAt<string>(1)));
-        _store = new LocalAssetStore(new LocalDatabase(Path.Combine(_root, "ws")), () => _datastore, TimeProvider.System);
+        var ws = Path.Combine(_root, "ws");
+        _local = new LocalDatastore(ws);
+        _store = new LocalAssetBackend(new LocalDatabase(ws), ws, _local, TimeProvider.System);
     }
 
     public void Dispose()
@@ -59,8 +62,21 @@ public sealed class AssetStoreTests : IDisposable
         var expected = $"azureml://datastores/workspaceblobstore/paths/LocalUpload/{hash}/iris/";
         Assert.Equal(expected, stored.Definition.Path);
         Assert.Equal("azureml:iris:1", stored.Id);
-        await _datastore.Received(1).UploadAsync(folder, $"LocalUpload/{hash}/iris", "workspaceblobstore", Arg.Any<IProgress<long>?>(), Arg.Any<CancellationToken>());
+        var there = _local.TryGetLocalPath(expected);
+        Assert.Equal("a,b\n3,4\n", File.ReadAllText(Path.Combine(there!, "nested", "test.csv")));
         Assert.Equal(expected, (await _store.GetDataAsync("iris", null, "latest", default)).Definition.Path);
+    }
+
+    [Fact]
+    public async Task Upload_goes_to_LocalUpload_hash_and_name_of_the_datastore()
+    {
+        var folder = Folder("up", ("a.txt", "1"));
+        var hash = await ContentHash.ComputeAsync(folder, default);
+
+        var uri = await AssetPreparation.UploadAsync(folder, null, _datastore, null, default);
+
+        Assert.Equal($"azureml://datastores/workspaceblobstore/paths/LocalUpload/{hash}/up/", uri);
+        await _datastore.Received(1).UploadAsync(folder, $"LocalUpload/{hash}/up", "workspaceblobstore", Arg.Any<IProgress<long>?>(), Arg.Any<CancellationToken>());
     }
 
     [Fact]
@@ -70,9 +86,9 @@ public sealed class AssetStoreTests : IDisposable
         _datastore.ListFilesAsync(Arg.Any<string>(), Arg.Any<CancellationToken>())
             .Returns([new DatastoreFile("a.txt", 5), new DatastoreFile("b/c.txt", 2)]);
 
-        var stored = await _store.CreateDataAsync(new DataAsset { Name = "same", Path = folder }, null, default);
+        var uri = await AssetPreparation.UploadAsync(folder, null, _datastore, null, default);
 
-        Assert.EndsWith("/same/", stored.Definition.Path, StringComparison.Ordinal);
+        Assert.EndsWith("/same/", uri, StringComparison.Ordinal);
         await _datastore.DidNotReceiveWithAnyArgs().UploadAsync(default!, default!, default, default, default);
     }
 
@@ -82,7 +98,7 @@ public sealed class AssetStoreTests : IDisposable
         var folder = Folder("partial", ("a.txt", "12345"), ("b.txt", "xy"));
         _datastore.ListFilesAsync(Arg.Any<string>(), Arg.Any<CancellationToken>()).Returns([new DatastoreFile("a.txt", 5)]);
 
-        await _store.CreateDataAsync(new DataAsset { Name = "partial", Path = folder }, null, default);
+        await AssetPreparation.UploadAsync(folder, null, _datastore, null, default);
 
         await _datastore.ReceivedWithAnyArgs(1).UploadAsync(default!, default!, default, default, default);
     }
@@ -93,10 +109,21 @@ public sealed class AssetStoreTests : IDisposable
         var folder = Folder("files", ("iris.csv", "x"));
         var file = Path.Combine(folder, "iris.csv");
 
-        var stored = await _store.CreateDataAsync(new DataAsset { Name = "f", Type = InputType.UriFile, Path = file, Datastore = "other" }, null, default);
+        var prepared = await AssetPreparation.PrepareDataAsync(new DataAsset { Name = "f", Type = InputType.UriFile, Path = file, Datastore = "other" }, _datastore, null, default);
 
-        Assert.StartsWith("azureml://datastores/other/paths/LocalUpload/", stored.Definition.Path, StringComparison.Ordinal);
+        Assert.StartsWith("azureml://datastores/other/paths/LocalUpload/", prepared.Path, StringComparison.Ordinal);
+        Assert.EndsWith("/iris.csv", prepared.Path, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_local_uri_file_is_stored_and_readable_in_the_local_datastore()
+    {
+        var folder = Folder("one", ("iris.csv", "x,y"));
+
+        var stored = await _store.CreateDataAsync(new DataAsset { Name = "one", Type = InputType.UriFile, Path = Path.Combine(folder, "iris.csv") }, null, default);
+
         Assert.EndsWith("/iris.csv", stored.Definition.Path, StringComparison.Ordinal);
+        Assert.Equal("x,y", File.ReadAllText(_local.TryGetLocalPath(stored.Definition.Path)!));
     }
 
     [Fact]
@@ -132,6 +159,7 @@ public sealed class AssetStoreTests : IDisposable
 
         Assert.StartsWith("azureml://datastores/workspaceblobstore/paths/LocalUpload/", stored.Definition.Build!.Path, StringComparison.Ordinal);
         Assert.EndsWith("/ctx/", stored.Definition.Build.Path, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_local.TryGetLocalPath(stored.Definition.Build.Path)!, "Dockerfile")));
     }
 
     [Fact]
