@@ -163,8 +163,6 @@ internal sealed class Problems
 
     public void AddRange(IEnumerable<JobDefinitionException> problems) => _items.AddRange(problems);
 
-    /// <summary>The problems found so far.</summary>
-    public IReadOnlyList<JobDefinitionException> Items => _items;
 
     public void ThrowIfAny()
     {
