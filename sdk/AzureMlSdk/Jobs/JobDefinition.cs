@@ -151,9 +151,6 @@ internal sealed class Problems
 
     public int Count => _items.Count;
 
-    /// <summary>The problems found so far.</summary>
-    public IReadOnlyList<JobDefinitionException> Items => _items;
-
     /// <summary>A problem at <paramref name="key"/>; <paramref name="offset"/> is a position inside the key's text value (a placeholder in a command), for its exact line.</summary>
     public void Add(string key, string message, int? offset = null)
     {

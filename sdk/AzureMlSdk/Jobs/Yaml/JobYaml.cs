@@ -43,10 +43,6 @@ internal static class JobYaml
         JobDefinition job;
         switch (type)
         {
-            case "sweep":
-                // Yaml/SweepYaml.cs (issue 11); its trial is read by ReadCommandJob.
-                job = SweepYaml.Read(context, context.Mapping(root, "", "a sweep job", SweepYaml.SweepKeys)!);
-                break;
             case "command":
                 var map = context.Mapping(root, "", "a command job", CommandKeys);
                 job = ReadCommandJob(context, map!);
