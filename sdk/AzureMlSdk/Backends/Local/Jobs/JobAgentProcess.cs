@@ -252,10 +252,13 @@ internal static class JobAgentProcess
         var assembly = FindAgentAssembly() ?? throw MissingError();
         RotateLog(workspaceDirectory);
         var logStart = File.Exists(LogPath(workspaceDirectory)) ? new FileInfo(LogPath(workspaceDirectory)).Length : 0;
-        using (var shell = Process.Start(StartInfo(workspaceDirectory, assembly, idleTimeout ?? ConfiguredIdleTimeout()))
+        using (var started = Process.Start(StartInfo(workspaceDirectory, assembly, idleTimeout ?? ConfiguredIdleTimeout()))
             ?? throw new AzureMlException("The local job agent could not be started."))
         {
-            await shell.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            if (!OperatingSystem.IsWindows())
+            {
+                await started.WaitForExitAsync(cancellationToken).ConfigureAwait(false); // the shell, which returns at once
+            }
         }
         var deadline = Stopwatch.StartNew();
         var delay = TimeSpan.FromMilliseconds(10);
