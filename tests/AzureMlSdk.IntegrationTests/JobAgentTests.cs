@@ -141,6 +141,7 @@ public sealed class JobAgentTests : IAsyncLifetime
         var metrics = await run.GetMetricsAsync();
         Assert.Equal(0.93, metrics["accuracy"].Single().Value);
         Assert.Equal(42, metrics["context_metric"].Single().Value);
+        Assert.Contains("mlflow/accuracy.txt", await run.GetFileNamesAsync());
         if (curl is not null)
         {
             Assert.Equal(7, metrics["curl_metric"].Single().Value);

@@ -15,7 +15,8 @@ using AzureMlSdk;
 //       submits a command job to the local workspace (its job agent runs it) and exits at once: "JOB <name> <submit ms>".
 //   mlflow-log-metric <key> <value>
 //       a Python-free MLflow client: POSTs runs/log-metric to $MLFLOW_TRACKING_URI for $MLFLOW_RUN_ID with the bearer
-//       $MLFLOW_TRACKING_TOKEN, then reads the run back (runs/get) and prints "LOGGED <key> <value>".
+//       $MLFLOW_TRACKING_TOKEN, reads the run back (runs/get), uploads artifact mlflow/<key>.txt under its artifact_uri through
+//       the artifacts proxy, and prints "LOGGED <key> <value>".
 try
 {
     switch (args[0])
@@ -142,6 +143,14 @@ static async Task MlflowLogMetricAsync(string key, double value)
     if (!read.IsSuccessStatusCode || !run.Contains($"\"{key}\"", StringComparison.Ordinal))
     {
         throw new InvalidOperationException($"runs/get answered {(int)read.StatusCode} without the metric: {run}");
+    }
+    // An artifact, as MLflow's client logs one: PUT under the run's artifact_uri (mlflow-artifacts:/…) resolved against the server.
+    var artifactUri = System.Text.Json.JsonDocument.Parse(run).RootElement.GetProperty("run").GetProperty("info").GetProperty("artifact_uri").GetString()!;
+    var folder = artifactUri["mlflow-artifacts:".Length..].TrimStart('/');
+    using var put = await http.PutAsync($"{tracking}/api/2.0/mlflow-artifacts/artifacts/{folder}/mlflow/{key}.txt", new StringContent(value.ToString(CultureInfo.InvariantCulture)));
+    if (!put.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"artifact upload answered {(int)put.StatusCode}: {await put.Content.ReadAsStringAsync()}");
     }
     Console.WriteLine($"LOGGED {key} {value.ToString(CultureInfo.InvariantCulture)}");
 }
