@@ -55,6 +55,39 @@ public sealed class JobAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Ctrl_C_in_the_submitters_terminal_does_not_reach_the_agent_or_its_job()
+    {
+        // A "terminal": a process group led by a shell that runs the submitter and then waits; Ctrl+C is SIGINT to that group.
+        var info = new ProcessStartInfo("setsid") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in new[] { "/bin/sh", "-c", "\"$0\" \"$@\"; exec sleep 60", JobAgentProcess.FindHost(),
+            Path.Combine(AppContext.BaseDirectory, "AzureMlSdk.TestWorker.dll"), "submit-job", _dir, "agent-tests", "sleep 2; echo survived-ctrl-c" })
+        {
+            info.ArgumentList.Add(argument);
+        }
+        info.Environment[JobAgentProcess.IdleTimeoutVariable] = "20";
+        using var terminal = Process.Start(info) ?? throw new InvalidOperationException("could not start the shell");
+        using var timeout = new CancellationTokenSource(Patience);
+        var line = await terminal.StandardOutput.ReadLineAsync(timeout.Token) ?? string.Empty;
+        Assert.StartsWith("JOB ", line, StringComparison.Ordinal);
+        var name = line.Split(' ')[1];
+        var agent = JobAgentProcess.ReadInfo(_dir);
+        await WaitForAsync(() => Task.FromResult((agent = JobAgentProcess.ReadInfo(_dir)) is not null), "the agent serves");
+
+        using (var interrupt = Process.Start("kill", ["-INT", "--", "-" + terminal.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await interrupt.WaitForExitAsync(timeout.Token);
+        }
+        await terminal.WaitForExitAsync(timeout.Token); // the group got it: the waiting shell is gone
+
+        await using var ws = Workspace.Local(_dir);
+        var log = new StringWriter();
+        var job = await ws.Jobs.StreamAsync(name, log, timeout.Token);
+        Assert.True(job.Status == JobStatus.Completed, $"{job.Status} {job.Error?.Message}");
+        Assert.Contains("survived-ctrl-c", log.ToString(), StringComparison.Ordinal);
+        Assert.True(IsAlive(agent!.ProcessId), "the agent outlived the interrupt");
+    }
+
+    [Fact]
     public async Task A_killed_agent_leaves_its_job_Failed_when_next_read_and_a_new_agent_runs_the_next_job()
     {
         var (name, _) = await SubmitAsync("echo started; sleep 15");
