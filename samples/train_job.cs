@@ -7,7 +7,9 @@
 // The job runs on compute `local` (this machine, the host's environment) from a snapshot of samples/jobs/train; its run (run id =
 // job name) gets the script's per-epoch loss and accuracy through Run.GetContext(). The same job as YAML: samples/jobs/train.yml.
 // The first job builds the script and the SDK it references (a minute or two); later ones reuse the build.
+// The job runs in the local workspace's job agent (package AzureMlSdk.Server, referenced below): it would go on if this script stopped.
 #:project ../sdk/AzureMlSdk/AzureMlSdk.csproj
+#:project ../sdk/AzureMlSdk.Server/AzureMlSdk.Server.csproj
 #:property PublishAot=false
 
 using System.Globalization;

@@ -198,7 +198,8 @@ internal sealed class EmulatorWorkspace : IMlflowWorkspace, IAsyncDisposable
         Document = document;
         _backend = new Lazy<IWorkspaceBackend>(() =>
         {
-            IWorkspaceBackend backend = new LocalWorkspaceBackend(Path.Combine(folder, "local"));
+            // The Emulator supervises its workspaces' jobs itself (in-process), not through a job agent per folder.
+            IWorkspaceBackend backend = new LocalWorkspaceBackend(Path.Combine(folder, "local"), jobLauncher: AzureMlSdk.Backends.Local.Jobs.LocalJobLaunchers.InProcess);
             // As an MLflow server: experiment "0" (Default) exists, so a client that names no experiment can log.
             // The local store completes synchronously (SQLite in-process), so waiting here blocks on nothing.
             _ = backend.Tracking.EnsureDefaultExperimentAsync(CancellationToken.None).GetAwaiter().GetResult();

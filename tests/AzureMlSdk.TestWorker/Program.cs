@@ -11,6 +11,12 @@ using AzureMlSdk;
 //       then "<last step logged> <unix ms>" to readyFile.progress after every 1000 points (written aside, then renamed).
 //   upload-until-killed <workspaceDir> <readyFile>
 //       uploads a large artifact forever (a stream that never ends); writes the run id once the upload has begun.
+//   submit-job <workspaceDir> <experiment> <command>
+//       submits a command job to the local workspace (its job agent runs it) and exits at once: "JOB <name> <submit ms>".
+//   mlflow-log-metric <key> <value>
+//       a Python-free MLflow client: POSTs runs/log-metric to $MLFLOW_TRACKING_URI for $MLFLOW_RUN_ID with the bearer
+//       $MLFLOW_TRACKING_TOKEN, reads the run back (runs/get), uploads artifact mlflow/<key>.txt under its artifact_uri through
+//       the artifacts proxy, and prints "LOGGED <key> <value>".
 try
 {
     switch (args[0])
@@ -30,6 +36,12 @@ try
             return 0;
         case "upload-until-killed":
             await UploadUntilKilledAsync(args[1], args[2]);
+            return 0;
+        case "submit-job":
+            await SubmitJobAsync(args[1], args[2], args[3]);
+            return 0;
+        case "mlflow-log-metric":
+            await MlflowLogMetricAsync(args[1], double.Parse(args[2], CultureInfo.InvariantCulture));
             return 0;
         default:
             Console.Error.WriteLine($"unknown command {args[0]}");
@@ -96,6 +108,51 @@ static async Task UploadUntilKilledAsync(string dir, string readyFile)
     var run = await experiment.StartLoggingAsync("doomed-upload");
     await using var endless = new EndlessStream(() => File.WriteAllText(readyFile, run.Id));
     await ws.Backend.Artifacts.UploadAsync(run.Id, "outputs/endless.bin", endless, null, CancellationToken.None);
+}
+
+static async Task SubmitJobAsync(string dir, string experiment, string command)
+{
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    await using var ws = Workspace.Local(dir);
+    var job = await ws.Jobs.CreateOrUpdateAsync(new CommandJob { ExperimentName = experiment, Command = command });
+    Console.WriteLine($"JOB {job.Name} {clock.ElapsedMilliseconds}");
+}
+
+static async Task MlflowLogMetricAsync(string key, double value)
+{
+    string Required(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : throw new InvalidOperationException($"${name} is not set");
+    var tracking = Required("MLFLOW_TRACKING_URI").TrimEnd('/');
+    var runId = Required("MLFLOW_RUN_ID");
+    using var http = new HttpClient();
+    if (Environment.GetEnvironmentVariable("MLFLOW_TRACKING_TOKEN") is { Length: > 0 } token)
+    {
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+    }
+    var body = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+    {
+        ["run_id"] = runId, ["key"] = key, ["value"] = value, ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ["step"] = 0,
+    });
+    using var logged = await http.PostAsync($"{tracking}/api/2.0/mlflow/runs/log-metric", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+    var answer = await logged.Content.ReadAsStringAsync();
+    if (!logged.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"log-metric answered {(int)logged.StatusCode}: {answer}");
+    }
+    using var read = await http.GetAsync($"{tracking}/api/2.0/mlflow/runs/get?run_id={Uri.EscapeDataString(runId)}");
+    var run = await read.Content.ReadAsStringAsync();
+    if (!read.IsSuccessStatusCode || !run.Contains($"\"{key}\"", StringComparison.Ordinal))
+    {
+        throw new InvalidOperationException($"runs/get answered {(int)read.StatusCode} without the metric: {run}");
+    }
+    // An artifact, as MLflow's client logs one: PUT under the run's artifact_uri (mlflow-artifacts:/…) resolved against the server.
+    var artifactUri = System.Text.Json.JsonDocument.Parse(run).RootElement.GetProperty("run").GetProperty("info").GetProperty("artifact_uri").GetString()!;
+    var folder = artifactUri["mlflow-artifacts:".Length..].TrimStart('/');
+    using var put = await http.PutAsync($"{tracking}/api/2.0/mlflow-artifacts/artifacts/{folder}/mlflow/{key}.txt", new StringContent(value.ToString(CultureInfo.InvariantCulture)));
+    if (!put.IsSuccessStatusCode)
+    {
+        throw new InvalidOperationException($"artifact upload answered {(int)put.StatusCode}: {await put.Content.ReadAsStringAsync()}");
+    }
+    Console.WriteLine($"LOGGED {key} {value.ToString(CultureInfo.InvariantCulture)}");
 }
 
 /// <summary>A stream of zeros that never ends; calls <c>started</c> once 1 MB has been read.</summary>

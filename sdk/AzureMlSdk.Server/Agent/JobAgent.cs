@@ -112,13 +112,20 @@ internal sealed partial class JobAgent
     private async Task<bool> ServeAsync(string folder, FileStream held, Stopwatch started, CancellationToken stop)
     {
         var token = Base64Url(RandomNumberGenerator.GetBytes(32));
-        await using var backend = new LocalWorkspaceBackend(folder);
+        IAgentSupervisor? current = null;
+        await using var backend = new LocalWorkspaceBackend(folder, jobLauncher: _ => new AgentSelfLauncher(() => Volatile.Read(ref current)));
         var workspaces = new AgentMlflowWorkspaces(backend, Path.Combine(JobAgentProcess.Folder(folder), "mlflow-files"));
         await using var app = await StartServerAsync(workspaces, token, stop).ConfigureAwait(false);
         var port = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()).Port;
         var trackingUri = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/");
         var supervisorId = $"{LocalTrackingStore.CurrentOwner}#agent-{Guid.NewGuid():N}";
         using var supervisor = _supervisors(backend, new AgentSupervisorSettings(trackingUri, token, supervisorId));
+        Volatile.Write(ref current, supervisor);
+        // Launchers touch job-agent/wake after a submit or a cancel request, so the supervisor acts now rather than at its next poll.
+        using var wake = new FileSystemWatcher(JobAgentProcess.Folder(folder), "wake") { NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
+        wake.Changed += (_, _) => supervisor.Wake();
+        wake.Created += (_, _) => supervisor.Wake();
+        wake.EnableRaisingEvents = true;
 
         JobAgentProcess.WriteInfo(folder, new JobAgentInfo
         {

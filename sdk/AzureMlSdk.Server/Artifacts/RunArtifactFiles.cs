@@ -6,7 +6,7 @@ namespace AzureMlSdk.Server.Artifacts;
 /// <summary>
 /// The artifacts proxy's files for a workspace without blob storage (the local workspace served by the job agent): a run's
 /// folder <c>ExperimentRun/dcid.&lt;runId&gt;/P</c> is the run's artifact <c>P</c> in the backend's <see cref="IArtifactStore"/>
-/// (so what an MLflow client logs is what <c>run.ListArtifactsAsync</c> shows, and the other way round); every other path
+/// (so what an MLflow client logs is what <c>run.GetFileNamesAsync</c> shows, and the other way round); every other path
 /// (MLflow 3 logged models under <c>LoggedModels/</c>) is a file under <paramref name="otherFilesFolder"/>. Run artifacts cannot
 /// be deleted (the artifact contract keeps them): a delete answers <c>NOT_IMPLEMENTED</c>.
 /// </summary>

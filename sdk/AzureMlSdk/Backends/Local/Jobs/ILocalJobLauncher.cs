@@ -18,10 +18,15 @@ internal interface ILocalJobLauncher : IAsyncDisposable
 internal static class LocalJobLaunchers
 {
     /// <summary>
-    /// The launcher a local workspace uses when it is given none: in-process for now (the job agent's package replaces it with the
-    /// agent launcher). Settable so a host (the Emulator, the agent itself) can choose.
+    /// The launcher a local workspace uses when it is given none: the detached job agent of the workspace folder
+    /// (<see cref="AgentJobLauncher"/>; without the <c>AzureMlSdk.Server</c> package a submit says to add it). Settable so a
+    /// process can choose (unit tests run jobs in-process); hosts that supervise jobs themselves (the Emulator, the agent) pass
+    /// their launcher to <see cref="LocalWorkspaceBackend"/> instead.
     /// </summary>
-    public static Func<LocalWorkspaceBackend, ILocalJobLauncher> Default { get; set; } = backend => new InProcessJobLauncher(backend, new JobSupervisorOptions());
+    public static Func<LocalWorkspaceBackend, ILocalJobLauncher> Default { get; set; } = AgentJobLauncher.Create;
+
+    /// <summary>An in-process supervisor without an MLflow server (what unit tests use).</summary>
+    public static Func<LocalWorkspaceBackend, ILocalJobLauncher> InProcess { get; } = backend => new InProcessJobLauncher(backend, new JobSupervisorOptions());
 }
 
 /// <summary>

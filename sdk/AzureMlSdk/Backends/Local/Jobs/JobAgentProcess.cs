@@ -43,6 +43,21 @@ internal static class JobAgentProcess
     /// <summary>The running agent's description.</summary>
     public static string InfoPath(string workspaceDirectory) => Path.Combine(Folder(workspaceDirectory), "agent.json");
 
+    /// <summary>The file a launcher touches to make the agent look for work now (it watches it; it also polls).</summary>
+    public static string WakePath(string workspaceDirectory) => Path.Combine(Folder(workspaceDirectory), "wake");
+
+    /// <summary>Tells a running agent to look for work now (best effort: it polls anyway).</summary>
+    public static void Wake(string workspaceDirectory)
+    {
+        try
+        {
+            File.WriteAllText(WakePath(workspaceDirectory), Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
     /// <summary>The agent's log.</summary>
     public static string LogPath(string workspaceDirectory) => Path.Combine(Folder(workspaceDirectory), "agent.log");
 
@@ -237,10 +252,13 @@ internal static class JobAgentProcess
         var assembly = FindAgentAssembly() ?? throw MissingError();
         RotateLog(workspaceDirectory);
         var logStart = File.Exists(LogPath(workspaceDirectory)) ? new FileInfo(LogPath(workspaceDirectory)).Length : 0;
-        using (var shell = Process.Start(StartInfo(workspaceDirectory, assembly, idleTimeout ?? ConfiguredIdleTimeout()))
+        using (var started = Process.Start(StartInfo(workspaceDirectory, assembly, idleTimeout ?? ConfiguredIdleTimeout()))
             ?? throw new AzureMlException("The local job agent could not be started."))
         {
-            await shell.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+            if (!OperatingSystem.IsWindows())
+            {
+                await started.WaitForExitAsync(cancellationToken).ConfigureAwait(false); // the shell, which returns at once
+            }
         }
         var deadline = Stopwatch.StartNew();
         var delay = TimeSpan.FromMilliseconds(10);

@@ -49,6 +49,7 @@ internal sealed class LocalJobBackend : IJobBackend
     {
         ArgumentNullException.ThrowIfNull(job);
         job.Validate();
+        _ = Launcher; // before anything is stored: a workspace that cannot run jobs (no job agent package) refuses the submit
         var executor = JobExecutors.For(job.Type);
         LocalJobRow? parent = null;
         if (parentJobName is not null)
