@@ -41,6 +41,7 @@ public sealed class StudioBrowserTests(StudioFixture f) : IAsyncLifetime
         var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
         _page = await context.NewPageAsync();
         _page.SetDefaultTimeout(20_000);
+        Assertions.SetDefaultExpectTimeout(20_000); // the shared CI machine can be loaded
         // The first visit carries the token; the cookie does the rest.
         await _page.GotoAsync(f.Server.Url.ToString());
     }
