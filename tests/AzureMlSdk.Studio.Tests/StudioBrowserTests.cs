@@ -41,6 +41,7 @@ public sealed class StudioBrowserTests(StudioFixture f) : IAsyncLifetime
         var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1280, Height = 900 } });
         _page = await context.NewPageAsync();
         _page.SetDefaultTimeout(20_000);
+        Assertions.SetDefaultExpectTimeout(20_000); // the shared CI machine can be loaded
         // The first visit carries the token; the cookie does the rest.
         await _page.GotoAsync(f.Server.Url.ToString());
     }
@@ -127,5 +128,27 @@ public sealed class StudioBrowserTests(StudioFixture f) : IAsyncLifetime
         await _page.GetByRole(AriaRole.Button, new() { Name = "Reveal keys" }).ClickAsync();
         await Assertions.Expect(_page.Locator("#secret-0")).ToHaveTextAsync(keys.PrimaryKey);
         await ShotAsync("endpoint");
+    }
+
+    [Fact]
+    public async Task A_running_run_page_goes_from_Running_to_Completed_without_a_reload()
+    {
+        var run = await f.Experiment.StartLoggingAsync(displayName: "watched");
+        run.Log("progress", 0.1, step: 0);
+        await run.FlushAsync();
+        await _page.GotoAsync(Url("/runs/" + run.Id));
+        var status = _page.Locator("#run-status");
+        await Assertions.Expect(status).ToHaveTextAsync("Running");
+        var chart = _page.GetByRole(AriaRole.Img, new() { Name = "Chart of metric progress", Exact = false });
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", "1");
+        await _page.EvaluateAsync("() => { window.__notReloaded = true; }");
+
+        run.Log("progress", 0.5, step: 1);
+        await run.FlushAsync();
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-points", "2");
+        await run.CompleteAsync();
+        await Assertions.Expect(status).ToHaveTextAsync("Completed");
+        Assert.True(await _page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+        await ShotAsync("live");
     }
 }
