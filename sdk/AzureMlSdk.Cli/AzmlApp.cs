@@ -19,6 +19,8 @@ internal static class AzmlApp
         root.Subcommands.Add(ModelCommands.Build());
         root.Subcommands.Add(ExperimentCommands.Build());
         root.Subcommands.Add(RunCommands.Build());
+        root.Subcommands.Add(JobCommands.BuildJob());
+        root.Subcommands.Add(JobCommands.BuildCompute());
         foreach (var command in EndpointCommands.Build())
         {
             root.Subcommands.Add(command);
