@@ -170,6 +170,29 @@ public sealed class LocalJobEngineTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_data_asset_input_is_read_from_its_datastore_and_an_unknown_one_is_rejected()
+    {
+        var file = Path.Combine(Folder("asset-src", ("iris.csv", "sepal,petal\n5.1,1.4\n")), "iris.csv");
+        var data = await _ws.Data.CreateOrUpdateAsync(new DataAsset { Name = "iris", Version = "1", Type = InputType.UriFile, Path = file });
+
+        var job = await EndAsync(await _ws.Jobs.CreateOrUpdateAsync(new CommandJob
+        {
+            Command = "cat ${{inputs.data}}",
+            Inputs = { ["data"] = Input.UriFile("azureml:iris@latest") },
+        }));
+        var log = await LogOf(job);
+
+        Assert.Equal(JobStatus.Completed, job.Status);
+        Assert.Contains("5.1,1.4", log, StringComparison.Ordinal);
+        Assert.Equal($"azureml:iris:{data.Version}", ((CommandJob)job.Definition).Inputs["data"].Path);
+        var missing = await Assert.ThrowsAsync<ResourceNotFoundException>(() => _ws.Jobs.CreateOrUpdateAsync(new CommandJob
+        {
+            Command = "cat ${{inputs.data}}", Inputs = { ["data"] = Input.UriFile("azureml:no-such-data:1") },
+        }));
+        Assert.Contains("'data'", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Secret_variables_never_reach_the_log_or_the_error()
     {
         var job = await EndAsync(await _ws.Jobs.CreateOrUpdateAsync(new CommandJob
