@@ -251,4 +251,38 @@ public sealed class AssetWireTests(EmulatorFixture emulator) : IAsyncLifetime
             }
         }
     }
+
+    [Fact]
+    public async Task Remote_code_snapshots_upload_once_per_content_honouring_amlignore()
+    {
+        await using var ws = await emulator.OpenAsync(_ws);
+        var folder = Path.Combine(Path.GetTempPath(), "azureml-code-" + Guid.NewGuid().ToString("N")[..8], "src");
+        Directory.CreateDirectory(Path.Combine(folder, "data"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "train.py"), "print(1)\n");
+        await File.WriteAllTextAsync(Path.Combine(folder, ".amlignore"), "data/\n");
+        await File.WriteAllTextAsync(Path.Combine(folder, "data", "big.csv"), "not in the snapshot");
+        try
+        {
+            var first = await ws.Backend.Assets.CreateCodeAsync(folder, null, default);
+            var second = await ws.Backend.Assets.CreateCodeAsync(folder, null, default);
+            var got = await ws.Backend.Assets.GetCodeAsync(first.Id, default);
+            var files = await ws.Backend.Datastores.ListFilesAsync(first.Uri, default);
+            var arm = await SendAsync(HttpMethod.Get, $"/codes/{first.Name}/versions/1");
+
+            Assert.True(first.WasUploaded);
+            Assert.False(second.WasUploaded);
+            Assert.Equal(first.Id, second.Id);
+            Assert.Equal($"{Ws}/codes/{first.ContentHash}/versions/1", first.Id);
+            Assert.Equal(first.Name, got.Name);
+            Assert.Equal(first.FileCount, got.FileCount);
+            Assert.Equal([".amlignore", "train.py"], files.Select(f => f.Path));
+            Assert.Equal($"azureml://datastores/workspaceblobstore/paths/LocalUpload/{first.ContentHash}/src/", first.Uri);
+            Assert.EndsWith($"/LocalUpload/{first.ContentHash}/src", arm.Body.GetProperty("properties").GetProperty("codeUri").GetString(), StringComparison.Ordinal);
+            await Assert.ThrowsAsync<InvalidInputException>(() => ws.Backend.Assets.GetCodeAsync("not-an-id", default));
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(folder)!, recursive: true);
+        }
+    }
 }
