@@ -90,39 +90,48 @@ internal sealed class AutoMLEngine
         var reserveEnsemble = _job.Training.EnableVoteEnsemble && _job.Limits.MaxTrials > 2 ? 1 : 0;
         var sinceImprovement = 0;
         var best = double.PositiveInfinity;
+        // The job's timeout stops the search; it stops a running trial only once some trial has succeeded, so that a job
+        // with a budget shorter than its first trial still ends with a model.
         using var budgetCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budgetCts.CancelAfter(budget);
+        bool AnySucceeded() => trials.Any(t => t.Error is null && t.HasOnnx);
         while (true)
         {
-            var stopNow = false;
-            while (running.Count < concurrency && index < _job.Limits.MaxTrials - reserveEnsemble)
+            while (running.Count < concurrency && index < _job.Limits.MaxTrials - reserveEnsemble && clock.Elapsed < budget)
             {
-                if (clock.Elapsed >= budget)
-                {
-                    stop = "timeout";
-                    stopNow = true;
-                    break;
-                }
                 var proposal = tuner.Propose();
                 var i = index++;
                 running.Add((Task.Run(() => RunTrialAsync(i, proposal, data, metric, trialBudget, clock, budgetCts.Token), CancellationToken.None), proposal));
             }
             if (running.Count == 0)
             {
-                if (!stopNow && index >= _job.Limits.MaxTrials - reserveEnsemble)
-                {
-                    stop = "max_trials";
-                }
+                stop = clock.Elapsed >= budget ? "timeout" : "max_trials";
                 break;
             }
-            var done = await Task.WhenAny(running.Select(r => r.Task)).ConfigureAwait(false);
-            var entry = running.First(r => r.Task == done);
+            var remaining = budget - clock.Elapsed;
+            var tasks = running.Select(r => (Task)r.Task).ToList();
+            if (remaining > TimeSpan.Zero)
+            {
+                tasks.Add(Task.Delay(remaining, cancellationToken));
+            }
+            var first = await Task.WhenAny(tasks).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            var entry = running.FirstOrDefault(r => r.Task == first);
+            if (entry.Task is null)
+            {
+                // The budget is spent while trials run.
+                if (AnySucceeded())
+                {
+                    stop = "timeout";
+                    await StopRunningAsync().ConfigureAwait(false);
+                    break;
+                }
+                continue;
+            }
             running.Remove(entry);
-            var outcome = await done.ConfigureAwait(false);
+            var outcome = await entry.Task.ConfigureAwait(false);
             trials.Add(outcome);
             var loss = outcome.Error is null ? TaskMetrics.Loss(metric, outcome.Score) : double.NaN;
             tuner.Report(entry.Proposal, loss, outcome.Seconds);
-            cancellationToken.ThrowIfCancellationRequested();
             if (double.IsFinite(loss) && loss < best - 1e-12)
             {
                 best = loss;
@@ -141,22 +150,28 @@ internal sealed class AutoMLEngine
             {
                 reason = "early_termination";
             }
-            else if (clock.Elapsed >= budget)
+            else if (clock.Elapsed >= budget && AnySucceeded())
             {
                 reason = "timeout";
             }
             if (reason is not null)
             {
                 stop = reason;
-                await budgetCts.CancelAsync().ConfigureAwait(false);
-                foreach (var r in running)
-                {
-                    trials.Add(await r.Task.ConfigureAwait(false));
-                }
-                running.Clear();
+                await StopRunningAsync().ConfigureAwait(false);
                 break;
             }
         }
+
+        async Task StopRunningAsync()
+        {
+            await budgetCts.CancelAsync().ConfigureAwait(false);
+            foreach (var r in running)
+            {
+                trials.Add(await r.Task.ConfigureAwait(false));
+            }
+            running.Clear();
+        }
+
         var succeeded = trials.Where(t => t.Error is null && t.HasOnnx).ToList();
         if (succeeded.Count == 0)
         {

@@ -65,6 +65,9 @@ internal static class LearnerCatalog
         "AutoArima", "Prophet", "Naive", "SeasonalNaive", "Average", "SeasonalAverage", "ExponentialSmoothing", "Arimax", "TCNForecaster",
     };
 
+    /// <summary>One LightGBM thread per trial: OpenMP's spinning threads collapse on a busy machine, and trials run side by side instead.</summary>
+    internal const int LightGbmThreads = 1;
+
     private static int I(IReadOnlyDictionary<string, double> c, string name) => (int)Math.Round(c[name]);
 
     private static float F(IReadOnlyDictionary<string, double> c, string name) => (float)c[name];
@@ -104,7 +107,7 @@ internal static class LearnerCatalog
 
     private static LightGbmMulticlassTrainer.Options LightGbmMulticlass(IReadOnlyDictionary<string, double> c) => new()
     {
-        LabelColumnName = Label, FeatureColumnName = Features, Seed = 1, Verbose = false, Silent = true,
+        LabelColumnName = Label, FeatureColumnName = Features, Seed = 1, Verbose = false, Silent = true, NumberOfThreads = LightGbmThreads,
         NumberOfIterations = I(c, "number_of_trees"), NumberOfLeaves = I(c, "number_of_leaves"),
         MinimumExampleCountPerLeaf = I(c, "minimum_example_count_per_leaf"), LearningRate = c["learning_rate"],
         Booster = new GradientBooster.Options { FeatureFraction = c["feature_fraction"], L2Regularization = c["l2_regularization"] },
@@ -184,7 +187,7 @@ internal static class LearnerCatalog
             AzureName = "LightGBM", Trainer = "LightGbmRegressionTrainer", Task = LearnerTask.Regression, Space = LightGbmSpace, CostRank = 1,
             Build = (ml, c) => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
             {
-                LabelColumnName = Label, FeatureColumnName = Features, Seed = 1, Verbose = false, Silent = true,
+                LabelColumnName = Label, FeatureColumnName = Features, Seed = 1, Verbose = false, Silent = true, NumberOfThreads = LightGbmThreads,
                 NumberOfIterations = I(c, "number_of_trees"), NumberOfLeaves = I(c, "number_of_leaves"),
                 MinimumExampleCountPerLeaf = I(c, "minimum_example_count_per_leaf"), LearningRate = c["learning_rate"],
                 Booster = new GradientBooster.Options { FeatureFraction = c["feature_fraction"], L2Regularization = c["l2_regularization"] },
