@@ -46,13 +46,25 @@ internal static class CommandJobResources
         }
         var local = new CommandJob
         {
-            Name = job.Name, DisplayName = job.DisplayName, ExperimentName = job.ExperimentName, Description = job.Description, Tags = job.Tags,
+            Name = job.Name,
+            DisplayName = job.DisplayName,
+            ExperimentName = job.ExperimentName,
+            Description = job.Description,
+            Tags = job.Tags,
             Properties = new Dictionary<string, string>(job.Properties, StringComparer.Ordinal) { [DefinitionHashProperty] = ImmutableHash(resource) },
-            Compute = job.Compute, Identity = job.Identity, Services = job.Services, Code = job.Code, Command = job.Command,
+            Compute = job.Compute,
+            Identity = job.Identity,
+            Services = job.Services,
+            Code = job.Code,
+            Command = job.Command,
             Environment = job.Environment?.Reference == HostEnvironment ? null : job.Environment,
             EnvironmentVariables = job.EnvironmentVariables,
             Inputs = job.Inputs.ToDictionary(i => i.Key, i => i.Value.IsLiteral || i.Value.Path is null ? i.Value : i.Value.WithPath(ArmJobMapping.AssetFromId(i.Value.Path)), StringComparer.Ordinal),
-            Outputs = job.Outputs, Limits = job.Limits, Resources = job.Resources, Distribution = job.Distribution, QueueSettings = job.QueueSettings,
+            Outputs = job.Outputs,
+            Limits = job.Limits,
+            Resources = job.Resources,
+            Distribution = job.Distribution,
+            QueueSettings = job.QueueSettings,
         };
         return (local, resource);
     }

@@ -108,8 +108,17 @@ public sealed class CommandJobResourcesTests
 
     private static JobData Data(CommandJob job, JobStatus status) => new()
     {
-        Name = job.Name!, Type = JobType.Command, Status = status, Definition = job, DisplayName = job.DisplayName, ExperimentName = job.ExperimentName ?? "Default",
-        RunId = job.Name!, Compute = job.ComputeName, Description = job.Description, Tags = job.Tags.ToDictionary(StringComparer.Ordinal),
-        Properties = job.Properties.ToDictionary(StringComparer.Ordinal), CreatedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+        Name = job.Name!,
+        Type = JobType.Command,
+        Status = status,
+        Definition = job,
+        DisplayName = job.DisplayName,
+        ExperimentName = job.ExperimentName ?? "Default",
+        RunId = job.Name!,
+        Compute = job.ComputeName,
+        Description = job.Description,
+        Tags = job.Tags.ToDictionary(StringComparer.Ordinal),
+        Properties = job.Properties.ToDictionary(StringComparer.Ordinal),
+        CreatedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
     };
 }

@@ -142,7 +142,10 @@ public sealed class RemoteJobBackendTests : IDisposable
                 }
                 var details = new JsonObject
                 {
-                    ["runId"] = runId, ["status"] = _runStatus, ["startTimeUtc"] = "2026-01-01T00:00:05Z", ["endTimeUtc"] = "2026-01-01T00:01:00Z",
+                    ["runId"] = runId,
+                    ["status"] = _runStatus,
+                    ["startTimeUtc"] = "2026-01-01T00:00:05Z",
+                    ["endTimeUtc"] = "2026-01-01T00:01:00Z",
                     ["logFiles"] = new JsonObject
                     {
                         ["system_logs/lifecycler/execution-wrapper.log"] = $"https://{BlobHost}/azureml/ExperimentRun/dcid.{runId}/system_logs/x.log?sig=SAS",
@@ -212,7 +215,10 @@ public sealed class RemoteJobBackendTests : IDisposable
 
         var job = new CommandJob
         {
-            Name = "job-1", ExperimentName = "exp", Code = code, Compute = "azureml:cpu-cluster",
+            Name = "job-1",
+            ExperimentName = "exp",
+            Code = code,
+            Compute = "azureml:cpu-cluster",
             Command = "python train.py --data ${{inputs.data}} --more ${{inputs.more}} --out ${{outputs.model}}",
             Environment = "azureml:sklearn:3",
             Inputs = new Dictionary<string, Input> { ["data"] = Input.UriFile(data), ["more"] = Input.UriFolder("azureml:iris@latest") },
@@ -256,7 +262,9 @@ public sealed class RemoteJobBackendTests : IDisposable
         var job = Job();
         var inline = new CommandJob
         {
-            Name = job.Name, Command = job.Command, Inputs = job.Inputs,
+            Name = job.Name,
+            Command = job.Command,
+            Inputs = job.Inputs,
             Environment = new EnvironmentAsset { Image = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest" },
         };
         await _backend.CreateOrUpdateAsync(inline, null, default);
@@ -444,7 +452,9 @@ public sealed class RemoteJobBackendTests : IDisposable
         var job = Job();
         var withOutputs = new CommandJob
         {
-            Name = job.Name, Command = "python train.py --out ${{outputs.model}}", Environment = job.Environment,
+            Name = job.Name,
+            Command = "python train.py --out ${{outputs.model}}",
+            Environment = job.Environment,
             Outputs = new Dictionary<string, Output>
             {
                 ["model"] = Output.UriFolder(),

@@ -204,9 +204,17 @@ internal sealed class RemoteJobBackend : IJobBackend
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
         return new EnvironmentAsset
         {
-            Name = "CliV2AnonymousEnvironment", Version = hash, Description = inline.Description,
-            Tags = inline.Tags, Properties = inline.Properties, Image = inline.Image, CondaFile = inline.CondaFile,
-            CondaSpecification = inline.CondaSpecification, Build = inline.Build, OsType = inline.OsType, Datastore = inline.Datastore,
+            Name = "CliV2AnonymousEnvironment",
+            Version = hash,
+            Description = inline.Description,
+            Tags = inline.Tags,
+            Properties = inline.Properties,
+            Image = inline.Image,
+            CondaFile = inline.CondaFile,
+            CondaSpecification = inline.CondaSpecification,
+            Build = inline.Build,
+            OsType = inline.OsType,
+            Datastore = inline.Datastore,
             InferenceConfig = inline.InferenceConfig,
         };
     }
@@ -241,11 +249,27 @@ internal sealed class RemoteJobBackend : IJobBackend
 
     private static CommandJob WithName(CommandJob job, string name) => new()
     {
-        Name = name, DisplayName = job.DisplayName, ExperimentName = job.ExperimentName, Description = job.Description,
-        Tags = job.Tags, Properties = job.Properties, Compute = job.Compute, Identity = job.Identity, Services = job.Services, Source = job.Source,
-        Code = job.Code, Command = job.Command, Environment = job.Environment, EnvironmentVariables = job.EnvironmentVariables,
-        Inputs = job.Inputs, Outputs = job.Outputs, Limits = job.Limits, Resources = job.Resources, Distribution = job.Distribution,
-        QueueSettings = job.QueueSettings, Component = job.Component,
+        Name = name,
+        DisplayName = job.DisplayName,
+        ExperimentName = job.ExperimentName,
+        Description = job.Description,
+        Tags = job.Tags,
+        Properties = job.Properties,
+        Compute = job.Compute,
+        Identity = job.Identity,
+        Services = job.Services,
+        Source = job.Source,
+        Code = job.Code,
+        Command = job.Command,
+        Environment = job.Environment,
+        EnvironmentVariables = job.EnvironmentVariables,
+        Inputs = job.Inputs,
+        Outputs = job.Outputs,
+        Limits = job.Limits,
+        Resources = job.Resources,
+        Distribution = job.Distribution,
+        QueueSettings = job.QueueSettings,
+        Component = job.Component,
     };
 
     // ------------------------------------------------------------------ read
