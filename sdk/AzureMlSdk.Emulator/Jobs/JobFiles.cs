@@ -1,5 +1,4 @@
 using AzureMlSdk.Backends.Local;
-using AzureMlSdk.Emulator.Artifacts;
 using AzureMlSdk.Jobs;
 
 namespace AzureMlSdk.Emulator.Jobs;
@@ -51,23 +50,21 @@ internal static class JobFiles
         var full = Path.GetFullPath(target);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var partial = full + ".incoming-" + Guid.NewGuid().ToString("N")[..8];
-        var download = await files.OpenReadAsync(blob, cancellationToken).ConfigureAwait(false);
+        using var download = await files.OpenReadAsync(blob, cancellationToken).ConfigureAwait(false);
         if (download is null)
         {
             return;
         }
         try
         {
-            await using (var source = download.Content)
             await using (var file = File.Create(partial))
             {
-                await source.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
+                await download.Content.CopyToAsync(file, cancellationToken).ConfigureAwait(false);
             }
             File.Move(partial, full, overwrite: true);
         }
         finally
         {
-            download.Dispose();
             File.Delete(partial);
         }
     }
