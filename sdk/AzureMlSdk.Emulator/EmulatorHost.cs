@@ -1,4 +1,5 @@
 using System.Net;
+using AzureMlSdk.Backends.Local.Jobs;
 using AzureMlSdk.Emulator.Arm;
 using AzureMlSdk.Emulator.Hosting;
 using AzureMlSdk.Emulator.Jobs;
@@ -106,7 +107,15 @@ internal sealed class EmulatorHost : IAsyncDisposable
             {
                 shownHost = $"[{shownHost}]";
             }
-            return new EmulatorHost(app, new Uri($"http://{shownHost}:{port}/"), workspaces, endpoints, faults, stats, azurite, studio);
+            var baseAddress = new Uri($"http://{shownHost}:{port}/");
+            // Jobs log into their run through the Emulator's own MLflow routes for their workspace, with its token.
+            var token = options.Token!;
+            workspaces.HostJobs(ws => new JobSupervisorOptions
+            {
+                TrackingUri = new Uri($"{baseAddress.AbsoluteUri.TrimEnd('/')}/mlflow/v1.0{ws.ResourceId}"),
+                TrackingToken = token,
+            });
+            return new EmulatorHost(app, baseAddress, workspaces, endpoints, faults, stats, azurite, studio);
         }
         catch
         {

@@ -8,6 +8,8 @@ using Azure.Storage;
 using Azure.Storage.Blobs;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
+using AzureMlSdk.Backends.Local.Jobs;
+using AzureMlSdk.Jobs;
 using AzureMlSdk.Emulator.Arm;
 using AzureMlSdk.Emulator.Mlflow;
 using AzureMlSdk.Emulator.Hosting;
@@ -50,6 +52,22 @@ internal sealed partial class WorkspaceRegistry : IAsyncDisposable
     /// <summary>The region workspaces report by default.</summary>
     public string DefaultLocation => _options.Location;
 
+    /// <summary>
+    /// How this Emulator supervises its workspaces' jobs (the host sets it once it listens: the jobs' tracking URI needs its address).
+    /// Read when a workspace's first job is submitted.
+    /// </summary>
+    public Func<EmulatorWorkspace, JobSupervisorOptions>? JobHosting { get; private set; }
+
+    /// <summary>Sets <see cref="JobHosting"/> and starts the supervisors of open workspaces that have jobs waiting (others start theirs when opened).</summary>
+    public void HostJobs(Func<EmulatorWorkspace, JobSupervisorOptions> hosting)
+    {
+        JobHosting = hosting;
+        foreach (var ws in _open.Values)
+        {
+            ws.ResumeJobs();
+        }
+    }
+
     /// <summary>Creates the default workspace (and its blob container) if needed.</summary>
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -85,7 +103,7 @@ internal sealed partial class WorkspaceRegistry : IAsyncDisposable
         {
             return null;
         }
-        var loaded = EmulatorWorkspace.Load(folder, file);
+        var loaded = EmulatorWorkspace.Load(folder, file, this);
         return _open.GetOrAdd(key, loaded);
     }
 
@@ -115,7 +133,7 @@ internal sealed partial class WorkspaceRegistry : IAsyncDisposable
             {
                 var folder = Folder(subscriptionId, resourceGroup, name);
                 Directory.CreateDirectory(folder);
-                ws = EmulatorWorkspace.Create(folder, subscriptionId, resourceGroup, name, location ?? DefaultLocation, tags, properties);
+                ws = EmulatorWorkspace.Create(folder, subscriptionId, resourceGroup, name, location ?? DefaultLocation, tags, properties, this);
                 _open[Key(subscriptionId, resourceGroup, name)] = ws;
             }
             else
@@ -192,18 +210,25 @@ internal sealed class EmulatorWorkspace : IMlflowWorkspace, IAsyncDisposable
     private readonly Lazy<IWorkspaceBackend> _backend;
     private readonly Lock _gate = new();
 
-    private EmulatorWorkspace(string folder, WorkspaceDocument document)
+    private EmulatorWorkspace(string folder, WorkspaceDocument document, WorkspaceRegistry? registry)
     {
         Folder = folder;
         Document = document;
         _backend = new Lazy<IWorkspaceBackend>(() =>
         {
-            // The Emulator supervises its workspaces' jobs itself (in-process), not through a job agent per folder.
-            IWorkspaceBackend backend = new LocalWorkspaceBackend(Path.Combine(folder, "local"), jobLauncher: AzureMlSdk.Backends.Local.Jobs.LocalJobLaunchers.InProcess);
+            // The Emulator supervises its workspaces' jobs in its own process (as Azure ML's service does): a job outlives the client
+            // that submitted it, and its MLflow variables point at the Emulator's own MLflow routes for this workspace, with its token.
+            var local = new LocalWorkspaceBackend(Path.Combine(folder, "local"),
+                jobLauncher: b => new InProcessJobLauncher(b, registry?.JobHosting?.Invoke(this) ?? new JobSupervisorOptions()));
+            IWorkspaceBackend backend = local;
             // As an MLflow server: experiment "0" (Default) exists, so a client that names no experiment can log.
             // The local store completes synchronously (SQLite in-process), so waiting here blocks on nothing.
             _ = backend.Tracking.EnsureDefaultExperimentAsync(CancellationToken.None).GetAwaiter().GetResult();
             SideStoreImport.Run(folder, backend.Tracking);
+            if (registry?.JobHosting is not null)
+            {
+                ResumeJobs(local);
+            }
             return backend;
         }, LazyThreadSafetyMode.ExecutionAndPublication);
         Assets = new ModelAssetStore(Path.Combine(folder, "arm.db"));
@@ -216,6 +241,24 @@ internal sealed class EmulatorWorkspace : IMlflowWorkspace, IAsyncDisposable
     public CodeStore Codes => _codes.Value;
 
     public string Folder { get; }
+
+    /// <summary>Starts the job supervisor of an already open workspace when it has jobs waiting (see <see cref="ResumeJobs(LocalWorkspaceBackend)"/>).</summary>
+    internal void ResumeJobs()
+    {
+        if (_backend.IsValueCreated && _backend.Value is LocalWorkspaceBackend local)
+        {
+            ResumeJobs(local);
+        }
+    }
+
+    /// <summary>Jobs left waiting by a previous Emulator process start again under this one's supervisor (a job whose supervisor died is failed on read).</summary>
+    private static void ResumeJobs(LocalWorkspaceBackend local)
+    {
+        if (local.Jobs is LocalJobBackend jobs && jobs.Store.List(new JobQuery(IncludeArchived: true, MaxResults: 200)).Items.Any(j => !j.Status.IsTerminal()))
+        {
+            _ = jobs.Launcher.EnsureSupervisorAsync(CancellationToken.None);
+        }
+    }
 
     private WorkspaceDocument Document { get; }
 
@@ -269,7 +312,7 @@ internal sealed class EmulatorWorkspace : IMlflowWorkspace, IAsyncDisposable
     /// <summary>The ARM resource id.</summary>
     public string ResourceId => $"/subscriptions/{SubscriptionId}/resourceGroups/{ResourceGroup}/providers/Microsoft.MachineLearningServices/workspaces/{Name}";
 
-    public static EmulatorWorkspace Create(string folder, string subscriptionId, string resourceGroup, string name, string location, JsonObject? tags, JsonObject? properties)
+    public static EmulatorWorkspace Create(string folder, string subscriptionId, string resourceGroup, string name, string location, JsonObject? tags, JsonObject? properties, WorkspaceRegistry? registry = null)
     {
         var now = DateTimeOffset.UtcNow;
         var document = new WorkspaceDocument
@@ -285,14 +328,14 @@ internal sealed class EmulatorWorkspace : IMlflowWorkspace, IAsyncDisposable
             Tags = tags ?? [],
             Properties = properties ?? [],
         };
-        return new EmulatorWorkspace(folder, document);
+        return new EmulatorWorkspace(folder, document, registry);
     }
 
-    public static EmulatorWorkspace Load(string folder, string file)
+    public static EmulatorWorkspace Load(string folder, string file, WorkspaceRegistry? registry = null)
     {
         var document = JsonSerializer.Deserialize(File.ReadAllText(file), EmulatorJsonContext.Default.WorkspaceDocument)
             ?? throw new InvalidDataException($"'{file}' is not a workspace document.");
-        return new EmulatorWorkspace(folder, document);
+        return new EmulatorWorkspace(folder, document, registry);
     }
 
     public void Update(string? location, JsonObject? tags, JsonObject? properties)

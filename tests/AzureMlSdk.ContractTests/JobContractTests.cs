@@ -10,6 +10,12 @@ public abstract class JobContractTests : ContractTestBase
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// The environment every job names: Azure ML (and so the Emulator's ARM routes) needs one; the local workspace and the Emulator
+    /// run jobs in the host's environment and only record it.
+    /// </summary>
+    protected const string Environment = "azureml://registries/azureml/environments/sklearn-1.5/labels/latest";
+
     private static async Task<Job> EndAsync(Job job)
     {
         using var cts = new CancellationTokenSource(Patience);
@@ -23,6 +29,7 @@ public abstract class JobContractTests : ContractTestBase
         await File.WriteAllTextAsync(code, "hello from the code folder");
         var job = await Ws.Jobs.CreateOrUpdateAsync(new CommandJob
         {
+            Environment = Environment,
             DisplayName = "contract-echo", ExperimentName = "contract-jobs", Code = Path.GetDirectoryName(code),
             Command = "echo lr=${{inputs.lr}}; cat message.txt",
             Inputs = { ["lr"] = 0.25 },
@@ -46,7 +53,7 @@ public abstract class JobContractTests : ContractTestBase
     [Fact]
     public async Task A_failing_command_ends_Failed_with_its_exit_code()
     {
-        var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Command = "echo going down; exit 3" }));
+        var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = Environment, Command = "echo going down; exit 3" }));
 
         Assert.Equal(JobStatus.Failed, job.Status);
         Assert.Contains("3", job.Error!.Message, StringComparison.Ordinal);
@@ -56,7 +63,7 @@ public abstract class JobContractTests : ContractTestBase
     [Fact]
     public async Task A_canceled_job_ends_Canceled()
     {
-        var job = await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Command = "sleep 120" });
+        var job = await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = Environment, Command = "sleep 120" });
         using var cts = new CancellationTokenSource(Patience);
         while ((await job.RefreshAsync(cts.Token)).Status is not (JobStatus.Running or JobStatus.Completed or JobStatus.Failed))
         {
@@ -74,6 +81,7 @@ public abstract class JobContractTests : ContractTestBase
     {
         var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(new CommandJob
         {
+            Environment = Environment,
             Command = "echo trained > ${{outputs.model}}/model.txt && mkdir -p outputs && echo m > outputs/metrics.txt",
             Outputs = { ["model"] = Output.UriFolder() },
         }));
@@ -90,10 +98,10 @@ public abstract class JobContractTests : ContractTestBase
     [Fact]
     public async Task Bad_definitions_and_unknown_computes_are_rejected_at_submit()
     {
-        var placeholder = await Assert.ThrowsAsync<JobDefinitionException>(() => Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Command = "echo ${{inputs.nope}}" }));
+        var placeholder = await Assert.ThrowsAsync<JobDefinitionException>(() => Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = Environment, Command = "echo ${{inputs.nope}}" }));
         Assert.Contains("nope", placeholder.Message, StringComparison.Ordinal);
 
-        var compute = await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Command = "true", Compute = "no-such-cluster" }));
+        var compute = await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = Environment, Command = "true", Compute = "no-such-cluster" }));
         Assert.Contains("no-such-cluster", compute.Message, StringComparison.Ordinal);
 
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.Jobs.GetAsync("no_such_job_name"));
@@ -102,8 +110,8 @@ public abstract class JobContractTests : ContractTestBase
     [Fact]
     public async Task Jobs_list_newest_first_and_archive_hides_them()
     {
-        var first = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Command = "true" }));
-        var second = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Command = "true" }));
+        var first = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = Environment, Command = "true" }));
+        var second = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = Environment, Command = "true" }));
 
         var names = await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync();
         Assert.Equal([second.Name, first.Name], names.Where(n => n == first.Name || n == second.Name));
@@ -122,7 +130,7 @@ public abstract class JobContractTests : ContractTestBase
         Assert.Equal(3, cluster.MaxInstances);
         Assert.Contains("contract-pool", await Ws.Computes.ListAsync().Select(c => c.Name).ToListAsync());
 
-        var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Command = "true", Compute = "azureml:contract-pool" }));
+        var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = Environment, Command = "true", Compute = "azureml:contract-pool" }));
         Assert.Equal(JobStatus.Completed, job.Status);
         Assert.Equal("contract-pool", job.Compute);
 

@@ -140,7 +140,7 @@ internal static class CommandJobResources
         var p = resource.Properties!;
         p.Status = job.Status.ToString();
         p.IsArchived = job.IsArchived;
-        p.DisplayName = job.DisplayName ?? job.Name;
+        p.DisplayName = job.DisplayName;
         p.ExperimentName = job.ExperimentName;
         p.Description = job.Description;
         p.Tags = job.Tags.Count == 0 ? null : job.Tags.ToDictionary(t => t.Key, t => (string?)t.Value, StringComparer.Ordinal);

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using AzureMlSdk.Backends.Remote.Arm;
 using AzureMlSdk.Emulator.Arm;
 using AzureMlSdk.Jobs;
 
@@ -166,6 +168,7 @@ internal static class JobRoutes
             {
                 call.Context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             }
+            await JobFiles.PublishAsync(call.Registry, call.Workspace, command, call.Context.RequestAborted).ConfigureAwait(false);
             await ArmEndpoints.WriteAsync(call.Context, 200, CommandJobResources.ToArm(call.Workspace.ResourceId, command, Studio(call, id))).ConfigureAwait(false);
             return;
         }
@@ -208,6 +211,7 @@ internal static class JobRoutes
         {
             try
             {
+                await JobFiles.MaterializeInputsAsync(call.Registry, call.Workspace, job, ct).ConfigureAwait(false);
                 stored = await jobs.CreateOrUpdateAsync(job, null, ct).ConfigureAwait(false);
             }
             catch (JobDefinitionException ex)
@@ -216,7 +220,8 @@ internal static class JobRoutes
             }
             catch (ResourceNotFoundException ex)
             {
-                throw new ArmException(400, "UserError", ex.Message);
+                // What the job names does not exist (a compute, data, code): the message names it.
+                throw new ArmException(404, "ResourceNotFound", ex.Message);
             }
             if (resource.Properties?.IsArchived == true)
             {
@@ -227,8 +232,12 @@ internal static class JobRoutes
             await ArmEndpoints.WriteAsync(call.Context, 201, CommandJobResources.ToArm(call.Workspace.ResourceId, stored, Studio(call, id))).ConfigureAwait(false);
             return;
         }
+        // The same job: the body it was submitted with, replayed, or the job as this route answers it, read back and PUT (an archive).
+        var incoming = CommandJobResources.ImmutableHash(resource);
+        var answered = JsonSerializer.Deserialize(CommandJobResources.ToArm(call.Workspace.ResourceId, existing).ToJsonString(), ArmJobJsonContext.Default.ArmResourceCommandJobProperties)!;
         if (existing.Properties.TryGetValue(CommandJobResources.DefinitionHashProperty, out var hash)
-            && !string.Equals(hash, CommandJobResources.ImmutableHash(resource), StringComparison.Ordinal))
+            && !string.Equals(hash, incoming, StringComparison.Ordinal)
+            && !string.Equals(CommandJobResources.ImmutableHash(answered), incoming, StringComparison.Ordinal))
         {
             throw new ArmException(400, "UserError",
                 $"Job '{id}' already exists with a different definition; only its description, tags, display name and archive state can be changed. Submit the new definition under a new name.");
@@ -237,7 +246,14 @@ internal static class JobRoutes
             || !existing.Tags.OrderBy(t => t.Key, StringComparer.Ordinal).SequenceEqual(job.Tags.OrderBy(t => t.Key, StringComparer.Ordinal));
         if (mutableChanged)
         {
-            await jobs.CreateOrUpdateAsync(job, null, ct).ConfigureAwait(false);
+            try
+            {
+                await jobs.CreateOrUpdateAsync(job, null, ct).ConfigureAwait(false);
+            }
+            catch (ResourceExistsException ex)
+            {
+                throw new ArmException(400, "UserError", ex.Message);
+            }
         }
         if (resource.Properties?.IsArchived is { } archived && archived != existing.IsArchived)
         {
@@ -297,6 +313,7 @@ internal static class JobRoutes
         var runId = call.Route("runId");
         if (batch.Jobs.Store.Get(runId) is null && await FindCommandJobAsync(call, runId).ConfigureAwait(false) is { } command)
         {
+            await JobFiles.PublishAsync(call.Registry, call.Workspace, command, call.Context.RequestAborted).ConfigureAwait(false);
             var commandDetails = new JsonObject
             {
                 ["runId"] = command.Name,
