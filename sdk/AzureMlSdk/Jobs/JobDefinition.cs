@@ -160,6 +160,9 @@ internal sealed class Problems
 
     public void AddRange(IEnumerable<JobDefinitionException> problems) => _items.AddRange(problems);
 
+    /// <summary>The problems found so far.</summary>
+    public IReadOnlyList<JobDefinitionException> Items => _items;
+
 
     public void ThrowIfAny()
     {
