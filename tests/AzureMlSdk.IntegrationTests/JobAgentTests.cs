@@ -73,7 +73,9 @@ public sealed class JobAgentTests : IAsyncLifetime
         var agent = JobAgentProcess.ReadInfo(_dir);
         await WaitForAsync(() => Task.FromResult((agent = JobAgentProcess.ReadInfo(_dir)) is not null), "the agent serves");
 
-        using (var interrupt = Process.Start("kill", ["-INT", "--", "-" + terminal.Id.ToString(CultureInfo.InvariantCulture)]))
+        // SIGKILL to the whole group rather than SIGINT: a shell started in the background by a non-interactive shell (a CI runner's
+        // `cmd &`) inherits SIGINT ignored, and then Ctrl+C proves nothing. SIGKILL cannot be ignored and reaches every process of the group.
+        using (var interrupt = Process.Start("kill", ["-KILL", "--", "-" + terminal.Id.ToString(CultureInfo.InvariantCulture)]))
         {
             await interrupt.WaitForExitAsync(timeout.Token);
         }

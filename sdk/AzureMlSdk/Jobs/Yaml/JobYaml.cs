@@ -50,6 +50,10 @@ internal static class JobYaml
             case "automl":
                 job = AutoMLYaml.Read(context, context.Mapping(root, "", "an AutoML job", AutoMLYaml.Keys)!);
                 break;
+            case "sweep":
+                // Yaml/SweepYaml.cs (issue 11); its trial is read by ReadCommandJob.
+                job = SweepYaml.Read(context, context.Mapping(root, "", "a sweep job", SweepYaml.SweepKeys)!);
+                break;
             case "pipeline":
                 // Issue 11 (pipelines) adds its reader here, reusing ReadCommandJob for steps.
                 throw new AzureMlNotSupportedException(
