@@ -27,7 +27,8 @@ public sealed record ExactlyOnceRow(string Kind, int Seed, int Attempted, int St
 /// <param name="Runs">Runs created (each with one param logged twice, one more param and one tag).</param>
 /// <param name="ModelVersions">Versions registered under one model name (through ARM, and as many through the MLflow registry).</param>
 /// <param name="Endpoints">Online endpoints created (ARM long-running PUT).</param>
-public sealed record ScenarioSize(int Runs = 6, int ModelVersions = 3, int Endpoints = 1);
+/// <param name="Jobs">Command jobs submitted (ARM jobs PUT under a name the SDK chooses before the first attempt).</param>
+public sealed record ScenarioSize(int Runs = 6, int ModelVersions = 3, int Endpoints = 1, int Jobs = 3);
 
 /// <summary>
 /// The exactly-once scenario behind <c>tests/AzureMlSdk.ReliabilityTests</c> and <c>eng/bench/faults</c>: against a running
@@ -40,7 +41,10 @@ public static class ExactlyOnceScenario
     private const string DefaultResourceGroup = "local";
 
     /// <summary>The write kinds, in table order.</summary>
-    public static readonly string[] Kinds = ["experiments", "runs", "params", "tags", "model versions", "mlflow versions", "endpoints"];
+    public static readonly string[] Kinds = ["experiments", "runs", "params", "tags", "model versions", "mlflow versions", "endpoints", "jobs"];
+
+    /// <summary>The environment the scenario's jobs name (Azure ML needs one; the Emulator runs jobs in the host's environment).</summary>
+    private const string JobEnvironment = "azureml://registries/azureml/environments/sklearn-1.5/labels/latest";
 
     /// <summary>Runs one seed and returns one row per write kind.</summary>
     /// <param name="emulator">The Emulator's base address.</param>
@@ -163,6 +167,21 @@ public static class ExactlyOnceScenario
                         errors["endpoints"].Add(ex);
                     }
                 }
+                // Jobs without a name: the SDK names each before its first PUT, so a PUT replayed after a lost reply meets its own job.
+                for (var i = 0; i < size.Jobs; i++)
+                {
+                    try
+                    {
+                        await ws.Backend.Jobs.CreateOrUpdateAsync(new CommandJob
+                        {
+                            DisplayName = JobName(i), ExperimentName = "exactly-once-jobs", Command = "echo job " + I(i), Environment = JobEnvironment,
+                        }, null, cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (AzureMlException ex)
+                    {
+                        errors["jobs"].Add(ex);
+                    }
+                }
             }
             finally
             {
@@ -275,6 +294,19 @@ public static class ExactlyOnceScenario
         await CountVersionsAsync("model versions", ws, modelName).ConfigureAwait(false);
         await CountVersionsAsync("mlflow versions", mlflowWs, mlflowModelName).ConfigureAwait(false);
 
+        var jobs = new List<AzureMlSdk.Jobs.JobData>();
+        string? token = null;
+        do
+        {
+            var page = await ws.Backend.Jobs.ListAsync(new AzureMlSdk.Jobs.JobQuery(IncludeArchived: true, PageToken: token), cancellationToken).ConfigureAwait(false);
+            jobs.AddRange(page.Items.Where(j => j.ExperimentName == "exactly-once-jobs"));
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+        var jobsByName = jobs.GroupBy(j => j.DisplayName ?? "").ToDictionary(g => g.Key, g => g.Count());
+        var jobsStored = Enumerable.Range(0, size.Jobs).Count(i => jobsByName.ContainsKey(JobName(i)));
+        rows.Add(Row("jobs", size.Jobs, jobsStored, jobs.Count - jobsStored));
+
         var endpoints = new List<OnlineEndpoint>();
         await foreach (var ep in ws.ListEndpointsAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -305,6 +337,8 @@ public static class ExactlyOnceScenario
     }
 
     private static string RunName(int i) => "run-" + I(i);
+
+    private static string JobName(int i) => "job-" + I(i);
 
     private static string ParamValue(int i) => "0.0" + I(i + 1);
 

@@ -4,7 +4,7 @@ using System.Net.Http.Headers;
 using AzureMlSdk.Emulator;
 using AzureMlSdk.Reliability;
 
-// The exactly-once table under injected faults. Options: --rate 0.3 --seeds 1-8 (or 1,4,7) --runs 6 --models 3 --endpoints 1.
+// The exactly-once table under injected faults. Options: --rate 0.3 --seeds 1-8 (or 1,4,7) --runs 6 --models 3 --endpoints 1 --jobs 3.
 var rate = 0.3;
 var seeds = Enumerable.Range(1, 8).ToList();
 var size = new ScenarioSize();
@@ -13,11 +13,12 @@ for (var i = 0; i + 1 < args.Length; i += 2)
     var value = args[i + 1];
     switch (args[i])
     {
-        case "--rate": rate = double.Parse(value, CultureInfo.InvariantCulture); break;
+        case "--rate" or "--fault-rate": rate = double.Parse(value, CultureInfo.InvariantCulture); break;
         case "--seeds": seeds = ParseSeeds(value); break;
         case "--runs": size = size with { Runs = int.Parse(value, CultureInfo.InvariantCulture) }; break;
         case "--models": size = size with { ModelVersions = int.Parse(value, CultureInfo.InvariantCulture) }; break;
         case "--endpoints": size = size with { Endpoints = int.Parse(value, CultureInfo.InvariantCulture) }; break;
+        case "--jobs": size = size with { Jobs = int.Parse(value, CultureInfo.InvariantCulture) }; break;
         default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
     }
 }
@@ -36,7 +37,7 @@ using var admin = new HttpClient { BaseAddress = host.BaseAddress, Timeout = Tim
 admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
 Console.WriteLine($"Exactly-once under injected faults: rate {rate.ToString(CultureInfo.InvariantCulture)} (a third each: 429, 503, connection dropped after the write was applied), " +
-    $"seeds {string.Join(',', seeds)}, per seed {size.Runs} runs (3 param writes, 1 tag each), {size.ModelVersions} model versions through ARM and as many through the MLflow registry, {size.Endpoints} endpoint(s); SDK MaxRetries 10.");
+    $"seeds {string.Join(',', seeds)}, per seed {size.Runs} runs (3 param writes, 1 tag each), {size.ModelVersions} model versions through ARM and as many through the MLflow registry, {size.Endpoints} endpoint(s), {size.Jobs} command jobs; SDK MaxRetries 10.");
 var all = new List<ExactlyOnceRow>();
 foreach (var seed in seeds)
 {
