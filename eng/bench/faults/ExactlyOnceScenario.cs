@@ -174,7 +174,10 @@ public static class ExactlyOnceScenario
                     {
                         await ws.Backend.Jobs.CreateOrUpdateAsync(new CommandJob
                         {
-                            DisplayName = JobName(i), ExperimentName = "exactly-once-jobs", Command = "echo job " + I(i), Environment = JobEnvironment,
+                            DisplayName = JobName(i),
+                            ExperimentName = "exactly-once-jobs",
+                            Command = "echo job " + I(i),
+                            Environment = JobEnvironment,
                         }, null, cancellationToken).ConfigureAwait(false);
                     }
                     catch (AzureMlException ex)
