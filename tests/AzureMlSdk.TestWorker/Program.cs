@@ -13,6 +13,9 @@ using AzureMlSdk;
 //       uploads a large artifact forever (a stream that never ends); writes the run id once the upload has begun.
 //   submit-job <workspaceDir> <experiment> <command>
 //       submits a command job to the local workspace (its job agent runs it) and exits at once: "JOB <name> <submit ms>".
+//   trial <key> <v1,v2,…> [delayMs] [outputFolder]
+//       a sweep trial: logs each value as the next step of metric <key> through Run.GetContext() (flushed at once, delayMs apart),
+//       then writes "<key>=<last value>" to outputFolder/model.txt when given, and prints "TRIAL <run id> <values>".
 //   mlflow-log-metric <key> <value>
 //       a Python-free MLflow client: POSTs runs/log-metric to $MLFLOW_TRACKING_URI for $MLFLOW_RUN_ID with the bearer
 //       $MLFLOW_TRACKING_TOKEN, reads the run back (runs/get), uploads artifact mlflow/<key>.txt under its artifact_uri through
@@ -39,6 +42,9 @@ try
             return 0;
         case "submit-job":
             await SubmitJobAsync(args[1], args[2], args[3]);
+            return 0;
+        case "trial":
+            await TrialAsync(args[1], args[2], args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 0, args.Length > 4 ? args[4] : null);
             return 0;
         case "mlflow-log-metric":
             await MlflowLogMetricAsync(args[1], double.Parse(args[2], CultureInfo.InvariantCulture));
@@ -116,6 +122,27 @@ static async Task SubmitJobAsync(string dir, string experiment, string command)
     await using var ws = Workspace.Local(dir);
     var job = await ws.Jobs.CreateOrUpdateAsync(new CommandJob { ExperimentName = experiment, Command = command });
     Console.WriteLine($"JOB {job.Name} {clock.ElapsedMilliseconds}");
+}
+
+static async Task TrialAsync(string key, string values, int delayMs, string? outputFolder)
+{
+    var run = Run.GetContext();
+    var parsed = values.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToList();
+    for (var step = 0; step < parsed.Count; step++)
+    {
+        if (step > 0 && delayMs > 0)
+        {
+            await Task.Delay(delayMs);
+        }
+        run.Log(key, parsed[step], step);
+        await run.FlushAsync();
+    }
+    if (outputFolder is not null)
+    {
+        Directory.CreateDirectory(outputFolder);
+        await File.WriteAllTextAsync(Path.Combine(outputFolder, "model.txt"), $"{key}={parsed[^1].ToString(CultureInfo.InvariantCulture)}");
+    }
+    Console.WriteLine($"TRIAL {run.Id} {values}");
 }
 
 static async Task MlflowLogMetricAsync(string key, double value)

@@ -85,13 +85,29 @@ public class JobOperations
     /// <summary>
     /// Downloads a job's files (az ml <c>job download</c>) under <paramref name="destination"/>: <c>artifacts/</c> (the run's files, logs
     /// included) and <c>named-outputs/&lt;name&gt;/</c>; only that output when <paramref name="outputName"/> is given. Returns the written paths.
+    /// A sweep job downloads its best trial's files (its <c>best_child_run_id</c>), as azure-ai-ml does; a sweep without a best trial yet
+    /// is an <see cref="InvalidStateException"/>.
     /// </summary>
-    public virtual Task<IReadOnlyList<string>> DownloadAsync(string name, string destination, string? outputName = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public virtual async Task<IReadOnlyList<string>> DownloadAsync(string name, string destination, string? outputName = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         Validate.Required(name, nameof(name));
         Validate.Required(destination, nameof(destination));
-        return Backend.DownloadAsync(name, destination, outputName, progress, cancellationToken);
+        var job = await Backend.GetAsync(name, cancellationToken).ConfigureAwait(false);
+        if (job.Type == JobType.Sweep)
+        {
+            if (!job.Properties.TryGetValue(SweepBestChildProperty, out var best) || string.IsNullOrEmpty(best))
+            {
+                throw new InvalidStateException(job.Status.IsTerminal()
+                    ? $"Sweep job '{name}' ended {job.Status} without a best trial (no trial logged its primary metric): there are no outputs to download."
+                    : $"Sweep job '{name}' is {job.Status} and has no best trial yet: download it once it has ended.");
+            }
+            name = best;
+        }
+        return await Backend.DownloadAsync(name, destination, outputName, progress, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The sweep job property naming its best trial (Azure ML's).</summary>
+    internal const string SweepBestChildProperty = "best_child_run_id";
 
     /// <summary>Archives a job (az ml <c>job archive</c>): hidden from listings, still readable by name.</summary>
     public virtual Task ArchiveAsync(string name, CancellationToken cancellationToken = default)

@@ -35,6 +35,27 @@ internal sealed record SweepTrialRequest(int Index, string Name, IReadOnlyDictio
     public IReadOnlyDictionary<string, string> ParameterTexts { get; } =
         Parameters.ToDictionary(p => p.Key, p => SweepValues.Text(p.Value), StringComparer.Ordinal);
 
+    /// <summary>
+    /// The trial's command with only its <c>${{search_space.x}}</c> replaced by the hyperparameters: <c>${{inputs.x}}</c>,
+    /// <c>${{outputs.x}}</c> and <c>$[[ … ]]</c> optional parts are left for the child job to resolve.
+    /// </summary>
+    public string TrialCommand
+    {
+        get
+        {
+            var command = Job.Command ?? "";
+            var text = new System.Text.StringBuilder(command);
+            foreach (var p in CommandTemplate.Parse(command).Placeholders.Where(p => p.Kind == PlaceholderKind.SearchSpace).OrderByDescending(p => p.Index))
+            {
+                if (ParameterTexts.TryGetValue(p.Name, out var value))
+                {
+                    text.Remove(p.Index, p.Length).Insert(p.Index, value);
+                }
+            }
+            return text.ToString();
+        }
+    }
+
     /// <summary>The trial's command with its hyperparameters substituted (inputs and outputs resolved by the caller).</summary>
     public string RenderCommand(IReadOnlyDictionary<string, string> inputs, IReadOnlyDictionary<string, string> outputs) =>
         Job.ParseCommand().Render(inputs, outputs, ParameterTexts);
