@@ -134,8 +134,25 @@ public sealed class SeamTests
         };
         var exp = await t.Workspace.GetOrCreateExperimentAsync("job");
         await using var run = await exp.StartLoggingAsync("automl-job");
-        await runner.RunAsync(job, run, input => input.Path!, Path.Combine(t.Path, "work"), CancellationToken.None);
+        var ended = new List<AzureMlSdk.Backends.Local.LocalAutoMLTrial>();
+        var summary = await runner.RunJobAsync(new AzureMlSdk.Backends.Local.LocalAutoMLJobRequest
+        {
+            Job = job, JobRun = run, ResolveData = input => input.Path!, WorkingDirectory = Path.Combine(t.Path, "work"),
+            TrialEndedAsync = (trial, _) =>
+            {
+                lock (ended)
+                {
+                    ended.Add(trial);
+                }
+                return Task.CompletedTask;
+            },
+        }, CancellationToken.None);
         await run.RefreshAsync();
-        Assert.True(run.Properties.ContainsKey("automl_best_child_run_id"));
+        Assert.Equal(summary.BestRunId, run.Properties["automl_best_child_run_id"]);
+        var trial = Assert.Single(ended);
+        Assert.Equal(summary.BestRunId, trial.RunId);
+        Assert.Equal("LogisticRegression", trial.Algorithm);
+        Assert.Equal(RunStatus.Completed, trial.Status);
+        Assert.Equal(summary.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture), trial.Properties["score"]);
     }
 }
