@@ -65,13 +65,15 @@ public sealed class UnitTests
     }
 
     [Fact]
-    public void The_tuner_starts_every_learner_at_its_low_cost_point_then_favours_the_promising_one()
+    public void The_tuner_starts_every_learner_at_its_defaults_then_favours_the_promising_one()
     {
         var learners = LearnerCatalog.For(LearnerTask.Regression).Where(l => l.AzureName is "LightGBM" or "ElasticNet" or "RandomForest").ToList();
         var tuner = new CostFrugalTuner(learners);
         var first = Enumerable.Range(0, 3).Select(_ => tuner.Propose()).ToList();
         Assert.Equal(["LightGBM", "ElasticNet", "RandomForest"], first.Select(p => p.Learner.AzureName));
         Assert.All(first, p => Assert.Equal(p.Learner.InitialConfig(), p.Config));
+        Assert.Empty(first[0].Config); // LightGBM exactly as ML.NET defaults it
+        Assert.Equal(100, first[2].Config["number_of_trees"]); // RandomForest at ML.NET's defaults
         // LightGBM is much better and as cheap: it should get most of the next trials.
         tuner.Report(first[0], 1.0, 0.1);
         tuner.Report(first[1], 5.0, 0.1);

@@ -254,6 +254,10 @@ internal sealed class AutoMLEngine
         {
             record.LogParam(key, value.ToString("R", CultureInfo.InvariantCulture));
         }
+        if (proposal.Config.Count == 0)
+        {
+            record.LogParam("configuration", "the trainer's defaults");
+        }
         using var trialCts = CancellationTokenSource.CreateLinkedTokenSource(budgetToken);
         trialCts.CancelAfter(trialBudget);
         var ml = new MLContext(seed: 1);
