@@ -10,6 +10,7 @@ internal static class JobExecutors
     public static IReadOnlyDictionary<JobType, IJobExecutor> All { get; } = new Dictionary<JobType, IJobExecutor>
     {
         [JobType.Command] = new CommandJobExecutor(),
+        [JobType.Pipeline] = new PipelineJobExecutor(),
     };
 
     /// <summary>The executor of <paramref name="type"/>; <see cref="AzureMlNotSupportedException"/> when the local engine has none.</summary>
