@@ -2,9 +2,9 @@ namespace AzureMlSdk.ContractTests;
 
 /// <summary>
 /// The jobs part of the contract suite: what a user sees of <c>ws.Jobs</c> and <c>ws.Computes</c>, identical on every backend.
-/// The local workspace runs it now (<see cref="LocalJobContractTests"/>); the Remote→Emulator run derives from this class in the
-/// integration tests (as <c>RemoteEmulatorContractTests</c> does for <see cref="WorkspaceContractTests"/>) once the Emulator serves
-/// ARM jobs. Commands are POSIX shell (the Emulator runs them on its own machine, as the local workspace does).
+/// The local workspace runs it (<see cref="LocalJobContractTests"/>), and so does a Remote workspace served by the Emulator
+/// (<c>RemoteEmulatorJobContractTests</c> in the integration tests: ARM jobs, codes and computes, Azurite for files), unchanged.
+/// Commands are POSIX shell (the Emulator runs them on its own machine, as the local workspace does).
 /// </summary>
 public abstract class JobContractTests : ContractTestBase
 {
