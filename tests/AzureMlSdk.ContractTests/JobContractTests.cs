@@ -30,7 +30,9 @@ public abstract class JobContractTests : ContractTestBase
         var job = await Ws.Jobs.CreateOrUpdateAsync(new CommandJob
         {
             Environment = Environment,
-            DisplayName = "contract-echo", ExperimentName = "contract-jobs", Code = Path.GetDirectoryName(code),
+            DisplayName = "contract-echo",
+            ExperimentName = "contract-jobs",
+            Code = Path.GetDirectoryName(code),
             Command = "echo lr=${{inputs.lr}}; cat message.txt",
             Inputs = { ["lr"] = 0.25 },
         });

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using AzureMlSdk;
 using Azure.Core;
+using AzureMlSdk;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
 using AzureMlSdk.Emulator;
@@ -84,7 +84,11 @@ try
         {
             host = await EmulatorHost.StartAsync(new EmulatorOptions
             {
-                Port = 0, DataDirectory = Path.Combine(root, "emulator"), Token = token, StartAzurite = true, OperationRetryAfterSeconds = 0,
+                Port = 0,
+                DataDirectory = Path.Combine(root, "emulator"),
+                Token = token,
+                StartAzurite = true,
+                OperationRetryAfterSeconds = 0,
             });
         }
         catch (FileNotFoundException ex)
