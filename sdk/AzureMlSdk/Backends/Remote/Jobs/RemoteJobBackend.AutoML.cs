@@ -122,7 +122,7 @@ internal sealed partial class RemoteJobBackend
     }
 
     /// <summary>The AutoML body through the jobs API's body type (its AutoML fields travel in <see cref="CommandJobProperties.Extra"/>).</summary>
-    private static ArmResource<CommandJobProperties> AsCommandShaped(ArmResource<AutoMLJobProperties> body) =>
+    internal static ArmResource<CommandJobProperties> AsCommandShaped(ArmResource<AutoMLJobProperties> body) =>
         JsonSerializer.Deserialize(JsonSerializer.Serialize(body, ArmAutoMLJobJsonContext.Default.ArmResourceAutoMLJobProperties), ArmJobJsonContext.Default.ArmResourceCommandJobProperties)!;
 
     /// <summary>A job resource read through the jobs API as the <c>AutoMLJob</c> body it is.</summary>
