@@ -282,7 +282,10 @@ internal sealed class AutoMLEngine
             var message = trialCts.IsCancellationRequested
                 ? budgetToken.IsCancellationRequested ? "stopped at the job's timeout, exit score or cancel" : string.Create(CultureInfo.InvariantCulture, $"exceeded trial_timeout_minutes ({trialBudget.TotalMinutes} min)")
                 : e.Message;
-            _logger.LogWarning("AutoML trial {Name} failed: {Message}", name, message);
+            if (!budgetToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("AutoML trial {Name} failed: {Message}", name, message);
+            }
             record.SetProperties(new Dictionary<string, string> { ["error"] = AzureMlSdk.Validate.Shorten(message) });
             if (budgetToken.IsCancellationRequested)
             {
