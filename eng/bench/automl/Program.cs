@@ -22,7 +22,7 @@ Console.WriteLine("|---|---|---|---|---|---|---|---|");
 var sets = new (string Name, AutoMLTask Task, string Csv, string Target, string Metric)[]
 {
     ("churn (binary)", AutoMLTask.Classification, SyntheticData.Churn(1500), "churn", "AUC_weighted"),
-    ("iris-like (3 classes)", AutoMLTask.Classification, SyntheticData.Iris(900), "species", "accuracy"),
+    ("iris-like (3 classes)", AutoMLTask.Classification, SyntheticData.Iris(3000), "species", "accuracy"),
     ("houses (regression)", AutoMLTask.Regression, SyntheticData.Houses(1500), "price", "r2_score"),
     ("sales (forecasting, 14 days)", AutoMLTask.Forecasting, SyntheticData.Sales(730), "sales", "normalized_root_mean_squared_error"),
 };
@@ -123,6 +123,10 @@ foreach (var set in sets.Where(s => only is null || s.Name.StartsWith(only, Stri
     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{set.Name}: grid {gridSeconds:F1} s"));
     // AutoML.
     var result = await AutoMLRunner.RunAsync(ws, job, new AutoMLRunOptions { WorkingDirectory = Path.Combine(dir, "work") });
+    foreach (var e in result.Leaderboard.Take(8))
+    {
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{set.Name}: #{e.Rank} {e.Algorithm} {set.Metric}={e.Score:F5} log_loss={e.Metrics.GetValueOrDefault("log_loss", double.NaN):F4} at {e.ElapsedSeconds:F0} s"));
+    }
     var bestOnnx = Path.Combine(dir, "work", result.Best.RunId, "outputs", "model.onnx");
     var autoScore = ScoreOnnx(bestOnnx, truthData, testRows, set.Metric);
     var final = result.Best.Score;

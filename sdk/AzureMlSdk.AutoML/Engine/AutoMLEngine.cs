@@ -216,8 +216,17 @@ internal sealed class AutoMLEngine
         return new EngineResult(trials, winner, metric, stop, data);
     }
 
+    /// <summary>
+    /// Best first by the primary metric; equal scores (a discrete metric such as accuracy saturates on easy data) are told apart by a
+    /// smooth one — log_loss for classification, normalized RMSE for regression — then by the earlier trial.
+    /// </summary>
     internal static IEnumerable<TrialOutcome> Rank(IEnumerable<TrialOutcome> trials, string metric) =>
-        trials.OrderBy(t => TaskMetrics.Loss(metric, t.Score)).ThenBy(t => t.Index);
+        trials.OrderBy(t => TaskMetrics.Loss(metric, t.Score)).ThenBy(TieBreak).ThenBy(t => t.Index);
+
+    private static double TieBreak(TrialOutcome t) =>
+        t.Metrics.TryGetValue("log_loss", out var logLoss) && double.IsFinite(logLoss) ? logLoss
+        : t.Metrics.TryGetValue("normalized_root_mean_squared_error", out var rmse) && double.IsFinite(rmse) ? rmse
+        : 0;
 
     private List<Learner> ChooseLearners(PreparedData data)
     {
@@ -273,7 +282,10 @@ internal sealed class AutoMLEngine
             var message = trialCts.IsCancellationRequested
                 ? budgetToken.IsCancellationRequested ? "stopped at the job's timeout, exit score or cancel" : string.Create(CultureInfo.InvariantCulture, $"exceeded trial_timeout_minutes ({trialBudget.TotalMinutes} min)")
                 : e.Message;
-            _logger.LogWarning("AutoML trial {Name} failed: {Message}", name, message);
+            if (!budgetToken.IsCancellationRequested)
+            {
+                _logger.LogWarning("AutoML trial {Name} failed: {Message}", name, message);
+            }
             record.SetProperties(new Dictionary<string, string> { ["error"] = AzureMlSdk.Validate.Shorten(message) });
             if (budgetToken.IsCancellationRequested)
             {

@@ -146,6 +146,10 @@ internal static class CommandJobResources
     /// <summary>A job as ARM's <c>JobBase</c> in the workspace <paramref name="workspaceId"/> (its ARM id).</summary>
     public static JsonObject ToArm(string workspaceId, JobData job, Uri? studio = null)
     {
+        if (job.Definition is AutoMLJob)
+        {
+            return AutoMLJobResources.ToArm(workspaceId, job, studio);
+        }
         var definition = job.Definition as CommandJob
             ?? throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' is a {job.Type} job, which the Emulator does not serve over ARM yet.");
         var references = new ArmJobReferences

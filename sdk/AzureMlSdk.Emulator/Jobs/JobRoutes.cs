@@ -111,7 +111,7 @@ internal static class JobRoutes
             do
             {
                 var page = await LocalJobs(call).ListAsync(new JobQuery(parent, IncludeArchived: archived, MaxResults: 500, PageToken: token), call.Context.RequestAborted).ConfigureAwait(false);
-                all.AddRange(page.Items.Where(j => j.Type == JobType.Command));
+                all.AddRange(page.Items.Where(j => j.Type is JobType.Command or JobType.AutoML));
                 token = page.NextPageToken;
             }
             while (token is not null);
@@ -169,6 +169,7 @@ internal static class JobRoutes
                 call.Context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(CultureInfo.InvariantCulture);
             }
             await JobFiles.PublishAsync(call.Registry, call.Workspace, command, call.Context.RequestAborted).ConfigureAwait(false);
+            await AutoMLJobResources.PublishTrialsAsync(call.Registry, call.Workspace, command, call.Context.RequestAborted).ConfigureAwait(false);
             await ArmEndpoints.WriteAsync(call.Context, 200, CommandJobResources.ToArm(call.Workspace.ResourceId, command, Studio(call, id))).ConfigureAwait(false);
             return;
         }
@@ -202,6 +203,11 @@ internal static class JobRoutes
             throw new ArmException(400, "UserError", $"Job '{id}' is a batch endpoint job; it cannot be replaced.");
         }
         var body = await ArmEndpoints.ReadBodyAsync(call.Context, required: true).ConfigureAwait(false);
+        if (AutoMLJobResources.IsAutoML(body))
+        {
+            await AutoMLJobResources.PutAsync(call, body, id, retryAfterSeconds, Studio(call, id)).ConfigureAwait(false);
+            return;
+        }
         var (job, resource) = CommandJobResources.Read(body, id);
         var ct = call.Context.RequestAborted;
         var jobs = LocalJobs(call);

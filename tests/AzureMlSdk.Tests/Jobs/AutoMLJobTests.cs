@@ -1,7 +1,9 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using AzureMlSdk.Backends.Remote.Arm;
 using AzureMlSdk.Tests.Backends.Remote;
 using static AzureMlSdk.Tests.Jobs.JobYamlTests;
+using RemoteJobs = AzureMlSdk.Backends.Remote.Jobs.RemoteJobBackend;
 
 namespace AzureMlSdk.Tests.Jobs;
 
@@ -267,5 +269,36 @@ public sealed class AutoMLJobTests : IDisposable
         {
             Assert.Fail($"nothing is stored, but {job.Name} is");
         }
+    }
+
+    [Theory]
+    [InlineData("classification-bankmarketing.yml")]
+    [InlineData("forecasting-energy.yml")]
+    public void The_remote_backend_sends_the_AutoML_body_through_the_jobs_api_unchanged_and_reads_it_back(string file)
+    {
+        // RemoteJobBackend PUTs and GETs jobs through the command-shaped body type; an AutoML job's fields travel in its extension data.
+        var body = ArmAutoMLMapping.ToArm(Load(file), References);
+        var direct = Serialize(body);
+        var shaped = JsonSerializer.SerializeToElement(RemoteJobs.AsCommandShaped(body), ArmJobJsonContext.Default.ArmResourceCommandJobProperties);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(direct.GetRawText()), JsonNode.Parse(shaped.GetRawText())), shaped.GetRawText());
+        var problems = Spec.Validate(shaped, Spec.Definition("JobBase").Schema, Spec.Root);
+        Assert.True(problems.Count == 0, string.Join("; ", problems));
+        var back = Assert.IsType<AutoMLJob>(RemoteJobs.DefinitionOf(RemoteJobs.AsCommandShaped(body)));
+        Assert.Equal(Load(file).TargetColumnName, back.TargetColumnName);
+        Assert.Equal(Load(file).EffectivePrimaryMetric, back.EffectivePrimaryMetric);
+    }
+
+    [Fact]
+    public void A_local_csv_is_staged_as_an_MLTable_folder_that_reads_it()
+    {
+        var csv = Path.Combine(_dir.FullName, "train.csv");
+        File.WriteAllText(csv, "a,y\n1,yes\n");
+        var folder = Path.Combine(_dir.FullName, "staged", "train");
+        RemoteJobs.StageMLTable(csv, folder);
+        Assert.Equal(File.ReadAllText(csv), File.ReadAllText(Path.Combine(folder, "train.csv")));
+        var mltable = File.ReadAllText(Path.Combine(folder, "MLTable"));
+        Assert.Contains("- file: ./train.csv", mltable, StringComparison.Ordinal);
+        Assert.Contains("read_delimited:", mltable, StringComparison.Ordinal);
+        Assert.Contains("header: all_files_same_headers", mltable, StringComparison.Ordinal);
     }
 }

@@ -18,7 +18,7 @@ namespace AzureMlSdk.Backends.Remote.Jobs;
 /// <see cref="IWorkspaceBackend.Datastores"/>), environments, data and computes named by their ARM ids; the job's error, its log
 /// files and its children from run history; cancel as the ARM long-running action; download in az ml's layout.
 /// </summary>
-internal sealed class RemoteJobBackend : IJobBackend
+internal sealed partial class RemoteJobBackend : IJobBackend
 {
     /// <summary>The log a command job streams (azure-ai-ml's common-runtime pattern <c>user_logs/std_log.txt</c>).</summary>
     internal const string StdLog = "user_logs/std_log.txt";
@@ -62,6 +62,10 @@ internal sealed class RemoteJobBackend : IJobBackend
     public async Task<JobData> CreateOrUpdateAsync(JobDefinition job, IProgress<long>? uploadProgress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        if (job is AutoMLJob automl)
+        {
+            return await SubmitAutoMLAsync(automl, uploadProgress, cancellationToken).ConfigureAwait(false);
+        }
         if (job is not CommandJob command)
         {
             throw new AzureMlNotSupportedException($"Submitting a {job.Type} job to Azure ML is not supported yet; command jobs are.");
@@ -371,7 +375,7 @@ internal sealed class RemoteJobBackend : IJobBackend
 
     /// <summary>Command jobs are read whole; jobs of kinds this SDK cannot read yet (sweep, pipeline, AutoML) are left out of listings.</summary>
     private static bool IsReadable(ArmResource<CommandJobProperties> resource) =>
-        string.Equals(resource.Properties?.JobType, "Command", StringComparison.OrdinalIgnoreCase);
+        string.Equals(resource.Properties?.JobType, "Command", StringComparison.OrdinalIgnoreCase) || IsAutoML(resource.Properties);
 
     // ------------------------------------------------------------------ cancel, archive
 
@@ -569,7 +573,7 @@ internal sealed class RemoteJobBackend : IJobBackend
         {
             error = new JobError("Failed", $"Job '{name}' failed; its log (user_logs/std_log.txt) says why.");
         }
-        var definition = ArmJobMapping.FromArm(resource);
+        var definition = DefinitionOf(resource);
         return new JobData
         {
             Name = name,

@@ -1,0 +1,116 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AzureMlSdk.Emulator.Jobs;
+using AzureMlSdk.Tests.Backends.Remote;
+
+namespace AzureMlSdk.IntegrationTests;
+
+/// <summary>
+/// AutoML through the Remote backend on the Emulator: the client submits the ARM <c>AutoMLJob</c> body with the CSV uploaded as an MLTable
+/// folder, the Emulator runs it with the local job engine (the same AutoML engine), and the client reads the job, its trials (child jobs),
+/// the leaderboard and registers the best model, as against Azure ML.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class RemoteEmulatorAutoMLTests(EmulatorFixture emulator) : IAsyncLifetime
+{
+    private static readonly OpenApiValidator Spec = new(Path.Combine(RestSpecFolder.Find(), "2026-07-01", "openapi.json"), Path.Combine(RestSpecFolder.Find(), "common-types"));
+    private readonly string _scratch = Directory.CreateTempSubdirectory("remote-automl-").FullName;
+    private Workspace _ws = null!;
+    private string _name = null!;
+
+    public async Task InitializeAsync()
+    {
+        _name = await emulator.CreateWorkspaceAsync();
+        _ws = await emulator.OpenAsync(_name);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _ws.DisposeAsync();
+        Directory.Delete(_scratch, recursive: true);
+    }
+
+    private string ChurnCsv(int rows = 200)
+    {
+        var random = new Random(5);
+        var sb = new StringBuilder("tenure,plan,charges,churn\n");
+        for (var i = 0; i < rows; i++)
+        {
+            var tenure = random.Next(1, 72);
+            var plan = random.Next(3) switch { 0 => "basic", 1 => "plus", _ => "pro" };
+            var charges = 20 + random.NextDouble() * 80;
+            var risk = 0.04 * charges - 0.05 * tenure + (plan == "basic" ? 0.8 : 0) + random.NextDouble();
+            sb.Append(CultureInfo.InvariantCulture, $"{tenure},{plan},{charges:F2},{(risk > 1.2 ? "yes" : "no")}\n");
+        }
+        var path = Path.Combine(_scratch, "churn.csv");
+        File.WriteAllText(path, sb.ToString());
+        return path;
+    }
+
+    [Fact]
+    public async Task An_AutoML_job_runs_on_the_Emulator_with_trials_as_child_jobs_a_leaderboard_and_a_registered_best_model()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var definition = new AutoMLJob
+        {
+            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(ChurnCsv()), TargetColumnName = "churn", PrimaryMetric = "AUC_weighted",
+            ExperimentName = "remote-automl", DisplayName = "churn", Tags = { ["team"] = "churn" },
+            Limits = new AutoMLLimits { MaxTrials = 3, TimeoutMinutes = 2 },
+            Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM", "LogisticRegression"] },
+        };
+        var job = await _ws.Jobs.CreateOrUpdateAsync(definition, cancellationToken: timeout.Token);
+        Assert.Equal(JobType.AutoML, job.Type);
+        var sent = Assert.IsType<AutoMLJob>(job.Definition);
+        Assert.Equal(InputType.MLTable, sent.TrainingData!.Type); // uploaded as an MLTable folder, as Azure's AutoML reads it
+        Assert.StartsWith("azureml://datastores/workspaceblobstore/paths/LocalUpload/", sent.TrainingData.Path, StringComparison.Ordinal);
+
+        job = await job.WaitAsync(timeout.Token);
+        Assert.True(job.Status == JobStatus.Completed, $"{job.Status}: {job.Error?.Message}");
+        var best = job.Properties[Job.AutoMLBestChildRunIdProperty];
+        Assert.Equal("churn", job.Tags["team"]);
+
+        var children = new List<Job>();
+        await foreach (var child in _ws.Jobs.ListAsync(parentJobName: job.Name, cancellationToken: timeout.Token))
+        {
+            children.Add(child);
+        }
+        Assert.Equal(3, children.Count);
+        Assert.All(children, c => Assert.Equal(JobType.AutoML, c.Type));
+        Assert.Contains(children, c => c.Name == best && c.Status == JobStatus.Completed);
+        Assert.Contains(children, c => c.Properties["run_algorithm"] == "VotingEnsemble");
+
+        var leaderboard = await job.Run.GetTableAsync("leaderboard", timeout.Token);
+        Assert.Equal(best, leaderboard.Rows[0][leaderboard.Columns.ToList().IndexOf("run_id")]);
+
+        var model = await job.RegisterBestModelAsync("churn-remote", cancellationToken: timeout.Token);
+        Assert.Equal(best, model.RunId);
+        Assert.Equal("churn-remote", model.Name);
+
+        // The Emulator answers the job as a spec-valid AutoMLJob (JobBase).
+        using var response = await emulator.Http.GetAsync($"{EmulatorFixture.WorkspacePath(_name)}/jobs/{job.Name}?api-version=2026-07-01", timeout.Token);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token)).RootElement;
+        var problems = Spec.Validate(body, Spec.Definition("JobBase").Schema, Spec.Root);
+        Assert.True(problems.Count == 0, string.Join("; ", problems));
+        Assert.Equal("AutoML", body.GetProperty("properties").GetProperty("jobType").GetString());
+        Assert.Equal(best, body.GetProperty("properties").GetProperty("properties").GetProperty(Job.AutoMLBestChildRunIdProperty).GetString());
+    }
+
+    [Fact]
+    public void A_put_body_reads_back_with_local_data_references()
+    {
+        var ws = EmulatorFixture.WorkspacePath("ws1");
+        var body = JsonNode.Parse("""
+            {"properties": {"jobType": "AutoML", "experimentName": "e", "computeId": "WS/computes/cpu",
+              "taskDetails": {"taskType": "Regression", "targetColumnName": "price", "primaryMetric": "R2Score",
+                "trainingData": {"jobInputType": "mltable", "uri": "azureml:WS/data/houses/versions/2"}}}}
+            """.Replace("WS", ws, StringComparison.Ordinal))!.AsObject();
+        var job = AutoMLJobResources.Read(body, "j1");
+        Assert.Equal("j1", job.Name);
+        Assert.Equal("azureml:houses:2", job.TrainingData!.Path);
+        Assert.Equal("cpu", job.ComputeName);
+        Assert.Equal(AutoMLTask.Regression, job.Task);
+        Assert.Equal("r2_score", job.EffectivePrimaryMetric);
+    }
+}
