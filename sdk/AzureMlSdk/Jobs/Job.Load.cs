@@ -7,8 +7,8 @@ public partial class Job
 {
     /// <summary>
     /// Reads an az ml v2 job YAML file (<c>az ml job create -f</c>): <c>type: command</c> (the default) gives a
-    /// <see cref="CommandJob"/>, <c>type: sweep</c> a <see cref="SweepJob"/>, <c>type: automl</c> an <see cref="AutoMLJob"/>; pipeline files are
-    /// recognised and rejected with <see cref="AzureMlNotSupportedException"/> until that job kind lands. Relative paths (code, local inputs, conda
+    /// <see cref="CommandJob"/>, <c>type: sweep</c> a <see cref="SweepJob"/>, <c>type: automl</c> an <see cref="AutoMLJob"/>, <c>type: pipeline</c> a
+    /// <see cref="PipelineJob"/> (its local component files read too). Relative paths (code, local inputs, conda
     /// files, build contexts) resolve against the file's folder. Unknown or mistyped keys, values of the wrong type and
     /// invalid placeholders are a <see cref="JobDefinitionException"/> naming the file, line, column and key.
     /// </summary>

@@ -55,9 +55,9 @@ internal static class JobYaml
                 job = SweepYaml.Read(context, context.Mapping(root, "", "a sweep job", SweepYaml.SweepKeys)!);
                 break;
             case "pipeline":
-                // Issue 11 (pipelines) adds its reader here, reusing ReadCommandJob for steps.
-                throw new AzureMlNotSupportedException(
-                    $"{context.FilePath}:{typeNode!.Start.Line}:{typeNode.Start.Column}: {type} jobs are not supported yet by this version of AzureMlSdk; command jobs are (type: command).");
+                // Yaml/PipelineYaml.cs (issue 11); inline steps are read by ReadCommandJob.
+                job = PipelineYaml.Read(context, context.Mapping(root, "", "a pipeline job", PipelineYaml.PipelineKeys)!);
+                break;
             case "spark" or "parallel" or "import":
                 throw new AzureMlNotSupportedException(
                     $"{context.FilePath}:{typeNode!.Start.Line}:{typeNode.Start.Column}: {type} jobs are not supported by AzureMlSdk; command, sweep, pipeline and AutoML jobs are.");

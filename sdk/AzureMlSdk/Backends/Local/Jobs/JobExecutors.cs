@@ -11,6 +11,7 @@ internal static class JobExecutors
     {
         [JobType.Command] = new CommandJobExecutor(),
         [JobType.Sweep] = new SweepJobExecutor(),
+        [JobType.Pipeline] = new PipelineJobExecutor(),
     };
 
     /// <summary>The executor of <paramref name="type"/>; <see cref="AzureMlNotSupportedException"/> when the local engine has none.</summary>

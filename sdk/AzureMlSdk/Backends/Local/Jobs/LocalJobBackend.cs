@@ -44,8 +44,11 @@ internal sealed class LocalJobBackend : IJobBackend
     public Task<JobData> CreateOrUpdateAsync(JobDefinition job, IProgress<long>? uploadProgress, CancellationToken cancellationToken) =>
         SubmitAsync(job, null, cancellationToken);
 
-    /// <summary>Submits a job, a child of <paramref name="parentJobName"/> when given.</summary>
-    public async Task<JobData> SubmitAsync(JobDefinition job, string? parentJobName, CancellationToken cancellationToken)
+    /// <summary>
+    /// Submits a job, a child of <paramref name="parentJobName"/> when given. With <paramref name="reuseOf"/> (a completed job that ran
+    /// the same thing: a pipeline step reused) the job is stored <c>Completed</c> at once with that job's outputs, and never runs.
+    /// </summary>
+    public async Task<JobData> SubmitAsync(JobDefinition job, string? parentJobName, CancellationToken cancellationToken, LocalJobRow? reuseOf = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         job.Validate();
@@ -108,11 +111,26 @@ internal sealed class LocalJobBackend : IJobBackend
             OutputUris = prepared.OutputUris,
             CreatedAt = now,
         };
+        if (reuseOf is not null)
+        {
+            row = row with { Status = JobStatus.Completed, OutputUris = reuseOf.OutputUris };
+        }
         if (!Store.Insert(row, cancellationToken))
         {
             // Another submitter of the same name won: answer as a repeated submit would.
             var winner = Store.Find(name, cancellationToken)!;
             return await UpdateExistingAsync(winner, job, executor, cancellationToken).ConfigureAwait(false);
+        }
+        if (reuseOf is not null)
+        {
+            Store.MarkTimes(name, now, now, cancellationToken);
+            await Backend.Tracking.UpdateRunAsync(name, new RunUpdate(RunStatus.Completed, now), cancellationToken).ConfigureAwait(false);
+            var log = LogPath(Backend, name);
+            Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+            await File.WriteAllTextAsync(log, string.Create(CultureInfo.InvariantCulture,
+                $"This step was not run: it reused the outputs of job {reuseOf.Name} (azureml.isreused=true), which ran the same component, code, environment, inputs and settings.{Environment.NewLine}"),
+                cancellationToken).ConfigureAwait(false);
+            return ToData(Store.Find(name, cancellationToken)!);
         }
         await Launcher.EnsureSupervisorAsync(cancellationToken).ConfigureAwait(false);
         return ToData(Store.Find(name, cancellationToken)!);

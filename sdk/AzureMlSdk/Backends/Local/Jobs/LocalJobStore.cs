@@ -396,6 +396,11 @@ internal sealed class LocalJobStore
         }, cancellationToken);
     }
 
+    /// <summary>Sets a job's start and end times (a reused pipeline step, stored terminal).</summary>
+    public void MarkTimes(string name, DateTimeOffset startedAt, DateTimeOffset endedAt, CancellationToken cancellationToken = default) =>
+        _database.Write((connection, transaction) => Update(connection, transaction, "UPDATE jobs SET started_ms = @started, ended_ms = @ended WHERE name = @name", name,
+            ("@started", startedAt.ToUnixTimeMilliseconds()), ("@ended", endedAt.ToUnixTimeMilliseconds())), cancellationToken);
+
     /// <summary>Archives or restores a job.</summary>
     public bool SetArchived(string name, bool archived, CancellationToken cancellationToken = default) =>
         _database.Write((connection, transaction) => Update(connection, transaction, "UPDATE jobs SET archived = @flag WHERE name = @name", name, ("@flag", archived ? 1 : 0)) == 1, cancellationToken);
