@@ -239,13 +239,12 @@ public sealed class JobYamlTests
         }
     }
 
-    [Theory]
-    [InlineData("hello-pipeline.yml", "pipeline")]
-    public void Pipeline_files_are_recognised_and_not_yet_supported(string file, string type)
+    [Fact]
+    public void Pipeline_files_are_read_by_the_pipeline_reader()
     {
-        var e = Assert.Throws<AzureMlNotSupportedException>(() => Job.Load(Fixture(Path.Combine("jobs", file))));
-        Assert.Contains($"{type} jobs are not supported yet", e.Message, StringComparison.Ordinal);
-        Assert.Contains(file, e.Message, StringComparison.Ordinal);
+        var job = Assert.IsType<PipelineJob>(Job.Load(Fixture(Path.Combine("jobs", "hello-pipeline.yml"))));
+        Assert.Equal(["hello_job", "world_job"], job.Jobs.Keys);
+        Assert.Equal("cpu-cluster", job.Jobs["world_job"].ComputeName);
     }
 
     [Fact]

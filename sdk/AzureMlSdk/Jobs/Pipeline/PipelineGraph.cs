@@ -139,6 +139,10 @@ internal static partial class PipelineGraph
         }
         var loop = path.Skip(seenAt[current]).ToList();
         loop.Reverse(); // prerequisite first: a → b means b uses a's output
+        var names = pipeline.Jobs.Keys.ToList();
+        var first = loop.MinBy(names.IndexOf)!;
+        var at = loop.IndexOf(first);
+        loop = [.. loop.Skip(at), .. loop.Take(at)]; // start at the step declared first
         loop.Add(loop[0]);
         return (order, loop);
     }

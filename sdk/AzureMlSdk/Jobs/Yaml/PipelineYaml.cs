@@ -80,12 +80,14 @@ internal static class PipelineYaml
                 : $"step '{name}' has unknown type '{type}'; pipeline steps are command steps (type: command).");
             return null;
         }
-        RewriteBindings(mapping);
+        var rewritten = RewriteBindings(mapping, at);
         var componentNode = Child(mapping, "component");
         if (componentNode is null)
         {
             var stepMap = context.Mapping(node, at, $"pipeline step '{name}'", StepKeys)!;
-            return JobYaml.ReadCommandJob(context, stepMap);
+            var inline = JobYaml.ReadCommandJob(context, stepMap);
+            Remember(context, rewritten);
+            return inline;
         }
         var map = context.Mapping(node, at, $"pipeline step '{name}' (a component step)", ComponentStepKeys)!;
         var common = JobYaml.ReadCommon(map);
@@ -96,6 +98,7 @@ internal static class PipelineYaml
             ? new CommandJobLimits { Timeout = l.Long("timeout", 1) is { } seconds ? TimeSpan.FromSeconds(seconds) : null }
             : null;
         var (resources, distribution) = JobYaml.ReadCommandJobParts(map);
+        Remember(context, rewritten);
 
         CommandComponent? component = null;
         switch (componentNode)
@@ -188,8 +191,10 @@ internal static class PipelineYaml
     /// becomes <c>{path: ${{parent.outputs.x}}}</c>; an input <c>{type: uri_folder, path: ${{parent.…}}}</c> becomes the binding itself
     /// (its type and mode are the bound value's).
     /// </summary>
-    private static void RewriteBindings(YamlMappingNode step)
+    /// <returns>The key paths of the rewritten values and their original nodes (whose positions errors should name).</returns>
+    private static List<(string Key, YamlNode Node)> RewriteBindings(YamlMappingNode step, string at)
     {
+        var rewritten = new List<(string, YamlNode)>();
         if (Child(step, "outputs") is YamlMappingNode outputs)
         {
             foreach (var (key, value) in outputs.Children.ToList())
@@ -197,6 +202,7 @@ internal static class PipelineYaml
                 if (value is YamlScalarNode { Value: { } text } && Binding.Mentions(text))
                 {
                     outputs.Children[key] = new YamlMappingNode(new YamlScalarNode("path"), new YamlScalarNode(text));
+                    rewritten.Add(($"{at}.outputs.{(key as YamlScalarNode)?.Value}", value));
                 }
             }
         }
@@ -204,11 +210,22 @@ internal static class PipelineYaml
         {
             foreach (var (key, value) in inputs.Children.ToList())
             {
-                if (value is YamlMappingNode m && Child(m, "path") is YamlScalarNode { Value: { } path } && Binding.Mentions(path))
+                if (value is YamlMappingNode m && Child(m, "path") is YamlScalarNode { Value: { } path } pathNode && Binding.Mentions(path))
                 {
                     inputs.Children[key] = new YamlScalarNode(path);
+                    rewritten.Add(($"{at}.inputs.{(key as YamlScalarNode)?.Value}", pathNode));
                 }
             }
+        }
+        return rewritten;
+    }
+
+    private static void Remember(YamlContext context, List<(string Key, YamlNode Node)> rewritten)
+    {
+        foreach (var (key, node) in rewritten)
+        {
+            context.Map.Record(key, node);
+            context.Map.Record(key + ".path", node);
         }
     }
 
