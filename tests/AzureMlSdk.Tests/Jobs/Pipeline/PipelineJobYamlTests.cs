@@ -182,7 +182,7 @@ public sealed class PipelineJobYamlTests : IDisposable
         Assert.Contains(problems, p => p.Key == "jobs.train.inputs.data" && p.Line == 14
             && p.Reason.Contains("step 'prep' has no output 'cleaned'", StringComparison.Ordinal) && p.Reason.Contains("'clean'", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Key == "jobs.train.inputs.rate" && p.Line == 15 && p.Reason.Contains("no input 'learning_rate'", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Key == "jobs.train.inputs.other" && p.Reason.Contains("no step 'prepare'", StringComparison.Ordinal) && p.Reason.Contains("'prep'", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Key == "jobs.train.inputs.other" && p.Reason.Contains("no step 'prepare'", StringComparison.Ordinal) && p.Reason.Contains("Its steps: prep, train", StringComparison.Ordinal));
         Assert.Contains(problems, p => p.Key == "jobs.train.outputs.m" && p.Line == 18 && p.Reason.Contains("no output 'models'", StringComparison.Ordinal));
     }
 
