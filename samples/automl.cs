@@ -1,19 +1,20 @@
-// AutoML: a CSV file in, the best model out, served. Trains on the local workspace with ML.NET learners chosen and tuned
-// by AzureMlSdk.AutoML, prints the leaderboard, registers the best model (ONNX, the whole pipeline), deploys it to a local
-// online endpoint and asks it about two customers by their raw column values.
+// AutoML: a CSV file in, the best model out, served. Submits an AutoML job to the local workspace (ML.NET learners chosen and
+// tuned by AzureMlSdk.AutoML, in the workspace's job agent), streams its log, prints the leaderboard, registers the best model
+// (ONNX, the whole pipeline) from the job, deploys it to a local online endpoint and asks it about two customers by their raw
+// column values.
 //
 //   dotnet run samples/automl.cs                    (from the repository root; about a minute)
 //   dotnet run samples/automl.cs -- --minutes 2     (a longer search)
 #:project ../sdk/AzureMlSdk/AzureMlSdk.csproj
 #:project ../sdk/AzureMlSdk.AutoML/AzureMlSdk.AutoML.csproj
 #:project ../sdk/AzureMlSdk.Serving/AzureMlSdk.Serving.csproj
+#:project ../sdk/AzureMlSdk.Server/AzureMlSdk.Server.csproj
 #:property PublishAot=false
 
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AzureMlSdk;
-using AzureMlSdk.AutoML;
 
 var minutes = args.Length == 2 && args[0] == "--minutes" ? double.Parse(args[1], CultureInfo.InvariantCulture) : 0.5;
 
@@ -33,30 +34,49 @@ for (var i = 0; i < 600; i++)
 }
 File.WriteAllText(csv, sb.ToString());
 
-// 2. AutoML: azure-ai-ml's automl.classification(...), run here with ML.NET.
+// 2. AutoML as a job: azure-ai-ml's automl.classification(...) submitted with ws.Jobs, run here with ML.NET by the local
+//    workspace's job agent (AzureMlSdk.Server, which loads AzureMlSdk.AutoML from this application's references).
 await using var ws = Workspace.Local();
-var job = new AutoMLJob
+var definition = new AutoMLJob
 {
     Task = AutoMLTask.Classification,
     TrainingData = Input.UriFile(csv),
     TargetColumnName = "churn",
     PrimaryMetric = "AUC_weighted",
     ExperimentName = "automl-churn",
-    Limits = new AutoMLLimits { TimeoutMinutes = minutes, MaxTrials = 12 },
+    Limits = new AutoMLLimits { TimeoutMinutes = minutes, MaxTrials = 12, MaxConcurrentTrials = 2 },
     Training = new AutoMLTraining { BlockedTrainingAlgorithms = ["LinearSVM"] },
 };
-var result = await AutoMLRunner.RunAsync(ws, job);
-
-Console.WriteLine($"AutoML run {result.ParentRun.Id}: {result.Leaderboard.Count} trials ranked by {result.PrimaryMetric}, stopped by {result.StopReason}");
-Console.WriteLine($"{"rank",4}  {"algorithm",-20} {result.PrimaryMetric,12}  {"accuracy",9}  {"seconds",8}");
-foreach (var entry in result.Leaderboard)
+var job = await ws.Jobs.CreateOrUpdateAsync(definition);
+Console.WriteLine($"Submitted AutoML job {job.Name}; its log:");
+job = await job.StreamAsync(Console.Out);   // one line per trial as it ends
+if (job.Status != JobStatus.Completed)
 {
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{entry.Rank,4}  {entry.Algorithm,-20} {entry.Score,12:F4}  {entry.Metrics["accuracy"],9:F4}  {entry.DurationSeconds,8:F2}"));
+    Console.Error.WriteLine($"The job ended {job.Status}: {job.Error?.Message}");
+    return 1;
 }
 
+// The leaderboard: a table of the job's run; the trials are its child jobs (and child runs).
+var metric = job.Properties["primary_metric"];
+var leaderboard = await job.Run.GetTableAsync("leaderboard");
+int Column(string name) => leaderboard.Columns.ToList().IndexOf(name);
+Console.WriteLine($"AutoML job {job.Name}: {leaderboard.Rows.Count} trials ranked by {metric}, stopped by {job.Properties["stop_reason"]}");
+Console.WriteLine($"{"rank",4}  {"trial",-36} {"algorithm",-20} {metric,12}  {"seconds",8}");
+foreach (var row in leaderboard.Rows)
+{
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"{row[Column("rank")],4}  {row[Column("run_id")],-36} {row[Column("algorithm")],-20} {Convert.ToDouble(row[Column(metric)], CultureInfo.InvariantCulture),12:F4}  {Convert.ToDouble(row[Column("duration_seconds")], CultureInfo.InvariantCulture),8:F2}"));
+}
+var children = 0;
+await foreach (var _ in ws.Jobs.ListAsync(parentJobName: job.Name))
+{
+    children++;
+}
+Console.WriteLine($"{children} child jobs; best: {job.Properties["automl_best_child_run_id"]}");
+
 // 3. Register the best model and deploy it.
-var model = await result.RegisterBestModelAsync("churn-automl");
-Console.WriteLine($"Registered {model.Name}:{model.Version} ({result.Best.Algorithm}, run {result.Best.RunId})");
+var model = await job.RegisterBestModelAsync("churn-automl");
+Console.WriteLine($"Registered {model.Name}:{model.Version} ({model.Tags["automl_algorithm"]}, trial {model.RunId})");
 var endpoint = await ws.CreateOrUpdateEndpointAsync(new OnlineEndpointSpec("churn-automl-ep"));
 await endpoint.DeployAsync(new OnlineDeploymentSpec("blue", model) { AllTraffic = true });
 
@@ -76,3 +96,4 @@ for (var i = 0; i < labels.Count; i++)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Customer {i + 1}: churn = {labels[i]} (p(no) = {probabilities[i][0]:F2}, p(yes) = {probabilities[i][1]:F2})"));
 }
+return 0;

@@ -1,16 +1,16 @@
 using AzureMlSdk.AutoML.Engine;
 using AzureMlSdk.Backends.Local;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AzureMlSdk.AutoML;
 
 /// <summary>The core's AutoML seam (<see cref="ILocalAutoMLRunner"/>): the job engine hands an AutoML job and its run.</summary>
 internal sealed class LocalAutoMLRunner : ILocalAutoMLRunner
 {
-    public async Task RunAsync(AutoMLJob job, Run jobRun, Func<Input, string>? resolveData, string workingDirectory, CancellationToken cancellationToken)
+    public async Task<LocalAutoMLJobSummary> RunJobAsync(LocalAutoMLJobRequest request, CancellationToken cancellationToken)
     {
-        var engine = new AutoMLEngine(job, new RunTrialSink(jobRun), workingDirectory, NullLogger.Instance, resolveData);
-        await engine.RunAsync(cancellationToken).ConfigureAwait(false);
-        await jobRun.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var engine = new AutoMLEngine(request.Job, new JobTrialSink(request), request.WorkingDirectory, new LineLogger(request.Log), request.ResolveData);
+        var result = await engine.RunAsync(cancellationToken).ConfigureAwait(false);
+        await request.JobRun.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return new LocalAutoMLJobSummary(result.Best.RunId, result.Best.Algorithm, result.PrimaryMetric, result.Best.Score, result.StopReason, result.Trials.Count);
     }
 }

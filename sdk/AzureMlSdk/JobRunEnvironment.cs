@@ -40,6 +40,11 @@ internal sealed record JobRunContext(JobRunLocation Location, string? RunId, str
 /// token is <c>MLFLOW_TRACKING_TOKEN</c>, else <c>AZUREML_RUN_TOKEN</c> (Azure ML's run token); without either, MLflow's
 /// <c>MLFLOW_TRACKING_USERNAME</c>/<c>MLFLOW_TRACKING_PASSWORD</c> apply, as in MLflow's own client. <c>MLFLOW_EXPERIMENT_ID</c> is
 /// kept when set.</item>
+/// <item><b>An Azure ML job without MLflow's tracking variable</b> (an environment that unsets it, an older runtime):
+/// <c>AZUREML_RUN_ID</c> with <c>AZUREML_SERVICE_ENDPOINT</c> (<c>https://&lt;region&gt;.api.azureml.ms</c>) and the workspace's
+/// <c>AZUREML_ARM_SUBSCRIPTION</c>, <c>AZUREML_ARM_RESOURCEGROUP</c>, <c>AZUREML_ARM_WORKSPACE_NAME</c>: the tracking server is
+/// <c>&lt;endpoint&gt;/mlflow/v1.0/subscriptions/…/workspaces/&lt;name&gt;</c>, the token <c>AZUREML_RUN_TOKEN</c> (or
+/// <c>MLFLOW_TRACKING_TOKEN</c>).</item>
 /// <item><b>A run id alone</b> (<c>AZUREML_RUN_ID</c>): the run in the default local workspace (<c>./.azureml/local</c>).</item>
 /// </list>
 /// Nothing else is read; outside a job (none of the above), <see cref="Run.GetContext"/> starts a new run.
@@ -60,6 +65,18 @@ internal static class JobRunEnvironment
 
     /// <summary>Azure ML's run token (a job's identity to its workspace).</summary>
     public const string AzureMlRunToken = "AZUREML_RUN_TOKEN";
+
+    /// <summary>Azure ML's service endpoint (<c>https://&lt;region&gt;.api.azureml.ms</c>) inside a job.</summary>
+    public const string AzureMlServiceEndpoint = "AZUREML_SERVICE_ENDPOINT";
+
+    /// <summary>The job's workspace subscription inside an Azure ML job.</summary>
+    public const string AzureMlArmSubscription = "AZUREML_ARM_SUBSCRIPTION";
+
+    /// <summary>The job's workspace resource group inside an Azure ML job.</summary>
+    public const string AzureMlArmResourceGroup = "AZUREML_ARM_RESOURCEGROUP";
+
+    /// <summary>The job's workspace name inside an Azure ML job.</summary>
+    public const string AzureMlArmWorkspaceName = "AZUREML_ARM_WORKSPACE_NAME";
 
     /// <summary>Resolves the job's run from the process environment.</summary>
     public static JobRunContext Resolve() => Resolve(Environment.GetEnvironmentVariable);
@@ -94,6 +111,16 @@ internal static class JobRunEnvironment
             }
             return new JobRunContext(JobRunLocation.MlflowServer, serverRun, null, TrackingBase(tracking), token, experimentId,
                 $"${MlflowTrackingUri} and ${which}" + (tokenSource is null ? string.Empty : $", token from ${tokenSource}"));
+        }
+        if (azuremlRun is not null && Get(AzureMlServiceEndpoint) is { } endpoint && Get(AzureMlArmSubscription) is { } subscription
+            && Get(AzureMlArmResourceGroup) is { } resourceGroup && Get(AzureMlArmWorkspaceName) is { } workspaceName)
+        {
+            var token = Get(MlflowTrackingToken) ?? Get(AzureMlRunToken);
+            var tokenSource = Get(MlflowTrackingToken) is not null ? MlflowTrackingToken : token is null ? null : AzureMlRunToken;
+            var workspaceTracking = $"{endpoint.TrimEnd('/')}/mlflow/v1.0/subscriptions/{Uri.EscapeDataString(subscription)}/resourceGroups/{Uri.EscapeDataString(resourceGroup)}"
+                + $"/providers/Microsoft.MachineLearningServices/workspaces/{Uri.EscapeDataString(workspaceName)}";
+            return new JobRunContext(JobRunLocation.MlflowServer, azuremlRun, null, TrackingBase(workspaceTracking), token, experimentId,
+                $"${AzureMlServiceEndpoint}, $AZUREML_ARM_* and ${Run.RunIdEnvironmentVariable}" + (tokenSource is null ? string.Empty : $", token from ${tokenSource}"));
         }
         if (azuremlRun is not null)
         {

@@ -65,13 +65,15 @@ public sealed class UnitTests
     }
 
     [Fact]
-    public void The_tuner_starts_every_learner_at_its_low_cost_point_then_favours_the_promising_one()
+    public void The_tuner_starts_every_learner_at_its_defaults_then_favours_the_promising_one()
     {
         var learners = LearnerCatalog.For(LearnerTask.Regression).Where(l => l.AzureName is "LightGBM" or "ElasticNet" or "RandomForest").ToList();
         var tuner = new CostFrugalTuner(learners);
         var first = Enumerable.Range(0, 3).Select(_ => tuner.Propose()).ToList();
         Assert.Equal(["LightGBM", "ElasticNet", "RandomForest"], first.Select(p => p.Learner.AzureName));
         Assert.All(first, p => Assert.Equal(p.Learner.InitialConfig(), p.Config));
+        Assert.Empty(first[0].Config); // LightGBM exactly as ML.NET defaults it
+        Assert.Equal(100, first[2].Config["number_of_trees"]); // RandomForest at ML.NET's defaults
         // LightGBM is much better and as cheap: it should get most of the next trials.
         tuner.Report(first[0], 1.0, 0.1);
         tuner.Report(first[1], 5.0, 0.1);
@@ -134,8 +136,25 @@ public sealed class SeamTests
         };
         var exp = await t.Workspace.GetOrCreateExperimentAsync("job");
         await using var run = await exp.StartLoggingAsync("automl-job");
-        await runner.RunAsync(job, run, input => input.Path!, Path.Combine(t.Path, "work"), CancellationToken.None);
+        var ended = new List<AzureMlSdk.Backends.Local.LocalAutoMLTrial>();
+        var summary = await runner.RunJobAsync(new AzureMlSdk.Backends.Local.LocalAutoMLJobRequest
+        {
+            Job = job, JobRun = run, ResolveData = input => input.Path!, WorkingDirectory = Path.Combine(t.Path, "work"),
+            TrialEndedAsync = (trial, _) =>
+            {
+                lock (ended)
+                {
+                    ended.Add(trial);
+                }
+                return Task.CompletedTask;
+            },
+        }, CancellationToken.None);
         await run.RefreshAsync();
-        Assert.True(run.Properties.ContainsKey("automl_best_child_run_id"));
+        Assert.Equal(summary.BestRunId, run.Properties["automl_best_child_run_id"]);
+        var trial = Assert.Single(ended);
+        Assert.Equal(summary.BestRunId, trial.RunId);
+        Assert.Equal("LogisticRegression", trial.Algorithm);
+        Assert.Equal(RunStatus.Completed, trial.Status);
+        Assert.Equal(summary.Score.ToString("R", System.Globalization.CultureInfo.InvariantCulture), trial.Properties["score"]);
     }
 }

@@ -2,9 +2,9 @@ namespace AzureMlSdk.ContractTests;
 
 /// <summary>
 /// The jobs part of the contract suite: what a user sees of <c>ws.Jobs</c> and <c>ws.Computes</c>, identical on every backend.
-/// The local workspace runs it now (<see cref="LocalJobContractTests"/>); the Remote→Emulator run derives from this class in the
-/// integration tests (as <c>RemoteEmulatorContractTests</c> does for <see cref="WorkspaceContractTests"/>) once the Emulator serves
-/// ARM jobs. Commands are POSIX shell (the Emulator runs them on its own machine, as the local workspace does).
+/// The local workspace runs it (<see cref="LocalJobContractTests"/>), and so does a Remote workspace served by the Emulator
+/// (<c>RemoteEmulatorJobContractTests</c> in the integration tests: ARM jobs, codes and computes, Azurite for files), unchanged.
+/// Commands are POSIX shell (the Emulator runs them on its own machine, as the local workspace does).
 /// </summary>
 public abstract class JobContractTests : ContractTestBase
 {
@@ -30,7 +30,9 @@ public abstract class JobContractTests : ContractTestBase
         var job = await Ws.Jobs.CreateOrUpdateAsync(new CommandJob
         {
             Environment = Environment,
-            DisplayName = "contract-echo", ExperimentName = "contract-jobs", Code = Path.GetDirectoryName(code),
+            DisplayName = "contract-echo",
+            ExperimentName = "contract-jobs",
+            Code = Path.GetDirectoryName(code),
             Command = "echo lr=${{inputs.lr}}; cat message.txt",
             Inputs = { ["lr"] = 0.25 },
         });
@@ -136,5 +138,104 @@ public abstract class JobContractTests : ContractTestBase
 
         await Ws.Computes.DeleteAsync("contract-pool");
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.Computes.GetAsync("contract-pool"));
+    }
+
+    [Fact]
+    public async Task The_local_compute_is_built_in_runs_jobs_and_cannot_be_created_or_deleted()
+    {
+        foreach (var name in new[] { "local", "azureml:local" })
+        {
+            var local = await Ws.Computes.GetAsync(name);
+            Assert.Equal("local", local.Name);
+            Assert.Equal("local", local.Type);
+            Assert.Equal("Succeeded", local.State);
+            Assert.EndsWith("/computes/local", local.Id, StringComparison.Ordinal);
+            Assert.True(local.MaxInstances >= 1);
+        }
+        Assert.DoesNotContain("local", await Ws.Computes.ListAsync().Select(c => c.Name).ToListAsync());
+
+        var create = await Assert.ThrowsAsync<JobDefinitionException>(() => Ws.Computes.CreateOrUpdateAsync(new ComputeDefinition { Name = "local", MaxInstances = 2 }));
+        Assert.Contains("local", create.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<InvalidInputException>(() => Ws.Computes.DeleteAsync("local"));
+        var missing = await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.Computes.GetAsync("no-such-pool"));
+        Assert.Contains("no-such-pool", missing.Message, StringComparison.Ordinal);
+
+        var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = Environment, Command = "echo on local", Compute = "local" }));
+        Assert.Equal(JobStatus.Completed, job.Status);
+        Assert.Equal("local", job.Compute);
+    }
+
+    [Fact]
+    public async Task A_command_that_does_not_exist_ends_Failed_with_the_shells_message()
+    {
+        var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = Environment, Command = "no-such-command-4711 --train" }));
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Contains("no-such-command-4711", job.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("127", job.Error.Message, StringComparison.Ordinal); // the shell's "command not found" exit code
+    }
+
+    [Fact]
+    public async Task Secret_environment_variables_never_appear_in_the_log_or_the_error()
+    {
+        const string secret = "s3cr3t-contract-value-9c1";
+        var job = await Ws.Jobs.CreateOrUpdateAsync(new CommandJob
+        {
+            Environment = Environment,
+            Command = "echo key=$SERVICE_API_KEY; echo plain=$PLAIN_SETTING; exit 4",
+            EnvironmentVariables = { ["SERVICE_API_KEY"] = secret, ["PLAIN_SETTING"] = "visible-setting" },
+        });
+        var log = new StringWriter();
+        using var cts = new CancellationTokenSource(Patience);
+        await job.StreamAsync(log, cts.Token);
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Contains("plain=visible-setting", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("key=", log.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("key=", job.Error!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(secret, job.Error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_code_folder_and_an_escaping_output_path_are_rejected_at_submit_naming_them()
+    {
+        var missing = Path.Combine(Path.GetDirectoryName(Scratch("nothing/x"))!, "no-such-src");
+        var code = await Assert.ThrowsAsync<JobDefinitionException>(() => Ws.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = Environment, Command = "true", Code = missing }));
+        Assert.Contains("no-such-src", code.Message, StringComparison.Ordinal);
+
+        var output = await Assert.ThrowsAsync<JobDefinitionException>(() => Ws.Jobs.CreateOrUpdateAsync(new CommandJob
+        {
+            Environment = Environment,
+            Command = "true",
+            Outputs = { ["model"] = Output.UriFolder("azureml://datastores/workspaceblobstore/paths/../../outside/") },
+        }));
+        Assert.Contains("model", output.Message, StringComparison.Ordinal);
+        Assert.Contains("escapes its folder", output.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_code_folder_with_subfolders_runs_as_snapshotted_honouring_amlignore()
+    {
+        var root = Path.GetDirectoryName(Scratch("tree/a.txt"))!;
+        Directory.CreateDirectory(Path.Combine(root, "pkg", "deep"));
+        await File.WriteAllTextAsync(Path.Combine(root, "a.txt"), "top");
+        await File.WriteAllTextAsync(Path.Combine(root, "pkg", "deep", "b.txt"), "nested");
+        await File.WriteAllTextAsync(Path.Combine(root, "secret.env"), "ignored");
+        await File.WriteAllTextAsync(Path.Combine(root, ".amlignore"), "*.env\n");
+
+        var job = await Ws.Jobs.CreateOrUpdateAsync(new CommandJob
+        {
+            Environment = Environment,
+            Code = root,
+            Command = "cat a.txt pkg/deep/b.txt; if [ -e secret.env ]; then echo ignored-file-present; else echo ignored-file-absent; fi",
+        });
+        var log = new StringWriter();
+        using var cts = new CancellationTokenSource(Patience);
+        await job.StreamAsync(log, cts.Token);
+
+        Assert.Equal(JobStatus.Completed, job.Status);
+        Assert.Contains("topnested", log.ToString(), StringComparison.Ordinal);
+        Assert.Contains("ignored-file-absent", log.ToString(), StringComparison.Ordinal);
     }
 }

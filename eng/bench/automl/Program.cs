@@ -52,8 +52,10 @@ foreach (var set in sets.Where(s => only is null || s.Name.StartsWith(only, Stri
     var job = new AutoMLJob
     {
         Task = set.Task, TrainingData = Input.UriFile(trainFile), TargetColumnName = set.Target, PrimaryMetric = set.Metric, ExperimentName = "bench-" + set.Target,
-        ForecastingSettings = forecasting, NCrossValidations = set.Task == AutoMLTask.Forecasting ? 3 : null, ValidationDataSize = set.Task == AutoMLTask.Forecasting ? null : 0.2,
-        Limits = new AutoMLLimits { TimeoutMinutes = minutes, MaxTrials = 1000, EnableEarlyTermination = false },
+        // Validation as Azure's AutoML chooses it for small data: 3-fold cross-validation (rolling origin for the series), so
+        // every trial's model is refitted on all training rows, as the baselines are.
+        ForecastingSettings = forecasting, NCrossValidations = 3,
+        Limits = new AutoMLLimits { TimeoutMinutes = minutes, MaxTrials = 1000, EnableEarlyTermination = false, MaxConcurrentTrials = Environment.ProcessorCount },
     };
 
     // Held-out scoring table: the test rows with the same featurisation inputs (forecasting: lags from the full series).

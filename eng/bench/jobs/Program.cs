@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
+using Azure.Core;
 using AzureMlSdk;
+using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
+using AzureMlSdk.Emulator;
 
 // Local job engine overhead, measured in one process and one run (eng/bench/jobs):
 //  1. Overhead of a `true` command job on the local workspace (in-process supervisor), median of N jobs run one at a time:
@@ -9,14 +12,20 @@ using AzureMlSdk.Backends.Local;
 //     process exit → Completed = the job's EndedAt (stored when it is Completed) − the command's last timestamp.
 //     Baseline, measured in the same run: a raw Process.Start of the same `/bin/bash -c` (start → the command's first timestamp,
 //     its last timestamp → WaitForExit returning). Printed in ms and as ratios against the baseline. Target: ≤ 300 ms each.
-//  2. 100 `true` jobs on a 4-slot cluster: all must complete and at no time may more than 4 run (from the jobs' start/end times
+//  2. The same on the Emulator (in this process, real HTTP on 127.0.0.1, over the Azurite it starts: run `eng/services.sh install`
+//     first): the jobs submitted through the Remote backend (ARM jobs PUT, the Emulator's in-process supervisor runs them); the same
+//     two figures (the job's end as run history reports it), with the baseline measured in the same run. `--no-emulator` skips it.
+//  3. 100 `true` jobs on a 4-slot cluster: all must complete and at no time may more than 4 run (from the jobs' start/end times
 //     and from sampling the running count); wall time against the baseline of 100 raw processes run 4 at a time.
 //
-//   dotnet run -c Release --project eng/bench/jobs [-- --jobs 20 --burst 100 --slots 4]
+//   dotnet run -c Release --project eng/bench/jobs [-- --jobs 20 --burst 100 --slots 4 --no-emulator]
 
+// The environment every job names (Azure ML, hence the Emulator's ARM routes, needs one; the jobs run in the host's).
+const string BenchEnvironment = "azureml://registries/azureml/environments/sklearn-1.5/labels/latest";
 var jobs = 20;
 var burst = 100;
 var slots = 4;
+var emulator = true;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -30,8 +39,11 @@ for (var i = 0; i < args.Length; i++)
         case "--slots" when i + 1 < args.Length:
             slots = int.Parse(args[++i], CultureInfo.InvariantCulture);
             break;
+        case "--no-emulator":
+            emulator = false;
+            break;
         default:
-            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Use --jobs N, --burst N, --slots N.");
+            Console.Error.WriteLine($"Unknown argument '{args[i]}'. Use --jobs N, --burst N, --slots N, --no-emulator.");
             return 2;
     }
 }
@@ -59,39 +71,51 @@ try
     }
 
     // 1. Overhead, one job at a time, alternating with the baseline.
-    var toStart = new List<double>();
-    var toCompleted = new List<double>();
-    var rawToStart = new List<double>();
-    var rawToExit = new List<double>();
-    for (var i = 0; i < jobs; i++)
+    var local = await OverheadAsync(ws, root, "l", jobs);
+    failures += local.Failures;
+    Report("local workspace, in-process supervisor", local);
+
+    // 2. The same through the Remote backend on the Emulator.
+    if (emulator)
     {
-        var marker = Path.Combine(root, $"m{i}");
-        var submitted = DateTimeOffset.UtcNow;
-        var job = await ws.Jobs.CreateOrUpdateAsync(new CommandJob { Command = $"date +%s%N > '{marker}.start'; true; date +%s%N > '{marker}.end'" });
-        await job.WaitAsync();
-        if (job.Status != JobStatus.Completed)
+        var token = "bench-" + Guid.NewGuid().ToString("N");
+        EmulatorHost host;
+        try
         {
-            Console.Error.WriteLine($"job {job.Name} ended {job.Status}: {job.Error?.Message}");
-            failures++;
-            continue;
+            host = await EmulatorHost.StartAsync(new EmulatorOptions
+            {
+                Port = 0,
+                DataDirectory = Path.Combine(root, "emulator"),
+                Token = token,
+                StartAzurite = true,
+                OperationRetryAfterSeconds = 0,
+            });
         }
-        toStart.Add((Nanos(marker + ".start") - submitted).TotalMilliseconds);
-        toCompleted.Add((job.EndedAt!.Value - Nanos(marker + ".end")).TotalMilliseconds);
-
-        var (start, exit) = await RawAsync(Path.Combine(root, $"r{i}"));
-        rawToStart.Add(start);
-        rawToExit.Add(exit);
+        catch (FileNotFoundException ex)
+        {
+            Console.Error.WriteLine($"Emulator skipped: {ex.Message}");
+            host = null!;
+            failures++;
+        }
+        if (host is not null)
+        {
+            await using (host)
+            {
+                await using var remote = await Workspace.GetAsync(WorkspaceInfo.LocalSubscriptionId, WorkspaceInfo.LocalName, WorkspaceInfo.LocalName,
+                    new StaticTokenCredential(token), new WorkspaceOptions { ResourceManagerEndpoint = host.BaseAddress });
+                for (var i = 0; i < 3; i++)
+                {
+                    await (await remote.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = BenchEnvironment, Command = "true" })).WaitAsync();
+                }
+                var onEmulator = await OverheadAsync(remote, root, "e", jobs);
+                failures += onEmulator.Failures;
+                Report($"Emulator {host.BaseAddress} through the Remote backend", onEmulator);
+                Console.WriteLine($"  Emulator / local: submit → start {onEmulator.Start / local.Start:0.0}x, exit → Completed {onEmulator.Done / local.Done:0.0}x");
+            }
+        }
     }
-    var medStart = Median(toStart);
-    var medDone = Median(toCompleted);
-    var rawStart = Median(rawToStart);
-    var rawExit = Median(rawToExit);
-    Console.WriteLine($"`true` command job, median of {toStart.Count} (local workspace, in-process supervisor):");
-    Console.WriteLine($"  submit → process start:   {medStart,8:0.0} ms   (raw Process.Start → command start {rawStart:0.0} ms; ratio {medStart / rawStart:0.0}x)   target ≤ 300 ms: {(medStart <= 300 ? "met" : "MISSED")}");
-    Console.WriteLine($"  process exit → Completed: {medDone,8:0.0} ms   (raw command end → WaitForExit {rawExit:0.0} ms; ratio {medDone / Math.Max(rawExit, 0.1):0.0}x)   target ≤ 300 ms: {(medDone <= 300 ? "met" : "MISSED")}");
-    Console.WriteLine($"  whole job (submit → Completed) vs whole raw process: {(medStart + medDone):0.0} ms vs {(rawStart + rawExit):0.0} ms");
 
-    // 2. A burst on a cluster of N slots.
+    // 3. A burst on a cluster of N slots.
     var cluster = "bench-pool";
     await ws.Computes.CreateOrUpdateAsync(new ComputeDefinition { Name = cluster, MaxInstances = slots });
     var backend = (LocalWorkspaceBackend)ws.Backend;
@@ -165,6 +189,47 @@ finally
 }
 return failures == 0 ? 0 : 1;
 
+// Overhead of N `true` jobs run one at a time on a workspace, each followed by the raw baseline (so both see the same load).
+static async Task<Overhead> OverheadAsync(Workspace ws, string root, string prefix, int jobs)
+{
+    var toStart = new List<double>();
+    var toCompleted = new List<double>();
+    var submitCall = new List<double>();
+    var rawToStart = new List<double>();
+    var rawToExit = new List<double>();
+    var failures = 0;
+    for (var i = 0; i < jobs; i++)
+    {
+        var marker = Path.Combine(root, $"{prefix}{i}");
+        var submitted = DateTimeOffset.UtcNow;
+        var clock = Stopwatch.StartNew();
+        var job = await ws.Jobs.CreateOrUpdateAsync(new CommandJob { Environment = BenchEnvironment, Command = $"date +%s%N > '{marker}.start'; true; date +%s%N > '{marker}.end'" });
+        submitCall.Add(clock.Elapsed.TotalMilliseconds);
+        await job.WaitAsync();
+        if (job.Status != JobStatus.Completed || job.EndedAt is null)
+        {
+            Console.Error.WriteLine($"job {job.Name} ended {job.Status}: {job.Error?.Message}");
+            failures++;
+            continue;
+        }
+        toStart.Add((Nanos(marker + ".start") - submitted).TotalMilliseconds);
+        toCompleted.Add((job.EndedAt.Value - Nanos(marker + ".end")).TotalMilliseconds);
+
+        var (start, exit) = await RawAsync(Path.Combine(root, $"{prefix}r{i}"));
+        rawToStart.Add(start);
+        rawToExit.Add(exit);
+    }
+    return new Overhead(toStart.Count, Median(toStart), Median(toCompleted), Median(submitCall), Median(rawToStart), Median(rawToExit), failures);
+}
+
+static void Report(string where, Overhead o)
+{
+    Console.WriteLine($"`true` command job, median of {o.Count} ({where}):");
+    Console.WriteLine($"  submit → process start:   {o.Start,8:0.0} ms   (raw Process.Start → command start {o.RawStart:0.0} ms; ratio {o.Start / o.RawStart:0.0}x)   target ≤ 300 ms: {(o.Start <= 300 ? "met" : "MISSED")}");
+    Console.WriteLine($"  process exit → Completed: {o.Done,8:0.0} ms   (raw command end → WaitForExit {o.RawExit:0.0} ms; ratio {o.Done / Math.Max(o.RawExit, 0.1):0.0}x)   target ≤ 300 ms: {(o.Done <= 300 ? "met" : "MISSED")}");
+    Console.WriteLine($"  CreateOrUpdateAsync returned after {o.SubmitCall:0.0} ms; whole job (submit → Completed) vs whole raw process: {(o.Start + o.Done):0.0} ms vs {(o.RawStart + o.RawExit):0.0} ms");
+}
+
 static DateTimeOffset Nanos(string file) =>
     DateTimeOffset.UnixEpoch.AddTicks(long.Parse(File.ReadAllText(file).Trim(), CultureInfo.InvariantCulture) / 100);
 
@@ -189,4 +254,17 @@ static async Task<(double Start, double Exit)> RawAsync(string marker)
     await process.WaitForExitAsync();
     var after = DateTimeOffset.UtcNow;
     return ((Nanos(marker + ".start") - before).TotalMilliseconds, (after - Nanos(marker + ".end")).TotalMilliseconds);
+}
+
+/// <summary>One workspace's overhead figures (medians, ms) and the baseline measured beside them.</summary>
+internal sealed record Overhead(int Count, double Start, double Done, double SubmitCall, double RawStart, double RawExit, int Failures);
+
+/// <summary>A credential that always returns the Emulator's token.</summary>
+internal sealed class StaticTokenCredential(string token) : TokenCredential
+{
+    public override AccessToken GetToken(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+        new(token, DateTimeOffset.UtcNow.AddHours(1));
+
+    public override ValueTask<AccessToken> GetTokenAsync(TokenRequestContext requestContext, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(GetToken(requestContext, cancellationToken));
 }

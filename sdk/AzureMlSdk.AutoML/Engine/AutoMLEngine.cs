@@ -114,7 +114,12 @@ internal sealed class AutoMLEngine
                 tasks.Add(Task.Delay(remaining, cancellationToken));
             }
             var first = await Task.WhenAny(tasks).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Canceled: the running trials end canceled (their fits are abandoned) before the job ends.
+                await StopRunningAsync().ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+            }
             var entry = running.FirstOrDefault(r => r.Task == first);
             if (entry.Task is null)
             {
@@ -178,7 +183,7 @@ internal sealed class AutoMLEngine
             var first = trials.FirstOrDefault(t => t.Error is not null)?.Error ?? "no trial ran within the time limit";
             throw new AutoMLDataException(AutoMLDataProblem.NoLearner, $"No AutoML trial succeeded: {first}");
         }
-        if (_job.Training.EnableVoteEnsemble && succeeded.Count >= 2 && stop != "exit_score" && !cancellationToken.IsCancellationRequested)
+        if (_job.Training.EnableVoteEnsemble && succeeded.Count >= 2 && index < _job.Limits.MaxTrials && stop != "exit_score" && !cancellationToken.IsCancellationRequested)
         {
             var ensemble = await RunEnsembleAsync(index, succeeded, data, metric, clock, cancellationToken).ConfigureAwait(false);
             if (ensemble is not null)
@@ -240,7 +245,7 @@ internal sealed class AutoMLEngine
     private async Task<TrialOutcome> RunTrialAsync(int index, TrialProposal proposal, PreparedData data, string metric, TimeSpan trialBudget, Stopwatch clock, CancellationToken budgetToken)
     {
         var name = string.Create(CultureInfo.InvariantCulture, $"{proposal.Learner.AzureName}_{index}");
-        var record = await _sink.StartTrialAsync(name, CancellationToken.None).ConfigureAwait(false);
+        var record = await _sink.StartTrialAsync(name, index, CancellationToken.None).ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
         record.LogParam("run_algorithm", proposal.Learner.AzureName);
         record.LogParam("trainer", proposal.Learner.Trainer);
@@ -248,6 +253,10 @@ internal sealed class AutoMLEngine
         foreach (var (key, value) in proposal.Config)
         {
             record.LogParam(key, value.ToString("R", CultureInfo.InvariantCulture));
+        }
+        if (proposal.Config.Count == 0)
+        {
+            record.LogParam("configuration", "the trainer's defaults");
         }
         using var trialCts = CancellationTokenSource.CreateLinkedTokenSource(budgetToken);
         trialCts.CancelAfter(trialBudget);
@@ -262,11 +271,18 @@ internal sealed class AutoMLEngine
         catch (Exception e) when (e is OperationCanceledException || trialCts.IsCancellationRequested || e is InvalidOperationException or ArgumentException or InvalidDataException or FormatException)
         {
             var message = trialCts.IsCancellationRequested
-                ? budgetToken.IsCancellationRequested ? "stopped at the job's timeout or exit" : string.Create(CultureInfo.InvariantCulture, $"exceeded trial_timeout_minutes ({trialBudget.TotalMinutes} min)")
+                ? budgetToken.IsCancellationRequested ? "stopped at the job's timeout, exit score or cancel" : string.Create(CultureInfo.InvariantCulture, $"exceeded trial_timeout_minutes ({trialBudget.TotalMinutes} min)")
                 : e.Message;
             _logger.LogWarning("AutoML trial {Name} failed: {Message}", name, message);
             record.SetProperties(new Dictionary<string, string> { ["error"] = AzureMlSdk.Validate.Shorten(message) });
-            await record.FailAsync(new InvalidOperationException(message, e), CancellationToken.None).ConfigureAwait(false);
+            if (budgetToken.IsCancellationRequested)
+            {
+                await record.CancelAsync(message, CancellationToken.None).ConfigureAwait(false);
+            }
+            else
+            {
+                await record.FailAsync(new InvalidOperationException(message, e), CancellationToken.None).ConfigureAwait(false);
+            }
             return new TrialOutcome(index, record.Id, proposal.Learner.AzureName, proposal.Config, double.NaN, new Dictionary<string, double>(), watch.Elapsed.TotalSeconds, clock.Elapsed.TotalSeconds, false, [], null, null, message);
         }
     }
@@ -365,7 +381,7 @@ internal sealed class AutoMLEngine
     private async Task<TrialOutcome?> RunEnsembleAsync(int index, List<TrialOutcome> succeeded, PreparedData data, string metric, Stopwatch clock, CancellationToken cancellationToken)
     {
         var members = Rank(succeeded, metric).Take(5).ToList();
-        var record = await _sink.StartTrialAsync(string.Create(CultureInfo.InvariantCulture, $"VotingEnsemble_{index}"), cancellationToken).ConfigureAwait(false);
+        var record = await _sink.StartTrialAsync(string.Create(CultureInfo.InvariantCulture, $"VotingEnsemble_{index}"), index, cancellationToken).ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
         record.LogParam("run_algorithm", "VotingEnsemble");
         record.LogParam("ensembled_iterations", string.Join(",", members.Select(m => m.Index)));

@@ -7,7 +7,8 @@ namespace AzureMlSdk.AutoML.Engine;
 /// </summary>
 internal interface ITrialSink
 {
-    Task<ITrialRecord> StartTrialAsync(string displayName, CancellationToken cancellationToken);
+    /// <summary>Starts trial <paramref name="index"/>'s record (its child run).</summary>
+    Task<ITrialRecord> StartTrialAsync(string displayName, int index, CancellationToken cancellationToken);
 
     void LogParent(string key, string value);
 
@@ -36,12 +37,15 @@ internal interface ITrialRecord
     Task CompleteAsync(CancellationToken cancellationToken);
 
     Task FailAsync(Exception error, CancellationToken cancellationToken);
+
+    /// <summary>Ends the trial as canceled (stopped at the job's timeout, exit score or cancel).</summary>
+    Task CancelAsync(string reason, CancellationToken cancellationToken);
 }
 
 /// <summary>Trials as child runs of a tracking <see cref="Run"/>.</summary>
 internal sealed class RunTrialSink(Run parent) : ITrialSink
 {
-    public async Task<ITrialRecord> StartTrialAsync(string displayName, CancellationToken cancellationToken) =>
+    public async Task<ITrialRecord> StartTrialAsync(string displayName, int index, CancellationToken cancellationToken) =>
         new RunTrialRecord(await parent.ChildRunAsync(displayName, cancellationToken: cancellationToken).ConfigureAwait(false));
 
     public void LogParent(string key, string value) => parent.LogParam(key, value);
@@ -52,7 +56,7 @@ internal sealed class RunTrialSink(Run parent) : ITrialSink
 
     public void SetParentProperties(IReadOnlyDictionary<string, string> properties) => parent.AddProperties(properties);
 
-    private sealed class RunTrialRecord(Run run) : ITrialRecord
+    internal sealed class RunTrialRecord(Run run) : ITrialRecord
     {
         public string Id => run.Id;
 
@@ -76,5 +80,7 @@ internal sealed class RunTrialSink(Run parent) : ITrialSink
         public Task CompleteAsync(CancellationToken cancellationToken) => run.CompleteAsync(cancellationToken);
 
         public Task FailAsync(Exception error, CancellationToken cancellationToken) => run.FailAsync(error, cancellationToken);
+
+        public Task CancelAsync(string reason, CancellationToken cancellationToken) => run.CancelAsync(cancellationToken);
     }
 }

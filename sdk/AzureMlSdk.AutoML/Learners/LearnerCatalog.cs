@@ -5,9 +5,16 @@ using Microsoft.ML.Trainers.LightGbm;
 
 namespace AzureMlSdk.AutoML.Learners;
 
-/// <summary>One hyperparameter's range: searched on a log scale when <see cref="Log"/>; <see cref="Init"/> is the low-cost start (CFO).</summary>
-internal sealed record HyperParameter(string Name, double Low, double High, double Init, bool Log = false, bool Integer = false)
+/// <summary>
+/// One hyperparameter's range: searched on a log scale when <see cref="Log"/>; <see cref="Init"/> is the low-cost point (CFO's
+/// restart region), <see cref="Default"/> the trainer's own default where it differs: a learner's first trial runs at its defaults
+/// (<see cref="Start"/>), as ML.NET's AutoML seeds its search, so the search is never worse than the untuned trainer.
+/// </summary>
+internal sealed record HyperParameter(string Name, double Low, double High, double Init, bool Log = false, bool Integer = false, double? Default = null)
 {
+    /// <summary>Where the search of this hyperparameter starts: the trainer's default, else the low-cost point.</summary>
+    public double Start => Default ?? Init;
+
     public double ToUnit(double value) => Log
         ? (Math.Log(value) - Math.Log(Low)) / (Math.Log(High) - Math.Log(Low))
         : (value - Low) / (High - Low);
@@ -46,7 +53,13 @@ internal sealed class Learner
 
     public required Func<MLContext, IReadOnlyDictionary<string, double>, IEstimator<ITransformer>> Build { get; init; }
 
-    public Dictionary<string, double> InitialConfig() => Space.ToDictionary(h => h.Name, h => h.Init, StringComparer.Ordinal);
+    /// <summary>The first trial's configuration is empty: the trainer exactly as ML.NET defaults it (its automatic leaves and learning rate).</summary>
+    public bool TrainerDefaultsFirst { get; init; }
+
+    /// <summary>The first trial: the trainer's defaults (empty when <see cref="TrainerDefaultsFirst"/>), else each hyperparameter's <see cref="HyperParameter.Start"/>.</summary>
+    public Dictionary<string, double> InitialConfig() => TrainerDefaultsFirst
+        ? new Dictionary<string, double>(StringComparer.Ordinal)
+        : Space.ToDictionary(h => h.Name, h => h.Start, StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -76,25 +89,31 @@ internal static class LearnerCatalog
 
     public static Learner? Find(LearnerTask task, string azureName) => For(task).FirstOrDefault(l => l.AzureName == azureName);
 
+    /// <summary>FastTree's space; defaults as ML.NET's (100 trees, 20 leaves, 10 rows per leaf, learning rate 0.2).</summary>
     private static readonly HyperParameter[] BoostingSpace =
     [
-        new("number_of_trees", 4, 1000, 4, Log: true, Integer: true),
-        new("number_of_leaves", 4, 256, 4, Log: true, Integer: true),
-        new("minimum_example_count_per_leaf", 2, 64, 20, Log: true, Integer: true),
-        new("learning_rate", 0.01, 1, 0.1, Log: true),
+        new("number_of_trees", 4, 1000, 4, Log: true, Integer: true, Default: 100),
+        new("number_of_leaves", 4, 256, 4, Log: true, Integer: true, Default: 20),
+        new("minimum_example_count_per_leaf", 2, 64, 20, Log: true, Integer: true, Default: 10),
+        new("learning_rate", 0.01, 1, 0.1, Log: true, Default: 0.2),
     ];
 
+    /// <summary>LightGBM's space; its first trial is ML.NET's defaults exactly, searched on from LightGBM's own (100 trees, 31 leaves, 20 rows, 0.1).</summary>
     private static readonly HyperParameter[] LightGbmSpace =
     [
-        .. BoostingSpace,
+        new("number_of_trees", 4, 1000, 4, Log: true, Integer: true, Default: 100),
+        new("number_of_leaves", 4, 256, 4, Log: true, Integer: true, Default: 31),
+        new("minimum_example_count_per_leaf", 2, 64, 20, Log: true, Integer: true),
+        new("learning_rate", 0.01, 1, 0.1, Log: true),
         new("feature_fraction", 0.5, 1, 1),
         new("l2_regularization", 0.001, 10, 0.01, Log: true),
     ];
 
+    /// <summary>FastForest's space; defaults as ML.NET's (100 trees, 20 leaves, 10 rows per leaf, 0.7 of the features).</summary>
     private static readonly HyperParameter[] ForestSpace =
     [
-        new("number_of_trees", 4, 300, 4, Log: true, Integer: true),
-        new("number_of_leaves", 4, 256, 16, Log: true, Integer: true),
+        new("number_of_trees", 4, 300, 4, Log: true, Integer: true, Default: 100),
+        new("number_of_leaves", 4, 256, 16, Log: true, Integer: true, Default: 20),
         new("minimum_example_count_per_leaf", 1, 64, 10, Log: true, Integer: true),
         new("feature_fraction", 0.3, 1, 0.7),
     ];
@@ -105,12 +124,31 @@ internal static class LearnerCatalog
         new("minimum_example_count_per_leaf", 1, 64, 10, Log: true, Integer: true),
     ];
 
+    // LightGBM: a hyperparameter missing from the configuration keeps ML.NET's default (the first trial has none).
+    private static int? IO(IReadOnlyDictionary<string, double> c, string name) => c.TryGetValue(name, out var v) ? (int)Math.Round(v) : null;
+
+    private static double? DO(IReadOnlyDictionary<string, double> c, string name) => c.TryGetValue(name, out var v) ? v : null;
+
+    private static GradientBooster.Options LightGbmBooster(IReadOnlyDictionary<string, double> c)
+    {
+        var booster = new GradientBooster.Options();
+        if (DO(c, "feature_fraction") is { } fraction)
+        {
+            booster.FeatureFraction = fraction;
+        }
+        if (DO(c, "l2_regularization") is { } l2)
+        {
+            booster.L2Regularization = l2;
+        }
+        return booster;
+    }
+
     private static LightGbmMulticlassTrainer.Options LightGbmMulticlass(IReadOnlyDictionary<string, double> c) => new()
     {
         LabelColumnName = Label, FeatureColumnName = Features, Seed = 1, Verbose = false, Silent = true, NumberOfThreads = LightGbmThreads,
-        NumberOfIterations = I(c, "number_of_trees"), NumberOfLeaves = I(c, "number_of_leaves"),
-        MinimumExampleCountPerLeaf = I(c, "minimum_example_count_per_leaf"), LearningRate = c["learning_rate"],
-        Booster = new GradientBooster.Options { FeatureFraction = c["feature_fraction"], L2Regularization = c["l2_regularization"] },
+        NumberOfIterations = IO(c, "number_of_trees") ?? 100, NumberOfLeaves = IO(c, "number_of_leaves"),
+        MinimumExampleCountPerLeaf = IO(c, "minimum_example_count_per_leaf"), LearningRate = DO(c, "learning_rate"),
+        Booster = LightGbmBooster(c),
     };
 
     private static FastTreeBinaryTrainer.Options FastTreeBinary(IReadOnlyDictionary<string, double> c, int? trees = null) => new()
@@ -124,7 +162,7 @@ internal static class LearnerCatalog
     [
         new()
         {
-            AzureName = "LightGBM", Trainer = "LightGbmMulticlassTrainer", Task = LearnerTask.Classification, Space = LightGbmSpace, CostRank = 1,
+            AzureName = "LightGBM", Trainer = "LightGbmMulticlassTrainer", Task = LearnerTask.Classification, Space = LightGbmSpace, CostRank = 1, TrainerDefaultsFirst = true,
             Build = (ml, c) => ml.MulticlassClassification.Trainers.LightGbm(LightGbmMulticlass(c)),
         },
         new()
@@ -184,13 +222,13 @@ internal static class LearnerCatalog
     [
         new()
         {
-            AzureName = "LightGBM", Trainer = "LightGbmRegressionTrainer", Task = LearnerTask.Regression, Space = LightGbmSpace, CostRank = 1,
+            AzureName = "LightGBM", Trainer = "LightGbmRegressionTrainer", Task = LearnerTask.Regression, Space = LightGbmSpace, CostRank = 1, TrainerDefaultsFirst = true,
             Build = (ml, c) => ml.Regression.Trainers.LightGbm(new LightGbmRegressionTrainer.Options
             {
                 LabelColumnName = Label, FeatureColumnName = Features, Seed = 1, Verbose = false, Silent = true, NumberOfThreads = LightGbmThreads,
-                NumberOfIterations = I(c, "number_of_trees"), NumberOfLeaves = I(c, "number_of_leaves"),
-                MinimumExampleCountPerLeaf = I(c, "minimum_example_count_per_leaf"), LearningRate = c["learning_rate"],
-                Booster = new GradientBooster.Options { FeatureFraction = c["feature_fraction"], L2Regularization = c["l2_regularization"] },
+                NumberOfIterations = IO(c, "number_of_trees") ?? 100, NumberOfLeaves = IO(c, "number_of_leaves"),
+                MinimumExampleCountPerLeaf = IO(c, "minimum_example_count_per_leaf"), LearningRate = DO(c, "learning_rate"),
+                Booster = LightGbmBooster(c),
             }),
         },
         new()

@@ -6,8 +6,8 @@ namespace AzureMlSdk.AutoML.Tuning;
 internal sealed record TrialProposal(Learner Learner, IReadOnlyDictionary<string, double> Config);
 
 /// <summary>
-/// Chooses the learner and its hyperparameters, cheap first (after FLAML, the design of ML.NET's AutoML): every learner
-/// starts from its low-cost configuration, then the learner is picked by its Estimated Cost for Improvement (ECI: the
+/// Chooses the learner and its hyperparameters, cheap learners first (after FLAML, the design of ML.NET's AutoML): every learner
+/// starts from its trainer's default configuration (as ML.NET's AutoML seeds its search: never worse than the untuned trainer), then the learner is picked by its Estimated Cost for Improvement (ECI: the
 /// time it has needed to improve, and how far behind the best it is at its speed of improving), and its next configuration
 /// comes from CFO, a randomised local search in the unit cube around its best configuration whose step shrinks after
 /// failures and restarts when tiny. Losses are minimised (the engine passes -score for metrics where higher is better).
@@ -123,7 +123,7 @@ internal sealed class CostFrugalTuner
         public Dictionary<string, double> NextConfig(Random random)
         {
             var d = Learner.Space.Count;
-            _best ??= Learner.Space.Select(h => h.ToUnit(h.Init)).ToArray();
+            _best ??= Learner.Space.Select(h => h.ToUnit(h.Start)).ToArray();
             double[] point;
             if (_direction is not null && !_triedOpposite)
             {
@@ -152,7 +152,7 @@ internal sealed class CostFrugalTuner
                 BestLoss = loss;
                 CostOfBest = cost;
                 _costSinceImprovement = 0;
-                _best = Learner.Space.Select(h => Math.Clamp(h.ToUnit(config[h.Name]), 0, 1)).ToArray();
+                _best = Learner.Space.Select(h => Math.Clamp(h.ToUnit(config.TryGetValue(h.Name, out var v) ? v : h.Start), 0, 1)).ToArray();
                 _direction = null;
                 _failures = 0;
                 return;

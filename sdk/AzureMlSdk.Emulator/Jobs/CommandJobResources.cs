@@ -22,6 +22,12 @@ internal static class CommandJobResources
     /// <summary>The environment id answered for a job submitted without one (the local workspace runs jobs in the host's environment).</summary>
     internal const string HostEnvironment = "azureml:host";
 
+    /// <summary>
+    /// The job property under which the Emulator keeps the code id a job was submitted with when it runs from a local snapshot of
+    /// another name (<see cref="JobFiles.MaterializeCodeAsync"/>), so the job is answered with the <c>codeId</c> it was given.
+    /// </summary>
+    internal const string SubmittedCodeProperty = "azureml.emulator.codeId";
+
     private static readonly string[] MutableProperties = ["description", "tags", "displayName", "isArchived", "status", "services", "properties"];
 
     /// <summary>Reads a PUT body: a command job (anything else is a 400 naming what is served), references made local.</summary>
@@ -68,6 +74,30 @@ internal static class CommandJobResources
         };
         return (local, resource);
     }
+
+    /// <summary><paramref name="job"/> running from the local snapshot <paramref name="code"/>, remembering the id it was submitted with.</summary>
+    public static CommandJob WithCode(CommandJob job, string code, string submitted) => new()
+    {
+        Name = job.Name,
+        DisplayName = job.DisplayName,
+        ExperimentName = job.ExperimentName,
+        Description = job.Description,
+        Tags = job.Tags,
+        Properties = new Dictionary<string, string>(job.Properties, StringComparer.Ordinal) { [SubmittedCodeProperty] = submitted },
+        Compute = job.Compute,
+        Identity = job.Identity,
+        Services = job.Services,
+        Code = code,
+        Command = job.Command,
+        Environment = job.Environment,
+        EnvironmentVariables = job.EnvironmentVariables,
+        Inputs = job.Inputs,
+        Outputs = job.Outputs,
+        Limits = job.Limits,
+        Resources = job.Resources,
+        Distribution = job.Distribution,
+        QueueSettings = job.QueueSettings,
+    };
 
     /// <summary>
     /// SHA-256 of a body's immutable fields (everything but description, tags, display name, archive state, status, services and
@@ -121,7 +151,7 @@ internal static class CommandJobResources
         var references = new ArmJobReferences
         {
             EnvironmentId = definition.Environment?.Reference is { } env ? ArmId(workspaceId, "environments", env) : HostEnvironment,
-            CodeId = definition.Code is { } code ? ArmId(workspaceId, "codes", code) : null,
+            CodeId = (job.Properties.GetValueOrDefault(SubmittedCodeProperty) ?? definition.Code) is { } code ? ArmId(workspaceId, "codes", code) : null,
             ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null,
             InputUris = definition.Inputs.Where(i => !i.Value.IsLiteral && i.Value.Path is not null)
                 .ToDictionary(i => i.Key, i => AssetReference.Parse(i.Value.Path!) is { Kind: AssetReferenceKind.Asset, Version: not null } r
@@ -144,7 +174,7 @@ internal static class CommandJobResources
         p.ExperimentName = job.ExperimentName;
         p.Description = job.Description;
         p.Tags = job.Tags.Count == 0 ? null : job.Tags.ToDictionary(t => t.Key, t => (string?)t.Value, StringComparer.Ordinal);
-        p.Properties = job.Properties.Where(x => x.Key != DefinitionHashProperty).ToDictionary(x => x.Key, x => (string?)x.Value, StringComparer.Ordinal);
+        p.Properties = job.Properties.Where(x => x.Key is not (DefinitionHashProperty or SubmittedCodeProperty)).ToDictionary(x => x.Key, x => (string?)x.Value, StringComparer.Ordinal);
         p.Services = new Dictionary<string, ArmJobService?>(StringComparer.Ordinal);
         foreach (var (key, uri) in job.Services)
         {

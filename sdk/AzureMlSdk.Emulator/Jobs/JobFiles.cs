@@ -1,4 +1,5 @@
 using AzureMlSdk.Backends.Local;
+using AzureMlSdk.Emulator.Arm;
 using AzureMlSdk.Jobs;
 
 namespace AzureMlSdk.Emulator.Jobs;
@@ -43,6 +44,93 @@ internal static class JobFiles
                 await CopyDownAsync(files, folder + "/" + file.RelativePath, Path.Combine(target, file.RelativePath), cancellationToken).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>
+    /// The code version <paramref name="job"/> names (<c>azureml:name:version</c>, from the ARM <c>codeId</c>), made a snapshot of the
+    /// local backend the job runs from. The Remote client uploads a snapshot's files to the container and PUTs the version with the
+    /// folder's blob URL as <c>codeUri</c> (<see cref="Arm.CodeStore"/>); the local backend knows only its own snapshots. So the files are
+    /// copied from the container into a staging folder and snapshotted there (content-addressed: the same hash the client computed, so
+    /// nothing is copied twice). Returns the job naming the local snapshot; unchanged when the code is already local or is not an asset
+    /// of the Emulator's (the local backend then reports it missing, naming it).
+    /// </summary>
+    public static async Task<CommandJob> MaterializeCodeAsync(WorkspaceRegistry registry, EmulatorWorkspace ws, CommandJob job, CancellationToken cancellationToken)
+    {
+        if (job.Code is not { } code || AssetReference.Parse(code) is not { Kind: AssetReferenceKind.Asset, Name: { } name, Version: { } version })
+        {
+            return job;
+        }
+        try
+        {
+            await ws.Backend.Assets.GetCodeAsync(code, cancellationToken).ConfigureAwait(false);
+            return job; // a snapshot the local backend already has
+        }
+        catch (ResourceNotFoundException)
+        {
+            // not local yet: look for the ARM code version
+        }
+        if (ws.Codes.Get(name) is not { } doc || !doc.Versions.TryGetValue(version, out var stored)
+            || stored.Properties["codeUri"]?.GetValue<string>() is not { Length: > 0 } codeUri)
+        {
+            return job;
+        }
+        if (registry.DatastoreContainer(ws) is not { } container)
+        {
+            throw new ArmException(400, "UserError", $"Code '{name}' version '{version}' cannot be run: the Emulator runs without blob storage, where its files are ({codeUri}).", "properties.codeId");
+        }
+        var folder = ContainerFolderOf(codeUri, container, ws)
+            ?? throw new ArmException(400, "UserError", $"Code '{name}' version '{version}' has codeUri '{codeUri}', which is not in the workspace's default datastore; the Emulator runs code from there only.", "properties.codeId");
+        var files = new DatastoreFiles(container);
+        var entries = await files.ListUnderAsync(folder, cancellationToken).ConfigureAwait(false);
+        if (entries.Count == 0)
+        {
+            throw new ArmException(400, "UserError", $"Code '{name}' version '{version}' has no files at its codeUri '{codeUri}'.", "properties.codeId");
+        }
+        var staging = Path.Combine(ws.Folder, "tmp", "code-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var root = Path.GetFullPath(staging) + Path.DirectorySeparatorChar;
+            foreach (var entry in entries)
+            {
+                var target = Path.GetFullPath(Path.Combine(staging, entry.RelativePath));
+                if (!target.StartsWith(root, StringComparison.Ordinal))
+                {
+                    continue; // a blob name with '..' segments: never written outside the staging folder
+                }
+                await CopyDownAsync(files, folder + "/" + entry.RelativePath, target, cancellationToken).ConfigureAwait(false);
+            }
+            var snapshot = await ws.Backend.Assets.CreateCodeAsync(staging, null, cancellationToken).ConfigureAwait(false);
+            return string.Equals(snapshot.Id, code, StringComparison.Ordinal) ? job : CommandJobResources.WithCode(job, snapshot.Id, code);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // nothing was staged, or a leftover under tmp/ that nothing refers to
+            }
+        }
+    }
+
+    /// <summary>
+    /// The folder of the container a code URI names: a blob URL of the container (any host: the client may reach Azurite by another
+    /// name), or a datastore / <c>mlflow-artifacts:</c> URI (<see cref="ArtifactLocations.FolderOf"/>); null for anything else.
+    /// </summary>
+    internal static string? ContainerFolderOf(string uri, Azure.Storage.Blobs.BlobContainerClient container, EmulatorWorkspace ws)
+    {
+        if (Uri.TryCreate(uri, UriKind.Absolute, out var url) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps))
+        {
+            var prefix = container.Uri.AbsolutePath.TrimEnd('/') + "/";
+            if (url.AbsolutePath.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                var rest = Uri.UnescapeDataString(url.AbsolutePath[prefix.Length..]).Trim('/');
+                return rest.Length == 0 ? null : rest;
+            }
+        }
+        return ArtifactLocations.FolderOf(uri, ws);
     }
 
     private static async Task CopyDownAsync(DatastoreFiles files, string blob, string target, CancellationToken cancellationToken)

@@ -211,6 +211,7 @@ internal static class JobRoutes
         {
             try
             {
+                job = await JobFiles.MaterializeCodeAsync(call.Registry, call.Workspace, job, ct).ConfigureAwait(false);
                 await JobFiles.MaterializeInputsAsync(call.Registry, call.Workspace, job, ct).ConfigureAwait(false);
                 stored = await jobs.CreateOrUpdateAsync(job, null, ct).ConfigureAwait(false);
             }

@@ -156,6 +156,20 @@ public sealed class AutoMLJob : JobDefinition
         return job;
     }
 
+    /// <summary>A copy with another name, compute and data inputs (the job engine stores a job with its inputs resolved).</summary>
+    internal AutoMLJob With(string? name, string? compute, Input? trainingData, Input? validationData, Input? testData) => new()
+    {
+        Name = name, DisplayName = DisplayName, ExperimentName = ExperimentName, Description = Description,
+        Tags = new Dictionary<string, string>(Tags, StringComparer.Ordinal), Properties = new Dictionary<string, string>(Properties, StringComparer.Ordinal),
+        Compute = compute, Identity = Identity, Services = new Dictionary<string, JobService>(Services, StringComparer.Ordinal), Source = Source,
+        Task = Task, TrainingData = trainingData, ValidationData = validationData, TestData = testData, TargetColumnName = TargetColumnName,
+        PrimaryMetric = PrimaryMetric, NCrossValidations = NCrossValidations, AutoCrossValidations = AutoCrossValidations,
+        ValidationDataSize = ValidationDataSize, TestDataSize = TestDataSize, WeightColumnName = WeightColumnName, PositiveLabel = PositiveLabel,
+        CvSplitColumnNames = [.. CvSplitColumnNames], LogVerbosity = LogVerbosity, Featurization = Featurization, Limits = Limits, Training = Training,
+        ForecastingSettings = ForecastingSettings, Outputs = new Dictionary<string, Output>(Outputs, StringComparer.Ordinal),
+        EnvironmentVariables = new Dictionary<string, string>(EnvironmentVariables, StringComparer.Ordinal),
+    };
+
     /// <summary><see cref="PrimaryMetric"/>, or the task's default, by Azure's name.</summary>
     public string EffectivePrimaryMetric => PrimaryMetric is { } m ? AutoMLNames.CanonicalMetric(Task, m) ?? m
         : Task == AutoMLTask.Classification ? "accuracy" : "normalized_root_mean_squared_error";

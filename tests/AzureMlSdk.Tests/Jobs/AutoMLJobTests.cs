@@ -253,4 +253,19 @@ public sealed class AutoMLJobTests : IDisposable
         var remoteCsv = AutoMLJob.Classification(Input.UriFile("azureml://datastores/ds/paths/train.csv"), "y");
         Assert.Equal("training_data.type", Assert.Throws<JobDefinitionException>(() => ArmAutoMLMapping.ToArm(remoteCsv, new ArmJobReferences { EnvironmentId = "" })).Key);
     }
+
+    [Fact]
+    public async Task Submitting_without_the_AutoML_package_is_a_typed_error_naming_it_and_stores_nothing()
+    {
+        // This test assembly does not reference AzureMlSdk.AutoML: the local engine cannot run the job, and says which package to add.
+        var csv = Path.Combine(_dir.FullName, "train.csv");
+        File.WriteAllText(csv, "a,y\n1,yes\n2,no\n");
+        await using var ws = Workspace.Local(Path.Combine(_dir.FullName, "ws"));
+        var e = await Assert.ThrowsAsync<AzureMlNotSupportedException>(() => ws.Jobs.CreateOrUpdateAsync(AutoMLJob.Classification(Input.UriFile(csv), "y")));
+        Assert.Contains("dotnet add package AzureMlSdk.AutoML", e.Message, StringComparison.Ordinal);
+        await foreach (var job in ws.Jobs.ListAsync())
+        {
+            Assert.Fail($"nothing is stored, but {job.Name} is");
+        }
+    }
 }

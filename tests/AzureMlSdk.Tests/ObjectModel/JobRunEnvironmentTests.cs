@@ -116,4 +116,43 @@ public sealed class JobRunEnvironmentTests
         Assert.Contains("MLFLOW_TRACKING_URI", ex.Message, StringComparison.Ordinal);
         Assert.Contains("file:///tmp/mlruns", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void An_azure_ml_job_without_mlflows_variables_finds_its_workspace_from_the_azureml_arm_variables()
+    {
+        var context = Resolve(
+            ("AZUREML_RUN_ID", "brave_kite_42"),
+            ("AZUREML_SERVICE_ENDPOINT", "https://westeurope.api.azureml.ms/"),
+            ("AZUREML_ARM_SUBSCRIPTION", "00000000-1111-2222-3333-444444444444"),
+            ("AZUREML_ARM_RESOURCEGROUP", "rg-ml"),
+            ("AZUREML_ARM_WORKSPACE_NAME", "ws-train"),
+            ("AZUREML_RUN_TOKEN", "run-token-value"),
+            ("AZUREML_RUN_TOKEN_EXPIRY", "1900000000"));
+
+        Assert.Equal(JobRunLocation.MlflowServer, context.Location);
+        Assert.Equal("brave_kite_42", context.RunId);
+        Assert.Equal(new Uri("https://westeurope.api.azureml.ms/mlflow/v1.0/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/rg-ml/providers/Microsoft.MachineLearningServices/workspaces/ws-train"), context.TrackingUri);
+        Assert.Equal("run-token-value", context.Token);
+        Assert.Contains("$AZUREML_RUN_TOKEN", context.Source, StringComparison.Ordinal);
+        Assert.DoesNotContain("run-token-value", context.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_azureml_arm_variables_need_all_four_else_a_run_id_alone_is_the_default_local_workspace()
+    {
+        var partial = Resolve(
+            ("AZUREML_RUN_ID", "brave_kite_42"),
+            ("AZUREML_SERVICE_ENDPOINT", "https://westeurope.api.azureml.ms"),
+            ("AZUREML_ARM_SUBSCRIPTION", "s1"),
+            ("AZUREML_ARM_WORKSPACE_NAME", "ws-train"));
+        Assert.Equal(JobRunLocation.LocalWorkspace, partial.Location);
+        Assert.Null(partial.TrackingUri);
+
+        var mlflowWins = Resolve(
+            ("AZUREML_RUN_ID", "brave_kite_42"),
+            ("MLFLOW_TRACKING_URI", "http://127.0.0.1:5099/mlflow/v1.0/subscriptions/s/resourceGroups/r/providers/Microsoft.MachineLearningServices/workspaces/w"),
+            ("AZUREML_SERVICE_ENDPOINT", "https://westeurope.api.azureml.ms"),
+            ("AZUREML_ARM_SUBSCRIPTION", "s1"), ("AZUREML_ARM_RESOURCEGROUP", "rg"), ("AZUREML_ARM_WORKSPACE_NAME", "ws-train"));
+        Assert.Equal("127.0.0.1", mlflowWins.TrackingUri!.Host);
+    }
 }

@@ -328,6 +328,7 @@ public sealed class PipelineJobYamlTests : IDisposable
         Assert.Equal("cpu", ((CommandJob)back.Jobs["eval"]).Compute);
         Assert.Equal(["train"], back.GetStepDependencies()["eval"]);
     }
+
     [Fact]
     public void The_pipeline_sample_loads_in_prep_train_evaluate_register_order()
     {

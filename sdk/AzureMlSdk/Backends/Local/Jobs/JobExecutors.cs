@@ -11,6 +11,7 @@ internal static class JobExecutors
     {
         [JobType.Command] = new CommandJobExecutor(),
         [JobType.Sweep] = new SweepJobExecutor(),
+        [JobType.AutoML] = new AutoMLJobExecutor(),
         [JobType.Pipeline] = new PipelineJobExecutor(),
     };
 

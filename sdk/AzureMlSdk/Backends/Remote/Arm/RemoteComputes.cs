@@ -1,5 +1,6 @@
 using System.Xml;
 using AzureMlSdk.Assets;
+using AzureMlSdk.Backends.Local;
 using AzureMlSdk.Backends.Remote.Blob;
 
 namespace AzureMlSdk.Backends.Remote.Arm;
@@ -7,6 +8,9 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 /// <summary>
 /// Computes through ARM (<c>Compute_*</c>): <c>az ml compute create --type amlcompute</c> is a PUT of an <c>AmlCompute</c> with its
 /// scale settings (a long-running operation, waited for), delete a long-running DELETE with <c>underlyingResourceAction=Delete</c>.
+/// <c>local</c> is answered here, as the local workspace answers it: it is the SDK's name for "the machine that runs the job" (a job
+/// submitted with <c>compute: local</c> carries <c>…/computes/local</c>, which the Emulator runs on its own machine), not an ARM
+/// compute, so it is never asked of ARM, never listed, and cannot be created or deleted. Names may carry <c>azureml:</c>.
 /// </summary>
 internal sealed class RemoteComputes(IArmComputesApi api, ArmLongRunningOperation lro, WorkspaceCoordinates ws, string? location) : IComputeBackend
 {
@@ -28,6 +32,11 @@ internal sealed class RemoteComputes(IArmComputesApi api, ArmLongRunningOperatio
     public async Task<ComputeData> GetAsync(string name, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        name = Bare(name);
+        if (IsLocal(name))
+        {
+            return Local();
+        }
         return FromArm(await api.GetAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, name, cancellationToken).ConfigureAwait(false));
     }
 
@@ -48,6 +57,11 @@ internal sealed class RemoteComputes(IArmComputesApi api, ArmLongRunningOperatio
     public async Task DeleteAsync(string name, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        name = Bare(name);
+        if (IsLocal(name))
+        {
+            throw new InvalidInputException("'local' is the built-in local compute; it cannot be deleted.", nameof(name));
+        }
         var response = await api.DeleteAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, name, "Delete", cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == System.Net.HttpStatusCode.NoContent)
         {
@@ -56,6 +70,18 @@ internal sealed class RemoteComputes(IArmComputesApi api, ArmLongRunningOperatio
         }
         await lro.WaitAsync(response, ArmJsonContext.Default.ArmEmpty, cancellationToken).ConfigureAwait(false);
     }
+
+    private static string Bare(string name) => name.StartsWith("azureml:", StringComparison.OrdinalIgnoreCase) ? name["azureml:".Length..] : name;
+
+    private static bool IsLocal(string name) => string.Equals(name, LocalComputeBackend.LocalComputeName, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// <c>local</c> as the local workspace describes it (same type, slots and state); its id is this workspace's <c>computes/local</c>,
+    /// the id a job on <c>local</c> carries.
+    /// </summary>
+    private ComputeData Local() => new(LocalComputeBackend.LocalComputeName, "local", $"{ws.ResourceId}/computes/{LocalComputeBackend.LocalComputeName}", 0,
+        LocalComputeBackend.LocalSlots, null, "Succeeded", "The machine that runs the job: jobs run in its environment (not an ARM compute).",
+        new Dictionary<string, string>(StringComparer.Ordinal), DateTimeOffset.UnixEpoch);
 
     /// <summary>An amlcompute definition as ARM's <c>ComputeResource</c>.</summary>
     internal static ArmResource<ComputeProperties> ToArm(ComputeDefinition compute, string? workspaceLocation) => new()
