@@ -22,8 +22,11 @@ if [ -z "$model" ]; then
 fi
 model="$(cd "$(dirname "$model")" && pwd)/$(basename "$model")"
 
-dotnet build "$root/sdk/AzureMlSdk.Cli" -c Release -nologo -v:q >/dev/null
-dotnet build "$root/sdk/AzureMlSdk.Emulator" -c Release -nologo -v:q >/dev/null
+# AZML_SAMPLE_NO_BUILD=1 uses the Release builds already there (eng/check-docs.sh runs this after the solution's build).
+if [ "${AZML_SAMPLE_NO_BUILD:-}" != "1" ] || [ ! -f "$root/sdk/AzureMlSdk.Cli/bin/Release/net10.0/azml.dll" ] || [ ! -f "$root/sdk/AzureMlSdk.Emulator/bin/Release/net10.0/AzureMlSdk.Emulator.dll" ]; then
+  dotnet build "$root/sdk/AzureMlSdk.Cli" -c Release -nologo -v:q >/dev/null
+  dotnet build "$root/sdk/AzureMlSdk.Emulator" -c Release -nologo -v:q >/dev/null
+fi
 azml() { dotnet "$root/sdk/AzureMlSdk.Cli/bin/Release/net10.0/azml.dll" "$@"; }
 
 work="$(mktemp -d "${TMPDIR:-/tmp}/azml-sample.XXXXXX")"

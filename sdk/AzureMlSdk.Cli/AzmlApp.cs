@@ -21,10 +21,15 @@ internal static class AzmlApp
         root.Subcommands.Add(RunCommands.Build());
         root.Subcommands.Add(JobCommands.BuildJob());
         root.Subcommands.Add(JobCommands.BuildCompute());
+        foreach (var command in AssetCommands.Build())
+        {
+            root.Subcommands.Add(command);
+        }
         foreach (var command in EndpointCommands.Build())
         {
             root.Subcommands.Add(command);
         }
+        root.Subcommands.Add(StudioCommand.Build());
         return root;
     }
 

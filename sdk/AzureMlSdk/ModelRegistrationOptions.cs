@@ -12,6 +12,12 @@ public sealed class ModelRegistrationOptions
     /// <summary>Receives the count of bytes uploaded so far.</summary>
     public IProgress<long>? Progress { get; init; }
 
+    /// <summary>
+    /// The run (or job: a job's run id is its name) that produced the files, recorded as the version's <see cref="Model.RunId"/>
+    /// when the files come from a local path, e.g. a job output downloaded first (<c>azml model create --path azureml://jobs/…</c>).
+    /// </summary>
+    public string? RunId { get; init; }
+
     internal static ModelFramework InferFramework(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {
         ".onnx" => ModelFramework.Onnx,

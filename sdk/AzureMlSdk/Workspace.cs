@@ -249,7 +249,7 @@ public partial class Workspace : IAsyncDisposable, IDisposable
         var framework = options?.Framework ?? ModelRegistrationOptions.InferFramework(path);
         await using var ordered = OrderedProgress<long>.Wrap(options?.Progress);
         var data = await Backend.Models.CreateVersionAsync(
-            new NewModelVersion(name, new LocalModelSource(Path.GetFullPath(path)), description, tags, options?.Properties, framework),
+            new NewModelVersion(name, new LocalModelSource(Path.GetFullPath(path)), description, tags, options?.Properties, framework, options?.RunId),
             ordered.Progress, cancellationToken).ConfigureAwait(false);
         return new Model(this, data);
     }

@@ -34,6 +34,26 @@ public static class Azml
 
     public static async Task<AzmlResult> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
+        using var process = Start(workingDirectory, environment, args);
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"azml {string.Join(' ', args)} did not end within 2 minutes.");
+        }
+        return new AzmlResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>Starts azml (stdin, stdout and stderr piped) and returns the running process (for commands that serve until stopped).</summary>
+    public static Process Start(string workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = workingDirectory,
@@ -68,21 +88,7 @@ public static class Azml
                 }
             }
         }
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"azml {string.Join(' ', args)} did not end within 2 minutes.");
-        }
-        return new AzmlResult(process.ExitCode, await stdout, await stderr);
+        return Process.Start(start)!;
     }
 }
 

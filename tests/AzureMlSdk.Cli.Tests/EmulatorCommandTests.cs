@@ -39,6 +39,38 @@ public sealed class EmulatorCommandTests(EmulatorFixture emulator)
     }
 
     [Fact]
+    public async Task Data_components_and_a_streamed_job_on_the_emulator()
+    {
+        var (folder, env) = emulator.Project();
+        using var _ = folder;
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        folder.Write("rows/data.csv", "x\n1\n");
+        var data = folder.Write("data.yml", $"name: cli-data-{suffix}\ntype: uri_folder\npath: ./rows\n");
+        var created = await Azml.RunAsync(folder.Path, env, "data", "create", "-f", data, "--query", "[version, path]", "-o", "tsv");
+        Assert.True(created.ExitCode == 0, created.ToString());
+        Assert.StartsWith("1\tazureml://", created.Stdout, StringComparison.Ordinal);
+        var shown = await Azml.RunAsync(folder.Path, env, "data", "show", "-n", $"cli-data-{suffix}", "--query", "type", "-o", "tsv");
+        Assert.Equal("uri_folder\n", shown.Stdout);
+
+        folder.Write("src/step.sh", "echo step\n");
+        var component = folder.Write("component.yml", $"name: cli_step_{suffix}\ntype: command\ncode: ./src\ncommand: sh step.sh\n");
+        var createdComponent = await Azml.RunAsync(folder.Path, env, "component", "create", "-f", component, "--query", "version", "-o", "tsv");
+        Assert.True(createdComponent.ExitCode == 0, createdComponent.ToString());
+        Assert.Equal("1\n", createdComponent.Stdout);
+        Assert.Contains($"cli_step_{suffix}", (await Azml.RunAsync(folder.Path, env, "component", "list", "--query", "[].name", "-o", "tsv")).Stdout, StringComparison.Ordinal);
+
+        var createdEnv = await Azml.RunAsync(folder.Path, env, "environment", "create", "--name", $"cli-env-{suffix}", "--image", "python:3.11-slim", "--query", "version", "-o", "tsv");
+        Assert.True(createdEnv.ExitCode == 0, createdEnv.ToString());
+        var job = folder.Write("job.yml", $"command: echo hello from the emulator\nexperiment_name: cli-emulator\ncompute: local\nenvironment: azureml:cli-env-{suffix}:1\n");
+        var ran = await Azml.RunAsync(folder.Path, env, "job", "create", "-f", job, "--name", $"cli-emu-{suffix}", "--stream", "--query", "status", "-o", "tsv");
+        Assert.True(ran.ExitCode == 0, ran.ToString());
+        Assert.Equal("Completed\n", ran.Stdout);
+        Assert.Contains("hello from the emulator", ran.Stderr, StringComparison.Ordinal);
+        var listed = await Azml.RunAsync(folder.Path, env, "job", "show", "-n", $"cli-emu-{suffix}", "--query", "[status, experiment_name]", "-o", "tsv");
+        Assert.Equal("Completed\tcli-emulator\n", listed.Stdout);
+    }
+
+    [Fact]
     public async Task A_wrong_token_is_a_one_line_authentication_error()
     {
         var (folder, _) = emulator.Project();

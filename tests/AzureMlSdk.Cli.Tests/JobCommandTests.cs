@@ -36,6 +36,45 @@ public sealed class JobCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_model_is_registered_from_a_jobs_named_output_or_its_artifacts()
+    {
+        var job = _dir.Write("train.yml", """
+            command: mkdir -p ${{outputs.model_dir}}/onnx && echo weights > ${{outputs.model_dir}}/onnx/model.bin && mkdir -p outputs && echo card > outputs/card.txt
+            experiment_name: cli-jobs
+            compute: local
+            outputs:
+              model_dir: {type: uri_folder}
+            """);
+        var created = await _dir.RunAsync("job", "create", "-f", job, "--name", "cli-train", "--stream");
+        Assert.True(created.ExitCode == 0, created.ToString());
+
+        var whole = await _dir.RunAsync("model", "create", "--name", "from-output", "--path", "azureml://jobs/cli-train/outputs/model_dir");
+        Assert.True(whole.ExitCode == 0, whole.ToString());
+        var model = JsonNode.Parse(whole.Stdout)!;
+        Assert.Equal("cli-train", (string?)model["job_name"]);
+        Assert.Equal("onnx/model.bin", (string?)model["files"]![0]!["path"]);
+        Assert.Equal("model_dir", (string?)model["properties"]!["azureml.jobOutput"]);
+
+        var sub = await _dir.RunAsync("model", "create", "--name", "from-output", "--path", "azureml://jobs/cli-train/outputs/model_dir/paths/onnx/model.bin",
+            "--query", "[version, files[0].path]", "-o", "tsv");
+        Assert.Equal("2\tmodel.bin\n", sub.Stdout);
+
+        var artifacts = await _dir.RunAsync("model", "create", "--name", "card", "--path", "azureml://jobs/cli-train/outputs/artifacts/paths/outputs/card.txt",
+            "--query", "[job_name, files[0].path]", "-o", "tsv");
+        Assert.Equal("cli-train\tcard.txt\n", artifacts.Stdout);
+        var download = await _dir.RunAsync("model", "download", "--name", "card", "--download-path", Path.Combine(_dir.Path, "dl"));
+        Assert.True(download.ExitCode == 0, download.ToString());
+        Assert.Equal("card\n", await File.ReadAllTextAsync(Path.Combine(_dir.Path, "dl", "card", "card.txt")));
+
+        var noOutput = await _dir.RunAsync("model", "create", "--name", "x", "--path", "azureml://jobs/cli-train/outputs/nope");
+        Assert.Equal(1, noOutput.ExitCode);
+        Assert.Contains("its outputs: model_dir", noOutput.Stderr, StringComparison.Ordinal);
+        var escape = await _dir.RunAsync("model", "create", "--name", "x", "--path", "azureml://jobs/cli-train/outputs/model_dir/paths/../../etc");
+        Assert.Equal(2, escape.ExitCode);
+        Assert.Equal("[]", (await _dir.RunAsync("model", "list", "--name", "x")).Stdout.Trim());
+    }
+
+    [Fact]
     public async Task Compute_create_list_show_delete()
     {
         var created = await _dir.RunAsync("compute", "create", "--name", "cpu-cluster", "--type", "amlcompute", "--max-instances", "3");

@@ -119,6 +119,34 @@ public sealed class JobAgentTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_killed_agents_job_command_and_its_background_processes_are_killed_by_the_reader_that_fails_the_job()
+    {
+        var shellPid = Path.Combine(_dir, "shell.pid");
+        var childPid = Path.Combine(_dir, "child.pid");
+        var (name, _) = await SubmitAsync($"echo $$ > '{shellPid}.tmp' && mv '{shellPid}.tmp' '{shellPid}'; sleep 300 & echo $! > '{childPid}.tmp' && mv '{childPid}.tmp' '{childPid}'; wait");
+        await using var ws = Workspace.Local(_dir);
+        await WaitForAsync(() => Task.FromResult(File.Exists(shellPid) && File.Exists(childPid)), "the command and its background child run");
+        var shell = int.Parse(await File.ReadAllTextAsync(shellPid), CultureInfo.InvariantCulture);
+        var child = int.Parse(await File.ReadAllTextAsync(childPid), CultureInfo.InvariantCulture);
+        Assert.True(IsRunning(shell) && IsRunning(child), "both run before the agent dies");
+        var first = JobAgentProcess.ReadInfo(_dir) ?? throw new InvalidOperationException("no agent.json");
+
+        using (var agent = Process.GetProcessById(first.ProcessId))
+        {
+            agent.Kill(); // SIGKILL: the agent cannot stop the job's processes; they are reparented and run on
+            await agent.WaitForExitAsync();
+        }
+        Assert.True(IsRunning(shell), "the agent's death alone does not end the command");
+
+        var dead = await ws.Jobs.GetAsync(name);
+
+        Assert.Equal(JobStatus.Failed, dead.Status);
+        Assert.Equal("SupervisorLost", dead.Error!.Code);
+        Assert.Contains($"process {shell}", dead.Error.Message, StringComparison.Ordinal);
+        await WaitForAsync(() => Task.FromResult(!IsRunning(shell) && !IsRunning(child)), "the job's shell and its background child are gone");
+    }
+
+    [Fact]
     public async Task Concurrent_submits_from_4_processes_start_one_agent_that_runs_all_their_jobs()
     {
         var submits = await Task.WhenAll(Enumerable.Range(0, 4).Select(i => SubmitAsync($"echo job-{i}")));
@@ -244,6 +272,26 @@ public sealed class JobAgentTests : IAsyncLifetime
             return !process.HasExited;
         }
         catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether <paramref name="pid"/> runs (a zombie left unreaped by this container's init counts as ended).</summary>
+    private static bool IsRunning(int pid)
+    {
+        var stat = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/stat";
+        if (!OperatingSystem.IsLinux())
+        {
+            return IsAlive(pid);
+        }
+        try
+        {
+            var text = File.ReadAllText(stat);
+            var state = text[(text.LastIndexOf(')') + 2)..].TrimStart()[0];
+            return state is not ('Z' or 'X');
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or IndexOutOfRangeException or ArgumentOutOfRangeException)
         {
             return false;
         }

@@ -151,4 +151,40 @@ public sealed class StudioBrowserTests(StudioFixture f) : IAsyncLifetime
         Assert.True(await _page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
         await ShotAsync("live");
     }
+
+    [Fact]
+    public async Task A_jobs_page_goes_from_Running_to_Completed_with_its_log_live()
+    {
+        var gate = Path.Combine(Path.GetTempPath(), "studio-browser-gate-" + Guid.NewGuid().ToString("N"));
+        var job = await f.Workspace.Jobs.CreateOrUpdateAsync(new CommandJob
+        {
+            Command = $"echo started; while [ ! -f '{gate}' ]; do sleep 0.1; done; echo finished-after-the-gate",
+            ExperimentName = "studio-jobs",
+            Compute = "local",
+        });
+        try
+        {
+            await _page.GotoAsync(Url("/jobs"));
+            await _page.GetByRole(AriaRole.Link, new() { Name = job.Name, Exact = true }).ClickAsync();
+            var status = _page.Locator("#job-status");
+            await Assertions.Expect(status).ToHaveTextAsync("Running");
+            await Assertions.Expect(_page.GetByLabel("Log of job " + job.Name)).ToContainTextAsync("started");
+            await _page.EvaluateAsync("() => { window.__notReloaded = true; }");
+            await ShotAsync("job-running");
+
+            await File.WriteAllTextAsync(gate, "go");
+            await Assertions.Expect(status).ToHaveTextAsync("Completed");
+            await Assertions.Expect(_page.GetByLabel("Log of job " + job.Name)).ToContainTextAsync("finished-after-the-gate");
+            await Assertions.Expect(_page.GetByRole(AriaRole.Button, new() { Name = "Cancel job " + job.Name })).ToHaveCountAsync(0);
+            Assert.True(await _page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+            await ShotAsync("job-completed");
+        }
+        finally
+        {
+            if (!File.Exists(gate))
+            {
+                await File.WriteAllTextAsync(gate, "go");
+            }
+        }
+    }
 }

@@ -37,6 +37,11 @@ public sealed class StudioHttpTests(StudioFixture f)
     [InlineData("GET", "/no/such/page")]
     [InlineData("POST", "/endpoints/studio-ep/keys")]
     [InlineData("POST", "/models/studio-model/versions/1/aliases")]
+    [InlineData("GET", "/jobs")]
+    [InlineData("GET", "/jobs/some-job")]
+    [InlineData("GET", "/api/jobs/some-job/events")]
+    [InlineData("GET", "/api/jobs/some-job/log")]
+    [InlineData("POST", "/jobs/some-job/cancel")]
     public async Task Every_page_and_api_answers_401_without_the_token(string method, string path)
     {
         using var client = f.AnonymousClient();

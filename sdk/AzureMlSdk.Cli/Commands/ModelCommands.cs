@@ -31,12 +31,12 @@ internal static class ModelCommands
         var name = NameOption();
         var version = VersionOption();
         version.Description = "The version to create; versions are assigned in order, so this must be the next one (checked before anything is uploaded).";
-        var path = new Option<string>("--path", "-p") { Description = "A local file or folder, runs:/<run-id>/<artifact path>, or azureml://jobs/<job>/outputs/<output>/paths/<path>.", Required = true };
+        var path = new Option<string>("--path", "-p") { Description = "A local file or folder, runs:/<run-id>/<artifact path>, azureml://jobs/<job>/outputs/<output>[/paths/<path>], or azureml://jobs/<job>/outputs/artifacts/paths/<artifact path>.", Required = true };
         var type = new Option<string>("--type", "-t") { Description = "The model type (custom_model).", DefaultValueFactory = _ => "custom_model" };
         var description = new Option<string?>("--description", "-d") { Description = "Description." };
         var tags = TagsOption();
         var stage = new Option<string?>("--stage") { Description = "Lifecycle stage, e.g. Development, Production." };
-        var command = new Command("create", "Register a model version from a local path or a run's artifacts.") { name, version, path, type, description, tags, stage };
+        var command = new Command("create", "Register a model version from a local path, a run's artifacts or a job's output.") { name, version, path, type, description, tags, stage };
         command.SetHandler(async ctx =>
         {
             var modelType = ctx.Get(type)!;
@@ -78,7 +78,7 @@ internal static class ModelCommands
             }
             else if (source.StartsWith("azureml://jobs/", StringComparison.Ordinal))
             {
-                throw new AzureMlNotSupportedException($"argument --path: job outputs ('{source}') need the jobs engine, which this build of azml does not have yet; register from runs:/<run-id>/<path> or a local path.");
+                model = await RegisterJobOutputAsync(ctx, ws, modelName, source, tagValues, ctx.Get(description)).ConfigureAwait(false);
             }
             else if (source.Contains("://", StringComparison.Ordinal))
             {
@@ -210,6 +210,80 @@ internal static class ModelCommands
         var ws = await ctx.WorkspaceAsync().ConfigureAwait(false);
         var alias = l is null || string.Equals(l, "latest", StringComparison.Ordinal) ? null : l;
         return await ws.GetModelAsync(ctx.Get(name)!, number, alias, ctx.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// <c>azureml://jobs/&lt;job&gt;/outputs/&lt;output&gt;[/paths/&lt;path&gt;]</c>: a completed job's named output (downloaded, then
+    /// registered with the job as its run), or <c>…/outputs/artifacts/paths/&lt;path&gt;</c>: the job's run artifacts, as az ml reads them.
+    /// </summary>
+    private static async Task<Model> RegisterJobOutputAsync(CliContext ctx, Workspace ws, string modelName, string source, IReadOnlyDictionary<string, string>? tags, string? description)
+    {
+        var reference = AssetReference.Parse(source);
+        if (reference.Kind != AssetReferenceKind.JobOutput || string.IsNullOrEmpty(reference.Job) || string.IsNullOrEmpty(reference.Output))
+        {
+            throw new UsageException($"argument --path: '{source}' must be azureml://jobs/<job>/outputs/<output>[/paths/<path>].");
+        }
+        var job = await ws.Jobs.GetAsync(reference.Job, ctx.CancellationToken).ConfigureAwait(false);
+        if (string.Equals(reference.Output, "artifacts", StringComparison.Ordinal) && !job.OutputUris.ContainsKey("artifacts"))
+        {
+            // The default output: what the job's run stored as artifacts (outputs/, logs).
+            if (string.IsNullOrEmpty(reference.Path))
+            {
+                throw new UsageException($"argument --path: '{source}' needs /paths/<artifact path> after outputs/artifacts (e.g. azureml://jobs/{job.Name}/outputs/artifacts/paths/outputs/model).");
+            }
+            var run = await ws.GetRunAsync(job.Name, ctx.CancellationToken).ConfigureAwait(false);
+            return await ctx.Feedback.SpinAsync($"Registering {modelName} from job {job.Name}...", async _ =>
+                await run.RegisterModelAsync(modelName, reference.Path.TrimEnd('/'), tags, description, cancellationToken: ctx.CancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        if (!job.OutputUris.ContainsKey(reference.Output))
+        {
+            throw new ResourceNotFoundException($"Job '{job.Name}' has no output '{reference.Output}'; its outputs: {(job.OutputUris.Count == 0 ? "none" : string.Join(", ", job.OutputUris.Keys.Order(StringComparer.Ordinal)))} (and artifacts).");
+        }
+        if (job.Status != JobStatus.Completed)
+        {
+            throw new InvalidStateException($"Job '{job.Name}' is {job.Status}: its output '{reference.Output}' can be registered once the job has completed.");
+        }
+        var temp = Path.Combine(Path.GetTempPath(), "azml-model-" + Guid.NewGuid().ToString("N")[..12]);
+        try
+        {
+            await ctx.Feedback.TransferAsync($"Downloading output {reference.Output} of {job.Name}", null, p =>
+                ws.Jobs.DownloadAsync(job.Name, temp, reference.Output, p, ctx.CancellationToken)).ConfigureAwait(false);
+            var folder = Path.GetFullPath(Path.Combine(temp, "named-outputs", reference.Output));
+            var local = folder;
+            if (!string.IsNullOrEmpty(reference.Path) && reference.Path.Trim('/').Length > 0)
+            {
+                local = Path.GetFullPath(Path.Combine(folder, reference.Path.Trim('/')));
+                if (!local.StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                {
+                    throw new UsageException($"argument --path: '{reference.Path}' leaves the output folder.");
+                }
+            }
+            if (!File.Exists(local) && !(Directory.Exists(local) && Directory.EnumerateFileSystemEntries(local).Any()))
+            {
+                throw new ResourceNotFoundException(string.IsNullOrEmpty(reference.Path)
+                    ? $"Output '{reference.Output}' of job '{job.Name}' is empty: nothing to register."
+                    : $"Output '{reference.Output}' of job '{job.Name}' has no file or folder '{reference.Path}'.");
+            }
+            var properties = new Dictionary<string, string>(StringComparer.Ordinal) { ["azureml.jobName"] = job.Name, ["azureml.jobOutput"] = reference.Output };
+            return await ctx.Feedback.TransferAsync($"Uploading {modelName}", SizeOf(local), async progress =>
+                await ws.RegisterModelAsync(modelName, local, tags, description, new ModelRegistrationOptions { Progress = progress, RunId = job.Name, Properties = properties }, ctx.CancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(temp, recursive: true);
+            }
+            catch (DirectoryNotFoundException)
+            {
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
     }
 
     private static async Task<int> NextVersionAsync(Workspace ws, string name, CancellationToken cancellationToken)

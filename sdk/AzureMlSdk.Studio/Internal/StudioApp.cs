@@ -85,6 +85,12 @@ internal static class StudioApp
         Post(e, "/endpoints/{name}/invoke", c => EndpointPages.InvokeAsync(c, s));
         Post(e, "/endpoints/{name}/traffic", c => EndpointPages.SetTrafficAsync(c, s));
 
+        Get(e, "/jobs", c => JobPages.ListAsync(c, s));
+        Get(e, "/jobs/{name}", c => JobPages.DetailAsync(c, s));
+        Post(e, "/jobs/{name}/cancel", c => JobPages.CancelAsync(c, s));
+
+        Get(e, "/api/jobs/{name}/events", c => JobApi.EventsAsync(c, s));
+        Get(e, "/api/jobs/{name}/log", c => JobApi.LogAsync(c, s));
         Get(e, "/api/experiments", c => StudioApi.ExperimentsAsync(c, s));
         Get(e, "/api/experiments/{name}/runs", c => StudioApi.RunsAsync(c, s));
         Get(e, "/api/runs/{id}", c => StudioApi.RunAsync(c, s));

@@ -17,9 +17,10 @@ internal sealed class StudioContext
         Auth = new StudioAuth(token);
     }
 
-    /// <summary>The pages in the navigation bar. Job pages join this list when the workspace has the jobs engine.</summary>
+    /// <summary>The pages in the navigation bar.</summary>
     public static IReadOnlyList<(string Path, string Label)> Navigation { get; } =
     [
+        ("/jobs", "Jobs"),
         ("/experiments", "Experiments"),
         ("/models", "Models"),
         ("/endpoints", "Endpoints"),

@@ -167,6 +167,52 @@
     es.addEventListener('end', function () { es.close(); pre.dataset.ended = '1'; });
   }
 
-  function start() { initCharts(); initLive(); initCompare(); initLogTail(); }
+  // A job's page: live state (status, times, error) and its log, by server-sent events.
+  function initJob() {
+    var main = document.querySelector('main[data-job]');
+    if (!main || typeof EventSource === 'undefined') { return; }
+    var name = encodeURIComponent(main.dataset.job);
+    function show(job) {
+      var status = document.getElementById('job-status');
+      if (status) {
+        status.textContent = job.status;
+        status.className = 'status s-' + job.status.toLowerCase();
+      }
+      [['job-started', job.started], ['job-ended', job.ended], ['job-duration', job.duration]].forEach(function (p) {
+        var el = document.getElementById(p[0]);
+        if (el && p[1] != null) { el.textContent = p[1]; }
+      });
+      var err = document.getElementById('job-error');
+      if (err && job.error) {
+        err.textContent = '(' + job.error.code + ') ' + job.error.message;
+        err.hidden = false;
+      }
+      if (job.terminal) {
+        document.querySelectorAll('form[action$="/jobs/' + name + '/cancel"]').forEach(function (f) { f.remove(); });
+      }
+    }
+    if (main.dataset.liveJob) {
+      var es = new EventSource(base + '/api/jobs/' + name + '/events');
+      es.addEventListener('update', function (e) { show(JSON.parse(e.data)); });
+      es.addEventListener('end', function (e) {
+        es.close();
+        show(JSON.parse(e.data));
+        main.removeAttribute('data-live-job');
+        main.dataset.liveEnded = '1';
+      });
+    }
+    var pre = document.getElementById('job-log');
+    if (pre) {
+      var log = new EventSource(base + '/api/jobs/' + name + '/log');
+      log.addEventListener('append', function (e) {
+        var atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 4;
+        pre.textContent += JSON.parse(e.data);
+        if (atBottom) { pre.scrollTop = pre.scrollHeight; }
+      });
+      log.addEventListener('end', function () { log.close(); pre.dataset.ended = '1'; });
+    }
+  }
+
+  function start() { initCharts(); initLive(); initCompare(); initLogTail(); initJob(); }
   if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', start); } else { start(); }
 })();

@@ -112,9 +112,15 @@ public sealed partial class CommandComponent
     internal SourceMap? Source { get; init; }
 
     /// <summary>Reads a command component YAML file (<c>az ml component create -f</c>).</summary>
-    public static CommandComponent Load(string path)
+    /// <param name="path">The YAML file.</param>
+    /// <param name="set">az ml's <c>--set key.path=value</c> overrides (e.g. <c>version=2</c>), applied before reading.</param>
+    public static CommandComponent Load(string path, IEnumerable<string>? set = null)
     {
         var (context, root) = YamlContext.Open(path);
+        if (set is not null)
+        {
+            root = Overrides.Apply(context, root, set);
+        }
         var component = AssetYaml.ReadComponent(context, root);
         context.ThrowIfProblems();
         component!.Validate();

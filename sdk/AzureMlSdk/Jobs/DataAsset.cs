@@ -41,9 +41,15 @@ public sealed partial class DataAsset
     internal SourceMap? Source { get; init; }
 
     /// <summary>Reads a data YAML file (<c>az ml data create -f</c>). A relative <c>path</c> resolves against the file's folder.</summary>
-    public static DataAsset Load(string path)
+    /// <param name="path">The YAML file.</param>
+    /// <param name="set">az ml's <c>--set key.path=value</c> overrides (e.g. <c>version=2</c>), applied before reading.</param>
+    public static DataAsset Load(string path, IEnumerable<string>? set = null)
     {
         var (context, root) = YamlContext.Open(path);
+        if (set is not null)
+        {
+            root = Overrides.Apply(context, root, set);
+        }
         var data = AssetYaml.ReadData(context, root);
         context.ThrowIfProblems();
         data!.Validate();

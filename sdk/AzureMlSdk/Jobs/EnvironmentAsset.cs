@@ -63,9 +63,15 @@ public sealed partial class EnvironmentAsset
     internal SourceMap? Source { get; init; }
 
     /// <summary>Reads an environment YAML file (<c>az ml environment create -f</c>). Relative paths resolve against its folder.</summary>
-    public static EnvironmentAsset Load(string path)
+    /// <param name="path">The YAML file.</param>
+    /// <param name="set">az ml's <c>--set key.path=value</c> overrides (e.g. <c>version=2</c>), applied before reading.</param>
+    public static EnvironmentAsset Load(string path, IEnumerable<string>? set = null)
     {
         var (context, root) = YamlContext.Open(path);
+        if (set is not null)
+        {
+            root = Overrides.Apply(context, root, set);
+        }
         var env = AssetYaml.ReadEnvironment(context, root, "", inline: false);
         context.ThrowIfProblems();
         env!.Validate();

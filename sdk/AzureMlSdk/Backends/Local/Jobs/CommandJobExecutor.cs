@@ -259,6 +259,21 @@ internal sealed class CommandJobExecutor : IJobExecutor
             log.WriteLine($"The shell '{start.FileName}' could not start: {ex.Message}");
             return new JobOutcome(JobStatus.Failed, new JobError("ExecutionFailed", $"The shell '{start.FileName}' could not start: {ex.Message}"));
         }
+        var groupLeader = JobProcessRecord.SetSid is not null && !OperatingSystem.IsWindows();
+        JobProcessRecord.Write(context.Folder, process, groupLeader);
+        try
+        {
+            return await WaitProcessAsync(context, job, process, groupLeader, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            JobProcessRecord.Clear(context.Folder);
+        }
+    }
+
+    private static async Task<JobOutcome> WaitProcessAsync(JobExecutionContext context, CommandJob job, Process process, bool groupLeader, CancellationToken cancellationToken)
+    {
+        var log = context.Log;
         process.StandardInput.Close();
         await context.SetStatusAsync(JobStatus.Running, CancellationToken.None).ConfigureAwait(false);
         var pumps = Task.WhenAll(PumpAsync(process.StandardOutput, log), PumpAsync(process.StandardError, log));
@@ -273,7 +288,7 @@ internal sealed class CommandJobExecutor : IJobExecutor
         catch (OperationCanceledException)
         {
             killed = true;
-            Kill(process);
+            Kill(process, groupLeader);
             using var grace = new CancellationTokenSource(context.Options.KillTimeout);
             try
             {
@@ -319,7 +334,14 @@ internal sealed class CommandJobExecutor : IJobExecutor
         }
         else
         {
-            start = new ProcessStartInfo(File.Exists("/bin/bash") ? "/bin/bash" : "/bin/sh");
+            // The shell leads a process group of its own (setsid), so a cancel, a timeout, or a reader that finds the supervisor dead
+            // (JobProcessRecord) kills everything the command started, reparented background processes included.
+            var shell = File.Exists("/bin/bash") ? "/bin/bash" : "/bin/sh";
+            start = new ProcessStartInfo(JobProcessRecord.SetSid ?? shell);
+            if (JobProcessRecord.SetSid is not null)
+            {
+                start.ArgumentList.Add(shell);
+            }
             start.ArgumentList.Add("-c");
             start.ArgumentList.Add(command);
         }
@@ -375,8 +397,12 @@ internal sealed class CommandJobExecutor : IJobExecutor
         }
     }
 
-    private static void Kill(Process process)
+    private static void Kill(Process process, bool groupLeader)
     {
+        if (groupLeader)
+        {
+            JobProcessRecord.KillGroup(process.Id);
+        }
         try
         {
             process.Kill(entireProcessTree: true);

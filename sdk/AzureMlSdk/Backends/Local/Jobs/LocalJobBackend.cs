@@ -18,7 +18,7 @@ internal sealed class LocalJobBackend : IJobBackend
     public LocalJobBackend(LocalWorkspaceBackend backend, Func<LocalWorkspaceBackend, ILocalJobLauncher> launcher, TimeProvider time)
     {
         Backend = backend;
-        Store = new LocalJobStore(backend.Database, time);
+        Store = new LocalJobStore(backend.Database, time, backend.Info.LocalDirectory is { } folder ? Path.Combine(folder, "jobs") : null);
         Time = time;
         _launcher = new Lazy<ILocalJobLauncher>(() => launcher(backend));
     }

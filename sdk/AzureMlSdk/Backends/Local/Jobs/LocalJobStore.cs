@@ -51,11 +51,19 @@ internal sealed class LocalJobStore
 
     private readonly LocalDatabase _database;
     private readonly TimeProvider _time;
+    private readonly string? _jobsFolder;
 
-    public LocalJobStore(LocalDatabase database, TimeProvider time)
+    /// <param name="database">The workspace's database.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="jobsFolder">
+    /// The workspace's <c>jobs/</c> folder, where each running command's process is recorded (<see cref="JobProcessRecord"/>), so that
+    /// <see cref="FailOrphans"/> kills what a dead supervisor left running; null: orphans are only marked.
+    /// </param>
+    public LocalJobStore(LocalDatabase database, TimeProvider time, string? jobsFolder = null)
     {
         _database = database;
         _time = time;
+        _jobsFolder = jobsFolder;
     }
 
     /// <summary>How long a supervisor may go without a heartbeat before its jobs are taken for orphans (it heart-beats every 2 s).</summary>
@@ -381,6 +389,17 @@ internal sealed class LocalJobStore
         if (orphans.Count == 0)
         {
             return [];
+        }
+        if (_jobsFolder is not null)
+        {
+            // What the dead supervisor cannot stop any more: the job's command, still running (reparented), is killed with its group.
+            for (var i = 0; i < orphans.Count; i++)
+            {
+                if (JobProcessRecord.KillLeftover(Path.Combine(_jobsFolder, orphans[i].Name)) is { } pid)
+                {
+                    orphans[i] = (orphans[i].Name, orphans[i].Why + string.Create(CultureInfo.InvariantCulture, $" Its command (process {pid}), still running, was killed."));
+                }
+            }
         }
         return _database.Write((connection, transaction) =>
         {

@@ -1,0 +1,168 @@
+using System.Net;
+using NSubstitute;
+
+namespace AzureMlSdk.Studio.Tests;
+
+/// <summary>
+/// A sweep's trials, an AutoML leaderboard and a pipeline's steps as the studio shows them, over a workspace double (the studio
+/// only talks to the object model): the best trial highlighted, params and the primary metric per trial, the reused mark.
+/// </summary>
+public sealed class JobResultPageTests : IAsyncLifetime
+{
+    private readonly Workspace _ws = Substitute.For<Workspace>();
+    private readonly JobOperations _jobs = Substitute.For<JobOperations>();
+    private StudioServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _ws.Name.Returns("double");
+        _ws.Jobs.Returns(_jobs);
+        _ws.GetRunAsync(Arg.Any<string>(), Arg.Any<CancellationToken>()).Returns(c => Task.FromException<Run>(new ResourceNotFoundException($"Run '{c.Arg<string>()}' not found.")));
+
+        // A sweep of three trials, maximizing accuracy; trial 2 is the best, trial 3 still queued (no run yet).
+        var sweep = JobDouble("sweep-1", JobType.Sweep, JobStatus.Completed, null, new Dictionary<string, string>
+        {
+            ["primary_metric_config"] = """{"name":"accuracy","goal":"maximize"}""",
+            ["best_child_run_id"] = "sweep-1_2",
+            ["score"] = "0.93",
+        });
+        Trial("sweep-1", "sweep-1_1", "0.01", 0.81);
+        Trial("sweep-1", "sweep-1_2", "0.1", 0.93);
+        Children("sweep-1", [.. _children["sweep-1"], JobDouble("sweep-1_3", JobType.Command, JobStatus.Queued, "sweep-1", null)]);
+
+        // An AutoML job without a leaderboard table: ranked from its child jobs' runs (AUC_weighted, higher is better).
+        var automl = JobDouble("automl-1", JobType.AutoML, JobStatus.Completed, null, new Dictionary<string, string> { ["automl_best_child_run_id"] = "automl-1_0" });
+        automl.Definition.Returns(AutoMLJob.Classification(Input.UriFile("azureml://datastores/workspaceblobstore/paths/train.csv"), "label", "AUC_weighted"));
+        AutoMLTrial("automl-1_0", "LightGBM", 0.97);
+        AutoMLTrial("automl-1_1", "LogisticRegression <script>", 0.88);
+
+        // A pipeline whose first step was reused.
+        JobDouble("pipe-1", JobType.Pipeline, JobStatus.Completed, null, null);
+        Children("pipe-1",
+        [
+            JobDouble("pipe-1_prep", JobType.Command, JobStatus.Completed, "pipe-1", new Dictionary<string, string> { ["azureml.isreused"] = "true" }),
+            JobDouble("pipe-1_train", JobType.Command, JobStatus.Completed, "pipe-1", null),
+        ]);
+        _jobs.ListAsync(Arg.Any<string?>(), Arg.Any<bool>(), Arg.Any<CancellationToken>()).Returns(c => Async(c.ArgAt<string?>(0) is { } p && _children.TryGetValue(p, out var list) ? list : []));
+        _server = await StudioServer.StartAsync(_ws, new StudioOptions { Port = 0 });
+    }
+
+    public async Task DisposeAsync() => await _server.DisposeAsync();
+
+    private readonly Dictionary<string, List<Job>> _children = new(StringComparer.Ordinal);
+
+    private Job JobDouble(string name, JobType type, JobStatus status, string? parent, IReadOnlyDictionary<string, string>? properties)
+    {
+        var job = Substitute.For<Job>();
+        job.Name.Returns(name);
+        job.Type.Returns(type);
+        job.Status.Returns(status);
+        job.ExperimentName.Returns("exp");
+        job.ParentJobName.Returns(parent);
+        job.Properties.Returns(properties ?? new Dictionary<string, string>());
+        job.Tags.Returns(new Dictionary<string, string>());
+        job.OutputUris.Returns(new Dictionary<string, string>());
+        job.CreatedAt.Returns(DateTimeOffset.UnixEpoch);
+        _jobs.GetAsync(name, Arg.Any<CancellationToken>()).Returns(job);
+        job.StreamAsync(Arg.Any<TextWriter>(), Arg.Any<CancellationToken>()).Returns(job);
+        if (parent is not null)
+        {
+            (_children.TryGetValue(parent, out var list) ? list : _children[parent] = []).Add(job);
+        }
+        return job;
+    }
+
+    private void Children(string parent, List<Job> children) => _children[parent] = children;
+
+    private void Trial(string parent, string name, string lr, double accuracy)
+    {
+        JobDouble(name, JobType.Command, JobStatus.Completed, parent, null);
+        RunDouble(name, new Dictionary<string, string> { ["lr"] = lr }, "accuracy", accuracy);
+    }
+
+    private void AutoMLTrial(string name, string algorithm, double auc)
+    {
+        JobDouble(name, JobType.Command, JobStatus.Completed, "automl-1", null);
+        RunDouble(name, new Dictionary<string, string> { ["algorithm"] = algorithm }, "AUC_weighted", auc);
+    }
+
+    private void RunDouble(string id, IReadOnlyDictionary<string, string> parameters, string metric, double value)
+    {
+        var run = Substitute.For<Run>();
+        run.Id.Returns(id);
+        run.Params.Returns(parameters);
+        run.Tags.Returns(new Dictionary<string, string>());
+        run.LatestMetrics.Returns(new Dictionary<string, MetricPoint> { [metric] = new(metric, value, 0, DateTimeOffset.UnixEpoch) });
+        _ws.GetRunAsync(id, Arg.Any<CancellationToken>()).Returns(run);
+    }
+
+    private static async IAsyncEnumerable<Job> Async(IEnumerable<Job> jobs)
+    {
+        foreach (var j in jobs)
+        {
+            yield return j;
+        }
+        await Task.CompletedTask;
+    }
+
+    private async Task<string> GetAsync(string path)
+    {
+        using var client = new HttpClient { BaseAddress = _server.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", _server.Token);
+        using var response = await client.GetAsync(new Uri(path, UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode}: {body}");
+        return body;
+    }
+
+    private static string Row(string html, string job)
+    {
+        var start = html.IndexOf($"<tr data-job=\"{job}\"", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no row for {job}");
+        return html[start..(html.IndexOf("</tr>", start, StringComparison.Ordinal) + 5)];
+    }
+
+    [Fact]
+    public async Task A_sweeps_trials_show_params_and_metric_best_first_and_highlighted()
+    {
+        var html = await GetAsync("/jobs/sweep-1");
+        Assert.Contains("<table id=\"trials\">", html, StringComparison.Ordinal);
+        Assert.Contains("<th scope=\"col\">lr</th>", html, StringComparison.Ordinal);
+        Assert.Contains("<th scope=\"col\">accuracy</th>", html, StringComparison.Ordinal);
+        var best = Row(html, "sweep-1_2");
+        Assert.Contains("class=\"best\"", best, StringComparison.Ordinal);
+        Assert.Contains("<td>0.1</td>", best, StringComparison.Ordinal);
+        Assert.Contains("<td>0.93</td>", best, StringComparison.Ordinal);
+        Assert.DoesNotContain("class=\"best\"", Row(html, "sweep-1_1"), StringComparison.Ordinal);
+        Assert.Contains("Queued", Row(html, "sweep-1_3"), StringComparison.Ordinal);
+        // Best first, then the others by score, trials without the metric last.
+        Assert.True(html.IndexOf("data-job=\"sweep-1_2\"", StringComparison.Ordinal) < html.IndexOf("data-job=\"sweep-1_1\"", StringComparison.Ordinal));
+        Assert.True(html.IndexOf("data-job=\"sweep-1_1\"", StringComparison.Ordinal) < html.IndexOf("data-job=\"sweep-1_3\"", StringComparison.Ordinal));
+        Assert.Contains("id=\"best-trial\" href=\"/jobs/sweep-1_2\"", html, StringComparison.Ordinal);
+        Assert.Contains("/compare?runs=sweep-1_1&amp;runs=sweep-1_2&amp;metric=accuracy", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_automl_leaderboard_ranks_trials_by_the_primary_metric_with_the_best_marked()
+    {
+        var html = await GetAsync("/jobs/automl-1");
+        Assert.Contains("<table id=\"leaderboard\">", html, StringComparison.Ordinal);
+        var best = Row(html, "automl-1_0");
+        Assert.Contains("class=\"best\"", best, StringComparison.Ordinal);
+        Assert.Contains("LightGBM", best, StringComparison.Ordinal);
+        Assert.Contains("<td>0.97</td>", best, StringComparison.Ordinal);
+        Assert.Contains("<th scope=\"col\">AUC_weighted</th>", html, StringComparison.Ordinal);
+        Assert.True(html.IndexOf("data-job=\"automl-1_0\"", StringComparison.Ordinal) < html.IndexOf("data-job=\"automl-1_1\"", StringComparison.Ordinal));
+        Assert.Contains("LogisticRegression &lt;script&gt;", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("LogisticRegression <script>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_pipelines_steps_show_the_reused_mark()
+    {
+        var html = await GetAsync("/jobs/pipe-1");
+        Assert.Contains("<h2>Steps</h2>", html, StringComparison.Ordinal);
+        Assert.Contains("badge reused", Row(html, "pipe-1_prep"), StringComparison.Ordinal);
+        Assert.DoesNotContain("badge reused", Row(html, "pipe-1_train"), StringComparison.Ordinal);
+    }
+}
