@@ -328,4 +328,17 @@ public sealed class PipelineJobYamlTests : IDisposable
         Assert.Equal("cpu", ((CommandJob)back.Jobs["eval"]).Compute);
         Assert.Equal(["train"], back.GetStepDependencies()["eval"]);
     }
+
+    [Fact]
+    public void The_pipeline_sample_loads_in_prep_train_evaluate_register_order()
+    {
+        var path = Path.Combine(AzureMlSdk.Tests.ObjectModel.NewcomerTests.RepositoryRoot(), "samples", "pipeline", "pipeline.yml");
+        var job = PipelineJob.Load(path, ["inputs.learning_rate=0.4"]);
+
+        Assert.Equal(["prep", "train", "evaluate", "register"], job.GetStepOrder());
+        Assert.Equal(0.4, job.Inputs["learning_rate"].Value);
+        Assert.All(job.Jobs.Values, s => Assert.NotNull(((CommandJob)s).Component));
+        Assert.Equal("pipeline-sample-model", ((CommandJob)job.Jobs["register"]).Outputs["package"].Name);
+        Assert.Equal(["prep", "train"], job.GetStepDependencies()["evaluate"]);
+    }
 }

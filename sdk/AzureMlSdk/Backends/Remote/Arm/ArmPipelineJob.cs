@@ -1,0 +1,314 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Xml;
+using AzureMlSdk.Jobs.Pipeline;
+
+namespace AzureMlSdk.Backends.Remote.Arm;
+
+// Wire shapes of the ARM 2026-07-01 PipelineJob body (JobBaseResource, properties.jobType = Pipeline). The spec leaves `jobs` and
+// `settings` free-form; their content is azure-ai-ml's REST form: each step {"type": "command", "componentId", "computeId",
+// "inputs": {"x": {"job_input_type": "literal", "value": "${{parent.inputs.y}}"}}, "outputs": {"o": {"type": "literal", "value":
+// "${{parent.outputs.p}}"}}, …}, settings {"default_compute", "default_datastore", "continue_on_step_failure", "force_rerun"}.
+
+/// <summary><c>PipelineJob</c> (allOf <c>JobBaseProperties</c>).</summary>
+internal sealed class PipelineJobProperties
+{
+    public string? Description { get; set; }
+    public Dictionary<string, string?>? Tags { get; set; }
+    public Dictionary<string, string?>? Properties { get; set; }
+    public string? DisplayName { get; set; }
+    public string? Status { get; set; }
+    public string? ExperimentName { get; set; }
+    public Dictionary<string, ArmJobService?>? Services { get; set; }
+    public string? ComputeId { get; set; }
+    public string? ComponentId { get; set; }
+    public bool? IsArchived { get; set; }
+    public ArmJobIdentity? Identity { get; set; }
+    public string? JobType { get; set; }
+    public Dictionary<string, ArmJobInput?>? Inputs { get; set; }
+    public Dictionary<string, ArmJobOutput?>? Outputs { get; set; }
+    public JsonElement? Jobs { get; set; }
+    public JsonElement? Settings { get; set; }
+    public string? SourceJobId { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ArmResource<PipelineJobProperties>))]
+internal sealed partial class ArmPipelineJobJsonContext : JsonSerializerContext;
+
+/// <summary>The ARM ids a pipeline body needs, resolved by the caller (components created, local data uploaded, computes found).</summary>
+internal sealed record ArmPipelineReferences
+{
+    /// <summary>Step name → the component version's ARM id it runs (an inline step's anonymous component included).</summary>
+    public required IReadOnlyDictionary<string, string> ComponentIds { get; init; }
+
+    /// <summary>A compute name → its ARM id (identity when null: the name is sent as it is).</summary>
+    public Func<string, string>? ComputeId { get; init; }
+
+    /// <summary>The datastore name of <c>settings.default_datastore</c> → its ARM id (identity when null).</summary>
+    public Func<string, string>? DatastoreId { get; init; }
+
+    /// <summary>Pipeline input name → the <c>uri</c> to send instead of its path (local paths uploaded).</summary>
+    public IReadOnlyDictionary<string, string> InputUris { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>"step.input" → the <c>uri</c> to send instead of a step's data input path.</summary>
+    public IReadOnlyDictionary<string, string> StepInputUris { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+}
+
+/// <summary><see cref="PipelineJob"/> ⇄ the ARM 2026-07-01 <c>PipelineJob</c> body.</summary>
+internal static class ArmPipelineJobMapping
+{
+    private static readonly Dictionary<InputMode, string> InputModes = new()
+    {
+        [InputMode.ReadOnlyMount] = "ReadOnlyMount", [InputMode.ReadWriteMount] = "ReadWriteMount", [InputMode.Download] = "Download",
+        [InputMode.Direct] = "Direct", [InputMode.EvalMount] = "EvalMount", [InputMode.EvalDownload] = "EvalDownload",
+    };
+
+    private static readonly Dictionary<OutputMode, string> OutputModes = new()
+    {
+        [OutputMode.ReadWriteMount] = "ReadWriteMount", [OutputMode.Upload] = "Upload", [OutputMode.Direct] = "Direct",
+    };
+
+    public static ArmResource<PipelineJobProperties> ToArm(PipelineJob job, ArmPipelineReferences references)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(references);
+        var compute = references.ComputeId ?? (n => n);
+        var inputReferences = new ArmJobReferences { EnvironmentId = "", InputUris = references.InputUris };
+        var settings = new JsonObject
+        {
+            ["continue_on_step_failure"] = job.Settings.ContinueOnStepFailure,
+            ["force_rerun"] = job.Settings.ForceRerun,
+        };
+        if (job.Settings.DefaultComputeName is { } defaultCompute)
+        {
+            settings["default_compute"] = compute(defaultCompute);
+        }
+        if (job.Settings.DefaultDatastore is { } datastore)
+        {
+            settings["default_datastore"] = (references.DatastoreId ?? (d => d))(datastore);
+        }
+        var steps = new JsonObject();
+        foreach (var (name, step) in job.Jobs)
+        {
+            steps[name] = StepToJson(job, name, step, references, compute);
+        }
+        var properties = new PipelineJobProperties
+        {
+            JobType = "Pipeline",
+            Description = job.Description,
+            Tags = ArmJobMapping.Nullable(job.Tags),
+            Properties = ArmJobMapping.Nullable(job.Properties),
+            DisplayName = job.DisplayName,
+            ExperimentName = job.ExperimentName,
+            ComputeId = job.ComputeName is { } c ? compute(c) : null,
+            Identity = ArmJobMapping.ToArm(job.Identity),
+            Services = job.Services.Count == 0 ? null : job.Services.ToDictionary(s => s.Key, s => (ArmJobService?)ArmJobMapping.ToArm(s.Value), StringComparer.Ordinal),
+            Inputs = job.Inputs.Count == 0 ? null : job.Inputs.ToDictionary(i => i.Key, i => (ArmJobInput?)ArmJobMapping.ToArm(i.Key, i.Value, inputReferences, job), StringComparer.Ordinal),
+            Outputs = job.Outputs.Count == 0 ? null : job.Outputs.ToDictionary(o => o.Key, o => (ArmJobOutput?)ArmJobMapping.ToArm(o.Key, o.Value, inputReferences, job), StringComparer.Ordinal),
+            Jobs = Element(steps),
+            Settings = Element(settings),
+        };
+        return new ArmResource<PipelineJobProperties> { Name = job.Name, Properties = properties };
+    }
+
+    private static JsonObject StepToJson(PipelineJob pipeline, string name, JobDefinition step, ArmPipelineReferences references, Func<string, string> compute)
+    {
+        var inputs = PipelineGraph.InputsOf(step) ?? throw new AzureMlNotSupportedException($"Step '{name}' is a {JobDefinition.YamlType(step.Type)} job; pipeline steps are command jobs and components.");
+        var outputs = PipelineGraph.OutputsOf(step)!;
+        var node = new JsonObject
+        {
+            ["name"] = name,
+            ["type"] = "command",
+            ["componentId"] = references.ComponentIds.TryGetValue(name, out var componentId) ? componentId
+                : throw new JobDefinitionException($"step '{name}' has no component id: create its component before building the ARM body.", pipeline.SourcePath, key: $"jobs.{name}"),
+        };
+        if (step.ComputeName is { } c)
+        {
+            node["computeId"] = compute(c);
+        }
+        if (step.DisplayName is { } displayName)
+        {
+            node["display_name"] = displayName;
+        }
+        if (step.Description is { } description)
+        {
+            node["description"] = description;
+        }
+        if (step.Tags.Count > 0)
+        {
+            node["tags"] = new JsonObject(step.Tags.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value)));
+        }
+        if (step.Properties.Count > 0)
+        {
+            node["properties"] = new JsonObject(step.Properties.Select(t => KeyValuePair.Create(t.Key, (JsonNode?)t.Value)));
+        }
+        var stepInputs = new JsonObject();
+        foreach (var (inputName, input) in inputs)
+        {
+            if (input.IsLiteral)
+            {
+                stepInputs[inputName] = new JsonObject { ["job_input_type"] = "literal", ["value"] = input.LiteralText };
+                continue;
+            }
+            var uri = references.StepInputUris.TryGetValue($"{name}.{inputName}", out var resolved) ? resolved
+                : input.Reference!.IsRemote ? input.Path
+                : throw new JobDefinitionException($"step '{name}' input '{inputName}' is the local path '{input.Path}': upload it before building the ARM body.", pipeline.SourcePath, key: $"jobs.{name}.inputs.{inputName}");
+            var data = new JsonObject { ["job_input_type"] = YamlNames.Of(input.Type), ["uri"] = uri };
+            if (input.Mode is { } mode)
+            {
+                data["mode"] = InputModes[mode];
+            }
+            stepInputs[inputName] = data;
+        }
+        node["inputs"] = stepInputs;
+        var stepOutputs = new JsonObject();
+        foreach (var (outputName, output) in outputs)
+        {
+            if (output.Path is { } path && Binding.Mentions(path))
+            {
+                stepOutputs[outputName] = new JsonObject { ["type"] = "literal", ["value"] = path };
+                continue;
+            }
+            var data = new JsonObject { ["job_output_type"] = YamlNames.Of(output.Type) };
+            if (output.Path is not null)
+            {
+                data["uri"] = output.Path;
+            }
+            if (output.Mode is { } mode)
+            {
+                data["mode"] = OutputModes[mode];
+            }
+            if (output.Name is not null)
+            {
+                data["asset_name"] = output.Name;
+            }
+            stepOutputs[outputName] = data;
+        }
+        node["outputs"] = stepOutputs;
+        var variables = step switch { CommandJob command => command.EnvironmentVariables, PipelineComponentJob component => component.EnvironmentVariables, _ => null };
+        if (variables is { Count: > 0 })
+        {
+            node["environment_variables"] = new JsonObject(variables.Select(v => KeyValuePair.Create(v.Key, (JsonNode?)v.Value)));
+        }
+        if (step is CommandJob { Limits.Timeout: { } timeout })
+        {
+            node["limits"] = new JsonObject { ["job_limits_type"] = "Command", ["timeout"] = XmlConvert.ToString(timeout) };
+        }
+        if (step is CommandJob { Resources.InstanceCount: { } count })
+        {
+            node["resources"] = new JsonObject { ["instance_count"] = count };
+        }
+        return node;
+    }
+
+    /// <summary>
+    /// A pipeline from its ARM body: each step a <see cref="PipelineComponentJob"/> (its <c>componentId</c> as <c>azureml:name:version</c>),
+    /// bindings as written, compute ids as names.
+    /// </summary>
+    public static PipelineJob FromArm(ArmResource<PipelineJobProperties> resource)
+    {
+        ArgumentNullException.ThrowIfNull(resource);
+        var p = resource.Properties ?? throw new InvalidInputException($"job '{resource.Name}' has no properties.");
+        if (!string.Equals(p.JobType, "Pipeline", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidInputException($"job '{resource.Name}' is a {p.JobType} job, not a pipeline job.");
+        }
+        var settings = p.Settings is { ValueKind: JsonValueKind.Object } s ? JsonNode.Parse(s.GetRawText())!.AsObject() : [];
+        var steps = new Dictionary<string, JobDefinition>(StringComparer.Ordinal);
+        if (p.Jobs is { ValueKind: JsonValueKind.Object } jobs)
+        {
+            foreach (var (name, node) in JsonNode.Parse(jobs.GetRawText())!.AsObject())
+            {
+                steps[name] = StepFromJson(name, node as JsonObject ?? throw new InvalidInputException($"pipeline step '{name}' is not an object."));
+            }
+        }
+        return new PipelineJob
+        {
+            Name = resource.Name, DisplayName = p.DisplayName, ExperimentName = p.ExperimentName, Description = p.Description,
+            Tags = ArmJobMapping.NonNull(p.Tags), Properties = ArmJobMapping.NonNull(p.Properties),
+            Compute = p.ComputeId is null ? null : ArmJobMapping.ComputeFromId(p.ComputeId),
+            Services = p.Services?.Where(x => x.Value is not null).ToDictionary(x => x.Key, x => ArmJobMapping.FromArm(x.Value!), StringComparer.Ordinal)
+                ?? new Dictionary<string, JobService>(StringComparer.Ordinal),
+            Inputs = p.Inputs?.Where(i => i.Value is not null).ToDictionary(i => i.Key, i => ArmJobMapping.FromArm(i.Value!), StringComparer.Ordinal)
+                ?? new Dictionary<string, Input>(StringComparer.Ordinal),
+            Outputs = p.Outputs?.Where(o => o.Value is not null).ToDictionary(o => o.Key, o => ArmJobMapping.FromArm(o.Value!), StringComparer.Ordinal)
+                ?? new Dictionary<string, Output>(StringComparer.Ordinal),
+            Jobs = steps,
+            Settings = new PipelineSettings
+            {
+                DefaultCompute = Text(settings["default_compute"]) is { } dc ? ArmJobMapping.ComputeFromId(dc) : null,
+                DefaultDatastore = Text(settings["default_datastore"]) is { } dd ? dd[(dd.LastIndexOf('/') + 1)..] : null,
+                ContinueOnStepFailure = Flag(settings["continue_on_step_failure"]),
+                ForceRerun = Flag(settings["force_rerun"]),
+            },
+        };
+    }
+
+    private static PipelineComponentJob StepFromJson(string name, JsonObject node)
+    {
+        var inputs = new Dictionary<string, Input>(StringComparer.Ordinal);
+        foreach (var (inputName, value) in node["inputs"] as JsonObject ?? [])
+        {
+            if (value is not JsonObject input)
+            {
+                continue;
+            }
+            var type = Text(input["job_input_type"]) ?? "literal";
+            if (type == "literal")
+            {
+                inputs[inputName] = Input.Literal(Text(input["value"]) ?? "");
+                continue;
+            }
+            var mode = Text(input["mode"]) is { } m ? InputModes.FirstOrDefault(x => string.Equals(x.Value, m, StringComparison.OrdinalIgnoreCase)).Key : (InputMode?)null;
+            inputs[inputName] = Input.Data(YamlNames.InputTypes.TryGetValue(type, out var t) ? t : InputType.UriFolder, Text(input["uri"]) ?? "", mode);
+        }
+        var outputs = new Dictionary<string, Output>(StringComparer.Ordinal);
+        foreach (var (outputName, value) in node["outputs"] as JsonObject ?? [])
+        {
+            if (value is not JsonObject output)
+            {
+                continue;
+            }
+            if (Text(output["type"]) == "literal")
+            {
+                outputs[outputName] = Output.UriFolder(Text(output["value"]));
+                continue;
+            }
+            var type = Text(output["job_output_type"]) is { } ot && YamlNames.OutputTypes.TryGetValue(ot, out var t) ? t : OutputType.UriFolder;
+            var mode = Text(output["mode"]) is { } m ? OutputModes.FirstOrDefault(x => string.Equals(x.Value, m, StringComparison.OrdinalIgnoreCase)).Key : (OutputMode?)null;
+            outputs[outputName] = Output.Create(type, Text(output["uri"]), mode, Text(output["asset_name"]));
+        }
+        return new PipelineComponentJob
+        {
+            Component = Text(node["componentId"]) is { } id ? ArmJobMapping.AssetFromId(id) : throw new InvalidInputException($"pipeline step '{name}' has no componentId."),
+            Compute = Text(node["computeId"]) is { } computeId ? ArmJobMapping.ComputeFromId(computeId) : null,
+            DisplayName = Text(node["display_name"]),
+            Description = Text(node["description"]),
+            Tags = Map(node["tags"]),
+            Properties = Map(node["properties"]),
+            EnvironmentVariables = Map(node["environment_variables"]),
+            Inputs = inputs,
+            Outputs = outputs,
+        };
+    }
+
+    private static JsonElement Element(JsonNode node)
+    {
+        using var document = JsonDocument.Parse(node.ToJsonString());
+        return document.RootElement.Clone();
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
+
+    private static bool Flag(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.True;
+
+    private static Dictionary<string, string> Map(JsonNode? node) =>
+        (node as JsonObject ?? []).Where(p => Text(p.Value) is not null).ToDictionary(p => p.Key, p => Text(p.Value)!, StringComparer.Ordinal);
+}
