@@ -30,6 +30,59 @@ internal static class CommandJobResources
 
     private static readonly string[] MutableProperties = ["description", "tags", "displayName", "isArchived", "status", "services", "properties"];
 
+    /// <summary>Reads a PUT body of a command or sweep job (anything else is a 400 naming what is served), references made local.</summary>
+    public static (JobDefinition Job, ArmResource<CommandJobProperties> Body) ReadAny(JsonObject body, string name)
+    {
+        var resource = JsonSerializer.Deserialize(body.ToJsonString(), ArmJobJsonContext.Default.ArmResourceCommandJobProperties)
+            ?? throw new ArmException(400, "InvalidRequestContent", "The request content must be a JobBase resource.");
+        if (!ArmSweepJobMapping.IsSweep(resource))
+        {
+            var (command, commandBody) = Read(body, name);
+            return (command, commandBody);
+        }
+        resource.Name = name;
+        SweepJob sweep;
+        try
+        {
+            sweep = ArmSweepJobMapping.FromArm(ArmSweepJobMapping.FromWire(resource));
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidInputException)
+        {
+            throw new ArmException(400, "UserError", ex.Message);
+        }
+        var trial = sweep.Trial;
+        var local = new SweepJob
+        {
+            Name = name,
+            DisplayName = sweep.DisplayName,
+            ExperimentName = sweep.ExperimentName,
+            Description = sweep.Description,
+            Tags = sweep.Tags,
+            Properties = new Dictionary<string, string>(sweep.Properties, StringComparer.Ordinal) { [DefinitionHashProperty] = ImmutableHash(resource) },
+            Compute = sweep.Compute,
+            Identity = sweep.Identity,
+            Services = sweep.Services,
+            Trial = trial is null ? null : new CommandJob
+            {
+                Code = trial.Code,
+                Command = trial.Command,
+                Environment = trial.Environment?.Reference == HostEnvironment ? null : trial.Environment,
+                EnvironmentVariables = trial.EnvironmentVariables,
+                Resources = trial.Resources,
+                Distribution = trial.Distribution,
+            },
+            SearchSpace = sweep.SearchSpace,
+            SamplingAlgorithm = sweep.SamplingAlgorithm,
+            Objective = sweep.Objective,
+            Limits = sweep.Limits,
+            EarlyTermination = sweep.EarlyTermination,
+            Inputs = sweep.Inputs.ToDictionary(i => i.Key, i => i.Value.IsLiteral || i.Value.Path is null ? i.Value : i.Value.WithPath(ArmJobMapping.AssetFromId(i.Value.Path)), StringComparer.Ordinal),
+            Outputs = sweep.Outputs,
+            QueueSettings = sweep.QueueSettings,
+        };
+        return (local, resource);
+    }
+
     /// <summary>Reads a PUT body: a command job (anything else is a 400 naming what is served), references made local.</summary>
     public static (CommandJob Job, ArmResource<CommandJobProperties> Body) Read(JsonObject body, string name)
     {
@@ -38,7 +91,7 @@ internal static class CommandJobResources
         var type = resource.Properties?.JobType;
         if (!string.Equals(type, "Command", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ArmException(400, "UserError", $"The Emulator runs command jobs; jobType '{type}' is not served.", "properties.jobType");
+            throw new ArmException(400, "UserError", $"The Emulator runs command and sweep jobs; jobType '{type}' is not served.", "properties.jobType");
         }
         resource.Name = name;
         CommandJob job;
@@ -143,12 +196,60 @@ internal static class CommandJobResources
         _ => node.ToJsonString(),
     };
 
+    /// <summary>A sweep job as ARM's <c>SweepJob</c> in the workspace <paramref name="workspaceId"/>: its trial's references as ARM ids, the state of the local job.</summary>
+    private static JsonObject SweepToArm(string workspaceId, JobData job, SweepJob definition, Uri? studio)
+    {
+        var trial = definition.TrialFor();
+        var references = new ArmJobReferences
+        {
+            EnvironmentId = trial.Environment?.Reference is { } env ? ArmId(workspaceId, "environments", env) : HostEnvironment,
+            CodeId = trial.Code is { } code ? ArmId(workspaceId, "codes", code) : null,
+            ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null,
+            InputUris = trial.Inputs.Where(i => !i.Value.IsLiteral && i.Value.Path is not null)
+                .ToDictionary(i => i.Key, i => AssetReference.Parse(i.Value.Path!) is { Kind: AssetReferenceKind.Asset, Version: not null }
+                    ? "azureml:" + ArmId(workspaceId, "data", i.Value.Path!) : i.Value.Path!, StringComparer.Ordinal),
+            OutputUris = job.OutputUris,
+        };
+        ArmResource<SweepJobProperties> resource;
+        try
+        {
+            resource = ArmSweepJobMapping.ToArm(definition, references);
+        }
+        catch (Exception ex) when (ex is AzureMlException)
+        {
+            throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' cannot be shown as an ARM sweep job: {ex.Message}");
+        }
+        var p = resource.Properties!;
+        p.Status = job.Status.ToString();
+        p.IsArchived = job.IsArchived;
+        p.DisplayName = job.DisplayName;
+        p.ExperimentName = job.ExperimentName;
+        p.Description = job.Description;
+        p.Tags = job.Tags.Count == 0 ? null : job.Tags.ToDictionary(t => t.Key, t => (string?)t.Value, StringComparer.Ordinal);
+        p.Properties = job.Properties.Where(x => x.Key != DefinitionHashProperty).ToDictionary(x => x.Key, x => (string?)x.Value, StringComparer.Ordinal);
+        p.Services = new Dictionary<string, ArmJobService?>(StringComparer.Ordinal);
+        if (studio is not null)
+        {
+            p.Services["Studio"] = new ArmJobService { JobServiceType = "Studio", Endpoint = studio.AbsoluteUri };
+        }
+        var node = JsonSerializer.SerializeToNode(resource, ArmSweepJobJsonContext.Default.ArmResourceSweepJobProperties)!.AsObject();
+        node["id"] = $"{workspaceId}/jobs/{job.Name}";
+        node["name"] = job.Name;
+        node["type"] = ArmEndpoints.Provider + "/workspaces/jobs";
+        node["systemData"] = ArmEndpoints.SystemData(job.CreatedAt, job.EndedAt ?? job.StartedAt ?? job.CreatedAt);
+        return node;
+    }
+
     /// <summary>A job as ARM's <c>JobBase</c> in the workspace <paramref name="workspaceId"/> (its ARM id).</summary>
     public static JsonObject ToArm(string workspaceId, JobData job, Uri? studio = null)
     {
         if (job.Definition is AutoMLJob)
         {
             return AutoMLJobResources.ToArm(workspaceId, job, studio);
+        }
+        if (job.Definition is SweepJob sweep)
+        {
+            return SweepToArm(workspaceId, job, sweep, studio);
         }
         var definition = job.Definition as CommandJob
             ?? throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' is a {job.Type} job, which the Emulator does not serve over ARM yet.");

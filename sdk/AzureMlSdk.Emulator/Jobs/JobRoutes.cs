@@ -111,7 +111,7 @@ internal static class JobRoutes
             do
             {
                 var page = await LocalJobs(call).ListAsync(new JobQuery(parent, IncludeArchived: archived, MaxResults: 500, PageToken: token), call.Context.RequestAborted).ConfigureAwait(false);
-                all.AddRange(page.Items.Where(j => j.Type is JobType.Command or JobType.AutoML));
+                all.AddRange(page.Items.Where(j => j.Type is JobType.Command or JobType.AutoML or JobType.Sweep));
                 token = page.NextPageToken;
             }
             while (token is not null);
@@ -208,7 +208,7 @@ internal static class JobRoutes
             await AutoMLJobResources.PutAsync(call, body, id, retryAfterSeconds, Studio(call, id)).ConfigureAwait(false);
             return;
         }
-        var (job, resource) = CommandJobResources.Read(body, id);
+        var (job, resource) = CommandJobResources.ReadAny(body, id);
         var ct = call.Context.RequestAborted;
         var jobs = LocalJobs(call);
         var existing = await FindCommandJobAsync(call, id).ConfigureAwait(false);
@@ -217,8 +217,18 @@ internal static class JobRoutes
         {
             try
             {
-                job = await JobFiles.MaterializeCodeAsync(call.Registry, call.Workspace, job, ct).ConfigureAwait(false);
-                await JobFiles.MaterializeInputsAsync(call.Registry, call.Workspace, job, ct).ConfigureAwait(false);
+                if (job is SweepJob sweep)
+                {
+                    // The trial's code is materialised as a command job's is; the sweep's inputs (every trial's) likewise.
+                    var trial = await JobFiles.MaterializeCodeAsync(call.Registry, call.Workspace, sweep.Trial!, ct).ConfigureAwait(false);
+                    job = WithTrial(sweep, trial);
+                    await JobFiles.MaterializeInputsAsync(call.Registry, call.Workspace, new CommandJob { Command = "true", Inputs = new Dictionary<string, Input>(sweep.TrialInputs, StringComparer.Ordinal) }, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    job = await JobFiles.MaterializeCodeAsync(call.Registry, call.Workspace, (CommandJob)job, ct).ConfigureAwait(false);
+                    await JobFiles.MaterializeInputsAsync(call.Registry, call.Workspace, (CommandJob)job, ct).ConfigureAwait(false);
+                }
                 stored = await jobs.CreateOrUpdateAsync(job, null, ct).ConfigureAwait(false);
             }
             catch (JobDefinitionException ex)
@@ -269,6 +279,15 @@ internal static class JobRoutes
         stored = await jobs.GetAsync(id, ct).ConfigureAwait(false);
         await ArmEndpoints.WriteAsync(call.Context, 200, CommandJobResources.ToArm(call.Workspace.ResourceId, stored, Studio(call, id))).ConfigureAwait(false);
     }
+
+    /// <summary>A copy of <paramref name="sweep"/> running <paramref name="trial"/>.</summary>
+    private static SweepJob WithTrial(SweepJob sweep, CommandJob trial) => new()
+    {
+        Name = sweep.Name, DisplayName = sweep.DisplayName, ExperimentName = sweep.ExperimentName, Description = sweep.Description,
+        Tags = sweep.Tags, Properties = sweep.Properties, Compute = sweep.Compute, Identity = sweep.Identity, Services = sweep.Services,
+        Trial = trial, SearchSpace = sweep.SearchSpace, SamplingAlgorithm = sweep.SamplingAlgorithm, Objective = sweep.Objective,
+        Limits = sweep.Limits, EarlyTermination = sweep.EarlyTermination, Inputs = sweep.Inputs, Outputs = sweep.Outputs, QueueSettings = sweep.QueueSettings,
+    };
 
     /// <summary>Jobs_Cancel: 202 + <c>Location</c> while the job stops (CancelRequested, then Canceled); 200 for a job that has already ended.</summary>
     private static async Task CancelAsync(ArmEndpoints.ArmCall call, WorkspaceBatchEndpoints batch)

@@ -106,6 +106,57 @@ public sealed class CommandJobResourcesTests
         Assert.NotEqual(hash, CommandJobResources.ImmutableHash(CommandJobResources.Read(Body(command: "python other.py"), "job-1").Body));
     }
 
+    private static JsonObject SweepBody() => JsonNode.Parse($$$"""
+        {
+          "properties": {
+            "jobType": "Sweep",
+            "experimentName": "exp",
+            "computeId": "{{{Ws}}}/computes/cpu-cluster",
+            "inputs": {"data": {"jobInputType": "uri_folder", "uri": "azureml:{{{Ws}}}/data/iris/versions/2", "mode": "ReadOnlyMount"}},
+            "objective": {"primaryMetric": "accuracy", "goal": "Maximize"},
+            "samplingAlgorithm": {"samplingAlgorithmType": "Random", "seed": 3},
+            "searchSpace": {"lr": ["uniform", [0.01, 0.1]], "k": ["choice", [["rbf", "linear"]]]},
+            "limits": {"jobLimitsType": "Sweep", "maxTotalTrials": 6, "maxConcurrentTrials": 2, "trialTimeout": "PT5M"},
+            "earlyTermination": {"policyType": "Bandit", "evaluationInterval": 1, "delayEvaluation": 2, "slackFactor": 0.1},
+            "trial": {
+              "command": "python train.py --lr ${{search_space.lr}} --k ${{search_space.k}} --data ${{inputs.data}}",
+              "codeId": "{{{Ws}}}/codes/abc123/versions/1",
+              "environmentId": "{{{Ws}}}/environments/sklearn/versions/3"
+            }
+          }
+        }
+        """)!.AsObject();
+
+    [Fact]
+    public void A_sweep_put_body_becomes_a_local_sweep_and_is_answered_as_a_spec_valid_sweep_job()
+    {
+        var (definition, body) = CommandJobResources.ReadAny(SweepBody(), "sweep-1");
+        var sweep = Assert.IsType<SweepJob>(definition);
+        Assert.Equal("azureml:abc123:1", sweep.Trial!.Code);
+        Assert.Equal("azureml:sklearn:3", sweep.Trial.Environment!.Reference);
+        Assert.Equal("azureml:iris:2", sweep.Inputs["data"].Path);
+        Assert.Equal(new Uniform(0.01, 0.1), sweep.SearchSpace["lr"]);
+        Assert.Equal(6, sweep.Limits!.MaxTotalTrials);
+        Assert.Equal(CommandJobResources.ImmutableHash(body), sweep.Properties[CommandJobResources.DefinitionHashProperty]);
+
+        var data = new JobData
+        {
+            Name = "sweep-1", Type = JobType.Sweep, Status = JobStatus.Running, Definition = sweep, ExperimentName = "exp", RunId = "sweep-1",
+            Compute = "cpu-cluster", Tags = new Dictionary<string, string>(), CreatedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            Properties = new Dictionary<string, string>(sweep.Properties) { ["best_child_run_id"] = "sweep-1_3", ["score"] = "0.9" },
+        };
+        var arm = CommandJobResources.ToArm(Ws, data, new Uri("http://127.0.0.1:5000/studio/sweep-1"));
+        var problems = Spec.Validate(JsonDocument.Parse(arm.ToJsonString()).RootElement, Spec.Definition("JobBase").Schema, Spec.Root);
+        Assert.True(problems.Count == 0, string.Join("; ", problems));
+        var p = arm["properties"]!;
+        Assert.Equal("Sweep", p["jobType"]!.GetValue<string>());
+        Assert.Equal("Running", p["status"]!.GetValue<string>());
+        Assert.Equal($"{Ws}/codes/abc123/versions/1", p["trial"]!["codeId"]!.GetValue<string>());
+        Assert.Equal("""["choice",[["rbf","linear"]]]""", p["searchSpace"]!["k"]!.ToJsonString());
+        Assert.Equal("sweep-1_3", p["properties"]!["best_child_run_id"]!.GetValue<string>());
+        Assert.Null(p["properties"]![CommandJobResources.DefinitionHashProperty]);
+    }
+
     private static JobData Data(CommandJob job, JobStatus status) => new()
     {
         Name = job.Name!,

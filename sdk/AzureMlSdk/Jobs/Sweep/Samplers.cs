@@ -236,9 +236,14 @@ internal sealed class BayesianSampler : SweepSampler
         {
             model = gp.With(xs, ys);
         }
+        // Every third model-based point refines locally: the minimum of the posterior mean within a small box around the best
+        // observed point (trust-region exploitation), so the optimum's basin, once found, is descended to its bottom rather than
+        // left to EI, which keeps spending points on the model's uncertain corners.
+        var modelBased = history.Count - InitialPoints;
         for (var j = 0; j < count; j++)
         {
-            var x = MaximizeImprovement(model, incumbent, observed, random);
+            var x = (j == 0 && modelBased >= 2 && modelBased % 3 == 2 ? Refine(model, observed, xs) : null)
+                ?? MaximizeImprovement(model, incumbent, observed, random);
             points.Add(Decode(x));
             xs.Add(x);
             ys.Add(model.Predict(x).Mean);
@@ -310,6 +315,62 @@ internal sealed class BayesianSampler : SweepSampler
             }
         }
         return best.X;
+    }
+
+    /// <summary>
+    /// The posterior mean's minimum in the box of half-width <see cref="RefineRadius"/> (unit-cube units) around the best observed
+    /// point, its choices fixed; null when it would repeat a known point (within 1e-3) or the space has no continuous parameter.
+    /// </summary>
+    private double[]? Refine(GaussianProcess model, List<(double[] X, double Y)> observed, List<double[]> known)
+    {
+        var continuous = Enumerable.Range(0, Space.Count).Where(i => Space[i].Value is not Choice).Select(i => _offsets[i]).ToArray();
+        if (continuous.Length == 0)
+        {
+            return null;
+        }
+        var start = observed.MinBy(o => o.Y).X;
+        double[] At(double[] v)
+        {
+            var x = (double[])start.Clone();
+            for (var k = 0; k < continuous.Length; k++)
+            {
+                var c = continuous[k];
+                x[c] = Math.Clamp(v[k], Math.Max(0, start[c] - RefineRadius), Math.Min(1, start[c] + RefineRadius));
+            }
+            return x;
+        }
+        // Candidates: the posterior mean's minimum in the box, and a step of ±radius along each parameter (so a parameter the model
+        // wrongly believes flat, or pinned to a bound, is measured off it); the one with the lowest lower confidence bound μ − σ wins.
+        var (best, _) = NelderMead.Minimize(v => model.Predict(At(v)).Mean, continuous.Select(k => start[k]).ToArray(), RefineRadius / 4, 60 * (continuous.Length + 1));
+        var candidates = new List<double[]> { At(best) };
+        foreach (var c in continuous)
+        {
+            foreach (var step in new[] { -RefineRadius, RefineRadius })
+            {
+                var x = (double[])start.Clone();
+                x[c] = Math.Clamp(x[c] + step, 0, 1);
+                candidates.Add(x);
+            }
+        }
+        return candidates
+            .Where(x => !known.Any(k => Distance(k, x) < 1e-3))
+            .Select(x => (X: x, Bound: model.Predict(x) is var (mean, sd) ? mean - sd : 0))
+            .OrderBy(c => c.Bound)
+            .Select(c => c.X)
+            .FirstOrDefault();
+    }
+
+    /// <summary>Half-width of the local refinement box.</summary>
+    private const double RefineRadius = 0.1;
+
+    private static double Distance(double[] a, double[] b)
+    {
+        var sum = 0.0;
+        for (var i = 0; i < a.Length; i++)
+        {
+            sum += (a[i] - b[i]) * (a[i] - b[i]);
+        }
+        return Math.Sqrt(sum);
     }
 
     private double[] RandomPoint(Random random)

@@ -155,6 +155,23 @@ public sealed class ArmSweepJobBodyTests
     }
 
     [Fact]
+    public void The_body_sent_through_the_jobs_client_is_the_sweep_body_unchanged_and_reads_back()
+    {
+        // The Remote backend PUTs a sweep through the one jobs/{id} client (CommandJobProperties + extension data) and reads it back so.
+        var body = ArmSweepJobMapping.ToArm(FullSweep(), References);
+        var wire = ArmSweepJobMapping.ToWire(body);
+        Assert.True(ArmSweepJobMapping.IsSweep(wire));
+        var sent = JsonSerializer.SerializeToElement(wire, ArmJobJsonContext.Default.ArmResourceCommandJobProperties);
+        Assert.Empty(SpecProblems(sent));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Serialize(body).GetRawText()), JsonNode.Parse(sent.GetRawText())), sent.GetRawText());
+        Assert.Equal(4, sent.GetProperty("properties").GetProperty("limits").GetProperty("maxConcurrentTrials").GetInt32());
+        var back = ArmSweepJobMapping.FromArm(ArmSweepJobMapping.FromWire(wire));
+        Assert.Equal(FullSweep().Limits, back.Limits);
+        Assert.Equal(FullSweep().SearchSpace, back.SearchSpace);
+        Assert.False(ArmSweepJobMapping.IsSweep(JsonSerializer.Deserialize("""{"properties":{"jobType":"Command"}}""", ArmJobJsonContext.Default.ArmResourceCommandJobProperties)!));
+    }
+
+    [Fact]
     public void Definition_to_body_to_definition_keeps_every_field()
     {
         var job = FullSweep();

@@ -100,6 +100,43 @@ public sealed class LocalSweepJobTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_sweep_from_az_ml_yaml_runs_with_its_sweep_level_inputs_and_ranks_by_its_goal()
+    {
+        var yaml = $$$"""
+            $schema: https://azuremlschemas.azureedge.net/latest/sweepJob.schema.json
+            type: sweep
+            experiment_name: sweep-yaml
+            trial:
+              command: >-
+                {{{Worker}}} trial loss ${{search_space.loss}} ${{inputs.delay}}
+            inputs:
+              delay: 0
+            sampling_algorithm: grid
+            search_space:
+              loss:
+                type: choice
+                values: [0.5, 0.125, 0.25]
+            objective:
+              goal: minimize
+              primary_metric: loss
+            limits:
+              max_total_trials: 3
+              max_concurrent_trials: 3
+              timeout: 600
+            """;
+        var definition = Assert.IsType<SweepJob>(Job.LoadFromText(yaml, _root));
+        var sweep = await EndAsync(await _ws.Jobs.CreateOrUpdateAsync(definition));
+
+        Assert.Equal(JobStatus.Completed, sweep.Status);
+        Assert.Equal("sweep-yaml", sweep.ExperimentName);
+        var trials = await TrialsOf(sweep);
+        Assert.Equal(3, trials.Count);
+        Assert.All(trials, t => Assert.Equal("0", t.Run.Params["delay"]));
+        Assert.Equal($"{sweep.Name}_1", sweep.Properties["best_child_run_id"]);
+        Assert.Equal(0.125, double.Parse(sweep.Properties["score"], CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task A_bandit_policy_cancels_the_trial_that_falls_behind_and_says_why_in_the_parents_log()
     {
         // Trial 0 logs 0.9 five times; trial 1 logs 0.1 forty times, 150 ms apart (6 s): the bandit stops it long before its end.

@@ -187,6 +187,21 @@ internal static class ArmSweepJobMapping
         return new ArmResource<SweepJobProperties> { Name = job.Name, Properties = properties };
     }
 
+    /// <summary>
+    /// A sweep body in the shape the jobs routes read and write (<see cref="CommandJobProperties"/>, whose extension data keeps what a
+    /// command job does not have: <c>trial</c>, <c>searchSpace</c>, <c>objective</c>, <c>samplingAlgorithm</c>, the sweep limits…):
+    /// one <c>jobs/{id}</c> client and route carries every job kind.
+    /// </summary>
+    public static ArmResource<CommandJobProperties> ToWire(ArmResource<SweepJobProperties> resource) =>
+        JsonSerializer.Deserialize(JsonSerializer.Serialize(resource, ArmSweepJobJsonContext.Default.ArmResourceSweepJobProperties), ArmJobJsonContext.Default.ArmResourceCommandJobProperties)!;
+
+    /// <summary>The sweep body a <c>jobs/{id}</c> answer of <c>jobType: Sweep</c> holds (see <see cref="ToWire"/>).</summary>
+    public static ArmResource<SweepJobProperties> FromWire(ArmResource<CommandJobProperties> resource) =>
+        JsonSerializer.Deserialize(JsonSerializer.Serialize(resource, ArmJobJsonContext.Default.ArmResourceCommandJobProperties), ArmSweepJobJsonContext.Default.ArmResourceSweepJobProperties)!;
+
+    /// <summary>Whether a <c>jobs/{id}</c> resource is a sweep.</summary>
+    public static bool IsSweep(ArmResource<CommandJobProperties> resource) => string.Equals(resource.Properties?.JobType, "Sweep", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The search space in azure-ai-ml's REST list encoding: <c>{"name": [type, [args…]]}</c>.</summary>
     internal static JsonElement SearchSpaceToJson(IDictionary<string, SweepDistribution> space) =>
         ArmJobMapping.ToJson(space.ToDictionary(p => p.Key, p => (object?)new List<object?> { p.Value.TypeName, p.Value.RestArguments.ToList() }, StringComparer.Ordinal));

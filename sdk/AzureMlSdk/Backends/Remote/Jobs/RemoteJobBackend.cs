@@ -66,9 +66,13 @@ internal sealed partial class RemoteJobBackend : IJobBackend
         {
             return await SubmitAutoMLAsync(automl, uploadProgress, cancellationToken).ConfigureAwait(false);
         }
+        if (job is SweepJob sweep)
+        {
+            return await CreateSweepAsync(sweep, uploadProgress, cancellationToken).ConfigureAwait(false);
+        }
         if (job is not CommandJob command)
         {
-            throw new AzureMlNotSupportedException($"Submitting a {job.Type} job to Azure ML is not supported yet; command jobs are.");
+            throw new AzureMlNotSupportedException($"Submitting a {job.Type} job to Azure ML is not supported yet; command and sweep jobs are.");
         }
         command.Validate();
         // The name is chosen here, before anything is sent (as azure-ai-ml does): every retry of the PUT names the same job.
@@ -76,6 +80,22 @@ internal sealed partial class RemoteJobBackend : IJobBackend
         var references = await ResolveAsync(named, uploadProgress, cancellationToken).ConfigureAwait(false);
         var body = ArmJobMapping.ToArm(named, references);
         var stored = await _jobs.CreateOrUpdateJobAsync(_ws.SubscriptionId, _ws.ResourceGroup, _ws.WorkspaceName, named.Name!, body, cancellationToken).ConfigureAwait(false);
+        return ToJobData(stored, null);
+    }
+
+    /// <summary>
+    /// A sweep as azure-ai-ml submits it: the trial's code uploaded, its environment and compute resolved and the local inputs (the
+    /// trial's and the sweep's) uploaded exactly as for a command job, then the 2026-07-01 <c>SweepJob</c> body PUT under a name chosen here.
+    /// </summary>
+    private async Task<JobData> CreateSweepAsync(SweepJob sweep, IProgress<long>? uploadProgress, CancellationToken cancellationToken)
+    {
+        sweep.Validate();
+        var name = sweep.Name ?? JobNameGenerator.New();
+        var trial = sweep.TrialFor();
+        var references = await ResolveAsync(trial, uploadProgress, cancellationToken).ConfigureAwait(false);
+        var body = ArmSweepJobMapping.ToArm(sweep, references);
+        body.Name = name;
+        var stored = await _jobs.CreateOrUpdateJobAsync(_ws.SubscriptionId, _ws.ResourceGroup, _ws.WorkspaceName, name, ArmSweepJobMapping.ToWire(body), cancellationToken).ConfigureAwait(false);
         return ToJobData(stored, null);
     }
 
@@ -373,9 +393,9 @@ internal sealed partial class RemoteJobBackend : IJobBackend
         return null;
     }
 
-    /// <summary>Command jobs are read whole; jobs of kinds this SDK cannot read yet (sweep, pipeline, AutoML) are left out of listings.</summary>
+    /// <summary>Command, sweep and AutoML jobs are read whole; jobs of kinds this SDK cannot read yet (pipeline) are left out of listings.</summary>
     private static bool IsReadable(ArmResource<CommandJobProperties> resource) =>
-        string.Equals(resource.Properties?.JobType, "Command", StringComparison.OrdinalIgnoreCase) || IsAutoML(resource.Properties);
+        string.Equals(resource.Properties?.JobType, "Command", StringComparison.OrdinalIgnoreCase) || IsAutoML(resource.Properties) || ArmSweepJobMapping.IsSweep(resource);
 
     // ------------------------------------------------------------------ cancel, archive
 
@@ -573,7 +593,7 @@ internal sealed partial class RemoteJobBackend : IJobBackend
         {
             error = new JobError("Failed", $"Job '{name}' failed; its log (user_logs/std_log.txt) says why.");
         }
-        var definition = DefinitionOf(resource);
+        JobDefinition definition = ArmSweepJobMapping.IsSweep(resource) ? ArmSweepJobMapping.FromArm(ArmSweepJobMapping.FromWire(resource)) : DefinitionOf(resource);
         return new JobData
         {
             Name = name,
