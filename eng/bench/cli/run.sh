@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# CLI start-up benchmark: wall time of `azml --version`, `azml workspace show` and `azml model show` on a local workspace,
-# median of N runs (default 20), next to the baseline `dotnet <empty console app>` measured in the same run, as ratios.
-# Measures the framework-dependent build (dotnet azml.dll, what `dotnet tool install` runs) and, when the runtime pack is
-# served, the same app published ReadyToRun. Usage: bash eng/bench/cli/run.sh [runs]
+# CLI start-up benchmark: wall time of `azml --version`, `azml workspace show`, `azml model show` and `azml job show` on a
+# local workspace, median of N runs (default 20), next to the baseline `dotnet <empty console app>` measured in the same
+# run, as ratios. Measures the framework-dependent build (dotnet azml.dll, what a plain `dotnet pack` tool runs) and the
+# ReadyToRun tool that `dotnet pack -p:RuntimeIdentifiers=<rid> -p:PublishReadyToRun=true` makes (a RID-specific tool
+# package, .NET 10), installed with `dotnet tool install --tool-path`. Usage: bash eng/bench/cli/run.sh [runs]
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 cd "$root"
@@ -15,16 +16,22 @@ dotnet build sdk/AzureMlSdk.Cli -c Release -nologo -v:q >"$out/build.log" || { c
 dotnet build eng/bench/cli/empty/Empty.csproj -c Release -nologo -v:q -o "$out/empty" >"$out/build-empty.log" || { cat "$out/build-empty.log"; exit 1; }
 azml="$root/sdk/AzureMlSdk.Cli/bin/Release/net10.0/azml.dll"
 r2r=""
-if dotnet publish sdk/AzureMlSdk.Cli -c Release -nologo -v:q -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o "$out/r2r" >"$out/r2r.log" 2>&1; then
-  r2r="$out/r2r/azml.dll"
+rid="$(dotnet --info | sed -n 's/^ *RID: *//p' | head -1)"
+# The packed ReadyToRun tool (its build goes to bin/Release/net10.0/<rid>/, beside the framework-dependent one).
+if dotnet pack sdk/AzureMlSdk.Cli -c Release -nologo -v:q -o "$out/feed" -p:RuntimeIdentifiers="$rid" -p:PublishReadyToRun=true >"$out/r2r.log" 2>&1 \
+   && dotnet tool install AzureMlSdk.Cli --tool-path "$out/tools" --add-source "$out/feed" >>"$out/r2r.log" 2>&1; then
+  r2r="$out/tools/azml"
 else
-  echo "(ReadyToRun publish failed, measured without it: $(grep -m1 -E 'error' "$out/r2r.log" || tail -1 "$out/r2r.log"))"
+  echo "(ReadyToRun tool pack failed, measured without it: $(grep -m1 -E 'error' "$out/r2r.log" || tail -1 "$out/r2r.log"))"
 fi
 
 # A local workspace with one model, so `model show` reads the registry.
 ws="$out/ws"
 echo "weights" >"$out/weights.bin"
 dotnet "$azml" model create --name bench-model --path "$out/weights.bin" --workspace-dir "$ws" --only-show-errors >/dev/null
+# And one finished job, so `job show` reads the job store.
+printf 'command: echo bench\nexperiment_name: bench\ncompute: local\n' >"$out/job.yml"
+dotnet "$azml" job create -f "$out/job.yml" --name bench-job --stream --workspace-dir "$ws" --only-show-errors >/dev/null 2>&1
 
 # median_ms <command...>: runs it $runs times (after one warm-up), prints the median wall time in ms.
 median_ms() {
@@ -51,9 +58,11 @@ row() {
 row "azml --version" dotnet "$azml" --version
 row "azml workspace show (local)" dotnet "$azml" workspace show --workspace-dir "$ws"
 row "azml model show (local)" dotnet "$azml" model show --name bench-model --workspace-dir "$ws"
+row "azml job show (local)" dotnet "$azml" job show --name bench-job --workspace-dir "$ws"
 if [ -n "$r2r" ]; then
-  row "azml --version (ReadyToRun)" dotnet "$r2r" --version
-  row "azml workspace show (local, ReadyToRun)" dotnet "$r2r" workspace show --workspace-dir "$ws"
-  row "azml model show (local, ReadyToRun)" dotnet "$r2r" model show --name bench-model --workspace-dir "$ws"
+  row "azml --version (packed, ReadyToRun)" "$r2r" --version
+  row "azml workspace show (local, ReadyToRun)" "$r2r" workspace show --workspace-dir "$ws"
+  row "azml model show (local, ReadyToRun)" "$r2r" model show --name bench-model --workspace-dir "$ws"
+  row "azml job show (local, ReadyToRun)" "$r2r" job show --name bench-job --workspace-dir "$ws"
 fi
 echo "targets (issue 13): --version <= 250 ms, a show command <= 400 ms"
