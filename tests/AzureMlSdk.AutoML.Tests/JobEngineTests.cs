@@ -123,7 +123,14 @@ public sealed class JobEngineTests
     {
         await using var t = new TestFolder();
         using var timeout = new CancellationTokenSource(Patience);
-        var definition = Churn(t.Churn(), maxTrials: 1000, minutes: 0.1);
+        var churn = Churn(t.Churn(), maxTrials: 1000, minutes: 0.1);
+        // Without early termination: on a fast machine 20 trials without improvement fit in the 6 s budget and stop the search first.
+        var definition = new AutoMLJob
+        {
+            Task = churn.Task, TrainingData = churn.TrainingData, TargetColumnName = churn.TargetColumnName, PrimaryMetric = churn.PrimaryMetric,
+            ExperimentName = churn.ExperimentName, DisplayName = churn.DisplayName, Training = churn.Training,
+            Limits = new AutoMLLimits { MaxTrials = 1000, TimeoutMinutes = 0.1, EnableEarlyTermination = false },
+        };
         var job = await (await t.Workspace.Jobs.CreateOrUpdateAsync(definition, cancellationToken: timeout.Token)).WaitAsync(timeout.Token);
 
         Assert.Equal(JobStatus.Completed, job.Status);

@@ -68,6 +68,12 @@ public sealed class EmulatorCommandTests(EmulatorFixture emulator)
         Assert.Contains("hello from the emulator", ran.Stderr, StringComparison.Ordinal);
         var listed = await Azml.RunAsync(folder.Path, env, "job", "show", "-n", $"cli-emu-{suffix}", "--query", "[status, experiment_name]", "-o", "tsv");
         Assert.Equal("Completed\tcli-emulator\n", listed.Stdout);
+
+        // An inline environment without a name is registered as azure-ai-ml registers one (CliV2AnonymousEnvironment, version = content hash).
+        var inline = folder.Write("inline.yml", "command: echo inline env\nexperiment_name: cli-emulator\ncompute: local\nenvironment:\n  image: python:3.11-slim\n");
+        var ranInline = await Azml.RunAsync(folder.Path, env, "job", "create", "-f", inline, "--name", $"cli-emu-inline-{suffix}", "--stream", "--query", "status", "-o", "tsv");
+        Assert.True(ranInline.ExitCode == 0, ranInline.ToString());
+        Assert.Equal("Completed\n", ranInline.Stdout);
     }
 
     [Fact]

@@ -271,6 +271,7 @@ public sealed class RemoteJobBackendTests : IDisposable
         Assert.Equal("CliV2AnonymousEnvironment", registered!.Name);
         Assert.Equal(RemoteJobBackend.Anonymous(new EnvironmentAsset { Image = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04:latest" }).Version, registered.Version);
         Assert.NotEqual(RemoteJobBackend.Anonymous(new EnvironmentAsset { Image = "python:3.12" }).Version, registered.Version);
+        Assert.Equal(registered.Version, AssetValidation.Version(AssetKind.Environment, registered.Version));   // a version every backend accepts
         Assert.EndsWith("/environments/CliV2AnonymousEnvironment/versions/" + registered.Version, JsonNode.Parse(SinglePut().Body!)!["properties"]!["environmentId"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 

@@ -220,12 +220,15 @@ internal sealed partial class RemoteJobBackend : IJobBackend
 
     private string AssetId(string type, string name, string version) => $"{_ws.ResourceId}/{type}/{name}/versions/{version}";
 
-    /// <summary>An inline environment without a name, registered as azure-ai-ml registers one: <c>CliV2AnonymousEnvironment</c>, version = its content hash.</summary>
+    /// <summary>
+    /// An inline environment without a name, registered as azure-ai-ml registers one: <c>CliV2AnonymousEnvironment</c>, version = its content hash
+    /// (30 hex digits, so that it is a valid asset version everywhere: the Emulator and the local workspace accept at most 30 characters).
+    /// </summary>
     internal static EnvironmentAsset Anonymous(EnvironmentAsset inline)
     {
         var conda = inline.CondaSpecification ?? (inline.CondaFile is { } file && File.Exists(file) ? File.ReadAllText(file) : inline.CondaFile);
         var identity = string.Join('\n', inline.Image ?? "", conda ?? "", inline.Build?.Path ?? "", inline.Build?.DockerfilePath ?? "", inline.OsType ?? "");
-        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..32];
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)))[..30];
         return new EnvironmentAsset
         {
             Name = "CliV2AnonymousEnvironment",
