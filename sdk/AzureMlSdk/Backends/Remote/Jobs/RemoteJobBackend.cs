@@ -72,7 +72,8 @@ internal sealed partial class RemoteJobBackend : IJobBackend
         }
         if (job is not CommandJob command)
         {
-            throw new AzureMlNotSupportedException($"Submitting a {job.Type} job to Azure ML is not supported yet; command and sweep jobs are.");
+            job.Validate();   // a bad definition is named as such on every backend, before the kind is refused
+            throw new AzureMlNotSupportedException($"Submitting a {job.Type} job to Azure ML is not supported yet; command, sweep and AutoML jobs are.");
         }
         command.Validate();
         // The name is chosen here, before anything is sent (as azure-ai-ml does): every retry of the PUT names the same job.
