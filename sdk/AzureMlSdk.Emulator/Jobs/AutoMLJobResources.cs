@@ -138,24 +138,7 @@ internal static class AutoMLJobResources
         {
             throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' cannot be shown as an ARM AutoML job: {ex.Message}");
         }
-        var p = resource.Properties!;
-        p.Status = job.Status.ToString();
-        p.IsArchived = job.IsArchived;
-        p.DisplayName = job.DisplayName;
-        p.ExperimentName = job.ExperimentName;
-        p.Description = job.Description;
-        p.Tags = job.Tags.Count == 0 ? null : job.Tags.ToDictionary(t => t.Key, t => (string?)t.Value, StringComparer.Ordinal);
-        p.Properties = job.Properties.Where(x => x.Key != CommandJobResources.DefinitionHashProperty).ToDictionary(x => x.Key, x => (string?)x.Value, StringComparer.Ordinal);
-        p.Services = new Dictionary<string, ArmJobService?>(StringComparer.Ordinal);
-        if (studio is not null)
-        {
-            p.Services["Studio"] = new ArmJobService { JobServiceType = "Studio", Endpoint = studio.AbsoluteUri };
-        }
-        var node = JsonSerializer.SerializeToNode(resource, ArmAutoMLJobJsonContext.Default.ArmResourceAutoMLJobProperties)!.AsObject();
-        node["id"] = $"{workspaceId}/jobs/{job.Name}";
-        node["name"] = job.Name;
-        node["type"] = ArmEndpoints.Provider + "/workspaces/jobs";
-        node["systemData"] = ArmEndpoints.SystemData(job.CreatedAt, job.EndedAt ?? job.StartedAt ?? job.CreatedAt);
-        return node;
+        CommandJobResources.ApplyJobState(resource.Properties!, job, studio);
+        return CommandJobResources.WithEnvelope(JsonSerializer.SerializeToNode(resource, ArmAutoMLJobJsonContext.Default.ArmResourceAutoMLJobProperties)!.AsObject(), workspaceId, job);
     }
 }

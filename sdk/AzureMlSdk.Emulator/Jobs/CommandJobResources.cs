@@ -200,16 +200,7 @@ internal static class CommandJobResources
     private static JsonObject SweepToArm(string workspaceId, JobData job, SweepJob definition, Uri? studio)
     {
         var trial = definition.TrialFor();
-        var references = new ArmJobReferences
-        {
-            EnvironmentId = trial.Environment?.Reference is { } env ? ArmId(workspaceId, "environments", env) : HostEnvironment,
-            CodeId = trial.Code is { } code ? ArmId(workspaceId, "codes", code) : null,
-            ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null,
-            InputUris = trial.Inputs.Where(i => !i.Value.IsLiteral && i.Value.Path is not null)
-                .ToDictionary(i => i.Key, i => AssetReference.Parse(i.Value.Path!) is { Kind: AssetReferenceKind.Asset, Version: not null }
-                    ? "azureml:" + ArmId(workspaceId, "data", i.Value.Path!) : i.Value.Path!, StringComparer.Ordinal),
-            OutputUris = job.OutputUris,
-        };
+        var references = ReferencesOf(workspaceId, job, trial, trial.Code);
         ArmResource<SweepJobProperties> resource;
         try
         {
@@ -219,20 +210,49 @@ internal static class CommandJobResources
         {
             throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' cannot be shown as an ARM sweep job: {ex.Message}");
         }
-        var p = resource.Properties!;
+        ApplyJobState(resource.Properties!, job, studio);
+        return WithEnvelope(JsonSerializer.SerializeToNode(resource, ArmSweepJobJsonContext.Default.ArmResourceSweepJobProperties)!.AsObject(), workspaceId, job);
+    }
+
+    /// <summary>The ARM ids a command (or a sweep's trial) refers to, as this workspace names them; <paramref name="code"/> is its code version.</summary>
+    private static ArmJobReferences ReferencesOf(string workspaceId, JobData job, CommandJob command, string? code) => new()
+    {
+        EnvironmentId = command.Environment?.Reference is { } env ? ArmId(workspaceId, "environments", env) : HostEnvironment,
+        CodeId = code is null ? null : ArmId(workspaceId, "codes", code),
+        ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null,
+        InputUris = command.Inputs.Where(i => !i.Value.IsLiteral && i.Value.Path is not null)
+            .ToDictionary(i => i.Key, i => AssetReference.Parse(i.Value.Path!) is { Kind: AssetReferenceKind.Asset, Version: not null }
+                ? "azureml:" + ArmId(workspaceId, "data", i.Value.Path!) : i.Value.Path!, StringComparer.Ordinal),
+        OutputUris = job.OutputUris,
+    };
+
+    /// <summary>
+    /// What every job kind's ARM body reports of the stored job: state, names, tags, its properties without the Emulator's own, and its
+    /// services (the studio link among them).
+    /// </summary>
+    internal static void ApplyJobState(ArmJobBaseProperties p, JobData job, Uri? studio)
+    {
         p.Status = job.Status.ToString();
         p.IsArchived = job.IsArchived;
         p.DisplayName = job.DisplayName;
         p.ExperimentName = job.ExperimentName;
         p.Description = job.Description;
         p.Tags = job.Tags.Count == 0 ? null : job.Tags.ToDictionary(t => t.Key, t => (string?)t.Value, StringComparer.Ordinal);
-        p.Properties = job.Properties.Where(x => x.Key != DefinitionHashProperty).ToDictionary(x => x.Key, x => (string?)x.Value, StringComparer.Ordinal);
+        p.Properties = job.Properties.Where(x => x.Key is not (DefinitionHashProperty or SubmittedCodeProperty)).ToDictionary(x => x.Key, x => (string?)x.Value, StringComparer.Ordinal);
         p.Services = new Dictionary<string, ArmJobService?>(StringComparer.Ordinal);
+        foreach (var (key, uri) in job.Services)
+        {
+            p.Services[key] = new ArmJobService { JobServiceType = key, Endpoint = uri.AbsoluteUri };
+        }
         if (studio is not null)
         {
-            p.Services["Studio"] = new ArmJobService { JobServiceType = "Studio", Endpoint = studio.AbsoluteUri };
+            p.Services.TryAdd("Studio", new ArmJobService { JobServiceType = "Studio", Endpoint = studio.AbsoluteUri });
         }
-        var node = JsonSerializer.SerializeToNode(resource, ArmSweepJobJsonContext.Default.ArmResourceSweepJobProperties)!.AsObject();
+    }
+
+    /// <summary>The resource envelope of a job's ARM body: id, name, type and systemData.</summary>
+    internal static JsonObject WithEnvelope(JsonObject node, string workspaceId, JobData job)
+    {
         node["id"] = $"{workspaceId}/jobs/{job.Name}";
         node["name"] = job.Name;
         node["type"] = ArmEndpoints.Provider + "/workspaces/jobs";
@@ -253,16 +273,7 @@ internal static class CommandJobResources
         }
         var definition = job.Definition as CommandJob
             ?? throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' is a {job.Type} job, which the Emulator does not serve over ARM yet.");
-        var references = new ArmJobReferences
-        {
-            EnvironmentId = definition.Environment?.Reference is { } env ? ArmId(workspaceId, "environments", env) : HostEnvironment,
-            CodeId = (job.Properties.GetValueOrDefault(SubmittedCodeProperty) ?? definition.Code) is { } code ? ArmId(workspaceId, "codes", code) : null,
-            ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null,
-            InputUris = definition.Inputs.Where(i => !i.Value.IsLiteral && i.Value.Path is not null)
-                .ToDictionary(i => i.Key, i => AssetReference.Parse(i.Value.Path!) is { Kind: AssetReferenceKind.Asset, Version: not null } r
-                    ? "azureml:" + ArmId(workspaceId, "data", i.Value.Path!) : i.Value.Path!, StringComparer.Ordinal),
-            OutputUris = job.OutputUris,
-        };
+        var references = ReferencesOf(workspaceId, job, definition, job.Properties.GetValueOrDefault(SubmittedCodeProperty) ?? definition.Code);
         ArmResource<CommandJobProperties> resource;
         try
         {
@@ -272,29 +283,8 @@ internal static class CommandJobResources
         {
             throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' cannot be shown as an ARM command job: {ex.Message}");
         }
-        var p = resource.Properties!;
-        p.Status = job.Status.ToString();
-        p.IsArchived = job.IsArchived;
-        p.DisplayName = job.DisplayName;
-        p.ExperimentName = job.ExperimentName;
-        p.Description = job.Description;
-        p.Tags = job.Tags.Count == 0 ? null : job.Tags.ToDictionary(t => t.Key, t => (string?)t.Value, StringComparer.Ordinal);
-        p.Properties = job.Properties.Where(x => x.Key is not (DefinitionHashProperty or SubmittedCodeProperty)).ToDictionary(x => x.Key, x => (string?)x.Value, StringComparer.Ordinal);
-        p.Services = new Dictionary<string, ArmJobService?>(StringComparer.Ordinal);
-        foreach (var (key, uri) in job.Services)
-        {
-            p.Services[key] = new ArmJobService { JobServiceType = key, Endpoint = uri.AbsoluteUri };
-        }
-        if (studio is not null)
-        {
-            p.Services.TryAdd("Studio", new ArmJobService { JobServiceType = "Studio", Endpoint = studio.AbsoluteUri });
-        }
-        var node = JsonSerializer.SerializeToNode(resource, ArmJobJsonContext.Default.ArmResourceCommandJobProperties)!.AsObject();
-        node["id"] = $"{workspaceId}/jobs/{job.Name}";
-        node["name"] = job.Name;
-        node["type"] = ArmEndpoints.Provider + "/workspaces/jobs";
-        node["systemData"] = ArmEndpoints.SystemData(job.CreatedAt, job.EndedAt ?? job.StartedAt ?? job.CreatedAt);
-        return node;
+        ApplyJobState(resource.Properties!, job, studio);
+        return WithEnvelope(JsonSerializer.SerializeToNode(resource, ArmJobJsonContext.Default.ArmResourceCommandJobProperties)!.AsObject(), workspaceId, job);
     }
 
     /// <summary><c>azureml:name:version</c> as this workspace's ARM id of <paramref name="type"/>; other references as they are.</summary>

@@ -7,8 +7,11 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 // (properties.jobType = Command). Polymorphic parts (inputs, outputs, limits, distribution, identity) are flat classes
 // carrying their discriminator and the union of their subtypes' fields; [JsonExtensionData] keeps what the SDK does not model.
 
-/// <summary><c>CommandJob</c> (allOf <c>JobBaseProperties</c>, <c>ResourceBase</c>).</summary>
-internal sealed class CommandJobProperties
+/// <summary>
+/// <c>JobBaseProperties</c>: what every job kind's body shares (command, sweep, AutoML, pipeline derive from it, adding their own parts);
+/// <see cref="Extra"/> keeps what the SDK does not model.
+/// </summary>
+internal abstract class ArmJobBaseProperties
 {
     public string? Description { get; set; }
     public Dictionary<string, string?>? Tags { get; set; }
@@ -22,6 +25,14 @@ internal sealed class CommandJobProperties
     public bool? IsArchived { get; set; }
     public ArmJobIdentity? Identity { get; set; }
     public string? JobType { get; set; }
+
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Extra { get; set; }
+}
+
+/// <summary><c>CommandJob</c> (allOf <c>JobBaseProperties</c>, <c>ResourceBase</c>).</summary>
+internal sealed class CommandJobProperties : ArmJobBaseProperties
+{
     public ArmJobResources? Resources { get; set; }
     public string? CodeId { get; set; }
     public string? Command { get; set; }
@@ -32,9 +43,6 @@ internal sealed class CommandJobProperties
     public ArmJobLimits? Limits { get; set; }
     public Dictionary<string, string?>? EnvironmentVariables { get; set; }
     public ArmQueueSettings? QueueSettings { get; set; }
-
-    [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary><c>JobInput</c> by <c>jobInputType</c>: <c>literal</c> (<c>value</c>) or <c>uri_file</c>, <c>uri_folder</c>, <c>mltable</c>, <c>custom_model</c>, <c>mlflow_model</c>, <c>triton_model</c> (<c>uri</c>, <c>mode</c>).</summary>
@@ -152,29 +160,14 @@ internal sealed class ArmQueueSettings
 internal sealed partial class ArmJobJsonContext : JsonSerializerContext;
 
 /// <summary><c>AutoMLJob</c> (allOf <c>JobBaseProperties</c>): <c>jobType: AutoML</c> with its <c>taskDetails</c>.</summary>
-internal sealed class AutoMLJobProperties
+internal sealed class AutoMLJobProperties : ArmJobBaseProperties
 {
-    public string? Description { get; set; }
-    public Dictionary<string, string?>? Tags { get; set; }
-    public Dictionary<string, string?>? Properties { get; set; }
-    public string? DisplayName { get; set; }
-    public string? Status { get; set; }
-    public string? ExperimentName { get; set; }
-    public Dictionary<string, ArmJobService?>? Services { get; set; }
-    public string? ComputeId { get; set; }
-    public string? ComponentId { get; set; }
-    public bool? IsArchived { get; set; }
-    public ArmJobIdentity? Identity { get; set; }
-    public string? JobType { get; set; }
     public string? EnvironmentId { get; set; }
     public Dictionary<string, string?>? EnvironmentVariables { get; set; }
     public Dictionary<string, ArmJobOutput?>? Outputs { get; set; }
     public ArmQueueSettings? QueueSettings { get; set; }
     public ArmJobResources? Resources { get; set; }
     public ArmAutoMLTask? TaskDetails { get; set; }
-
-    [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary><c>AutoMLVertical</c> by <c>taskType</c>: the union of <c>Classification</c>, <c>Regression</c> and <c>Forecasting</c>.</summary>

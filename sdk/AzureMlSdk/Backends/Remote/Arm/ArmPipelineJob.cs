@@ -12,28 +12,13 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 // "${{parent.outputs.p}}"}}, …}, settings {"default_compute", "default_datastore", "continue_on_step_failure", "force_rerun"}.
 
 /// <summary><c>PipelineJob</c> (allOf <c>JobBaseProperties</c>).</summary>
-internal sealed class PipelineJobProperties
+internal sealed class PipelineJobProperties : ArmJobBaseProperties
 {
-    public string? Description { get; set; }
-    public Dictionary<string, string?>? Tags { get; set; }
-    public Dictionary<string, string?>? Properties { get; set; }
-    public string? DisplayName { get; set; }
-    public string? Status { get; set; }
-    public string? ExperimentName { get; set; }
-    public Dictionary<string, ArmJobService?>? Services { get; set; }
-    public string? ComputeId { get; set; }
-    public string? ComponentId { get; set; }
-    public bool? IsArchived { get; set; }
-    public ArmJobIdentity? Identity { get; set; }
-    public string? JobType { get; set; }
     public Dictionary<string, ArmJobInput?>? Inputs { get; set; }
     public Dictionary<string, ArmJobOutput?>? Outputs { get; set; }
     public JsonElement? Jobs { get; set; }
     public JsonElement? Settings { get; set; }
     public string? SourceJobId { get; set; }
-
-    [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 [JsonSourceGenerationOptions(

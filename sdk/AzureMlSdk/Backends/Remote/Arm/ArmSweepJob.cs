@@ -9,20 +9,8 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 // azure-ai-ml's list encoding: {"lr": ["uniform", [0.01, 0.1]], "kernel": ["choice", [["rbf", "linear"]]]}.
 
 /// <summary><c>SweepJob</c> (allOf <c>JobBaseProperties</c>).</summary>
-internal sealed class SweepJobProperties
+internal sealed class SweepJobProperties : ArmJobBaseProperties
 {
-    public string? Description { get; set; }
-    public Dictionary<string, string?>? Tags { get; set; }
-    public Dictionary<string, string?>? Properties { get; set; }
-    public string? DisplayName { get; set; }
-    public string? Status { get; set; }
-    public string? ExperimentName { get; set; }
-    public Dictionary<string, ArmJobService?>? Services { get; set; }
-    public string? ComputeId { get; set; }
-    public string? ComponentId { get; set; }
-    public bool? IsArchived { get; set; }
-    public ArmJobIdentity? Identity { get; set; }
-    public string? JobType { get; set; }
     public ArmEarlyTermination? EarlyTermination { get; set; }
     public Dictionary<string, ArmJobInput?>? Inputs { get; set; }
     public ArmSweepLimits? Limits { get; set; }
@@ -32,9 +20,6 @@ internal sealed class SweepJobProperties
     public ArmSamplingAlgorithm? SamplingAlgorithm { get; set; }
     public JsonElement? SearchSpace { get; set; }
     public ArmTrialComponent? Trial { get; set; }
-
-    [JsonExtensionData]
-    public Dictionary<string, JsonElement>? Extra { get; set; }
 }
 
 /// <summary><c>EarlyTerminationPolicy</c> by <c>policyType</c>: <c>Bandit</c>, <c>MedianStopping</c>, <c>TruncationSelection</c>.</summary>

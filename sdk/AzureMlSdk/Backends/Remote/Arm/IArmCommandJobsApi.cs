@@ -6,7 +6,7 @@ namespace AzureMlSdk.Backends.Remote.Arm;
 /// <summary>
 /// ARM <c>jobs</c> with the whole 2026-07-01 <c>CommandJob</c> body (<see cref="CommandJobProperties"/>, <see cref="ArmJobJsonContext"/>):
 /// what <see cref="Jobs.RemoteJobBackend"/> submits and reads. <see cref="IArmJobsApi"/> reads the common fields only (batch jobs, the poller).
-/// Jobs of other kinds read through these routes keep their own fields in <see cref="CommandJobProperties.Extra"/>.
+/// Jobs of other kinds read through these routes keep their own fields in <see cref="ArmJobBaseProperties.Extra"/>.
 /// </summary>
 internal interface IArmCommandJobsApi
 {

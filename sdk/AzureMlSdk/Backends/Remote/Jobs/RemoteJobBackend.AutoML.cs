@@ -121,7 +121,7 @@ internal sealed partial class RemoteJobBackend
             "paths:\n" + paths + "\ntransformations:\n  - read_delimited:\n      delimiter: ','\n      encoding: utf8\n      header: all_files_same_headers\n");
     }
 
-    /// <summary>The AutoML body through the jobs API's body type (its AutoML fields travel in <see cref="CommandJobProperties.Extra"/>).</summary>
+    /// <summary>The AutoML body through the jobs API's body type (its AutoML fields travel in <see cref="ArmJobBaseProperties.Extra"/>).</summary>
     internal static ArmResource<CommandJobProperties> AsCommandShaped(ArmResource<AutoMLJobProperties> body) =>
         JsonSerializer.Deserialize(JsonSerializer.Serialize(body, ArmAutoMLJobJsonContext.Default.ArmResourceAutoMLJobProperties), ArmJobJsonContext.Default.ArmResourceCommandJobProperties)!;
 
