@@ -76,6 +76,9 @@ internal sealed class Page
     /// <summary>Whether the page draws charts (then it loads uPlot).</summary>
     public bool Charts { get; set; }
 
+    /// <summary>Whether the page draws a pipeline graph (then it loads dagre, the graph's layout).</summary>
+    public bool Graph { get; set; }
+
     /// <summary>Extra attributes of &lt;main&gt; (e.g. data-live-run).</summary>
     public string MainAttributes { get; set; } = string.Empty;
 
@@ -98,6 +101,10 @@ internal sealed class Page
         {
             sb.Append("<link rel=\"stylesheet\" href=\"").Append(Html.H(b)).Append("/static/lib/uPlot.min.css\">")
               .Append("<script defer src=\"").Append(Html.H(b)).Append("/static/lib/uPlot.iife.min.js\"></script>");
+        }
+        if (Graph)
+        {
+            sb.Append("<script defer src=\"").Append(Html.H(b)).Append("/static/lib/dagre.min.js\"></script>");
         }
         sb.Append("<script defer src=\"").Append(Html.H(b)).Append("/static/studio.js\"></script></head><body>")
           .Append("<header><a class=\"brand\" href=\"").Append(Html.H(b)).Append("/\">AzureMlSdk Studio</a><nav aria-label=\"Main\"><ul>");

@@ -20,7 +20,9 @@ internal static class JobApi
 
     /// <summary>
     /// <c>GET /api/jobs/{name}/events</c>: an <c>update</c> event (status, start, end, duration, error) whenever the job changes, checked every
-    /// <see cref="StudioOptions.LiveUpdateInterval"/>, and <c>end</c> once it has ended.
+    /// <see cref="StudioOptions.LiveUpdateInterval"/>, and <c>end</c> once it has ended. A pipeline's stream also has a <c>steps</c> event
+    /// (its graph: <see cref="PipelineView.ToJson"/>) first and whenever a step changes (state, job, reuse), sent before the
+    /// <c>update</c> of the same check, so the last <c>steps</c> before <c>end</c> shows every step's final state.
     /// </summary>
     public static async Task EventsAsync(HttpContext context, StudioContext studio)
     {
@@ -30,9 +32,22 @@ internal static class JobApi
         var job = await ws.Jobs.GetAsync(name, ct).ConfigureAwait(false);
         StartEvents(context);
         string? last = null;
+        string? lastSteps = null;
         var idle = 0;
+        var pathBase = context.Request.PathBase.Value ?? string.Empty;
         while (!ct.IsCancellationRequested)
         {
+            if (job.Type == JobType.Pipeline)
+            {
+                var graph = await PipelineView.LoadAsync(ws, job, ct).ConfigureAwait(false);
+                var stepsSignature = graph.Signature() + job.Status.IsTerminal();
+                if (stepsSignature != lastSteps)
+                {
+                    lastSteps = stepsSignature;
+                    idle = 0;
+                    await WriteEventAsync(context, "steps", graph.ToJson(pathBase, job.Status.IsTerminal()).ToJsonString(), ct).ConfigureAwait(false);
+                }
+            }
             var json = JobJson(job);
             json.Remove("duration"); // changes every second while running: not a change of the job
             var signature = json.ToJsonString();

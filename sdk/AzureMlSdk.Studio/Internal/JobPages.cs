@@ -8,7 +8,7 @@ namespace AzureMlSdk.Studio.Internal;
 
 /// <summary>
 /// Jobs (<c>ws.Jobs</c>): the list (state, cancel), a job's page (live state and log by server-sent events, outputs, properties,
-/// sweep trials with the best one highlighted, an AutoML leaderboard, child jobs with the reused mark of pipeline steps).
+/// sweep trials with the best one highlighted, an AutoML leaderboard, a pipeline's graph and steps with their states and reused marks, child jobs).
 /// </summary>
 internal static class JobPages
 {
@@ -172,6 +172,10 @@ internal static class JobPages
             case JobType.AutoML:
                 await LeaderboardAsync(sb, page, ws, job, run, ct).ConfigureAwait(false);
                 break;
+            case JobType.Pipeline:
+                page.Graph = true;
+                (await PipelineView.LoadAsync(ws, job, ct).ConfigureAwait(false)).Render(sb, page, context.Request.PathBase.Value ?? string.Empty, job.Status.IsTerminal());
+                break;
             default:
                 await ChildJobsAsync(sb, page, ws, job, ct).ConfigureAwait(false);
                 break;
@@ -214,8 +218,8 @@ internal static class JobPages
         {
             return;
         }
-        sb.Append("<section><h2>").Append(job.Type == JobType.Pipeline ? "Steps" : "Child jobs").Append("</h2>");
-        JobTable(sb, page, children, (job.Type == JobType.Pipeline ? "Steps of " : "Child jobs of ") + job.Name, "/jobs/" + Uri.EscapeDataString(job.Name), reused: children.Any(IsReused) || job.Type == JobType.Pipeline, best: null);
+        sb.Append("<section><h2>Child jobs</h2>");
+        JobTable(sb, page, children, "Child jobs of " + job.Name, "/jobs/" + Uri.EscapeDataString(job.Name), reused: children.Any(IsReused), best: null);
         sb.Append("</section>");
     }
 
