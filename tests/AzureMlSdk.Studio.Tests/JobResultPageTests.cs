@@ -4,7 +4,7 @@ using NSubstitute;
 namespace AzureMlSdk.Studio.Tests;
 
 /// <summary>
-/// A sweep's trials, an AutoML leaderboard and a pipeline's steps as the studio shows them, over a workspace double (the studio
+/// A sweep's trials, an AutoML leaderboard and a pipeline's graph and steps as the studio shows them, over a workspace double (the studio
 /// only talks to the object model): the best trial highlighted, params and the primary metric per trial, the reused mark.
 /// </summary>
 public sealed class JobResultPageTests : IAsyncLifetime
@@ -36,12 +36,31 @@ public sealed class JobResultPageTests : IAsyncLifetime
         AutoMLTrial("automl-1_0", "LightGBM", 0.97);
         AutoMLTrial("automl-1_1", "LogisticRegression <script>", 0.88);
 
-        // A pipeline whose first step was reused.
-        JobDouble("pipe-1", JobType.Pipeline, JobStatus.Completed, null, null);
+        // A running pipeline (its definition at hand): prep was reused, train runs, eval waits; a step name carrying markup.
+        var pipe = JobDouble("pipe-1", JobType.Pipeline, JobStatus.Running, null, new Dictionary<string, string>
+        {
+            ["azureml.pipeline.stepJobs"] = """{"prep":"pipe-1_prep","train":"pipe-1_train"}""",
+        });
+        pipe.Definition.Returns(new PipelineJob
+        {
+            Jobs =
+            {
+                ["prep"] = new CommandJob { Command = "echo", Outputs = { ["clean"] = Output.UriFolder() } },
+                ["train"] = new CommandJob { Command = "echo", Inputs = { ["data"] = "${{parent.jobs.prep.outputs.clean}}" }, Outputs = { ["model"] = Output.UriFolder() } },
+                ["eval"] = new CommandJob { Command = "echo", Inputs = { ["model"] = "${{parent.jobs.train.outputs.model}}", ["raw"] = "${{parent.jobs.prep.outputs.clean}}" } },
+            },
+        });
         Children("pipe-1",
         [
-            JobDouble("pipe-1_prep", JobType.Command, JobStatus.Completed, "pipe-1", new Dictionary<string, string> { ["azureml.isreused"] = "true" }),
-            JobDouble("pipe-1_train", JobType.Command, JobStatus.Completed, "pipe-1", null),
+            JobDouble("pipe-1_prep", JobType.Command, JobStatus.Completed, "pipe-1", new Dictionary<string, string> { ["azureml.nodeid"] = "prep", ["azureml.isreused"] = "true", ["azureml.reusedrunid"] = "old_prep" }),
+            JobDouble("pipe-1_train", JobType.Command, JobStatus.Running, "pipe-1", new Dictionary<string, string> { ["azureml.nodeid"] = "train", ["azureml.isreused"] = "false" }),
+        ]);
+
+        // A pipeline of another service (no definition, no step map): its children are the steps; a node id with markup is text.
+        JobDouble("pipe-2", JobType.Pipeline, JobStatus.Failed, null, null);
+        Children("pipe-2",
+        [
+            JobDouble("pipe-2_a", JobType.Command, JobStatus.Failed, "pipe-2", new Dictionary<string, string> { ["azureml.nodeid"] = StudioPayload }),
         ]);
         _jobs.ListAsync(Arg.Any<string?>(), Arg.Any<bool>(), Arg.Any<CancellationToken>()).Returns(c => Async(c.ArgAt<string?>(0) is { } p && _children.TryGetValue(p, out var list) ? list : []));
         _server = await StudioServer.StartAsync(_ws, new StudioOptions { Port = 0 });
@@ -157,12 +176,76 @@ public sealed class JobResultPageTests : IAsyncLifetime
         Assert.DoesNotContain("LogisticRegression <script>", html, StringComparison.Ordinal);
     }
 
+    private const string StudioPayload = "<script>alert('step')</script>";
+
+    private static string StepRow(string html, string step)
+    {
+        var start = html.IndexOf($"<tr data-step=\"{step}\"", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no row for step {step}");
+        return html[start..(html.IndexOf("</tr>", start, StringComparison.Ordinal) + 5)];
+    }
+
     [Fact]
-    public async Task A_pipelines_steps_show_the_reused_mark()
+    public async Task A_pipelines_page_has_its_graph_and_a_steps_table_with_states_and_reused_marks()
     {
         var html = await GetAsync("/jobs/pipe-1");
-        Assert.Contains("<h2>Steps</h2>", html, StringComparison.Ordinal);
-        Assert.Contains("badge reused", Row(html, "pipe-1_prep"), StringComparison.Ordinal);
-        Assert.DoesNotContain("badge reused", Row(html, "pipe-1_train"), StringComparison.Ordinal);
+        Assert.Contains("<script defer src=\"/static/lib/dagre.min.js\"></script>", html, StringComparison.Ordinal);
+        Assert.Contains("id=\"pipeline-graph\" role=\"group\" aria-label=\"Pipeline graph of pipe-1: 3 steps (1 Completed, 1 Not started, 1 Running, 1 reused), 3 dependencies\"", html, StringComparison.Ordinal);
+        Assert.Contains("<th scope=\"col\">Step</th><th scope=\"col\">State</th><th scope=\"col\">Reused</th><th scope=\"col\">Duration</th>", html, StringComparison.Ordinal);
+        // Run order: prep, train, eval.
+        Assert.True(html.IndexOf("data-step=\"prep\"", StringComparison.Ordinal) < html.IndexOf("data-step=\"train\"", StringComparison.Ordinal));
+        Assert.True(html.IndexOf("data-step=\"train\"", StringComparison.Ordinal) < html.IndexOf("data-step=\"eval\"", StringComparison.Ordinal));
+        var prep = StepRow(html, "prep");
+        Assert.Contains("badge reused", prep, StringComparison.Ordinal);
+        Assert.Contains("from <a href=\"/jobs/old_prep\">old_prep</a>", prep, StringComparison.Ordinal);
+        Assert.Contains("<a href=\"/jobs/pipe-1_prep\">pipe-1_prep</a>", prep, StringComparison.Ordinal);
+        var train = StepRow(html, "train");
+        Assert.DoesNotContain("badge reused", train, StringComparison.Ordinal);
+        Assert.Contains(">Running</span>", train, StringComparison.Ordinal);
+        Assert.Contains(">Not started</span>", StepRow(html, "eval"), StringComparison.Ordinal);
+
+        // The graph's data (for the page's script): steps with states and links, edges named by output → input.
+        var graph = GraphOf(html);
+        var steps = graph["steps"]!.AsArray();
+        Assert.Equal(["prep", "train", "eval"], steps.Select(s => (string)s!["step"]!));
+        Assert.Equal(["Completed", "Running", "NotStarted"], steps.Select(s => (string)s!["state"]!));
+        Assert.True((bool)steps[0]!["reused"]!);
+        Assert.Equal("old_prep", (string?)steps[0]!["reusedRunId"]);
+        Assert.Equal("/jobs/pipe-1_train", (string?)steps[1]!["href"]);
+        Assert.Null(steps[2]!["job"]);
+        var edges = graph["edges"]!.AsArray().Select(e => $"{e!["from"]}->{e["to"]}: {e["label"]}").ToList();
+        Assert.Equal(["prep->train: clean → data", "prep->eval: clean → raw", "train->eval: model → model"], edges);
+    }
+
+    [Fact]
+    public async Task A_pipeline_without_its_definition_shows_its_children_as_steps_escaped()
+    {
+        var html = await GetAsync("/jobs/pipe-2");
+        Assert.DoesNotContain(StudioPayload, html, StringComparison.Ordinal);
+        Assert.Contains("<th scope=\"row\">&lt;script&gt;alert(&#x27;step&#x27;)&lt;/script&gt;</th>", html, StringComparison.Ordinal);
+        var steps = GraphOf(html)["steps"]!.AsArray();
+        Assert.Equal(StudioPayload, (string?)Assert.Single(steps)!["step"]);
+        Assert.Equal("Failed", (string?)steps[0]!["state"]);
+        Assert.Empty(GraphOf(html)["edges"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_running_pipelines_event_stream_sends_its_steps()
+    {
+        using var client = new HttpClient { BaseAddress = _server.BaseAddress };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", _server.Token);
+        using var response = await client.GetAsync(new Uri("/api/jobs/pipe-1/events", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+        Assert.Equal("event: steps", await reader.ReadLineAsync());
+        var data = (await reader.ReadLineAsync())!;
+        var steps = System.Text.Json.Nodes.JsonNode.Parse(data["data: ".Length..])!["steps"]!.AsArray();
+        Assert.Equal(["Completed", "Running", "NotStarted"], steps.Select(s => (string)s!["state"]!));
+    }
+
+    private static System.Text.Json.Nodes.JsonNode GraphOf(string html)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(html, "data-graph=\"([^\"]*)\"");
+        Assert.True(m.Success, "no data-graph");
+        return System.Text.Json.Nodes.JsonNode.Parse(WebUtility.HtmlDecode(m.Groups[1].Value))!;
     }
 }

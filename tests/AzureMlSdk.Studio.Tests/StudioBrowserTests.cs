@@ -187,4 +187,99 @@ public sealed class StudioBrowserTests(StudioFixture f) : IAsyncLifetime
             }
         }
     }
+
+    [Fact]
+    public async Task A_pipelines_graph_follows_its_steps_live_and_a_rerun_marks_every_step_reused()
+    {
+        var gate = Path.Combine(Path.GetTempPath(), "studio-pipeline-gate-" + Guid.NewGuid().ToString("N"));
+        PipelineJob Pipeline() => new()
+        {
+            ExperimentName = "studio-pipelines",
+            DisplayName = "pipeline " + StudioFixture.Payload,
+            Jobs =
+            {
+                ["prep"] = new CommandJob
+                {
+                    Command = "while [ ! -f '" + gate + "' ]; do sleep 0.1; done; echo clean > ${{outputs.clean}}/clean.txt",
+                    Outputs = { ["clean"] = Output.UriFolder() },
+                },
+                ["train"] = new CommandJob
+                {
+                    Command = "cat ${{inputs.data}}/clean.txt > ${{outputs.model}}/model.txt",
+                    Inputs = { ["data"] = "${{parent.jobs.prep.outputs.clean}}" },
+                    Outputs = { ["model"] = Output.UriFolder() },
+                },
+                ["evaluate"] = new CommandJob
+                {
+                    Command = "wc -c < ${{inputs.model}}/model.txt",
+                    Inputs = { ["model"] = "${{parent.jobs.train.outputs.model}}" },
+                },
+            },
+            Settings = { DefaultCompute = "local" },
+        };
+        ILocator Node(string step) => _page.Locator($"#pipeline-graph a.step[data-step=\"{step}\"]");
+        var first = await f.Workspace.Jobs.CreateOrUpdateAsync(Pipeline());
+        try
+        {
+            await _page.GotoAsync(Url("/jobs/" + first.Name));
+            var graph = _page.GetByRole(AriaRole.Group, new() { Name = "Pipeline graph of " + first.Name, Exact = false });
+            await Assertions.Expect(graph).ToHaveAttributeAsync("data-state", "ready");
+            await Assertions.Expect(graph).ToHaveAttributeAsync("data-steps", "3");
+            Assert.Equal(2, await graph.Locator("g.edge").CountAsync());
+            await Assertions.Expect(Node("prep")).ToHaveAttributeAsync("data-state", "Running");
+            Assert.Equal("NotStarted", await Node("train").GetAttributeAsync("data-state"));
+            Assert.Equal("NotStarted", await Node("evaluate").GetAttributeAsync("data-state"));
+            await Assertions.Expect(_page.Locator("#pipeline-steps tr[data-step=\"train\"] [data-field=\"state\"]")).ToHaveTextAsync("Not started");
+            await Assertions.Expect(_page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("pipeline <script>alert('pwned')</script>");
+            await _page.EvaluateAsync("() => { window.__notReloaded = true; }");
+            await ShotAsync("pipeline-running");
+
+            // Released: the steps complete one after the other, shown live in the graph and the table.
+            await File.WriteAllTextAsync(gate, "go");
+            await Assertions.Expect(graph).ToHaveAttributeAsync("data-completed", "3", new() { Timeout = 60_000 });
+            foreach (var step in new[] { "prep", "train", "evaluate" })
+            {
+                await Assertions.Expect(Node(step)).ToHaveAttributeAsync("data-state", "Completed");
+                await Assertions.Expect(Node(step)).ToHaveAttributeAsync("data-reused", "false");
+                await Assertions.Expect(_page.Locator($"#pipeline-steps tr[data-step=\"{step}\"] [data-field=\"state\"]")).ToHaveTextAsync("Completed");
+            }
+            await Assertions.Expect(_page.Locator("#job-status")).ToHaveTextAsync("Completed");
+            await Assertions.Expect(graph).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("3 steps \\(3 Completed\\)"));
+            Assert.True(await _page.EvaluateAsync<bool>("() => window.__notReloaded === true"));
+            await ShotAsync("pipeline-completed");
+            var firstSteps = await f.Workspace.Jobs.ListAsync(first.Name).ToDictionaryAsync(j => j.Properties["azureml.nodeid"], j => j.Name);
+
+            // The same pipeline again: every step reuses the first run's, marked in the graph (with the reused job) and the table.
+            var second = await f.Workspace.Jobs.CreateOrUpdateAsync(Pipeline());
+            using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
+            {
+                Assert.Equal(JobStatus.Completed, (await f.Workspace.Jobs.WaitAsync(second.Name, timeout.Token)).Status);
+            }
+            await _page.GotoAsync(Url("/jobs/" + second.Name));
+            var again = _page.GetByRole(AriaRole.Group, new() { Name = "Pipeline graph of " + second.Name, Exact = false });
+            await Assertions.Expect(again).ToHaveAttributeAsync("data-reused", "3");
+            foreach (var (step, job) in firstSteps)
+            {
+                await Assertions.Expect(Node(step)).ToHaveAttributeAsync("data-state", "Completed");
+                await Assertions.Expect(Node(step)).ToHaveAttributeAsync("data-reused", "true");
+                await Assertions.Expect(Node(step).Locator(".reused-mark text")).ToHaveTextAsync("reused");
+                await Assertions.Expect(Node(step).Locator(".step-from")).ToHaveTextAsync("from " + job);
+                await Assertions.Expect(_page.Locator($"#pipeline-steps tr[data-step=\"{step}\"] [data-field=\"reused\"]")).ToHaveTextAsync("reused from " + job);
+            }
+            await ShotAsync("pipeline-reused");
+
+            // A step's node is a link to its child job.
+            await _page.GetByRole(AriaRole.Link, new() { Name = "Step train: Completed, reused from job " + firstSteps["train"], Exact = false }).ClickAsync();
+            var secondTrain = (await f.Workspace.Jobs.ListAsync(second.Name).ToListAsync()).Single(j => j.Properties["azureml.nodeid"] == "train");
+            await _page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/jobs/" + secondTrain.Name + "$"));
+            await Assertions.Expect(_page.Locator("main dl.summary")).ToContainTextAsync(second.Name); // its parent job
+        }
+        finally
+        {
+            if (!File.Exists(gate))
+            {
+                await File.WriteAllTextAsync(gate, "go");
+            }
+        }
+    }
 }
