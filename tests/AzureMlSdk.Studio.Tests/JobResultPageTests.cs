@@ -36,6 +36,19 @@ public sealed class JobResultPageTests : IAsyncLifetime
         AutoMLTrial("automl-1_0", "LightGBM", 0.97);
         AutoMLTrial("automl-1_1", "LogisticRegression <script>", 0.88);
 
+        // An AutoML job whose run logged the engine's leaderboard table (rank, run_id, algorithm, the metric, hyperparameters).
+        JobDouble("automl-2", JobType.AutoML, JobStatus.Completed, null, new Dictionary<string, string> { ["automl_best_child_run_id"] = "automl-2_3", ["best_algorithm"] = "LightGBM", ["score"] = "0.99" });
+        var board = Substitute.For<Run>();
+        board.Id.Returns("automl-2");
+        board.GetFileNamesAsync(Arg.Any<CancellationToken>()).Returns(Task.FromResult<IReadOnlyList<string>>(["outputs/model.onnx", "tables/leaderboard.json"]));
+        board.GetTableAsync("leaderboard", Arg.Any<CancellationToken>()).Returns(new RunTable(["rank", "run_id", "algorithm", "accuracy", "hyperparameters"],
+        [
+            [1.0, "automl-2_3", "LightGBM", 0.99, """{"num_leaves":31}"""],
+            [2.0, "automl-2_1", "LogisticRegression", 0.9123456789, "<script>alert('hp')</script>"],
+            [3.0, "automl-2_2", "KNN", null, null],
+        ]));
+        _ws.GetRunAsync("automl-2", Arg.Any<CancellationToken>()).Returns(board);
+
         // A running pipeline (its definition at hand): prep was reused, train runs, eval waits; a step name carrying markup.
         var pipe = JobDouble("pipe-1", JobType.Pipeline, JobStatus.Running, null, new Dictionary<string, string>
         {
@@ -174,6 +187,25 @@ public sealed class JobResultPageTests : IAsyncLifetime
         Assert.True(html.IndexOf("data-job=\"automl-1_0\"", StringComparison.Ordinal) < html.IndexOf("data-job=\"automl-1_1\"", StringComparison.Ordinal));
         Assert.Contains("LogisticRegression &lt;script&gt;", html, StringComparison.Ordinal);
         Assert.DoesNotContain("LogisticRegression <script>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_automl_leaderboard_table_logged_by_its_run_is_shown_in_rank_order_with_the_best_linked_and_marked()
+    {
+        var html = await GetAsync("/jobs/automl-2");
+        Assert.Contains("<table id=\"leaderboard\"><caption>Leaderboard of automl-2; the best is marked</caption>", html, StringComparison.Ordinal);
+        Assert.Contains("<th scope=\"col\">rank</th><th scope=\"col\">run_id</th><th scope=\"col\">algorithm</th><th scope=\"col\">accuracy</th><th scope=\"col\">hyperparameters</th>", html, StringComparison.Ordinal);
+        var best = Row(html, "automl-2_3");
+        Assert.Contains("class=\"best\"", best, StringComparison.Ordinal);
+        Assert.Contains("<th scope=\"row\"><a href=\"/jobs/automl-2_3\">automl-2_3</a> <span class=\"badge best-badge\">best</span></th>", best, StringComparison.Ordinal);
+        Assert.Contains("<td>0.99</td>", best, StringComparison.Ordinal);
+        Assert.DoesNotContain("class=\"best\"", Row(html, "automl-2_1"), StringComparison.Ordinal);
+        Assert.Contains("<td>0.912346</td>", Row(html, "automl-2_1"), StringComparison.Ordinal); // numbers shortened (G6)
+        Assert.DoesNotContain("<script>alert('hp')</script>", html, StringComparison.Ordinal);
+        Assert.Contains("&lt;script&gt;alert(&#x27;hp&#x27;)&lt;/script&gt;", html, StringComparison.Ordinal);
+        Assert.True(html.IndexOf("data-job=\"automl-2_3\"", StringComparison.Ordinal) < html.IndexOf("data-job=\"automl-2_1\"", StringComparison.Ordinal));
+        Assert.True(html.IndexOf("data-job=\"automl-2_1\"", StringComparison.Ordinal) < html.IndexOf("data-job=\"automl-2_2\"", StringComparison.Ordinal));
+        Assert.Contains("Best model from <a id=\"best-trial\" href=\"/jobs/automl-2_3\">automl-2_3</a> (LightGBM), score 0.99.", html, StringComparison.Ordinal);
     }
 
     private const string StudioPayload = "<script>alert('step')</script>";

@@ -282,4 +282,45 @@ public sealed class StudioBrowserTests(StudioFixture f) : IAsyncLifetime
             }
         }
     }
+
+    [Fact]
+    public async Task A_sweeps_page_ranks_its_real_trials_and_highlights_the_best()
+    {
+        var worker = $"dotnet '{Path.Combine(AppContext.BaseDirectory, "AzureMlSdk.TestWorker.dll")}'";
+        var sweep = await f.Workspace.Jobs.CreateOrUpdateAsync(new SweepJob
+        {
+            ExperimentName = "studio-sweeps",
+            Trial = new CommandJob { Command = worker + " trial accuracy ${{search_space.x}}" },
+            SearchSpace = { ["x"] = new Choice(0.25, 0.75, 0.5) },
+            SamplingAlgorithm = SamplingAlgorithm.Grid,
+            Objective = new Objective("accuracy", Goal.Maximize),
+            Limits = new SweepLimits { MaxConcurrentTrials = 2 },
+        });
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2)))
+        {
+            sweep = await f.Workspace.Jobs.WaitAsync(sweep.Name, timeout.Token);
+        }
+        Assert.Equal(JobStatus.Completed, sweep.Status);
+        var best = sweep.Properties["best_child_run_id"];
+
+        await _page.GotoAsync(Url("/jobs/" + sweep.Name));
+        var trials = _page.GetByRole(AriaRole.Table, new() { Name = "Trials of " + sweep.Name, Exact = false });
+        await Assertions.Expect(trials.Locator("tbody tr")).ToHaveCountAsync(3);
+        // Best first (accuracy 0.75, its sampled x 0.75), highlighted and badged; the others by score.
+        var first = trials.Locator("tbody tr").First;
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-job", best);
+        await Assertions.Expect(first).ToHaveClassAsync("best");
+        await Assertions.Expect(first.GetByRole(AriaRole.Rowheader)).ToContainTextAsync(best + " best");
+        await Assertions.Expect(first.Locator("td").Last).ToHaveTextAsync("0.75");
+        await Assertions.Expect(trials.Locator("tbody tr td:last-child")).ToHaveTextAsync(["0.75", "0.5", "0.25"]);
+        await Assertions.Expect(trials.Locator("tr.best")).ToHaveCountAsync(1);
+        Assert.Equal("rgb(232, 245, 233)", await first.EvaluateAsync<string>("r => getComputedStyle(r).backgroundColor"));
+        await Assertions.Expect(_page.Locator("#best-trial")).ToHaveTextAsync(best);
+        await ShotAsync("sweep");
+
+        await _page.GetByRole(AriaRole.Link, new() { Name = "Compare the trials", Exact = false }).ClickAsync();
+        var chart = _page.GetByRole(AriaRole.Img, new() { Name = "Chart of metric accuracy", Exact = false });
+        await Assertions.Expect(chart).ToHaveAttributeAsync("data-state", "ready");
+        Assert.Equal("3", await chart.GetAttributeAsync("data-series"));
+    }
 }

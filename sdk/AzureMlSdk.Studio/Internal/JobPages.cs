@@ -352,21 +352,25 @@ internal static class JobPages
     {
         var best = job.Properties.TryGetValue("automl_best_child_run_id", out var b) ? b : job.Properties.TryGetValue("best_child_run_id", out var b2) ? b2 : null;
         var automl = job.Definition as AutoMLJob;
-        var metric = automl?.EffectivePrimaryMetric;
+        var metric = automl?.EffectivePrimaryMetric ?? (job.Properties.TryGetValue("primary_metric", out var pm) && !string.IsNullOrEmpty(pm) ? pm : null);
         sb.Append("<section><h2>Leaderboard</h2>");
-        if (automl is not null)
+        if (automl is not null || best is not null)
         {
-            sb.Append("<p>Task <strong>").Append(H(automl.Task.ToString().ToLowerInvariant())).Append("</strong>, primary metric <strong>").Append(H(metric)).Append("</strong>");
+            sb.Append("<p>");
+            if (automl is not null)
+            {
+                sb.Append("Task <strong>").Append(H(automl.Task.ToString().ToLowerInvariant())).Append("</strong>, primary metric <strong>").Append(H(metric)).Append("</strong>");
+            }
             if (best is not null)
             {
-                sb.Append("; best model from <a id=\"best-trial\" href=\"").Append(JobLink(page, best)).Append("\">").Append(H(best)).Append("</a>");
+                sb.Append(automl is null ? "Best model from" : "; best model from").Append(" <a id=\"best-trial\" href=\"").Append(JobLink(page, best)).Append("\">").Append(H(best)).Append("</a>");
                 if (job.Properties.TryGetValue("best_algorithm", out var algorithm))
                 {
                     sb.Append(" (").Append(H(algorithm)).Append(')');
                 }
                 if (job.Properties.TryGetValue("score", out var score))
                 {
-                    sb.Append(", ").Append(H(metric)).Append(' ').Append(H(score));
+                    sb.Append(", ").Append(H(metric ?? "score")).Append(' ').Append(H(score));
                 }
             }
             sb.Append(".</p>");
