@@ -30,6 +30,9 @@ public sealed class StudioOptions
     /// <summary>Whether downsampled series of finished runs are kept between requests (the benchmark turns it off to time cold reads).</summary>
     internal bool CacheSeries { get; set; } = true;
 
+    /// <summary>Whether a run's page starts reading its charts' series as it is sent (the benchmark turns it off to show what that saves).</summary>
+    internal bool ReadAhead { get; set; } = true;
+
     internal void Validate()
     {
         if (Port is < 0 or > 65535)

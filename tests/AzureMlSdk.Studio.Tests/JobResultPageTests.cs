@@ -221,7 +221,7 @@ public sealed class JobResultPageTests : IAsyncLifetime
     public async Task A_pipelines_page_has_its_graph_and_a_steps_table_with_states_and_reused_marks()
     {
         var html = await GetAsync("/jobs/pipe-1");
-        Assert.Contains("<script defer src=\"/static/lib/dagre.min.js\"></script>", html, StringComparison.Ordinal);
+        Assert.Contains("<script defer src=\"/static/lib/dagre.min.js\"></script><script defer src=\"/static/graph.js\"></script>", html, StringComparison.Ordinal);
         Assert.Contains("id=\"pipeline-graph\" role=\"group\" aria-label=\"Pipeline graph of pipe-1: 3 steps (1 Completed, 1 Not started, 1 Running, 1 reused), 3 dependencies\"", html, StringComparison.Ordinal);
         Assert.Contains("<th scope=\"col\">Step</th><th scope=\"col\">State</th><th scope=\"col\">Reused</th><th scope=\"col\">Duration</th>", html, StringComparison.Ordinal);
         // Run order: prep, train, eval.

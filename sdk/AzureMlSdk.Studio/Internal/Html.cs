@@ -76,7 +76,7 @@ internal sealed class Page
     /// <summary>Whether the page draws charts (then it loads uPlot).</summary>
     public bool Charts { get; set; }
 
-    /// <summary>Whether the page draws a pipeline graph (then it loads dagre, the graph's layout).</summary>
+    /// <summary>Whether the page draws a pipeline graph (then it loads dagre, the graph's layout, and graph.js).</summary>
     public bool Graph { get; set; }
 
     /// <summary>Extra attributes of &lt;main&gt; (e.g. data-live-run).</summary>
@@ -104,7 +104,8 @@ internal sealed class Page
         }
         if (Graph)
         {
-            sb.Append("<script defer src=\"").Append(Html.H(b)).Append("/static/lib/dagre.min.js\"></script>");
+            sb.Append("<script defer src=\"").Append(Html.H(b)).Append("/static/lib/dagre.min.js\"></script>")
+              .Append("<script defer src=\"").Append(Html.H(b)).Append("/static/graph.js\"></script>");
         }
         sb.Append("<script defer src=\"").Append(Html.H(b)).Append("/static/studio.js\"></script></head><body>")
           .Append("<header><a class=\"brand\" href=\"").Append(Html.H(b)).Append("/\">AzureMlSdk Studio</a><nav aria-label=\"Main\"><ul>");

@@ -16,6 +16,8 @@ internal static class RunPages
         var ws = studio.Workspace(context);
         var ct = context.RequestAborted;
         var run = await ws.GetRunAsync(Respond.Route(context, "id"), ct).ConfigureAwait(false);
+        // The charts' series are read (and downsampled) while this page is made and the browser loads it and its scripts.
+        StudioApi.Prefetch(studio, ws, run, run.LatestMetrics.Keys.Order(StringComparer.Ordinal));
         var details = await run.GetDetailsAsync(ct).ConfigureAwait(false);
         var files = await run.GetFileNamesAsync(ct).ConfigureAwait(false);
         var experimentName = await studio.ExperimentNameAsync(context, run.ExperimentId).ConfigureAwait(false);

@@ -99,13 +99,17 @@ internal static class StudioApi
         {
             var run = await ws.GetRunAsync(id, context.RequestAborted).ConfigureAwait(false);
             var cacheKey = (run.Id, key, byTime, limit);
-            var signature = run.LatestMetrics.TryGetValue(key, out var latest)
-                ? $"{run.Status}|{latest.Step}|{latest.Timestamp.UtcTicks}|{latest.Value.ToString("R", CultureInfo.InvariantCulture)}"
-                : run.Status.ToString();
+            var signature = SeriesSignature(run, key);
             if (!studio.Options.CacheSeries || !Html.IsTerminal(run.Status)
                 || !SeriesCache.TryGetValue(cacheKey, out var cached) || cached.Signature != signature || cached.Expires < DateTimeOffset.UtcNow)
             {
-                cached = await ReadSeriesAsync(run, key, byTime, limit, signature, context.RequestAborted).ConfigureAwait(false);
+                cached = null;
+                if (Prefetched.TryRemove((ws, run.Id, key, byTime, limit), out var prefetch)
+                    && await prefetch.Read.WaitAsync(context.RequestAborted).ConfigureAwait(false) is { } read && read.Signature == signature)
+                {
+                    cached = read; // the run's page started this read while the browser loaded the page and its scripts
+                }
+                cached ??= await ReadSeriesAsync(run, key, byTime, limit, signature, context.RequestAborted).ConfigureAwait(false);
                 if (studio.Options.CacheSeries && Html.IsTerminal(run.Status))
                 {
                     if (SeriesCache.Count >= 256)
@@ -129,6 +133,69 @@ internal static class StudioApi
     }
 
     private sealed record Series(string Signature, int Total, double[] X, double[] Y, DateTimeOffset Expires);
+
+    /// <summary>What a series depends on: the run's state and the metric's latest point (a new point changes it).</summary>
+    private static string SeriesSignature(Run run, string key) => run.LatestMetrics.TryGetValue(key, out var latest)
+        ? $"{run.Status}|{latest.Step}|{latest.Timestamp.UtcTicks}|{latest.Value.ToString("R", CultureInfo.InvariantCulture)}"
+        : run.Status.ToString();
+
+    /// <summary>Most series a run's page reads ahead (its first charts).</summary>
+    private const int MaxPrefetch = 8;
+
+    /// <summary>
+    /// Series reads that a run's page starts as it is sent (<see cref="Prefetch"/>), so that reading a long series overlaps the browser
+    /// loading the page and its scripts; the first <c>/api/metrics</c> request for the same series takes the read (and re-reads if the
+    /// metric changed since). Unclaimed reads are dropped after <see cref="PrefetchLifetime"/>.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(Workspace Ws, string Run, string Key, bool ByTime, int Limit), (Task<Series?> Read, DateTimeOffset Started)> Prefetched = new();
+
+    private static readonly TimeSpan PrefetchLifetime = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Starts reading (and downsampling) the series the charts of <paramref name="run"/>'s page will ask for first (the default x axis,
+    /// <see cref="StudioOptions.MaxChartPoints"/>), unless the series cache already holds them.
+    /// </summary>
+    internal static void Prefetch(StudioContext studio, Workspace ws, Run run, IEnumerable<string> keys)
+    {
+        if (!studio.Options.ReadAhead)
+        {
+            return;
+        }
+        var now = DateTimeOffset.UtcNow;
+        foreach (var (k, v) in Prefetched)
+        {
+            if (now - v.Started > PrefetchLifetime)
+            {
+                Prefetched.TryRemove(k, out _);
+            }
+        }
+        var limit = studio.Options.MaxChartPoints;
+        foreach (var key in keys.Take(MaxPrefetch))
+        {
+            var signature = SeriesSignature(run, key);
+            if (studio.Options.CacheSeries && Html.IsTerminal(run.Status)
+                && SeriesCache.TryGetValue((run.Id, key, false, limit), out var cached) && cached.Signature == signature && cached.Expires >= now)
+            {
+                continue;
+            }
+            if (Prefetched.Count >= 8 * MaxPrefetch)
+            {
+                return;
+            }
+            Prefetched[(ws, run.Id, key, false, limit)] = (Task.Run<Series?>(async () =>
+            {
+                using var timeout = new CancellationTokenSource(PrefetchLifetime);
+                try
+                {
+                    return await ReadSeriesAsync(run, key, false, limit, signature, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is AzureMlException or OperationCanceledException)
+                {
+                    return null; // the API reads it again and answers the error
+                }
+            }), now);
+        }
+    }
 
     /// <summary>Downsampled series of finished runs, by (run, metric, x axis, points), while the run's latest value of the metric is unchanged (5 minutes at most).</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Run, string Key, bool ByTime, int Limit), Series> SeriesCache = new();
