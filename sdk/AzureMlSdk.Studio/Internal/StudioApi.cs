@@ -162,13 +162,6 @@ internal static class StudioApi
             return;
         }
         var now = DateTimeOffset.UtcNow;
-        foreach (var (k, v) in Prefetched)
-        {
-            if (now - v.Started > PrefetchLifetime)
-            {
-                Prefetched.TryRemove(k, out _);
-            }
-        }
         var limit = studio.Options.MaxChartPoints;
         foreach (var key in keys.Take(MaxPrefetch))
         {
@@ -182,19 +175,29 @@ internal static class StudioApi
             {
                 return;
             }
-            Prefetched[(ws, run.Id, key, false, limit)] = (Task.Run<Series?>(async () =>
+            var entryKey = (ws, run.Id, key, false, limit);
+            var entry = (Task.Run<Series?>(async () =>
             {
                 using var timeout = new CancellationTokenSource(PrefetchLifetime);
                 try
                 {
                     return await ReadSeriesAsync(run, key, false, limit, signature, timeout.Token).ConfigureAwait(false);
                 }
-                catch (Exception ex) when (ex is AzureMlException or OperationCanceledException)
+                catch (Exception)
                 {
-                    return null; // the API reads it again and answers the error
+                    return null; // the API reads it again (and answers the error, if any)
                 }
             }), now);
+            Prefetched[entryKey] = entry;
+            _ = ForgetLaterAsync(entryKey, entry);
         }
+    }
+
+    /// <summary>Drops a read-ahead nobody claimed (the page was fetched by something other than a browser, or closed first).</summary>
+    private static async Task ForgetLaterAsync((Workspace, string, string, bool, int) key, (Task<Series?> Read, DateTimeOffset Started) entry)
+    {
+        await Task.Delay(PrefetchLifetime).ConfigureAwait(false);
+        Prefetched.TryRemove(KeyValuePair.Create(key, entry));
     }
 
     /// <summary>Downsampled series of finished runs, by (run, metric, x axis, points), while the run's latest value of the metric is unchanged (5 minutes at most).</summary>
