@@ -159,12 +159,13 @@ internal sealed class BatchJobRunner : IAsyncDisposable
         }
     }
 
-    private void Settle(BatchJobDocument job, string status, (string Code, string Message)? error)
+    private void Settle(BatchJobDocument job, string status, (string Code, string Message)? error, string? target = null)
     {
         job.Status = status;
         job.EndedAt = _time.GetUtcNow();
         job.ErrorCode = error?.Code;
         job.ErrorMessage = error?.Message;
+        job.ErrorTarget = error is null ? null : target;
     }
 
     private async Task EndRunAsync(string runId, string status, CancellationToken cancellationToken)
@@ -185,6 +186,7 @@ internal sealed class BatchJobRunner : IAsyncDisposable
         var work = Path.Combine(_workspace.Folder, "batch-work", name);
         var status = JobStatuses.Failed;
         (string Code, string Message)? error = null;
+        string? target = null;
         try
         {
             await Volatile.Read(ref _starts).Task.WaitAsync(ct).ConfigureAwait(false);
@@ -201,8 +203,8 @@ internal sealed class BatchJobRunner : IAsyncDisposable
             await EndRunAsync(name, JobStatuses.Running, ct).ConfigureAwait(false);
 
             var inputPath = await DownloadInputAsync(job, Path.Combine(work, "input"), ct).ConfigureAwait(false);
-            var files = BatchFileScoring.InputFiles(inputPath);
-            var outcome = await BatchFileScoring.ScoreAsync(_models, spec, job.EndpointName, inputPath, files, work, _time, null, ct).ConfigureAwait(false);
+            var files = BatchInputs.Resolve(inputPath);
+            var outcome = await BatchFileScoring.ScoreAsync(_models, spec, job.EndpointName, files, work, _time, null, ct).ConfigureAwait(false);
 
             var container = _container();
             if (job.OutputAction == "AppendRow")
@@ -217,8 +219,10 @@ internal sealed class BatchJobRunner : IAsyncDisposable
             await Tracking.LogBatchAsync(name, LogBatch.OfMetrics(outcome.Metrics(_time.GetUtcNow())), ct).ConfigureAwait(false);
             if (outcome.Exceeds(spec.ErrorThreshold))
             {
+                var first = outcome.FirstError;
                 error = ("ErrorThresholdExceeded",
-                    $"{outcome.RowsFailed} row(s) failed, more than the deployment's error threshold of {spec.ErrorThreshold}; they are listed in {job.OutputUri}{BatchScoringResult.ErrorsFileName}.");
+                    $"{outcome.RowsFailed} row(s) failed, more than the deployment's error threshold of {spec.ErrorThreshold}; they are listed in {job.OutputUri}{BatchScoringResult.ErrorsFileName}"
+                    + (first is null ? "." : $" (the first, {first.Value.File} row {first.Value.Row}: {first.Value.Error})"));
             }
             else
             {
@@ -242,10 +246,11 @@ internal sealed class BatchJobRunner : IAsyncDisposable
             error = ex is AzureMlException { Status: >= 400 and < 500 }
                 ? ("UserError", ex.Message)
                 : ("SystemError", Wire.PublicMessage(ex, $"Batch job '{name}'"));
+            target = (ex as InvalidInputException)?.ParameterName;
         }
         finally
         {
-            Store.Update(name, d => Settle(d, status, error));
+            Store.Update(name, d => Settle(d, status, error, target));
             await EndRunAsync(name, status, CancellationToken.None).ConfigureAwait(false);
             TryDelete(work);
             _running.TryRemove(name, out _);
@@ -286,7 +291,12 @@ internal sealed class BatchJobRunner : IAsyncDisposable
         {
             throw new ServiceUnavailableException($"Reading the job's input {job.InputUri} failed ({ex.Status} {ex.ErrorCode}).", innerException: ex);
         }
-        blobs = blobs.Where(b => Path.GetExtension(b.Relative).ToLowerInvariant() is ".csv" or ".jsonl").ToList();
+        // An MLTable folder's MLTable file says which files are read, and how (the scorer reads it, as locally).
+        blobs = blobs.Where(b => job.InputType == "mltable" || Path.GetExtension(b.Relative).ToLowerInvariant() is ".csv" or ".jsonl" || Path.GetFileName(b.Relative) == BatchInputs.MLTableFileName).ToList();
+        if (job.InputType == "mltable" && !blobs.Any(b => b.Relative == BatchInputs.MLTableFileName))
+        {
+            throw new InvalidInputException($"The job's input {job.InputUri} is an MLTable input without an MLTable file at its root.", "inputData");
+        }
         if (blobs.Count == 0)
         {
             throw new InvalidInputException($"The job's input {job.InputUri} holds no .csv or .jsonl file.", "inputData");

@@ -255,7 +255,9 @@ internal sealed partial class RemoteBatchEndpoints(
             Validate.DeploymentName(deploymentName, nameof(deploymentName));
         }
         Validate.Required(inputPath, nameof(inputPath));
+        inputPath = BatchInputs.Root(inputPath);
         var files = BatchInputs.InputFiles(inputPath);
+        var toSend = BatchInputs.FilesToSend(inputPath);
 
         var endpoint = await api.GetAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, cancellationToken).ConfigureAwait(false);
         var target = deploymentName ?? endpoint.Properties?.Defaults?.DeploymentName
@@ -274,7 +276,7 @@ internal sealed partial class RemoteBatchEndpoints(
         var outputFileName = OutputFileNameOf(deployment);
 
         var ds = await datastore.GetAsync(cancellationToken).ConfigureAwait(false);
-        var input = await UploadInputAsync(ds, inputPath, files, cancellationToken).ConfigureAwait(false);
+        var input = await UploadInputAsync(ds, inputPath, toSend, cancellationToken).ConfigureAwait(false);
         var jobName = await StartJobAsync(scoringUri, deploymentName, input, cancellationToken).ConfigureAwait(false);
         var (job, status) = await WaitForJobAsync(jobName, endpointName, progress, cancellationToken).ConfigureAwait(false);
 
@@ -310,7 +312,8 @@ internal sealed partial class RemoteBatchEndpoints(
     /// <summary>
     /// Uploads the input files under <c>LocalUpload/&lt;guid&gt;/</c> of the default datastore, as azure-ai-ml's
     /// <c>_upload_and_generate_remote_uri</c> does (a folder keeps its name and layout): a folder becomes a <c>UriFolder</c>
-    /// input (URI ending with '/'), a file a <c>UriFile</c> one. Only the .csv/.jsonl files the job reads are sent.
+    /// input (URI ending with '/'), a file a <c>UriFile</c> one. Only the .csv/.jsonl files the job reads are sent (and the
+    /// <c>MLTable</c> file of an MLTable folder, which the job reads there).
     /// </summary>
     private static async Task<BatchJobInput> UploadInputAsync(ResolvedDatastore ds, string inputPath, List<string> files, CancellationToken cancellationToken)
     {
@@ -331,7 +334,7 @@ internal sealed partial class RemoteBatchEndpoints(
             }
         }).ConfigureAwait(false);
         var path = isFile ? root + Path.GetFileName(files[0]) : root;
-        return new BatchJobInput { JobInputType = isFile ? "UriFile" : "UriFolder", Uri = $"azureml://datastores/{ds.Name}/paths/{path}" };
+        return new BatchJobInput { JobInputType = isFile ? "UriFile" : BatchInputs.IsMLTable(inputPath) ? "MLTable" : "UriFolder", Uri = $"azureml://datastores/{ds.Name}/paths/{path}" };
     }
 
     private static string FolderName(string folder)
@@ -392,24 +395,30 @@ internal sealed partial class RemoteBatchEndpoints(
             : (job, status);
     }
 
-    private async Task<InvalidStateException> FailedJobErrorAsync(string jobName, string endpointName, CancellationToken cancellationToken)
+    /// <summary>
+    /// The error of a job that failed without outputs, from run history: an <see cref="InvalidInputException"/> when it is a user
+    /// error about something named (its <c>target</c>, e.g. a column the model needs), else an <see cref="InvalidStateException"/>.
+    /// </summary>
+    private async Task<AzureMlException> FailedJobErrorAsync(string jobName, string endpointName, CancellationToken cancellationToken)
     {
-        string? code = null, message = null;
+        string? code = null, message = null, target = null;
         if (history is not null)
         {
             try
             {
                 var details = await history.GetDetailsAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, jobName, cancellationToken).ConfigureAwait(false);
                 (code, message) = details.ReadError();
+                target = details.ReadErrorTarget();
             }
             catch (AzureMlException)
             {
                 // The failure stands without its details.
             }
         }
-        return new InvalidStateException(
-            $"Batch job '{jobName}' of endpoint '{endpointName}' failed: {message ?? "the service reported no error message; see the job's logs in Azure ML studio."}",
-            string.IsNullOrEmpty(code) ? "JobFailed" : code);
+        var text = $"Batch job '{jobName}' of endpoint '{endpointName}' failed: {message ?? "the service reported no error message; see the job's logs in Azure ML studio."}";
+        return code == "UserError" && !string.IsNullOrEmpty(target)
+            ? new InvalidInputException(text, target, code)
+            : new InvalidStateException(text, string.IsNullOrEmpty(code) ? "JobFailed" : code);
     }
 
     /// <summary>Azure ML job statuses (ARM <c>JobStatus</c>) as run statuses (<see cref="ArmJobPoller.ParseStatus"/>).</summary>
