@@ -133,6 +133,63 @@ internal sealed class PipelineJobExecutor : IJobExecutor
         }
     }
 
+    private static async Task<CommandJob> ResolveComponentAsync(LocalWorkspaceBackend backend, string step, PipelineComponentJob reference, PipelineJob pipeline, CancellationToken cancellationToken)
+    {
+        var parsed = AssetReference.Parse(reference.Component);
+        AssetVersion<CommandComponent> found;
+        try
+        {
+            found = await ((IAssetBackend)backend.Assets).GetComponentAsync(parsed.Name!, parsed.Version, parsed.Version is null ? parsed.Label ?? "latest" : null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResourceNotFoundException ex)
+        {
+            throw new ResourceNotFoundException($"Step '{step}' runs component '{reference.Component}', which does not exist: {ex.Message}", innerException: ex);
+        }
+        var component = found.Definition;
+        component = new CommandComponent
+        {
+            Name = component.Name, Version = found.Version, DisplayName = component.DisplayName, Description = component.Description,
+            Tags = component.Tags, Properties = component.Properties, Inputs = component.Inputs, Outputs = component.Outputs, Command = component.Command,
+            Code = component.Code, Environment = component.Environment, EnvironmentVariables = component.EnvironmentVariables, Resources = component.Resources,
+            Distribution = component.Distribution, IsDeterministic = component.IsDeterministic,
+        };
+        CommandJob job;
+        try
+        {
+            job = component.ToJob(new Dictionary<string, Input>(reference.Inputs, StringComparer.Ordinal), new Dictionary<string, Output>(reference.Outputs, StringComparer.Ordinal));
+        }
+        catch (JobDefinitionException ex)
+        {
+            var problems = new Problems(pipeline.Source, $"jobs.{step}.");
+            foreach (var problem in ex.Problems)
+            {
+                problems.Add(problem.Key ?? "component", problem.Reason);
+            }
+            problems.ThrowIfAny();
+            throw;
+        }
+        foreach (var (key, value) in reference.EnvironmentVariables)
+        {
+            job.EnvironmentVariables[key] = value;
+        }
+        return PipelineSteps.With(job, compute: reference.Compute, displayName: reference.DisplayName ?? job.DisplayName, description: reference.Description,
+            tags: reference.Tags, properties: reference.Properties, identity: reference.Identity, services: reference.Services);
+    }
+
+    private static PipelineJob Copy(PipelineJob pipeline, IDictionary<string, JobDefinition> jobs) => new()
+    {
+        Name = pipeline.Name, DisplayName = pipeline.DisplayName, ExperimentName = pipeline.ExperimentName, Description = pipeline.Description,
+        Tags = pipeline.Tags, Properties = pipeline.Properties, Compute = pipeline.Compute, Source = pipeline.Source,
+        Inputs = pipeline.Inputs, Outputs = pipeline.Outputs, Jobs = jobs, Settings = pipeline.Settings,
+    };
+
+    /// <summary>az ml's default experiment: the folder of the YAML the job came from (when that is a valid name), else <c>Default</c>.</summary>
+    private static string DefaultExperiment(PipelineJob job)
+    {
+        var folder = job.SourcePath is null ? null : Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(job.SourcePath)));
+        return folder is not null && System.Text.RegularExpressions.Regex.IsMatch(folder, @"^[a-zA-Z0-9][a-zA-Z0-9\-_.]{0,254}$") ? folder : "Default";
+    }
+
     /// <summary>The registered component <paramref name="reference"/> names (a label pinned to its version).</summary>
     private static async Task<CommandComponent> GetComponentAsync(LocalWorkspaceBackend backend, string step, string reference, CancellationToken cancellationToken)
     {
@@ -221,46 +278,6 @@ internal sealed class PipelineJobExecutor : IJobExecutor
         var inputs = sweep.Inputs.ToDictionary(i => i.Key, i => !i.Value.IsLiteral && i.Value.Reference!.Kind == AssetReferenceKind.LocalPath
             ? i.Value.WithPath(Path.GetFullPath(i.Value.Reference!.Path!)) : i.Value, StringComparer.Ordinal);
         return SweepSteps.With(sweep, trial, inputs, keepName: false);
-    }
-
-    private static async Task<CommandJob> ResolveComponentAsync(LocalWorkspaceBackend backend, string step, PipelineComponentJob reference, PipelineJob pipeline, CancellationToken cancellationToken)
-    {
-        var component = await GetComponentAsync(backend, step, reference.Component, cancellationToken).ConfigureAwait(false);
-        CommandJob job;
-        try
-        {
-            job = component.ToJob(new Dictionary<string, Input>(reference.Inputs, StringComparer.Ordinal), new Dictionary<string, Output>(reference.Outputs, StringComparer.Ordinal));
-        }
-        catch (JobDefinitionException ex)
-        {
-            var problems = new Problems(pipeline.Source, $"jobs.{step}.");
-            foreach (var problem in ex.Problems)
-            {
-                problems.Add(problem.Key ?? "component", problem.Reason);
-            }
-            problems.ThrowIfAny();
-            throw;
-        }
-        foreach (var (key, value) in reference.EnvironmentVariables)
-        {
-            job.EnvironmentVariables[key] = value;
-        }
-        return PipelineSteps.With(job, compute: reference.Compute, displayName: reference.DisplayName ?? job.DisplayName, description: reference.Description,
-            tags: reference.Tags, properties: reference.Properties, identity: reference.Identity, services: reference.Services);
-    }
-
-    private static PipelineJob Copy(PipelineJob pipeline, IDictionary<string, JobDefinition> jobs) => new()
-    {
-        Name = pipeline.Name, DisplayName = pipeline.DisplayName, ExperimentName = pipeline.ExperimentName, Description = pipeline.Description,
-        Tags = pipeline.Tags, Properties = pipeline.Properties, Compute = pipeline.Compute, Source = pipeline.Source,
-        Inputs = pipeline.Inputs, Outputs = pipeline.Outputs, Jobs = jobs, Settings = pipeline.Settings,
-    };
-
-    /// <summary>az ml's default experiment: the folder of the YAML the job came from (when that is a valid name), else <c>Default</c>.</summary>
-    private static string DefaultExperiment(PipelineJob job)
-    {
-        var folder = job.SourcePath is null ? null : Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(job.SourcePath)));
-        return folder is not null && System.Text.RegularExpressions.Regex.IsMatch(folder, @"^[a-zA-Z0-9][a-zA-Z0-9\-_.]{0,254}$") ? folder : "Default";
     }
 
     public async Task<JobOutcome> ExecuteAsync(JobExecutionContext context, CancellationToken cancellationToken)
