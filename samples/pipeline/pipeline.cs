@@ -5,6 +5,12 @@
 //
 //   dotnet run samples/pipeline/pipeline.cs                  (from the repository root)
 //   dotnet run samples/pipeline/pipeline.cs -- --lr 0.4      (another learning rate: prep is reused, train/evaluate/register run again)
+//   dotnet run samples/pipeline/pipeline.cs -- --sweep       (samples/pipeline/pipeline_sweep.yml: train becomes `tune`, a sweep step)
+//
+// With --sweep the train step is a sweep (type: sweep, trial: ./components/train.yml): six trials of the train component with
+// learning_rate and epochs sampled (seeded Sobol), each a child job of the tune step logging train_mse (train.sh, via curl to the
+// job's MLflow endpoint); the tune step's outputs are its best trial's, so evaluate and register get the best model. Seeded, the
+// sweep is reproducible, so the second submit reuses it too (an unseeded or bayesian sweep step is never reused).
 //
 // Steps are bash scripts (awk), so this runs on Linux and macOS. The jobs run in the local workspace's job agent (AzureMlSdk.Server).
 #:project ../../sdk/AzureMlSdk/AzureMlSdk.csproj
@@ -16,6 +22,7 @@ using System.Globalization;
 using AzureMlSdk;
 
 var set = new List<string>();
+var sweep = args.Contains("--sweep");
 for (var i = 0; i + 1 < args.Length; i += 2)
 {
     if (args[i] == "--lr")
@@ -26,7 +33,7 @@ for (var i = 0; i + 1 < args.Length; i += 2)
 
 var folder = AppContext.GetData("EntryPointFileDirectoryPath") as string is { Length: > 0 } dir ? dir : Path.Combine(Environment.CurrentDirectory, "samples", "pipeline");
 await using var ws = Workspace.Local();
-var definition = PipelineJob.Load(Path.Combine(folder, "pipeline.yml"), set);
+var definition = PipelineJob.Load(Path.Combine(folder, sweep ? "pipeline_sweep.yml" : "pipeline.yml"), set);
 Console.WriteLine($"Pipeline '{definition.DisplayName}': {string.Join(" → ", definition.GetStepOrder())}");
 
 var first = await SubmitAsync("first submit");
@@ -60,6 +67,20 @@ async Task<(Job Job, TimeSpan Elapsed)> SubmitAsync(string what)
     await foreach (var step in ws.Jobs.ListAsync(job.Name))
     {
         Console.WriteLine($"  {step.Properties["azureml.nodeid"],-10} {step.Name,-32} {step.Status,-10} {step.Properties.GetValueOrDefault("azureml.isreused"),-7} {step.Properties.GetValueOrDefault("azureml.reusedrunid")}");
+        if (step.Type == JobType.Sweep)
+        {
+            // A sweep step: its trials are its children; its best trial's outputs are the step's.
+            var best = step.Properties.GetValueOrDefault("best_child_run_id");
+            await foreach (var trial in ws.Jobs.ListAsync(step.Name))
+            {
+                var mse = trial.Run.LatestMetrics.TryGetValue("train_mse", out var m) ? m.Value.ToString("0.000000", CultureInfo.InvariantCulture) : "-";
+                Console.WriteLine($"    trial {trial.Name,-30} {trial.Status,-10} lr={trial.Run.Params.GetValueOrDefault("learning_rate"),-22} epochs={trial.Run.Params.GetValueOrDefault("epochs"),-4} train_mse={mse}{(trial.Name == best ? "  ← best" : "")}");
+            }
+            if (step.Properties.GetValueOrDefault("azureml.isreused") == "true")
+            {
+                Console.WriteLine($"    (reused: the best trial is {best}, score {step.Properties.GetValueOrDefault("score")})");
+            }
+        }
     }
     return (job, elapsed);
 }

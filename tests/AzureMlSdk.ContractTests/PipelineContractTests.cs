@@ -7,7 +7,7 @@ namespace AzureMlSdk.ContractTests;
 /// Remote→Emulator (steps submitted as anonymous component versions, the Emulator running them with the same engine).
 /// Commands are POSIX shell.
 /// </summary>
-public abstract class PipelineContractTests : ContractTestBase
+public abstract partial class PipelineContractTests : ContractTestBase
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
 

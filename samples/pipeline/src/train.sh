@@ -14,3 +14,15 @@ awk -F, -v lr="$lr" -v epochs="$epochs" '
     printf "a=%.6f\nb=%.6f\n", a, b
   }' "$data/clean.csv" > "$out/model.txt"
 echo "train: $(tr '\n' ' ' < "$out/model.txt")"
+
+# The training error, logged as the run's metric train_mse through the MLflow REST API the job's environment points at (what a
+# sweep over this component optimises: samples/pipeline/pipeline_sweep.yml). Any MLflow client would do; curl keeps this bash.
+a=$(sed -n 's/^a=//p' "$out/model.txt"); b=$(sed -n 's/^b=//p' "$out/model.txt")
+mse=$(awk -F, -v a="$a" -v b="$b" '{ e = a * $1 + b - $2; s += e * e; n++ } END { printf "%.6f", s / n }' "$data/clean.csv")
+echo "train: train_mse=$mse"
+if [ -n "${MLFLOW_TRACKING_URI:-}" ] && [ -n "${MLFLOW_RUN_ID:-}" ] && command -v curl > /dev/null; then
+  curl -sf -X POST "${MLFLOW_TRACKING_URI%/}/api/2.0/mlflow/runs/log-metric" \
+    -H 'Content-Type: application/json' ${MLFLOW_TRACKING_TOKEN:+-H "Authorization: Bearer $MLFLOW_TRACKING_TOKEN"} \
+    -d "{\"run_id\":\"$MLFLOW_RUN_ID\",\"key\":\"train_mse\",\"value\":$mse,\"timestamp\":$(date +%s)000,\"step\":0}" > /dev/null \
+    || echo "train: could not log train_mse to $MLFLOW_TRACKING_URI" >&2
+fi

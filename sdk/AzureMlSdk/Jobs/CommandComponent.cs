@@ -213,7 +213,10 @@ public sealed partial class CommandComponent
     /// type; text given for a data input is its path) and <paramref name="outputs"/> (declared outputs not given get
     /// their declared type and mode). The job's <see cref="CommandJob.Component"/> is this component.
     /// </summary>
-    public CommandJob ToJob(Dictionary<string, Input>? inputs = null, Dictionary<string, Output>? outputs = null)
+    public CommandJob ToJob(Dictionary<string, Input>? inputs = null, Dictionary<string, Output>? outputs = null) => ToTrialJob(inputs, outputs, null);
+
+    /// <summary><see cref="ToJob(Dictionary{string, Input}?, Dictionary{string, Output}?)"/>; inputs named in <paramref name="swept"/> are given by a sweep's search space (never missing).</summary>
+    internal CommandJob ToTrialJob(Dictionary<string, Input>? inputs, Dictionary<string, Output>? outputs, IReadOnlySet<string>? swept)
     {
         var problems = new List<JobDefinitionException>();
         void Problem(string key, string message) => problems.Add(new JobDefinitionException($"component '{Name}': {message}", SourcePath, key: key));
@@ -236,7 +239,7 @@ public sealed partial class CommandComponent
             {
                 jobInputs[name] = value;
             }
-            else if (!declared.Optional)
+            else if (!declared.Optional && swept?.Contains(name) != true)
             {
                 Problem($"inputs.{name}", $"input '{name}' ({YamlNames.Of(declared.Type)}) is required and has no default; give it a value.");
             }

@@ -75,6 +75,54 @@ public sealed partial class CommandJob : JobDefinition
     public CommandTemplate ParseCommand() =>
         CommandTemplate.Parse(Command ?? throw new JobDefinitionException("the job has no command.", SourcePath, key: "command"));
 
+    /// <summary>
+    /// This job as a hyperparameter sweep (azure-ai-ml's <c>command.sweep(…)</c>; in a pipeline, a <c>type: sweep</c> step): each trial
+    /// runs this job with the inputs named in <paramref name="searchSpace"/> sampled — their <c>${{inputs.x}}</c> in the command become
+    /// <c>${{search_space.x}}</c> — and the sweep keeps the best trial by <paramref name="primaryMetric"/>. The job's other inputs and its
+    /// outputs become the sweep's (<see cref="SweepJob.Inputs"/>, <see cref="SweepJob.Outputs"/>), bindings such as
+    /// <c>${{parent.inputs.x}}</c> included; in a pipeline the sweep step's outputs are its best trial's.
+    /// </summary>
+    /// <param name="primaryMetric">The metric each trial logs (<c>objective.primary_metric</c>).</param>
+    /// <param name="goal">Minimize or maximize it (<c>objective.goal</c>).</param>
+    /// <param name="searchSpace">The swept inputs and their distributions (<c>search_space</c>).</param>
+    /// <param name="samplingAlgorithm">Grid, random (the default, as azure-ai-ml) or bayesian.</param>
+    /// <param name="limits">Trial counts and timeouts; null means Azure ML's defaults.</param>
+    /// <param name="earlyTermination">An early-termination policy, or null.</param>
+    /// <param name="compute">The sweep's compute (its trials run there unless this job names one).</param>
+    /// <example>
+    /// <code>
+    /// ["sweep_step"] = trainComponent.ToJob(inputs: new() { ["data"] = "${{parent.jobs.prep.outputs.clean}}" })
+    ///     .Sweep("val_loss", Goal.Minimize, new Dictionary&lt;string, SweepDistribution&gt; { ["learning_rate"] = new Uniform(0.01, 0.5) },
+    ///            new RandomSamplingAlgorithm { Seed = 7 }, new SweepLimits { MaxTotalTrials = 8, MaxConcurrentTrials = 2 }),
+    /// </code>
+    /// </example>
+    public SweepJob Sweep(string primaryMetric, Goal goal, IDictionary<string, SweepDistribution> searchSpace, SamplingAlgorithm? samplingAlgorithm = null,
+        SweepLimits? limits = null, EarlyTerminationPolicy? earlyTermination = null, string? compute = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(primaryMetric);
+        ArgumentNullException.ThrowIfNull(searchSpace);
+        var template = new SweepJob
+        {
+            Name = Name, DisplayName = DisplayName, ExperimentName = ExperimentName, Description = Description,
+            Tags = new Dictionary<string, string>(Tags, StringComparer.Ordinal), Properties = new Dictionary<string, string>(Properties, StringComparer.Ordinal),
+            Compute = compute ?? Compute, Identity = Identity, Source = Source,
+            SearchSpace = new Dictionary<string, SweepDistribution>(searchSpace, StringComparer.Ordinal),
+            SamplingAlgorithm = samplingAlgorithm ?? SamplingAlgorithm.Random,
+            Objective = new Objective(primaryMetric, goal),
+            Limits = limits,
+            EarlyTermination = earlyTermination,
+            QueueSettings = QueueSettings,
+        };
+        var trial = Clone();
+        return Jobs.Pipeline.SweepSteps.FromTrial(new CommandJob
+        {
+            DisplayName = trial.DisplayName, Description = trial.Description, Source = trial.Source,
+            Code = trial.Code, Command = trial.Command, Environment = trial.Environment, EnvironmentVariables = trial.EnvironmentVariables,
+            Inputs = trial.Inputs, Outputs = trial.Outputs, Limits = trial.Limits, Resources = trial.Resources, Distribution = trial.Distribution,
+            Component = trial.Component,
+        }, template);
+    }
+
     /// <summary>A copy whose dictionaries are new (changing the copy's inputs does not change this job's).</summary>
     public CommandJob Clone() => new()
     {

@@ -58,6 +58,7 @@ internal static partial class PipelineGraph
     {
         CommandJob c => c.Inputs,
         PipelineComponentJob p => p.Inputs,
+        SweepJob s => s.Inputs,
         _ => null,
     };
 
@@ -66,6 +67,18 @@ internal static partial class PipelineGraph
     {
         CommandJob c => c.Outputs,
         PipelineComponentJob p => p.Outputs,
+        SweepJob s => s.Outputs,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The outputs a step is known to produce, which other steps may bind: a command step's, a sweep step's trial's (the best trial's,
+    /// at run time); null when they are not known yet (a registered component, looked up at submit).
+    /// </summary>
+    public static IReadOnlyCollection<string>? ProducedOutputs(JobDefinition step) => step switch
+    {
+        CommandJob c => c.Outputs.Keys.ToList(),
+        SweepJob { Trial: not null } s => s.TrialOutputs.Keys.ToList(),
         _ => null,
     };
 
@@ -198,11 +211,16 @@ internal static partial class PipelineGraph
                     component.CollectProblems(componentProblems);
                     problems.AddRange(componentProblems.Items);
                     break;
+                case SweepJob sweep:
+                    var sweepProblems = new Problems(sweep.Source ?? pipeline.Source, $"{at}.");
+                    sweep.CollectProblems(sweepProblems);
+                    problems.AddRange(sweepProblems.Items);
+                    break;
                 case null:
                     problems.Add(at, $"step '{name}' is empty.");
                     continue;
                 default:
-                    problems.Add($"{at}.type", $"step '{name}' is a {JobDefinition.YamlType(step.Type)} job; pipeline steps are command jobs and command components.");
+                    problems.Add($"{at}.type", $"step '{name}' is a {JobDefinition.YamlType(step.Type)} job; pipeline steps are command jobs, command components and sweeps.");
                     continue;
             }
             foreach (var (input, value) in InputsOf(step)!)
@@ -228,10 +246,9 @@ internal static partial class PipelineGraph
                         problems.Add(key, $"step '{name}' input '{input}' binds {text}, but the pipeline has no step '{binding.Step}'.{Known("steps", pipeline.Jobs.Keys, binding.Step!)}");
                         break;
                     case { Kind: BindingKind.StepOutput }:
-                        var producer = pipeline.Jobs[binding.Step!];
-                        if (producer is CommandJob producerJob && !producerJob.Outputs.ContainsKey(binding.Name))
+                        if (ProducedOutputs(pipeline.Jobs[binding.Step!]) is { } produced && !produced.Contains(binding.Name))
                         {
-                            problems.Add(key, $"step '{name}' input '{input}' binds {text}, but step '{binding.Step}' has no output '{binding.Name}'.{Known("outputs", producerJob.Outputs.Keys, binding.Name)}");
+                            problems.Add(key, $"step '{name}' input '{input}' binds {text}, but step '{binding.Step}' has no output '{binding.Name}'.{Known("outputs", produced, binding.Name)}");
                         }
                         break;
                 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using AzureMlSdk.Jobs.Yaml;
 
 namespace AzureMlSdk;
 
@@ -28,6 +29,14 @@ public sealed class SweepJob : JobDefinition
 
     /// <summary>The job each trial runs (<c>trial</c>): a command job whose command uses <c>${{search_space.x}}</c>.</summary>
     public CommandJob? Trial { get; init; }
+
+    /// <summary>
+    /// In a pipeline step only, instead of <see cref="Trial"/>: the registered command component each trial runs
+    /// (<c>trial: azureml:train:1</c> or <c>azureml:train@latest</c>), resolved when the pipeline is submitted. The search space
+    /// names its inputs (their <c>${{inputs.x}}</c> become <c>${{search_space.x}}</c>, as azure-ai-ml's sweep node does); the
+    /// sweep's <see cref="Inputs"/> and <see cref="Outputs"/> bind its other inputs and its outputs.
+    /// </summary>
+    public string? TrialComponent { get; init; }
 
     /// <summary>The hyperparameters and their distributions (<c>search_space</c>).</summary>
     public IDictionary<string, SweepDistribution> SearchSpace { get; init; } = new Dictionary<string, SweepDistribution>(StringComparer.Ordinal);
@@ -145,12 +154,32 @@ public sealed class SweepJob : JobDefinition
         io.CollectProblems(ioProblems, searchSpace: null);
         problems.AddRange(ioProblems.Items.Where(p => p.Key is { } k && (k.StartsWith("inputs.", StringComparison.Ordinal) || k.StartsWith("outputs.", StringComparison.Ordinal))));
 
-        if (Trial is null)
+        if (Trial is null && TrialComponent is not null)
+        {
+            var reference = AssetReference.Parse(TrialComponent);
+            if (reference.Kind is not (AssetReferenceKind.Asset or AssetReferenceKind.ArmId or AssetReferenceKind.RegistryAsset)
+                || string.IsNullOrEmpty(reference.Name) || (reference.Version is null && reference.Label is null))
+            {
+                problems.Add("trial", $"trial '{TrialComponent}' must be a component file (./train.yml), azureml:<name>:<version> or azureml:<name>@latest.");
+            }
+        }
+        else if (Trial is null)
         {
             problems.Add("trial", "a sweep job needs a 'trial': the command job each trial runs.");
         }
         else
         {
+            if (TrialComponent is not null)
+            {
+                problems.Add("trial", $"a sweep has a trial job and a trial component ('{TrialComponent}'); set one of them.");
+            }
+            if (Trial.Component is { } component)
+            {
+                foreach (var name in SearchSpace.Keys.Where(n => !component.Inputs.ContainsKey(n)))
+                {
+                    problems.Add($"search_space.{name}", $"search-space parameter '{name}' is not an input of the trial's component '{component.Name}' (its inputs: {string.Join(", ", component.Inputs.Keys)}).{Suggest.DidYouMean(name, component.Inputs.Keys)}");
+                }
+            }
             // The trial sees the sweep's inputs and outputs; problems of those were reported above at their own keys.
             var trialProblems = new Problems(Source, "trial.");
             TrialFor().CollectProblems(trialProblems, SearchSpace.Keys.ToList());

@@ -17,6 +17,11 @@ internal static class PipelineYaml
     /// <summary>The keys of a step: a command job's and <c>component</c>.</summary>
     internal static readonly string[] StepKeys = [.. JobYaml.CommandKeys, "component"];
 
+    /// <summary>The keys of a <c>type: sweep</c> step (azure-ai-ml's sweep node).</summary>
+    private static readonly string[] SweepStepKeys =
+        ["$schema", "type", "name", "display_name", "description", "tags", "properties", "compute", "experiment_name", "identity", "services",
+         "trial", "search_space", "sampling_algorithm", "objective", "limits", "early_termination", "inputs", "outputs", "queue_settings"];
+
     private static readonly string[] SettingsKeys = ["default_compute", "default_datastore", "continue_on_step_failure", "force_rerun", "default_environment", "on_init", "on_finalize"];
 
     private static readonly string[] UnsupportedSettings = ["default_environment", "on_init", "on_finalize"];
@@ -73,11 +78,15 @@ internal static class PipelineYaml
             return null;
         }
         var typeNode = Child(mapping, "type") as YamlScalarNode;
+        if (typeNode?.Value == "sweep")
+        {
+            return ReadSweepStep(context, name, mapping);
+        }
         if (typeNode?.Value is { } type && type != "command")
         {
-            context.Report(typeNode, $"{at}.type", type is "sweep" or "pipeline" or "parallel" or "spark" or "automl"
-                ? $"step '{name}' is a {type} step; AzureMlSdk pipelines run command steps (inline commands and command components)."
-                : $"step '{name}' has unknown type '{type}'; pipeline steps are command steps (type: command).");
+            context.Report(typeNode, $"{at}.type", type is "pipeline" or "parallel" or "spark" or "automl"
+                ? $"step '{name}' is a {type} step; AzureMlSdk pipelines run command steps (inline commands and command components) and sweep steps (type: sweep)."
+                : $"step '{name}' has unknown type '{type}'; pipeline steps are command steps (type: command) and sweep steps (type: sweep).");
             return null;
         }
         var rewritten = RewriteBindings(mapping, at);
@@ -152,6 +161,88 @@ internal static class PipelineYaml
         return PipelineSteps.With(job, compute: common.Compute, displayName: common.DisplayName ?? job.DisplayName, description: common.Description,
             tags: common.Tags, properties: common.Properties, limits: limits, resources: resources ?? job.Resources, distribution: distribution ?? job.Distribution,
             source: context.Map, identity: common.Identity, services: common.Services);
+    }
+
+    /// <summary>
+    /// A <c>type: sweep</c> step (azure-ai-ml's sweep node): <c>trial</c> is a component file, a registered component (resolved at
+    /// submit) or an inline component; <c>search_space</c> names the trial's inputs to sample; <c>inputs</c> bind its other inputs,
+    /// <c>outputs</c> its outputs (the best trial's, downstream); <c>sampling_algorithm</c>, <c>objective</c>, <c>limits</c>,
+    /// <c>early_termination</c> as in a sweep job.
+    /// </summary>
+    private static SweepJob? ReadSweepStep(YamlContext context, string name, YamlMappingNode node)
+    {
+        var at = $"jobs.{name}";
+        var rewritten = RewriteBindings(node, at);
+        var map = context.Mapping(node, at, $"pipeline step '{name}' (a sweep step)", SweepStepKeys)!;
+        Remember(context, rewritten);
+        var common = JobYaml.ReadCommon(map);
+        if (!map.Has("search_space"))
+        {
+            context.Report(node, $"{at}.search_space", $"sweep step '{name}' needs 'search_space': the trial's inputs to sample and their distributions.");
+        }
+        if (!map.Has("objective"))
+        {
+            context.Report(node, $"{at}.objective", $"sweep step '{name}' needs 'objective' (goal: minimize|maximize, primary_metric: <metric>).");
+        }
+        var template = new SweepJob
+        {
+            Name = common.Name, DisplayName = common.DisplayName, ExperimentName = common.ExperimentName, Description = common.Description,
+            Tags = common.Tags, Properties = common.Properties, Compute = common.Compute, Identity = common.Identity, Services = common.Services,
+            Source = context.Map,
+            SearchSpace = SweepYaml.ReadSearchSpace(map),
+            SamplingAlgorithm = SweepYaml.ReadSampling(map) ?? SamplingAlgorithm.Random,
+            Objective = SweepYaml.ReadObjective(map),
+            Limits = SweepYaml.ReadLimits(map),
+            EarlyTermination = SweepYaml.ReadPolicy(map),
+            QueueSettings = map.Map("queue_settings", "queue settings", ["job_tier"]) is { } queue
+                ? new QueueSettings { JobTier = queue.Word("job_tier", ["null", "spot", "basic", "standard", "premium"]) }
+                : null,
+        };
+        var inputs = JobYaml.ReadInputs(map, "inputs");
+        var outputs = JobYaml.ReadOutputs(map, "outputs");
+        var trialNode = map.Get("trial");
+        CommandComponent? component = null;
+        switch (trialNode)
+        {
+            case null:
+                context.Report(node, $"{at}.trial", $"sweep step '{name}' needs 'trial': the command component each trial runs (./train.yml or azureml:train:1).");
+                return null;
+            case YamlScalarNode { Value: { } text } when AssetReference.Parse(text).Kind is AssetReferenceKind.LocalPath:
+                component = LoadComponentFile(context, trialNode, $"{at}.trial", context.ResolvePath(text));
+                break;
+            case YamlScalarNode { Value: { } text }:
+                return SweepSteps.With(template, null, inputs, outputs, trialComponent: text);
+            case YamlMappingNode:
+                var inner = new YamlContext(context.FilePath, context.BaseDirectory);
+                component = AssetYaml.ReadComponent(inner, InlineComponent(trialNode));
+                foreach (var problem in inner.Problems)
+                {
+                    context.Problems.Add(new JobDefinitionException(problem.Reason, problem.FilePath, problem.Line, problem.Column, $"{at}.trial.{problem.Key}".TrimEnd('.')));
+                }
+                break;
+            default:
+                context.Report(trialNode, $"{at}.trial", $"'{at}.trial' must be a component file (./train.yml), a registered component (azureml:train:1) or an inline component, not {YamlContext.Describe(trialNode)}.");
+                return null;
+        }
+        if (component is null)
+        {
+            return null;
+        }
+        var swept = template.SearchSpace.Keys.ToHashSet(StringComparer.Ordinal);
+        CommandJob job;
+        try
+        {
+            job = component.ToTrialJob(inputs.Where(i => !swept.Contains(i.Key)).ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal), outputs, swept);
+        }
+        catch (JobDefinitionException e)
+        {
+            foreach (var problem in e.Problems)
+            {
+                context.Problems.Add(context.Map.Error($"{at}.{problem.Key}", problem.Reason));
+            }
+            return null;
+        }
+        return SweepSteps.FromTrial(job, template);
     }
 
     /// <summary>An inline component may leave out <c>name</c> (it is anonymous, as in az ml): it gets one.</summary>

@@ -94,12 +94,12 @@ internal static class SweepYaml
         };
     }
 
-    private static Dictionary<string, SweepDistribution> ReadSearchSpace(YamlMap map)
+    internal static Dictionary<string, SweepDistribution> ReadSearchSpace(YamlMap map)
     {
         var space = new Dictionary<string, SweepDistribution>(StringComparer.Ordinal);
         foreach (var (name, _, value) in map.Entries("search_space"))
         {
-            var at = $"search_space.{name}";
+            var at = map.Sub($"search_space.{name}");
             if (ReadDistribution(map.Context, value, at, name) is { } d)
             {
                 space[name] = d;
@@ -204,7 +204,7 @@ internal static class SweepYaml
         return items.Count == seq.Children.Count ? new Choice([.. items]) : null;
     }
 
-    private static SamplingAlgorithm? ReadSampling(YamlMap map)
+    internal static SamplingAlgorithm? ReadSampling(YamlMap map)
     {
         var node = map.Get("sampling_algorithm");
         switch (node)
@@ -216,7 +216,7 @@ internal static class SweepYaml
             case YamlScalarNode s:
                 return Sampling(map.Context, s, "sampling_algorithm", s.Value!);
             case YamlMappingNode:
-                var m = map.Context.Mapping(node, "sampling_algorithm", "a sampling algorithm", ["type", "seed", "rule"])!;
+                var m = map.Context.Mapping(node, map.Sub("sampling_algorithm"), "a sampling algorithm", ["type", "seed", "rule"])!;
                 if (m.RequiredString("type") is not { } word || Sampling(map.Context, m.Get("type")!, "sampling_algorithm.type", word) is not { } algorithm)
                 {
                     return null;
@@ -253,7 +253,7 @@ internal static class SweepYaml
         }
     }
 
-    private static Objective? ReadObjective(YamlMap map)
+    internal static Objective? ReadObjective(YamlMap map)
     {
         if (map.Map("objective", "an objective", ["goal", "primary_metric"]) is not { } m)
         {
@@ -269,7 +269,7 @@ internal static class SweepYaml
         return metric is null || goal is null ? null : new Objective(metric, goal.Value);
     }
 
-    private static SweepLimits? ReadLimits(YamlMap map)
+    internal static SweepLimits? ReadLimits(YamlMap map)
     {
         if (map.Map("limits", "sweep limits", ["max_total_trials", "max_concurrent_trials", "timeout", "trial_timeout"]) is not { } m)
         {
@@ -284,7 +284,7 @@ internal static class SweepYaml
         };
     }
 
-    private static EarlyTerminationPolicy? ReadPolicy(YamlMap map)
+    internal static EarlyTerminationPolicy? ReadPolicy(YamlMap map)
     {
         var node = map.Get("early_termination");
         if (node is null || node is YamlScalarNode s0 && YamlScalars.Value(s0) is null)
@@ -305,7 +305,7 @@ internal static class SweepYaml
                 : $"'early_termination.type' must be bandit, median_stopping or truncation_selection, not '{typeNode!.Value}'.{Suggest.DidYouMean(type, PolicyKeys.Keys)}");
             return null;
         }
-        var m = map.Context.Mapping(node, "early_termination", $"a {type} policy", keys)!;
+        var m = map.Context.Mapping(node, map.Sub("early_termination"), $"a {type} policy", keys)!;
         var interval = m.Int("evaluation_interval") ?? 1;
         var delay = m.Int("delay_evaluation") ?? 0;
         switch (type)

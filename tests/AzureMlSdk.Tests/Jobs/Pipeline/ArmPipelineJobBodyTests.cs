@@ -100,4 +100,72 @@ public sealed class ArmPipelineJobBodyTests
 
         Assert.Throws<JobDefinitionException>(() => ArmPipelineJobMapping.ToArm(pipeline, new ArmPipelineReferences { ComponentIds = new Dictionary<string, string>() }));
     }
+
+    [Fact]
+    public void A_sweep_step_is_a_sweep_node_as_azure_ai_ml_writes_it_validates_and_reads_back()
+    {
+        var pipeline = new PipelineJob
+        {
+            Name = "p-sweep",
+            Inputs = { ["data"] = Input.UriFile("https://example.com/iris.csv") },
+            Outputs = { ["best"] = Output.UriFolder() },
+            Jobs =
+            {
+                ["sweep_step"] = new SweepJob
+                {
+                    TrialComponent = "azureml:train_model:1",
+                    Inputs = { ["data"] = "${{parent.inputs.data}}", ["degree"] = 3 },
+                    Outputs = { ["model_output"] = Output.UriFolder("${{parent.outputs.best}}") },
+                    SearchSpace =
+                    {
+                        ["c_value"] = new Uniform(0.5, 0.9), ["kernel"] = new Choice("rbf", "linear"), ["n"] = new QUniform(1, 9, 2),
+                        ["steps"] = new RandInt(5), ["lr"] = new LogNormal(-3, 1),
+                    },
+                    SamplingAlgorithm = new RandomSamplingAlgorithm { Seed = 42, Rule = RandomSamplingRule.Sobol },
+                    Objective = new Objective("training_f1_score", Goal.Minimize),
+                    Limits = new SweepLimits { MaxTotalTrials = 5, MaxConcurrentTrials = 3, Timeout = TimeSpan.FromSeconds(7200), TrialTimeout = TimeSpan.FromSeconds(600) },
+                    EarlyTermination = new BanditPolicy { SlackFactor = 0.1, EvaluationInterval = 2, DelayEvaluation = 1 },
+                },
+                ["predict"] = new PipelineComponentJob
+                {
+                    Component = "azureml:predict:1", Inputs = { ["model"] = "${{parent.jobs.sweep_step.outputs.model_output}}" },
+                },
+            },
+            Settings = { DefaultCompute = "cpu" },
+        };
+        var body = ArmPipelineJobMapping.ToArm(pipeline, new ArmPipelineReferences
+        {
+            ComponentIds = new Dictionary<string, string> { ["sweep_step"] = $"{Ws}/components/train_model/versions/1", ["predict"] = $"{Ws}/components/predict/versions/1" },
+        });
+        var json = Serialize(body);
+
+        Assert.Empty(Spec.Validate(json, Spec.Definition("JobBase").Schema, Spec.Root));
+        var node = json.GetProperty("properties").GetProperty("jobs").GetProperty("sweep_step");
+        Assert.Equal("sweep", node.GetProperty("type").GetString());
+        Assert.False(node.TryGetProperty("componentId", out _));
+        Assert.Equal($"{Ws}/components/train_model/versions/1", node.GetProperty("trial").GetProperty("componentId").GetString());
+        Assert.Equal("${{parent.inputs.data}}", node.GetProperty("inputs").GetProperty("data").GetProperty("value").GetString());
+        var space = node.GetProperty("search_space");
+        Assert.Equal("""{"type":"uniform","min_value":0.5,"max_value":0.9}""", space.GetProperty("c_value").GetRawText());
+        Assert.Equal("""{"type":"choice","values":["rbf","linear"]}""", space.GetProperty("kernel").GetRawText());
+        Assert.Equal("""{"type":"quniform","min_value":1,"max_value":9,"q":2}""", space.GetProperty("n").GetRawText());
+        Assert.Equal("""{"type":"randint","upper":5}""", space.GetProperty("steps").GetRawText());
+        Assert.Equal("""{"type":"lognormal","mu":-3,"sigma":1}""", space.GetProperty("lr").GetRawText());
+        Assert.Equal("""{"type":"random","seed":42,"rule":"sobol"}""", node.GetProperty("sampling_algorithm").GetRawText());
+        Assert.Equal("""{"goal":"minimize","primary_metric":"training_f1_score"}""", node.GetProperty("objective").GetRawText());
+        Assert.Equal("""{"max_total_trials":5,"max_concurrent_trials":3,"timeout":7200,"trial_timeout":600}""", node.GetProperty("limits").GetRawText());
+        Assert.Equal("""{"policy_type":"Bandit","evaluation_interval":2,"delay_evaluation":1,"slack_factor":0.1}""", node.GetProperty("early_termination").GetRawText());
+
+        var back = ArmPipelineJobMapping.FromArm(JsonSerializer.Deserialize(json.GetRawText(), ArmPipelineJobJsonContext.Default.ArmResourcePipelineJobProperties)!);
+        var sweep = Assert.IsType<SweepJob>(back.Jobs["sweep_step"]);
+        Assert.Equal("azureml:train_model:1", sweep.TrialComponent);
+        Assert.Equal(pipeline.Jobs["sweep_step"] is SweepJob original ? original.SearchSpace : null, sweep.SearchSpace);
+        Assert.Equal(new RandomSamplingAlgorithm { Seed = 42, Rule = RandomSamplingRule.Sobol }, sweep.SamplingAlgorithm);
+        Assert.Equal(new Objective("training_f1_score", Goal.Minimize), sweep.Objective);
+        Assert.Equal(TimeSpan.FromSeconds(600), sweep.Limits!.TrialTimeout);
+        Assert.Equal(new BanditPolicy { SlackFactor = 0.1, EvaluationInterval = 2, DelayEvaluation = 1 }, sweep.EarlyTermination);
+        Assert.Equal("${{parent.outputs.best}}", sweep.Outputs["model_output"].Path);
+        Assert.Equal(["sweep_step"], back.GetStepDependencies()["predict"]);
+        back.Validate();
+    }
 }

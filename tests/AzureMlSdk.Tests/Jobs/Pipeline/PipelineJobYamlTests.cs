@@ -198,13 +198,13 @@ public sealed class PipelineJobYamlTests : IDisposable
               a:
                 comand: echo hi
               b:
-                type: sweep
+                type: spark
                 command: echo hi
               c:
                 command: echo ${{inputs.nope}}
             """);
         Assert.Contains(e.Problems, p => p.Key == "jobs.a.comand" && p.Line == 7 && p.Reason.Contains("Did you mean 'command'", StringComparison.Ordinal));
-        Assert.Contains(e.Problems, p => p.Key == "jobs.b.type" && p.Line == 9 && p.Reason.Contains("sweep step", StringComparison.Ordinal));
+        Assert.Contains(e.Problems, p => p.Key == "jobs.b.type" && p.Line == 9 && p.Reason.Contains("spark step", StringComparison.Ordinal));
         Assert.Contains(e.Problems, p => p.Key == "settings.continue_on_step_failure" && p.Line == 3);
         Assert.Contains(e.Problems, p => p.Key == "settings.on_init");
     }

@@ -46,7 +46,12 @@ internal sealed class PipelineJobExecutor : IJobExecutor
         var resolved = new Dictionary<string, JobDefinition>(StringComparer.Ordinal);
         foreach (var (name, step) in pipeline.Jobs)
         {
-            resolved[name] = step is PipelineComponentJob reference ? await ResolveComponentAsync(backend, name, reference, pipeline, cancellationToken).ConfigureAwait(false) : step;
+            resolved[name] = step switch
+            {
+                PipelineComponentJob reference => await ResolveComponentAsync(backend, name, reference, pipeline, cancellationToken).ConfigureAwait(false),
+                SweepJob { Trial: null, TrialComponent: { } trialComponent } sweep => await ResolveSweepTrialAsync(backend, name, sweep, trialComponent, pipeline, cancellationToken).ConfigureAwait(false),
+                _ => step,
+            };
         }
         var checkedPipeline = Copy(pipeline, resolved);
         var problems = new Problems(pipeline.Source);
@@ -57,6 +62,11 @@ internal sealed class PipelineJobExecutor : IJobExecutor
         var steps = new Dictionary<string, JobDefinition>(StringComparer.Ordinal);
         foreach (var (name, step) in resolved)
         {
+            if (step is SweepJob sweep)
+            {
+                steps[name] = await PrepareSweepStepAsync(backend, name, sweep, defaultCompute, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
             var command = (CommandJob)step;
             if (command.Component is { } component)
             {
@@ -190,6 +200,96 @@ internal sealed class PipelineJobExecutor : IJobExecutor
         return folder is not null && System.Text.RegularExpressions.Regex.IsMatch(folder, @"^[a-zA-Z0-9][a-zA-Z0-9\-_.]{0,254}$") ? folder : "Default";
     }
 
+    /// <summary>The registered component <paramref name="reference"/> names (a label pinned to its version).</summary>
+    private static async Task<CommandComponent> GetComponentAsync(LocalWorkspaceBackend backend, string step, string reference, CancellationToken cancellationToken)
+    {
+        var parsed = AssetReference.Parse(reference);
+        AssetVersion<CommandComponent> found;
+        try
+        {
+            found = await ((IAssetBackend)backend.Assets).GetComponentAsync(parsed.Name!, parsed.Version, parsed.Version is null ? parsed.Label ?? "latest" : null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResourceNotFoundException ex)
+        {
+            throw new ResourceNotFoundException($"Step '{step}' runs component '{reference}', which does not exist: {ex.Message}", innerException: ex);
+        }
+        var component = found.Definition;
+        return new CommandComponent
+        {
+            Name = component.Name, Version = found.Version, DisplayName = component.DisplayName, Description = component.Description,
+            Tags = component.Tags, Properties = component.Properties, Inputs = component.Inputs, Outputs = component.Outputs, Command = component.Command,
+            Code = component.Code, Environment = component.Environment, EnvironmentVariables = component.EnvironmentVariables, Resources = component.Resources,
+            Distribution = component.Distribution, IsDeterministic = component.IsDeterministic,
+        };
+    }
+
+    /// <summary>A sweep step whose trial is a registered component: the component looked up and bound as the YAML reader binds a component file.</summary>
+    private static async Task<SweepJob> ResolveSweepTrialAsync(LocalWorkspaceBackend backend, string step, SweepJob sweep, string reference, PipelineJob pipeline, CancellationToken cancellationToken)
+    {
+        var component = await GetComponentAsync(backend, step, reference, cancellationToken).ConfigureAwait(false);
+        var swept = sweep.SearchSpace.Keys.ToHashSet(StringComparer.Ordinal);
+        CommandJob job;
+        try
+        {
+            job = component.ToTrialJob(sweep.Inputs.Where(i => !swept.Contains(i.Key)).ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal),
+                new Dictionary<string, Output>(sweep.Outputs, StringComparer.Ordinal), swept);
+        }
+        catch (JobDefinitionException ex)
+        {
+            var problems = new Problems(pipeline.Source, $"jobs.{step}.");
+            foreach (var problem in ex.Problems)
+            {
+                problems.Add(problem.Key ?? "trial", problem.Reason);
+            }
+            problems.ThrowIfAny();
+            throw;
+        }
+        return SweepSteps.FromTrial(job, SweepSteps.With(sweep, null));
+    }
+
+    /// <summary>
+    /// A sweep step prepared as its sweep job would be: its trial's component prepared (environment, code), the code snapshotted once
+    /// (every trial of every run of this step runs the same files), its compute checked, local inputs made absolute.
+    /// </summary>
+    private static async Task<SweepJob> PrepareSweepStepAsync(LocalWorkspaceBackend backend, string step, SweepJob sweep, string? defaultCompute, CancellationToken cancellationToken)
+    {
+        var trial = sweep.Trial!;
+        try
+        {
+            if (trial.Component is { } component)
+            {
+                var prepared = await AssetPreparation.PrepareComponentAsync(component, backend.Assets, backend.Datastores, null, cancellationToken).ConfigureAwait(false);
+                trial = PipelineSteps.With(trial, code: prepared.Code, environment: prepared.Environment, component: prepared);
+            }
+            await RequireComputeAsync(backend, sweep.ComputeName ?? trial.ComputeName ?? defaultCompute ?? LocalComputeBackend.LocalComputeName, cancellationToken).ConfigureAwait(false);
+            var code = trial.Code;
+            if (code is not null && AssetReference.Parse(code).Kind == AssetReferenceKind.LocalPath)
+            {
+                var full = Path.GetFullPath(code);
+                if (!Directory.Exists(full) && !File.Exists(full))
+                {
+                    throw new JobDefinitionException($"the trial's code folder '{code}' does not exist.", sweep.SourcePath, key: $"jobs.{step}.trial.code");
+                }
+                code = (await backend.Assets.CreateCodeAsync(full, null, cancellationToken).ConfigureAwait(false)).Id;
+            }
+            else if (code is not null && AssetReference.Parse(code).Kind is AssetReferenceKind.Asset or AssetReferenceKind.ArmId)
+            {
+                code = (await backend.Assets.GetCodeAsync(code, cancellationToken).ConfigureAwait(false)).Id;
+            }
+            if (code is not null)
+            {
+                trial = PipelineSteps.With(trial, code: code);
+            }
+        }
+        catch (AzureMlException ex) when (ex is JobDefinitionException or ResourceNotFoundException or AzureMlNotSupportedException)
+        {
+            throw Rethrow(ex, $"Step '{step}': {ex.Message}");
+        }
+        var inputs = sweep.Inputs.ToDictionary(i => i.Key, i => !i.Value.IsLiteral && i.Value.Reference!.Kind == AssetReferenceKind.LocalPath
+            ? i.Value.WithPath(Path.GetFullPath(i.Value.Reference!.Path!)) : i.Value, StringComparer.Ordinal);
+        return SweepSteps.With(sweep, trial, inputs, keepName: false);
+    }
+
     public async Task<JobOutcome> ExecuteAsync(JobExecutionContext context, CancellationToken cancellationToken)
     {
         var pipeline = (PipelineJob)context.Definition;
@@ -309,14 +409,32 @@ internal sealed class PipelineJobExecutor : IJobExecutor
         private async Task<JobData?> RunStepAsync(string step, CancellationToken cancellationToken)
         {
             await Task.Yield();
-            var template = (CommandJob)_pipeline.Jobs[step];
-            var compute = template.ComputeName ?? _pipeline.Settings.DefaultComputeName ?? _pipeline.ComputeName ?? LocalComputeBackend.LocalComputeName;
-            var job = Resolve(step, template, compute);
+            JobDefinition job;
+            string compute;
             string? key = null;
-            var deterministic = template.Component?.IsDeterministic ?? true;
-            if (deterministic)
+            string? notReused;
+            if (_pipeline.Jobs[step] is SweepJob sweep)
             {
-                key = await _reuse.KeyAsync(job, compute, cancellationToken).ConfigureAwait(false);
+                compute = sweep.ComputeName ?? sweep.Trial!.ComputeName ?? _pipeline.Settings.DefaultComputeName ?? _pipeline.ComputeName ?? LocalComputeBackend.LocalComputeName;
+                var resolved = ResolveSweep(step, sweep, compute);
+                job = resolved;
+                notReused = SweepSteps.NotReusableReason(sweep);
+                if (notReused is null)
+                {
+                    key = await _reuse.SweepKeyAsync(resolved, compute, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            else
+            {
+                var template = (CommandJob)_pipeline.Jobs[step];
+                compute = template.ComputeName ?? _pipeline.Settings.DefaultComputeName ?? _pipeline.ComputeName ?? LocalComputeBackend.LocalComputeName;
+                var resolved = Resolve(step, template, compute);
+                job = resolved;
+                notReused = template.Component?.IsDeterministic == false ? "is_deterministic: false" : null;
+                if (notReused is null)
+                {
+                    key = await _reuse.KeyAsync(resolved, compute, cancellationToken).ConfigureAwait(false);
+                }
             }
             JobData submitted;
             if (key is not null && !_pipeline.Settings.ForceRerun && _reuse.Find(key, cancellationToken) is { } earlier)
@@ -329,16 +447,27 @@ internal sealed class PipelineJobExecutor : IJobExecutor
                     ["azureml.reusednodeid"] = earlier.Properties.GetValueOrDefault("azureml.nodeid", step),
                     ["azureml.reusedpipelinerunid"] = earlier.ParentName ?? "",
                 };
-                submitted = await _context.Backend.Jobs.SubmitAsync(PipelineSteps.With(job, properties: properties), _context.Job.Name, cancellationToken, earlier).ConfigureAwait(false);
+                // A reused sweep step keeps the earlier sweep's result: its best trial (whose outputs are the step's), score and metric.
+                foreach (var result in SweepResultProperties.Where(earlier.Properties.ContainsKey))
+                {
+                    properties[result] = earlier.Properties[result];
+                }
+                var reused = job switch
+                {
+                    SweepJob s => (JobDefinition)SweepSteps.With(s, s.Trial, properties: properties),
+                    CommandJob c => PipelineSteps.With(c, properties: properties),
+                    _ => throw new InvalidOperationException($"Step '{step}' is a {job.Type} job."),
+                };
+                submitted = await _context.Backend.Jobs.SubmitAsync(reused, _context.Job.Name, cancellationToken, earlier).ConfigureAwait(false);
                 _children[step] = submitted.Name;
-                Log($"Step '{step}' reused job {original} (same component, code, environment, inputs and settings): job {submitted.Name} completed at once.");
+                Log($"Step '{step}' reused job {original} (same {(job is SweepJob ? "trial component, code, environment, inputs, search space and sweep settings" : "component, code, environment, inputs and settings")}): job {submitted.Name} completed at once.");
             }
             else
             {
                 submitted = await _context.SubmitChildAsync(job, cancellationToken).ConfigureAwait(false);
                 _children[step] = submitted.Name;
-                Log($"Step '{step}' submitted as job {submitted.Name} on compute '{compute}'"
-                    + (!deterministic ? " (is_deterministic: false, never reused)." : _pipeline.Settings.ForceRerun ? " (force_rerun)." : "."));
+                Log($"Step '{step}' submitted as {(job is SweepJob ? "sweep " : "")}job {submitted.Name} on compute '{compute}'"
+                    + (notReused is not null ? $" (never reused: {notReused})." : _pipeline.Settings.ForceRerun ? " (force_rerun)." : "."));
             }
             await SaveStepJobsAsync().ConfigureAwait(false);
             var ended = await _context.WaitForJobAsync(submitted.Name, cancellationToken).ConfigureAwait(false);
@@ -348,39 +477,75 @@ internal sealed class PipelineJobExecutor : IJobExecutor
             }
             if (ended.Status == JobStatus.Completed)
             {
-                Log($"Step '{step}' (job {ended.Name}) completed.");
+                Log($"Step '{step}' (job {ended.Name}) completed"
+                    + (ended.Properties.TryGetValue(JobOperations.SweepBestChildProperty, out var best) && job is SweepJob ? $": best trial {best}, {ended.Properties.GetValueOrDefault("score")}." : "."));
             }
             return ended;
         }
 
+        /// <summary>The properties that carry a sweep's result, copied onto a reused sweep step.</summary>
+        private static readonly string[] SweepResultProperties = [JobOperations.SweepBestChildProperty, "score", "primary_metric_config"];
+
         /// <summary>The step's command job with its bindings resolved, on its compute, named after the step.</summary>
         private CommandJob Resolve(string step, CommandJob template, string compute)
         {
+            var inputs = ResolveInputs(template.Inputs, template.Component);
+            var outputs = template.Outputs.ToDictionary(o => o.Key, o => o.Value.Path is { } p && Binding.Mentions(p) ? o.Value.WithPath(null) : o.Value, StringComparer.Ordinal);
+            return PipelineSteps.With(template, inputs: inputs, outputs: outputs, compute: compute, displayName: step, properties: StepProperties(step, template.Properties), keepName: false);
+        }
+
+        /// <summary>The sweep step with its bindings resolved, on its compute, named after the step (its trials run there too).</summary>
+        private SweepJob ResolveSweep(string step, SweepJob template, string compute)
+        {
+            var inputs = ResolveInputs(template.Inputs, template.Trial!.Component);
+            var outputs = template.Outputs.ToDictionary(o => o.Key, o => o.Value.Path is { } p && Binding.Mentions(p) ? o.Value.WithPath(null) : o.Value, StringComparer.Ordinal);
+            return SweepSteps.With(template, template.Trial, inputs, outputs, compute: compute, properties: StepProperties(step, template.Properties), displayName: step, keepName: false);
+        }
+
+        private Dictionary<string, string> StepProperties(string step, IDictionary<string, string> own) => new(own, StringComparer.Ordinal)
+        {
+            ["azureml.nodeid"] = step,
+            ["azureml.pipelinerunid"] = _context.Job.Name,
+            ["azureml.isreused"] = "false",
+        };
+
+        private Dictionary<string, Input> ResolveInputs(IDictionary<string, Input> given, CommandComponent? component)
+        {
             var inputs = new Dictionary<string, Input>(StringComparer.Ordinal);
-            foreach (var (name, input) in template.Inputs)
+            foreach (var (name, input) in given)
             {
                 var binding = Binding.Of(input);
                 inputs[name] = binding switch
                 {
                     { Kind: BindingKind.ParentInput } => _pipeline.Inputs[binding.Name],
-                    { Kind: BindingKind.StepOutput } => StepOutputInput(template, name, binding),
+                    { Kind: BindingKind.StepOutput } => StepOutputInput(component, name, binding),
                     _ => input,
                 };
             }
-            var outputs = template.Outputs.ToDictionary(o => o.Key, o => o.Value.Path is { } p && Binding.Mentions(p) ? o.Value.WithPath(null) : o.Value, StringComparer.Ordinal);
-            var properties = new Dictionary<string, string>(template.Properties, StringComparer.Ordinal)
-            {
-                ["azureml.nodeid"] = step,
-                ["azureml.pipelinerunid"] = _context.Job.Name,
-                ["azureml.isreused"] = "false",
-            };
-            return PipelineSteps.With(template, inputs: inputs, outputs: outputs, compute: compute, displayName: step, properties: properties, keepName: false);
+            return inputs;
         }
 
-        private Input StepOutputInput(CommandJob consumer, string inputName, Binding binding)
+        /// <summary>
+        /// The job whose outputs are a step's: the step's child job, or for a sweep step its best trial (Azure ML's sweep node outputs are
+        /// the best trial's).
+        /// </summary>
+        private (string Name, IReadOnlyDictionary<string, string> OutputUris) OutputsJob(string step)
         {
-            var producer = (CommandJob)_pipeline.Jobs[binding.Step!];
-            var output = producer.Outputs[binding.Name];
+            var ended = _ended[step];
+            return _pipeline.Jobs[step] is SweepJob && ended.Properties.TryGetValue(JobOperations.SweepBestChildProperty, out var best)
+                && _context.Backend.Jobs.Store.Find(best, CancellationToken.None) is { } trial
+                ? (trial.Name, trial.OutputUris)
+                : (ended.Name, ended.OutputUris);
+        }
+
+        private Input StepOutputInput(CommandComponent? consumerComponent, string inputName, Binding binding)
+        {
+            var producer = _pipeline.Jobs[binding.Step!];
+            var output = producer switch
+            {
+                SweepJob sweep => sweep.TrialOutputs[binding.Name],
+                _ => ((CommandJob)producer).Outputs[binding.Name],
+            };
             var type = output.Type switch
             {
                 OutputType.UriFile => InputType.UriFile,
@@ -390,8 +555,8 @@ internal sealed class PipelineJobExecutor : IJobExecutor
                 OutputType.TritonModel => InputType.TritonModel,
                 _ => InputType.UriFolder,
             };
-            var mode = consumer.Component?.Inputs.TryGetValue(inputName, out var declared) == true ? declared.Mode : null;
-            return Input.Data(type, $"azureml://jobs/{_ended[binding.Step!].Name}/outputs/{binding.Name}", mode);
+            var mode = consumerComponent?.Inputs.TryGetValue(inputName, out var declared) == true ? declared.Mode : null;
+            return Input.Data(type, $"azureml://jobs/{OutputsJob(binding.Step!).Name}/outputs/{binding.Name}", mode);
         }
 
         private async Task SaveStepJobsAsync()
@@ -421,11 +586,12 @@ internal sealed class PipelineJobExecutor : IJobExecutor
             var backend = _context.Backend;
             foreach (var (step, definition) in _pipeline.Jobs)
             {
-                if (!_ended.TryGetValue(step, out var child) || child.Status != JobStatus.Completed)
+                if (!_ended.TryGetValue(step, out var ended) || ended.Status != JobStatus.Completed)
                 {
                     continue;
                 }
-                foreach (var (outputName, output) in ((CommandJob)definition).Outputs)
+                var child = OutputsJob(step);
+                foreach (var (outputName, output) in PipelineGraph.OutputsOf(definition) ?? new Dictionary<string, Output>())
                 {
                     if (Binding.Parse(output.Path) is not { Kind: BindingKind.ParentOutput } binding
                         || !_context.Job.OutputUris.TryGetValue(binding.Name, out var target)

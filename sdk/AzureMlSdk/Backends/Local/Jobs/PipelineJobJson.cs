@@ -38,6 +38,11 @@ internal static class PipelineJobJson
         var jobs = new JsonObject();
         foreach (var (name, step) in job.Jobs)
         {
+            if (step is SweepJob sweep)
+            {
+                jobs[name] = WriteSweep(name, sweep);
+                continue;
+            }
             var command = step as CommandJob ?? throw new InvalidOperationException($"Step '{name}' is stored unresolved.");
             var bindings = new JsonObject();
             var outputs = new Dictionary<string, Output>(StringComparer.Ordinal);
@@ -76,6 +81,11 @@ internal static class PipelineJobJson
         foreach (var (name, node) in root["jobs"]?.AsObject() ?? [])
         {
             var stepNode = node!.AsObject();
+            if (Text(stepNode["kind"]) == "sweep")
+            {
+                jobs[name] = ReadSweep(name, stepNode);
+                continue;
+            }
             var command = CommandJobJson.Read(stepNode["job"]!.ToJsonString());
             var outputs = new Dictionary<string, Output>(command.Outputs, StringComparer.Ordinal);
             foreach (var (outputName, binding) in stepNode["outputBindings"]?.AsObject() ?? [])
@@ -106,6 +116,38 @@ internal static class PipelineJobJson
             },
         };
     }
+
+    /// <summary>
+    /// A sweep step: the stored form of a sweep job (<see cref="SweepJobExecutor"/>: its ARM body and its trial), the trial's component
+    /// spec, and the sweep's own inputs and outputs (bindings included) beside it.
+    /// </summary>
+    private static JsonObject WriteSweep(string name, SweepJob sweep)
+    {
+        var trial = sweep.Trial ?? throw new InvalidOperationException($"Sweep step '{name}' is stored unresolved.");
+        var bare = SweepSteps.With(sweep, trial, new Dictionary<string, Input>(StringComparer.Ordinal), new Dictionary<string, Output>(StringComparer.Ordinal), name: name);
+        return new JsonObject
+        {
+            ["kind"] = "sweep",
+            ["sweep"] = JsonNode.Parse(Sweeps.Serialize(bare)),
+            ["component"] = trial.Component is { } component ? AssetSpecs.ToSpec(component) : null,
+            ["inputs"] = new JsonObject(sweep.Inputs.Select(i => KeyValuePair.Create(i.Key, (JsonNode?)WriteInput(i.Value)))),
+            ["outputs"] = new JsonObject(sweep.Outputs.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)WriteOutput(o.Value)))),
+            ["compute"] = sweep.Compute,
+        };
+    }
+
+    private static SweepJob ReadSweep(string name, JsonObject node)
+    {
+        var stored = (SweepJob)Sweeps.Deserialize(node["sweep"]!.ToJsonString());
+        var component = node["component"] is JsonObject spec ? AssetSpecs.ComponentFromSpec(spec, $"the trial component of step '{name}'") : null;
+        var trial = component is null ? stored.Trial! : PipelineSteps.With(stored.Trial!, component: component);
+        return SweepSteps.With(stored, trial,
+            (node["inputs"]?.AsObject() ?? []).ToDictionary(i => i.Key, i => ReadInput(i.Value!.AsObject()), StringComparer.Ordinal),
+            (node["outputs"]?.AsObject() ?? []).ToDictionary(o => o.Key, o => ReadOutput(o.Value!.AsObject()), StringComparer.Ordinal),
+            compute: Text(node["compute"]), keepName: false, clearCompute: true);
+    }
+
+    private static readonly SweepJobExecutor Sweeps = new();
 
     internal static JsonObject WriteInput(Input input)
     {

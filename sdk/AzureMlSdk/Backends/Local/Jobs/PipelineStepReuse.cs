@@ -69,6 +69,43 @@ internal sealed class PipelineStepReuse
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
     }
 
+    /// <summary>
+    /// The reuse key of a sweep step (bindings resolved): the key of its trial as a command job (component, command with its
+    /// <c>${{search_space.x}}</c>, code, environment, inputs and their content, outputs, compute) and every sweep setting that decides
+    /// which trials run and which wins — the search space, the sampling algorithm with its seed and rule, the objective, the limits and
+    /// the early-termination policy. Only asked for sweeps that <see cref="AzureMlSdk.Jobs.Pipeline.SweepSteps.NotReusableReason"/> allows.
+    /// </summary>
+    public async Task<string> SweepKeyAsync(SweepJob sweep, string compute, CancellationToken cancellationToken)
+    {
+        var trialKey = await KeyAsync(sweep.TrialFor(), compute, cancellationToken).ConfigureAwait(false);
+        var text = new StringBuilder();
+        void Line(string key, string? value) => text.Append(key).Append('=').Append(value ?? "∅").Append('\n');
+        Line("v", "sweep-1");
+        Line("trial", trialKey);
+        foreach (var (name, distribution) in sweep.SearchSpace.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            Line($"search_space.{name}", Backends.Remote.Arm.ArmSweepJobMapping.SearchSpaceToJson(new Dictionary<string, SweepDistribution> { [name] = distribution }).GetRawText());
+        }
+        Line("sampling", sweep.SamplingAlgorithm switch
+        {
+            RandomSamplingAlgorithm r => string.Create(CultureInfo.InvariantCulture, $"random|{r.Seed}|{r.Rule}"),
+            { } other => other.ToString(),
+            null => null,
+        });
+        Line("objective", sweep.Objective is { } o ? $"{o.PrimaryMetric}|{o.Goal}" : null);
+        Line("limits", sweep.Limits is { } l
+            ? string.Create(CultureInfo.InvariantCulture, $"{l.MaxTotalTrials}|{l.MaxConcurrentTrials}|{l.Timeout?.TotalSeconds}|{l.TrialTimeout?.TotalSeconds}")
+            : null);
+        Line("early_termination", sweep.EarlyTermination switch
+        {
+            BanditPolicy b => string.Create(CultureInfo.InvariantCulture, $"bandit|{b.EvaluationInterval}|{b.DelayEvaluation}|{b.SlackFactor}|{b.SlackAmount}"),
+            TruncationSelectionPolicy t => string.Create(CultureInfo.InvariantCulture, $"truncation_selection|{t.EvaluationInterval}|{t.DelayEvaluation}|{t.TruncationPercentage}"),
+            { } p => string.Create(CultureInfo.InvariantCulture, $"{p.TypeName}|{p.EvaluationInterval}|{p.DelayEvaluation}"),
+            null => null,
+        });
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())));
+    }
+
     /// <summary>The content hash of a data input (<c>sha256:…</c>), or what identifies it when its content is not on this machine (a URL).</summary>
     private async Task<string> ContentOfAsync(Input input, CancellationToken cancellationToken)
     {

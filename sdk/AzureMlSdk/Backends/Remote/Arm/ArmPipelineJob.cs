@@ -110,13 +110,12 @@ internal static class ArmPipelineJobMapping
     {
         var inputs = PipelineGraph.InputsOf(step) ?? throw new AzureMlNotSupportedException($"Step '{name}' is a {JobDefinition.YamlType(step.Type)} job; pipeline steps are command jobs and components.");
         var outputs = PipelineGraph.OutputsOf(step)!;
-        var node = new JsonObject
-        {
-            ["name"] = name,
-            ["type"] = "command",
-            ["componentId"] = references.ComponentIds.TryGetValue(name, out var componentId) ? componentId
-                : throw new JobDefinitionException($"step '{name}' has no component id: create its component before building the ARM body.", pipeline.SourcePath, key: $"jobs.{name}"),
-        };
+        var componentId = references.ComponentIds.TryGetValue(name, out var id) ? id
+            : step is SweepJob ? throw new AzureMlNotSupportedException($"Step '{name}' is a sweep step, whose trial component was not created: this backend does not submit sweep steps yet.")
+            : throw new JobDefinitionException($"step '{name}' has no component id: create its component before building the ARM body.", pipeline.SourcePath, key: $"jobs.{name}");
+        var node = step is SweepJob
+            ? new JsonObject { ["name"] = name, ["type"] = "sweep", ["trial"] = new JsonObject { ["componentId"] = componentId } }
+            : new JsonObject { ["name"] = name, ["type"] = "command", ["componentId"] = componentId };
         if (step.ComputeName is { } c)
         {
             node["computeId"] = compute(c);
@@ -193,8 +192,181 @@ internal static class ArmPipelineJobMapping
         {
             node["resources"] = new JsonObject { ["instance_count"] = count };
         }
+        if (step is SweepJob sweep)
+        {
+            SweepToJson(sweep, node);
+        }
         return node;
     }
+
+    private static readonly Dictionary<string, string[]> DistributionArguments = new(StringComparer.Ordinal)
+    {
+        ["choice"] = ["values"], ["randint"] = ["upper"],
+        ["uniform"] = ["min_value", "max_value"], ["quniform"] = ["min_value", "max_value", "q"],
+        ["loguniform"] = ["min_value", "max_value"], ["qloguniform"] = ["min_value", "max_value", "q"],
+        ["normal"] = ["mu", "sigma"], ["qnormal"] = ["mu", "sigma", "q"],
+        ["lognormal"] = ["mu", "sigma"], ["qlognormal"] = ["mu", "sigma", "q"],
+    };
+
+    private static readonly Dictionary<string, string> PolicyTypes = new(StringComparer.Ordinal)
+    {
+        ["bandit"] = "Bandit", ["median_stopping"] = "MedianStopping", ["truncation_selection"] = "TruncationSelection",
+    };
+
+    /// <summary>
+    /// A sweep node's settings in azure-ai-ml's form (<c>Sweep._to_rest_object</c>: the YAML shapes of <c>search_space</c>,
+    /// <c>sampling_algorithm</c>, <c>objective</c> and <c>limits</c>; <c>early_termination</c> as the REST policy with snake_case keys).
+    /// </summary>
+    private static void SweepToJson(SweepJob sweep, JsonObject node)
+    {
+        var space = new JsonObject();
+        foreach (var (name, distribution) in sweep.SearchSpace)
+        {
+            var expression = new JsonObject { ["type"] = distribution.TypeName };
+            var arguments = distribution.RestArguments;
+            var names = DistributionArguments[distribution.TypeName];
+            for (var i = 0; i < names.Length && i < arguments.Count; i++)
+            {
+                expression[names[i]] = JsonNode.Parse(ArmJobMapping.ToJson(arguments[i]).GetRawText());
+            }
+            space[name] = expression;
+        }
+        node["search_space"] = space;
+        node["sampling_algorithm"] = sweep.SamplingAlgorithm switch
+        {
+            RandomSamplingAlgorithm { Seed: null, Rule: RandomSamplingRule.Random } => "random",
+            RandomSamplingAlgorithm r => new JsonObject
+            {
+                ["type"] = "random", ["seed"] = r.Seed is { } seed ? JsonValue.Create(seed) : null, ["rule"] = r.Rule.ToString().ToLowerInvariant(),
+            },
+            { } other => other.ToString(),
+            null => null,
+        };
+        if (sweep.Objective is { } objective)
+        {
+            node["objective"] = new JsonObject { ["goal"] = objective.Goal.ToString().ToLowerInvariant(), ["primary_metric"] = objective.PrimaryMetric };
+        }
+        if (sweep.Limits is { } limits)
+        {
+            var l = new JsonObject();
+            if (limits.MaxTotalTrials is { } total)
+            {
+                l["max_total_trials"] = total;
+            }
+            if (limits.MaxConcurrentTrials is { } concurrent)
+            {
+                l["max_concurrent_trials"] = concurrent;
+            }
+            if (limits.Timeout is { } timeout)
+            {
+                l["timeout"] = (long)timeout.TotalSeconds;
+            }
+            if (limits.TrialTimeout is { } trialTimeout)
+            {
+                l["trial_timeout"] = (long)trialTimeout.TotalSeconds;
+            }
+            node["limits"] = l;
+        }
+        if (sweep.EarlyTermination is { } policy)
+        {
+            var p = new JsonObject
+            {
+                ["policy_type"] = PolicyTypes[policy.TypeName], ["evaluation_interval"] = policy.EvaluationInterval, ["delay_evaluation"] = policy.DelayEvaluation,
+            };
+            switch (policy)
+            {
+                case BanditPolicy bandit:
+                    if (bandit.SlackFactor is { } factor)
+                    {
+                        p["slack_factor"] = factor;
+                    }
+                    if (bandit.SlackAmount is { } amount)
+                    {
+                        p["slack_amount"] = amount;
+                    }
+                    break;
+                case TruncationSelectionPolicy truncation:
+                    p["truncation_percentage"] = truncation.TruncationPercentage;
+                    break;
+            }
+            node["early_termination"] = p;
+        }
+        if (sweep.QueueSettings?.JobTier is { } tier)
+        {
+            node["queue_settings"] = new JsonObject { ["job_tier"] = tier };
+        }
+    }
+
+    /// <summary>A sweep node read back (<see cref="SweepToJson"/>'s form; early termination also in the YAML form, <c>type: bandit</c>).</summary>
+    private static SweepJob SweepFromJson(string name, JsonObject node, PipelineComponentJob common)
+    {
+        var space = new Dictionary<string, SweepDistribution>(StringComparer.Ordinal);
+        foreach (var (parameter, value) in node["search_space"] as JsonObject ?? [])
+        {
+            if (value is not JsonObject expression || Text(expression["type"]) is not { } type || !DistributionArguments.TryGetValue(type.ToLowerInvariant(), out var names))
+            {
+                throw new InvalidInputException($"sweep step '{name}' search-space parameter '{parameter}' is not {{type: choice|uniform|…, …}}: {value?.ToJsonString()}.");
+            }
+            var list = new JsonArray(names.Select(n => expression[n]?.DeepClone()).ToArray());
+            using var document = JsonDocument.Parse(new JsonArray(type.ToLowerInvariant(), list).ToJsonString());
+            space[parameter] = ArmSweepJobMapping.DistributionFromJson(parameter, document.RootElement);
+        }
+        SamplingAlgorithm sampling = node["sampling_algorithm"] switch
+        {
+            JsonObject o when (Text(o["type"]) ?? "random").Equals("random", StringComparison.OrdinalIgnoreCase) => new RandomSamplingAlgorithm
+            {
+                Seed = o["seed"] is JsonValue seed && seed.GetValueKind() == JsonValueKind.Number ? seed.GetValue<int>() : null,
+                Rule = string.Equals(Text(o["rule"]), "sobol", StringComparison.OrdinalIgnoreCase) ? RandomSamplingRule.Sobol : RandomSamplingRule.Random,
+            },
+            JsonObject o => Sampling(Text(o["type"])),
+            var v => Sampling(Text(v)),
+        };
+        var objective = node["objective"] as JsonObject;
+        var limits = node["limits"] as JsonObject;
+        var policy = node["early_termination"] as JsonObject;
+        return new SweepJob
+        {
+            DisplayName = common.DisplayName, Description = common.Description, Tags = common.Tags, Properties = common.Properties, Compute = common.Compute,
+            TrialComponent = common.Component,
+            Inputs = common.Inputs, Outputs = common.Outputs,
+            SearchSpace = space,
+            SamplingAlgorithm = sampling,
+            Objective = objective is null ? null : new Objective(Text(objective["primary_metric"]) ?? "",
+                string.Equals(Text(objective["goal"]), "maximize", StringComparison.OrdinalIgnoreCase) ? Goal.Maximize : Goal.Minimize),
+            Limits = limits is null ? null : new SweepLimits
+            {
+                MaxTotalTrials = Int(limits["max_total_trials"]), MaxConcurrentTrials = Int(limits["max_concurrent_trials"]),
+                Timeout = Int(limits["timeout"]) is { } t ? TimeSpan.FromSeconds(t) : null,
+                TrialTimeout = Int(limits["trial_timeout"]) is { } tt ? TimeSpan.FromSeconds(tt) : null,
+            },
+            EarlyTermination = policy is null ? null : PolicyFromJson(name, policy),
+        };
+
+        static SamplingAlgorithm Sampling(string? word) => word?.ToLowerInvariant() switch
+        {
+            "grid" => SamplingAlgorithm.Grid,
+            "bayesian" => SamplingAlgorithm.Bayesian,
+            _ => SamplingAlgorithm.Random,
+        };
+    }
+
+    private static EarlyTerminationPolicy PolicyFromJson(string name, JsonObject policy)
+    {
+        var type = (Text(policy["policy_type"]) ?? Text(policy["type"]) ?? "").Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
+        var interval = Int(policy["evaluation_interval"]) ?? 1;
+        var delay = Int(policy["delay_evaluation"]) ?? 0;
+        return type switch
+        {
+            "bandit" => new BanditPolicy { SlackFactor = Number(policy["slack_factor"]), SlackAmount = Number(policy["slack_amount"]), EvaluationInterval = interval, DelayEvaluation = delay },
+            "medianstopping" => new MedianStoppingPolicy { EvaluationInterval = interval, DelayEvaluation = delay },
+            "truncationselection" => new TruncationSelectionPolicy { TruncationPercentage = Int(policy["truncation_percentage"]) ?? 0, EvaluationInterval = interval, DelayEvaluation = delay },
+            _ => throw new InvalidInputException($"sweep step '{name}' has an unknown early-termination policy: {policy.ToJsonString()}."),
+        };
+    }
+
+    private static int? Int(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? (int)v.GetValue<double>() : null;
+
+    private static double? Number(JsonNode? node) => node is JsonValue v && v.GetValueKind() == JsonValueKind.Number ? v.GetValue<double>() : null;
 
     /// <summary>
     /// A pipeline from its ARM body: each step a <see cref="PipelineComponentJob"/> (its <c>componentId</c> as <c>azureml:name:version</c>),
@@ -214,7 +386,8 @@ internal static class ArmPipelineJobMapping
         {
             foreach (var (name, node) in JsonNode.Parse(jobs.GetRawText())!.AsObject())
             {
-                steps[name] = StepFromJson(name, node as JsonObject ?? throw new InvalidInputException($"pipeline step '{name}' is not an object."));
+                var stepNode = node as JsonObject ?? throw new InvalidInputException($"pipeline step '{name}' is not an object.");
+                steps[name] = Text(stepNode["type"]) == "sweep" ? SweepFromJson(name, stepNode, StepFromJson(name, stepNode)) : StepFromJson(name, stepNode);
             }
         }
         return new PipelineJob
@@ -275,7 +448,7 @@ internal static class ArmPipelineJobMapping
         }
         return new PipelineComponentJob
         {
-            Component = Text(node["componentId"]) is { } id ? ArmJobMapping.AssetFromId(id) : throw new InvalidInputException($"pipeline step '{name}' has no componentId."),
+            Component = (Text(node["componentId"]) ?? Text((node["trial"] as JsonObject)?["componentId"])) is { } id ? ArmJobMapping.AssetFromId(id) : throw new InvalidInputException($"pipeline step '{name}' has no componentId."),
             Compute = Text(node["computeId"]) is { } computeId ? ArmJobMapping.ComputeFromId(computeId) : null,
             DisplayName = Text(node["display_name"]),
             Description = Text(node["description"]),
