@@ -135,10 +135,20 @@ internal sealed class PipelineJobExecutor : IJobExecutor
         {
             throw new ResourceNotFoundException($"Step '{step}' runs component '{reference.Component}', which does not exist: {ex.Message}", innerException: ex);
         }
-        var component = found.Definition;
+        return BindComponent(step, found.Definition, found.Version, reference, pipeline);
+    }
+
+    /// <summary>
+    /// A registered component's step (<paramref name="reference"/>) as the command job it runs: <paramref name="component"/> (version
+    /// <paramref name="version"/>) bound to the step's inputs and outputs (checked as <see cref="CommandComponent.ToJob"/> checks them, problems
+    /// at <c>jobs.&lt;step&gt;.…</c>), the step's environment variables added, its compute, names and properties kept. Shared by every backend
+    /// that resolves registered components at submit (the Remote backend, the Emulator).
+    /// </summary>
+    internal static CommandJob BindComponent(string step, CommandComponent component, string version, PipelineComponentJob reference, PipelineJob pipeline)
+    {
         component = new CommandComponent
         {
-            Name = component.Name, Version = found.Version, DisplayName = component.DisplayName, Description = component.Description,
+            Name = component.Name, Version = version, DisplayName = component.DisplayName, Description = component.Description,
             Tags = component.Tags, Properties = component.Properties, Inputs = component.Inputs, Outputs = component.Outputs, Command = component.Command,
             Code = component.Code, Environment = component.Environment, EnvironmentVariables = component.EnvironmentVariables, Resources = component.Resources,
             Distribution = component.Distribution, IsDeterministic = component.IsDeterministic,
@@ -166,7 +176,7 @@ internal sealed class PipelineJobExecutor : IJobExecutor
             tags: reference.Tags, properties: reference.Properties, identity: reference.Identity, services: reference.Services);
     }
 
-    private static PipelineJob Copy(PipelineJob pipeline, IDictionary<string, JobDefinition> jobs) => new()
+    internal static PipelineJob Copy(PipelineJob pipeline, IDictionary<string, JobDefinition> jobs) => new()
     {
         Name = pipeline.Name, DisplayName = pipeline.DisplayName, ExperimentName = pipeline.ExperimentName, Description = pipeline.Description,
         Tags = pipeline.Tags, Properties = pipeline.Properties, Compute = pipeline.Compute, Source = pipeline.Source,

@@ -44,6 +44,9 @@ internal sealed record ArmPipelineReferences
 
     /// <summary>"step.input" → the <c>uri</c> to send instead of a step's data input path.</summary>
     public IReadOnlyDictionary<string, string> StepInputUris { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+    /// <summary>Pipeline output name → its <c>uri</c> (where the service put it: the Emulator answers its jobs' output locations).</summary>
+    public IReadOnlyDictionary<string, string> OutputUris { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 }
 
 /// <summary><see cref="PipelineJob"/> ⇄ the ARM 2026-07-01 <c>PipelineJob</c> body.</summary>
@@ -65,7 +68,7 @@ internal static class ArmPipelineJobMapping
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(references);
         var compute = references.ComputeId ?? (n => n);
-        var inputReferences = new ArmJobReferences { EnvironmentId = "", InputUris = references.InputUris };
+        var inputReferences = new ArmJobReferences { EnvironmentId = "", InputUris = references.InputUris, OutputUris = references.OutputUris };
         var settings = new JsonObject
         {
             ["continue_on_step_failure"] = job.Settings.ContinueOnStepFailure,

@@ -229,6 +229,26 @@ internal sealed partial class RemoteAssetStore(ArmClients arm, WorkspaceCoordina
         return Version(name, found, ComponentFromArm);
     }
 
+    /// <summary>
+    /// An anonymous component version (a pipeline step's, as azure-ai-ml creates one: <c>isAnonymous: true</c>, name
+    /// <c>azureml_anonymous</c>, a content-hash version): <paramref name="prepared"/> has its code uploaded and its environment resolved
+    /// already. The version names its content, so one that exists is the same component and is used as it is (nothing sent).
+    /// </summary>
+    internal async Task<AssetVersion<CommandComponent>> CreateAnonymousComponentAsync(CommandComponent prepared, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(prepared);
+        var version = prepared.Version ?? throw new ArgumentException("An anonymous component needs its content-hash version.", nameof(prepared));
+        var existing = await TryAsync(() => arm.Components.GetVersionAsync(Sub, Rg, Ws, prepared.Name, version, cancellationToken)).ConfigureAwait(false);
+        if (existing is not null)
+        {
+            return Version(prepared.Name, existing, ComponentFromArm);
+        }
+        var body = ComponentBody(prepared, AssetSpecs.ToSpec(prepared), false);
+        body.Properties!.IsAnonymous = true;
+        var stored = await arm.Components.CreateOrUpdateVersionAsync(Sub, Rg, Ws, prepared.Name, version, body, cancellationToken).ConfigureAwait(false);
+        return Version(prepared.Name, stored, ComponentFromArm);
+    }
+
     /// <summary>The <c>ComponentVersion</c> body: the component's az ml document as <c>componentSpec</c>, description and tags beside it (as azure-ai-ml sends them).</summary>
     internal static ArmResource<ComponentVersionProperties> ComponentBody(CommandComponent prepared, JsonObject spec, bool archived) => new()
     {

@@ -70,10 +70,14 @@ internal sealed partial class RemoteJobBackend : IJobBackend
         {
             return await CreateSweepAsync(sweep, uploadProgress, cancellationToken).ConfigureAwait(false);
         }
+        if (job is PipelineJob pipeline)
+        {
+            return await CreatePipelineAsync(pipeline, uploadProgress, cancellationToken).ConfigureAwait(false);
+        }
         if (job is not CommandJob command)
         {
             job.Validate();   // a bad definition is named as such on every backend, before the kind is refused
-            throw new AzureMlNotSupportedException($"Submitting a {job.Type} job to Azure ML is not supported yet; command, sweep and AutoML jobs are.");
+            throw new AzureMlNotSupportedException($"Submitting a {job.Type} job to Azure ML is not supported; command, sweep, pipeline and AutoML jobs are.");
         }
         command.Validate();
         // The name is chosen here, before anything is sent (as azure-ai-ml does): every retry of the PUT names the same job.
@@ -397,9 +401,10 @@ internal sealed partial class RemoteJobBackend : IJobBackend
         return null;
     }
 
-    /// <summary>Command, sweep and AutoML jobs are read whole; jobs of kinds this SDK cannot read yet (pipeline) are left out of listings.</summary>
+    /// <summary>Command, sweep, pipeline and AutoML jobs are read whole; jobs of other kinds (Spark, …) are left out of listings.</summary>
     private static bool IsReadable(ArmResource<CommandJobProperties> resource) =>
-        string.Equals(resource.Properties?.JobType, "Command", StringComparison.OrdinalIgnoreCase) || IsAutoML(resource.Properties) || ArmSweepJobMapping.IsSweep(resource);
+        string.Equals(resource.Properties?.JobType, "Command", StringComparison.OrdinalIgnoreCase) || IsAutoML(resource.Properties)
+        || ArmSweepJobMapping.IsSweep(resource) || ArmPipelineJobWire.IsPipeline(resource);
 
     // ------------------------------------------------------------------ cancel, archive
 
@@ -597,7 +602,9 @@ internal sealed partial class RemoteJobBackend : IJobBackend
         {
             error = new JobError("Failed", $"Job '{name}' failed; its log (user_logs/std_log.txt) says why.");
         }
-        JobDefinition definition = ArmSweepJobMapping.IsSweep(resource) ? ArmSweepJobMapping.FromArm(ArmSweepJobMapping.FromWire(resource)) : DefinitionOf(resource);
+        JobDefinition definition = ArmSweepJobMapping.IsSweep(resource) ? ArmSweepJobMapping.FromArm(ArmSweepJobMapping.FromWire(resource))
+            : ArmPipelineJobWire.IsPipeline(resource) ? ArmPipelineJobWire.DefinitionOf(resource)
+            : DefinitionOf(resource);
         return new JobData
         {
             Name = name,

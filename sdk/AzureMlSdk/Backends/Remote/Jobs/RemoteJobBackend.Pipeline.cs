@@ -1,0 +1,249 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AzureMlSdk.Assets;
+using AzureMlSdk.Backends.Local.Jobs;
+using AzureMlSdk.Backends.Remote.Arm;
+using AzureMlSdk.Jobs;
+using AzureMlSdk.Jobs.Pipeline;
+using AzureMlSdk.Jobs.Yaml;
+
+namespace AzureMlSdk.Backends.Remote.Jobs;
+
+/// <summary>
+/// Pipeline jobs on Azure ML (and the Emulator), submitted as azure-ai-ml submits them: every step runs a component version — an inline
+/// command step (and a step of a local component file) as an anonymous component (<c>azureml_anonymous</c>, version = a hash of its
+/// content, <c>isAnonymous: true</c>) created first with its code uploaded and its environment resolved as a command job's, a registered
+/// component (<c>azureml:train:10</c>, <c>@latest</c>) by its ARM id — and the 2026-07-01 <c>PipelineJob</c> body's <c>jobs</c> name them by
+/// <c>componentId</c>. Everything Local checks at submit is checked here first, with the same exception types: the graph (cycle, bindings),
+/// an unknown component or compute, a registered component's inputs and outputs.
+/// </summary>
+internal sealed partial class RemoteJobBackend
+{
+    /// <summary>The name of every anonymous component (azure-ai-ml's <c>ANONYMOUS_COMPONENT_NAME</c>).</summary>
+    internal const string AnonymousComponentName = "azureml_anonymous";
+
+    private async Task<JobData> CreatePipelineAsync(PipelineJob pipeline, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        pipeline.Validate();
+        var name = pipeline.Name ?? JobNameGenerator.New();
+        var computes = await ResolvePipelineComputesAsync(pipeline, cancellationToken).ConfigureAwait(false);
+
+        // Registered components are looked up and bound (as Local does), then the graph is checked again with every step's outputs known.
+        var componentIds = new Dictionary<string, string>(StringComparer.Ordinal);
+        var resolved = new Dictionary<string, JobDefinition>(StringComparer.Ordinal);
+        foreach (var (step, definition) in pipeline.Jobs)
+        {
+            resolved[step] = definition;
+            if (definition is PipelineComponentJob reference)
+            {
+                var (id, bound) = await ResolveRegisteredComponentAsync(step, reference, pipeline, cancellationToken).ConfigureAwait(false);
+                componentIds[step] = id;
+                resolved[step] = (JobDefinition?)bound ?? reference;
+            }
+        }
+        var problems = new Problems(pipeline.Source);
+        PipelineGraph.CollectProblems(PipelineJobExecutor.Copy(pipeline, resolved), problems);
+        problems.ThrowIfAny();
+
+        // Each command step's component, created anonymously (its code uploaded, its environment resolved); its local data inputs uploaded.
+        var stepInputUris = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (step, definition) in pipeline.Jobs)
+        {
+            if (definition is CommandJob command)
+            {
+                componentIds[step] = await CreateStepComponentAsync(pipeline, resolved, step, command, progress, cancellationToken).ConfigureAwait(false);
+            }
+            if (PipelineGraph.InputsOf(definition) is not { } inputs)
+            {
+                continue;
+            }
+            foreach (var (inputName, input) in inputs)
+            {
+                if (input.IsLiteral || input.Path is null)
+                {
+                    continue;
+                }
+                if (Binding.Mentions(input.Path))
+                {
+                    stepInputUris[$"{step}.{inputName}"] = input.Path; // a binding written as a data input's path travels as it is
+                    continue;
+                }
+                var holder = new CommandJob { Command = "true", Inputs = new Dictionary<string, Input>(StringComparer.Ordinal) { [inputName] = input }, Source = pipeline.Source };
+                string? uri;
+                try
+                {
+                    uri = await ResolveInputAsync(holder, inputName, input, progress, cancellationToken).ConfigureAwait(false);
+                }
+                catch (JobDefinitionException ex)
+                {
+                    throw new JobDefinitionException($"step '{step}': {ex.Reason}", pipeline.SourcePath, key: $"jobs.{step}.inputs.{inputName}.path");
+                }
+                if (uri is not null)
+                {
+                    stepInputUris[$"{step}.{inputName}"] = uri;
+                }
+            }
+        }
+
+        var inputUris = new Dictionary<string, string>(StringComparer.Ordinal);
+        var pipelineInputs = new CommandJob { Command = "true", Inputs = pipeline.Inputs, Source = pipeline.Source };
+        foreach (var (inputName, input) in pipeline.Inputs)
+        {
+            if (!input.IsLiteral && input.Path is not null && !input.IsBinding
+                && await ResolveInputAsync(pipelineInputs, inputName, input, progress, cancellationToken).ConfigureAwait(false) is { } uri)
+            {
+                inputUris[inputName] = uri;
+            }
+        }
+
+        var body = ArmPipelineJobMapping.ToArm(pipeline, new ArmPipelineReferences
+        {
+            ComponentIds = componentIds,
+            ComputeId = c => computes.TryGetValue(c, out var id) && id is not null ? id : c,
+            DatastoreId = d => $"{_ws.ResourceId}/datastores/{d}",
+            InputUris = inputUris,
+            StepInputUris = stepInputUris,
+        });
+        body.Name = name;
+        var stored = await _jobs.CreateOrUpdateJobAsync(_ws.SubscriptionId, _ws.ResourceGroup, _ws.WorkspaceName, name, ArmPipelineJobWire.ToWire(body), cancellationToken).ConfigureAwait(false);
+        return ToJobData(stored, null);
+    }
+
+    /// <summary>Every compute the pipeline names (its own, <c>default_compute</c>, each step's) → its ARM id; an unknown one is a <see cref="ResourceNotFoundException"/> naming it.</summary>
+    private async Task<Dictionary<string, string?>> ResolvePipelineComputesAsync(PipelineJob pipeline, CancellationToken cancellationToken)
+    {
+        var names = new[] { pipeline.ComputeName, pipeline.Settings.DefaultComputeName }.Concat(pipeline.Jobs.Values.Select(s => s?.ComputeName))
+            .Where(n => n is not null).Select(n => n!).Distinct(StringComparer.Ordinal);
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        foreach (var compute in names)
+        {
+            result[compute] = await ResolveComputeIdAsync(compute, cancellationToken).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A registered component step: its ARM id and the command job it binds to (checked as Local checks it); an unknown component is a
+    /// <see cref="ResourceNotFoundException"/> naming the step. A registry component is sent by its id without being read here (null job).
+    /// </summary>
+    private async Task<(string Id, CommandJob? Bound)> ResolveRegisteredComponentAsync(string step, PipelineComponentJob reference, PipelineJob pipeline, CancellationToken cancellationToken)
+    {
+        var parsed = AssetReference.Parse(reference.Component);
+        if (parsed.Kind == AssetReferenceKind.RegistryAsset)
+        {
+            return (reference.Component, null);
+        }
+        AssetVersion<CommandComponent> found;
+        try
+        {
+            found = await _owner.Assets.GetComponentAsync(parsed.Name!, parsed.Version, parsed.Version is null ? parsed.Label ?? "latest" : null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ResourceNotFoundException ex)
+        {
+            throw new ResourceNotFoundException($"Step '{step}' runs component '{reference.Component}', which does not exist: {ex.Message}", innerException: ex);
+        }
+        var bound = PipelineJobExecutor.BindComponent(step, found.Definition, found.Version, reference, pipeline);
+        return (found.Id.StartsWith('/') ? found.Id : AssetId("components", parsed.Name!, found.Version), bound);
+    }
+
+    /// <summary>
+    /// Creates the anonymous component a command step runs (its <see cref="CommandJob.Component"/> when it came from one, else one made of
+    /// the step: its command, code, environment, resources, distribution and the inputs and outputs it declares, typed from their values or
+    /// from what their bindings point at) and returns its ARM id.
+    /// </summary>
+    private async Task<string> CreateStepComponentAsync(PipelineJob pipeline, IReadOnlyDictionary<string, JobDefinition> resolved, string step,
+        CommandJob command, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        var source = command.Component ?? new CommandComponent
+        {
+            Name = AnonymousComponentName,
+            Command = command.Command ?? "",
+            Code = command.Code,
+            Environment = command.Environment,
+            Resources = command.Resources,
+            Distribution = command.Distribution,
+            Inputs = command.Inputs.ToDictionary(i => i.Key, i => new ComponentInput
+            {
+                Type = DeclaredInputType(pipeline, resolved, i.Value), Mode = i.Value.Mode, Description = i.Value.Description,
+            }, StringComparer.Ordinal),
+            Outputs = command.Outputs.ToDictionary(o => o.Key, o => new ComponentOutput { Type = o.Value.Type, Mode = o.Value.Mode, Description = o.Value.Description }, StringComparer.Ordinal),
+        };
+        string environmentId;
+        CommandComponent prepared;
+        try
+        {
+            environmentId = await ResolveEnvironmentAsync(PipelineSteps.With(command, environment: source.Environment ?? command.Environment), cancellationToken).ConfigureAwait(false);
+            prepared = await AssetPreparation.PrepareComponentAsync(Rename(source, AnonymousComponentName, null, null), _owner.Assets, _owner.Datastores, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JobDefinitionException ex)
+        {
+            throw new JobDefinitionException($"step '{step}': {ex.Reason}", pipeline.SourcePath, key: $"jobs.{step}.{ex.Key ?? "environment"}");
+        }
+        var anonymous = Rename(prepared, AnonymousComponentName, null, JobEnvironment.FromReference(environmentId));
+        var versioned = Rename(anonymous, AnonymousComponentName, AnonymousVersion(anonymous), anonymous.Environment);
+        var created = _owner.Assets is RemoteAssetStore store
+            ? await store.CreateAnonymousComponentAsync(versioned, cancellationToken).ConfigureAwait(false)
+            : await _owner.Assets.CreateComponentAsync(versioned, progress, cancellationToken).ConfigureAwait(false);
+        return created.Id.StartsWith('/') ? created.Id : AssetId("components", AnonymousComponentName, created.Version);
+    }
+
+    /// <summary>
+    /// An anonymous component's version, as azure-ai-ml's <c>_get_anonymous_hash</c>: a hash of its document (keys sorted) without
+    /// <c>name</c>, <c>id</c> and <c>version</c>, so the same interface, command, code and environment give the same version. azure-ai-ml
+    /// writes an MD5 as a 36-character GUID; asset versions are at most 30 characters here, so this is SHA-256 as 30 hex digits.
+    /// </summary>
+    internal static string AnonymousVersion(CommandComponent component)
+    {
+        var spec = AssetSpecs.ToSpec(component);
+        spec.Remove("name");
+        spec.Remove("id");
+        spec.Remove("version");
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(Canonical(spec))))[..30];
+    }
+
+    private static string Canonical(JsonNode? node) => node switch
+    {
+        JsonObject o => "{" + string.Join(",", o.Where(p => p.Value is not null).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => JsonSerializer.Serialize(p.Key) + ":" + Canonical(p.Value))) + "}",
+        JsonArray a => "[" + string.Join(",", a.Select(Canonical)) + "]",
+        null => "null",
+        _ => node.ToJsonString(),
+    };
+
+    /// <summary>The type an inline step declares for an input: a literal's or data input's own, or what its binding points at.</summary>
+    private static InputType DeclaredInputType(PipelineJob pipeline, IReadOnlyDictionary<string, JobDefinition> resolved, Input input)
+    {
+        switch (Binding.Of(input))
+        {
+            case { Kind: BindingKind.ParentInput } b when pipeline.Inputs.TryGetValue(b.Name, out var parentInput):
+                return parentInput.Type;
+            case { Kind: BindingKind.StepOutput } b when resolved.TryGetValue(b.Step!, out var producer)
+                && PipelineGraph.OutputsOf(producer) is { } outputs && outputs.TryGetValue(b.Name, out var output):
+                return output.Type switch
+                {
+                    OutputType.UriFile => InputType.UriFile,
+                    OutputType.MLTable => InputType.MLTable,
+                    OutputType.CustomModel => InputType.CustomModel,
+                    OutputType.MLFlowModel => InputType.MLFlowModel,
+                    OutputType.TritonModel => InputType.TritonModel,
+                    _ => InputType.UriFolder,
+                };
+            case { Kind: BindingKind.StepOutput }:
+                return InputType.UriFolder;
+            default:
+                return input.Type;
+        }
+    }
+
+    private static CommandComponent Rename(CommandComponent c, string name, string? version, JobEnvironment? environment) => new()
+    {
+        Name = name, Version = version, DisplayName = c.DisplayName, Description = c.Description,
+        Tags = new Dictionary<string, string>(c.Tags, StringComparer.Ordinal), Properties = new Dictionary<string, string>(c.Properties, StringComparer.Ordinal),
+        Inputs = new Dictionary<string, ComponentInput>(c.Inputs, StringComparer.Ordinal), Outputs = new Dictionary<string, ComponentOutput>(c.Outputs, StringComparer.Ordinal),
+        Command = c.Command, Code = c.Code, Environment = environment ?? c.Environment,
+        EnvironmentVariables = new Dictionary<string, string>(c.EnvironmentVariables, StringComparer.Ordinal),
+        Resources = c.Resources, Distribution = c.Distribution, IsDeterministic = c.IsDeterministic,
+        AdditionalIncludes = [.. c.AdditionalIncludes], Source = c.Source,
+    };
+}
