@@ -4,7 +4,7 @@ namespace AzureMlSdk.ContractTests;
 /// The pipelines part of the contract suite: a pipeline's steps run as child jobs in dependency order with their outputs flowing
 /// through bindings, an identical resubmit reuses every step, and a bad graph is refused at submit — identical on every backend.
 /// <see cref="LocalPipelineContractTests"/> runs it on the local workspace; RemoteEmulatorPipelineContractTests (integration tests) on
-/// Remote→Emulator, where pipelines are refused for now (<see cref="RunsPipelines"/>).
+/// Remote→Emulator (steps submitted as anonymous component versions, the Emulator running them with the same engine).
 /// Commands are POSIX shell.
 /// </summary>
 public abstract class PipelineContractTests : ContractTestBase
@@ -40,32 +40,9 @@ public abstract class PipelineContractTests : ContractTestBase
         },
     };
 
-    /// <summary>
-    /// Whether the backend runs pipelines. The Remote backend does not submit them yet (it would first create an anonymous component per
-    /// inline step, as azure-ai-ml does): there a pipeline is refused with <see cref="AzureMlNotSupportedException"/> and nothing is created.
-    /// </summary>
-    protected virtual bool RunsPipelines => true;
-
-    [Fact]
-    public async Task A_backend_that_does_not_run_pipelines_refuses_them_and_creates_nothing()
-    {
-        if (RunsPipelines)
-        {
-            return;   // the cases below show what it does instead
-        }
-        var before = await Ws.Jobs.ListAsync().CountAsync();
-        var e = await Assert.ThrowsAsync<AzureMlNotSupportedException>(() => Ws.Jobs.CreateOrUpdateAsync(TwoSteps("refused")));
-        Assert.Contains("pipeline", e.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(before, await Ws.Jobs.ListAsync().CountAsync());
-    }
-
     [Fact]
     public async Task A_pipeline_runs_its_steps_as_children_and_an_identical_resubmit_reuses_them()
     {
-        if (!RunsPipelines)
-        {
-            return;   // refused: see A_backend_that_does_not_run_pipelines_refuses_them_and_creates_nothing
-        }
         var word = "w" + Guid.NewGuid().ToString("N")[..8];
         var first = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(TwoSteps(word)));
 
@@ -88,6 +65,172 @@ public abstract class PipelineContractTests : ContractTestBase
             Assert.Equal("true", step.Properties["azureml.isreused"]);
             Assert.Equal(children.Single(c => c.Properties["azureml.nodeid"] == step.Properties["azureml.nodeid"]).Name, step.Properties["azureml.reusedrunid"]);
         }
+    }
+
+    [Fact]
+    public async Task Each_step_output_is_downloadable_from_its_step_job()
+    {
+        var word = "w" + Guid.NewGuid().ToString("N")[..8];
+        var pipeline = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(TwoSteps(word)));
+        Assert.Equal(JobStatus.Completed, pipeline.Status);
+        var make = (await Ws.Jobs.ListAsync(pipeline.Name).ToListAsync()).Single(c => c.Properties["azureml.nodeid"] == "make");
+
+        var destination = Path.GetDirectoryName(Scratch("step/x"))!;
+        await Ws.Jobs.DownloadAsync(make.Name, destination, outputName: "o");
+
+        Assert.Equal(word + "\n", await File.ReadAllTextAsync(Path.Combine(destination, "named-outputs", "o", "word.txt")));
+        Assert.Equal(pipeline.Name, make.Properties["azureml.pipelinerunid"]);
+    }
+
+    [Fact]
+    public async Task Changing_one_input_reruns_exactly_the_steps_that_depend_on_it()
+    {
+        PipelineJob Three(string word) => new()
+        {
+            ExperimentName = "contract-pipelines",
+            Inputs = { ["word"] = word, ["fixed"] = "const-" + Guid.NewGuid().ToString("N")[..4] },
+            Jobs =
+            {
+                ["make"] = new CommandJob
+                {
+                    Environment = Environment, Command = "echo ${{inputs.w}} > ${{outputs.o}}/word.txt",
+                    Inputs = { ["w"] = "${{parent.inputs.word}}" }, Outputs = { ["o"] = Output.UriFolder() },
+                },
+                ["shout"] = new CommandJob
+                {
+                    Environment = Environment, Command = "tr a-z A-Z < ${{inputs.i}}/word.txt > ${{outputs.o}}/word.txt",
+                    Inputs = { ["i"] = "${{parent.jobs.make.outputs.o}}" }, Outputs = { ["o"] = Output.UriFolder() },
+                },
+                ["other"] = new CommandJob
+                {
+                    Environment = Environment, Command = "echo ${{inputs.f}} > ${{outputs.o}}/f.txt",
+                    Inputs = { ["f"] = "${{parent.inputs.fixed}}" }, Outputs = { ["o"] = Output.UriFolder() },
+                },
+            },
+        };
+        var first = Three("alpha");
+        var second = Three("beta");
+        second.Inputs["fixed"] = first.Inputs["fixed"];
+
+        var run1 = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(first));
+        var run2 = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(second));
+
+        Assert.Equal(JobStatus.Completed, run1.Status);
+        Assert.Equal(JobStatus.Completed, run2.Status);
+        var steps = (await Ws.Jobs.ListAsync(run2.Name).ToListAsync()).ToDictionary(c => c.Properties["azureml.nodeid"], c => c.Properties["azureml.isreused"]);
+        Assert.Equal("false", steps["make"]);
+        Assert.Equal("false", steps["shout"]);
+        Assert.Equal("true", steps["other"]);
+    }
+
+    [Fact]
+    public async Task A_registered_component_runs_as_a_step_with_its_typed_inputs_and_defaults()
+    {
+        var name = "repeat" + Guid.NewGuid().ToString("N")[..6];
+        await Ws.Components.CreateOrUpdateAsync(new CommandComponent
+        {
+            Name = name, Version = "3", Environment = Environment,
+            Command = "for i in $(seq ${{inputs.times}}); do echo ${{inputs.text}}; done > ${{outputs.out}}/lines.txt && echo ${{inputs.scale}} >> ${{outputs.out}}/lines.txt",
+            Inputs =
+            {
+                ["times"] = new ComponentInput { Type = InputType.Integer },
+                ["text"] = new ComponentInput { Type = InputType.String },
+                ["scale"] = new ComponentInput { Type = InputType.Number, Default = 0.5 },
+            },
+            Outputs = { ["out"] = new ComponentOutput { Type = OutputType.UriFolder } },
+        });
+        var pipeline = new PipelineJob
+        {
+            ExperimentName = "contract-pipelines",
+            Inputs = { ["text"] = "hey" },
+            Outputs = { ["result"] = Output.UriFolder() },
+            Jobs =
+            {
+                ["rep"] = new PipelineComponentJob
+                {
+                    Component = $"azureml:{name}@latest",
+                    Inputs = { ["times"] = 3, ["text"] = "${{parent.inputs.text}}" },
+                    Outputs = { ["out"] = Output.UriFolder("${{parent.outputs.result}}") },
+                },
+            },
+        };
+
+        var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(pipeline));
+
+        Assert.Equal(JobStatus.Completed, job.Status);
+        var destination = Path.GetDirectoryName(Scratch("reg/x"))!;
+        await Ws.Jobs.DownloadAsync(job.Name, destination, outputName: "result");
+        Assert.Equal("hey\nhey\nhey\n0.5\n", await File.ReadAllTextAsync(Path.Combine(destination, "named-outputs", "result", "lines.txt")));
+
+        var missing = new PipelineJob { Jobs = { ["rep"] = new PipelineComponentJob { Component = "azureml:no_such_component:1" } } };
+        var e = await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.Jobs.CreateOrUpdateAsync(missing));
+        Assert.Contains("Step 'rep'", e.Message, StringComparison.Ordinal);
+        var unbound = new PipelineJob { Jobs = { ["rep"] = new PipelineComponentJob { Component = $"azureml:{name}:3", Inputs = { ["text"] = "x" } } } };
+        var u = await Assert.ThrowsAsync<JobDefinitionException>(() => Ws.Jobs.CreateOrUpdateAsync(unbound));
+        Assert.Contains("'times'", u.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_component_file_step_runs_its_code_folder()
+    {
+        var code = Path.GetDirectoryName(Scratch("comp/src/say.sh"))!;
+        await File.WriteAllTextAsync(Path.Combine(code, "say.sh"), "echo \"said: $1\" > \"$2/said.txt\"\n");
+        var yaml = Scratch("comp/say.yml");
+        await File.WriteAllTextAsync(yaml, $$$"""
+            $schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json
+            name: say
+            version: 1
+            type: command
+            inputs:
+              what:
+                type: string
+            outputs:
+              said:
+                type: uri_folder
+            code: ./src
+            environment: {{{Environment}}}
+            command: sh say.sh ${{inputs.what}} ${{outputs.said}}
+            """);
+        var component = CommandComponent.Load(yaml);
+        var pipeline = new PipelineJob
+        {
+            ExperimentName = "contract-pipelines",
+            Jobs = { ["say"] = component.ToJob(inputs: new() { ["what"] = "hello" }) },
+        };
+
+        var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(pipeline));
+
+        Assert.Equal(JobStatus.Completed, job.Status);
+        var step = (await Ws.Jobs.ListAsync(job.Name).ToListAsync()).Single();
+        var destination = Path.GetDirectoryName(Scratch("said/x"))!;
+        await Ws.Jobs.DownloadAsync(step.Name, destination, outputName: "said");
+        Assert.Equal("said: hello\n", await File.ReadAllTextAsync(Path.Combine(destination, "named-outputs", "said", "said.txt")));
+    }
+
+    [Fact]
+    public async Task Canceling_a_pipeline_cancels_its_running_step()
+    {
+        var pipeline = new PipelineJob
+        {
+            ExperimentName = "contract-pipelines",
+            Settings = { ForceRerun = true },
+            Jobs = { ["wait"] = new CommandJob { Environment = Environment, Command = "sleep 60" } },
+        };
+        var job = await Ws.Jobs.CreateOrUpdateAsync(pipeline);
+        using (var cts = new CancellationTokenSource(Patience))
+        {
+            while ((await Ws.Jobs.ListAsync(job.Name).ToListAsync(cts.Token)) is not [{ Status: JobStatus.Running }])
+            {
+                await Task.Delay(100, cts.Token);
+            }
+        }
+
+        await Ws.Jobs.CancelAsync(job.Name);
+
+        var ended = await EndAsync(await Ws.Jobs.GetAsync(job.Name));
+        Assert.Equal(JobStatus.Canceled, ended.Status);
+        var child = (await Ws.Jobs.ListAsync(job.Name).ToListAsync()).Single();
+        Assert.Equal(JobStatus.Canceled, (await EndAsync(child)).Status);
     }
 
     [Fact]

@@ -3,15 +3,12 @@ using AzureMlSdk.ContractTests;
 namespace AzureMlSdk.IntegrationTests;
 
 /// <summary>
-/// The pipeline contract cases on a Remote workspace served by the Emulator. The Remote backend does not submit pipelines yet, so here
-/// the suite shows the difference: a pipeline is refused with a typed error before anything is sent, and submit-time graph checks still
-/// name a cycle or a missing step.
+/// The pipeline contract cases, unchanged, on a Remote workspace served by the Emulator: the Remote backend creates each step's anonymous
+/// component version and PUTs the <c>PipelineJob</c> body; the Emulator resolves the component ids and runs the pipeline with the local engine.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class RemoteEmulatorPipelineContractTests(EmulatorFixture emulator) : PipelineContractTests
 {
-    protected override bool RunsPipelines => false;
-
     protected override async Task<Workspace> CreateWorkspaceAsync(string scratchDirectory)
     {
         var name = await emulator.CreateWorkspaceAsync();

@@ -91,7 +91,7 @@ internal static class CommandJobResources
         var type = resource.Properties?.JobType;
         if (!string.Equals(type, "Command", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ArmException(400, "UserError", $"The Emulator runs command and sweep jobs; jobType '{type}' is not served.", "properties.jobType");
+            throw new ArmException(400, "UserError", $"The Emulator runs command, sweep, pipeline and AutoML jobs; jobType '{type}' is not served.", "properties.jobType");
         }
         resource.Name = name;
         CommandJob job;
@@ -270,6 +270,10 @@ internal static class CommandJobResources
         if (job.Definition is SweepJob sweep)
         {
             return SweepToArm(workspaceId, job, sweep, studio);
+        }
+        if (job.Definition is PipelineJob)
+        {
+            return PipelineJobResources.ToArm(workspaceId, job, studio);
         }
         var definition = job.Definition as CommandJob
             ?? throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' is a {job.Type} job, which the Emulator does not serve over ARM yet.");

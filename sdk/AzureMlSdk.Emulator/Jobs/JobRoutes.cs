@@ -111,7 +111,7 @@ internal static class JobRoutes
             do
             {
                 var page = await LocalJobs(call).ListAsync(new JobQuery(parent, IncludeArchived: archived, MaxResults: 500, PageToken: token), call.Context.RequestAborted).ConfigureAwait(false);
-                all.AddRange(page.Items.Where(j => j.Type is JobType.Command or JobType.AutoML or JobType.Sweep));
+                all.AddRange(page.Items.Where(j => j.Type is JobType.Command or JobType.AutoML or JobType.Sweep or JobType.Pipeline));
                 token = page.NextPageToken;
             }
             while (token is not null);
@@ -206,6 +206,11 @@ internal static class JobRoutes
         if (AutoMLJobResources.IsAutoML(body))
         {
             await AutoMLJobResources.PutAsync(call, body, id, retryAfterSeconds, Studio(call, id)).ConfigureAwait(false);
+            return;
+        }
+        if (PipelineJobResources.IsPipeline(body))
+        {
+            await PipelineJobResources.PutAsync(call, body, id, retryAfterSeconds, Studio(call, id)).ConfigureAwait(false);
             return;
         }
         var (job, resource) = CommandJobResources.ReadAny(body, id);
