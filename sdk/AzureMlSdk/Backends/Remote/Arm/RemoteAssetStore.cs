@@ -243,10 +243,17 @@ internal sealed partial class RemoteAssetStore(ArmClients arm, WorkspaceCoordina
         {
             return Version(prepared.Name, existing, ComponentFromArm);
         }
-        var body = ComponentBody(prepared, AssetSpecs.ToSpec(prepared), false);
-        body.Properties!.IsAnonymous = true;
+        var body = AnonymousComponentBody(prepared);
         var stored = await arm.Components.CreateOrUpdateVersionAsync(Sub, Rg, Ws, prepared.Name, version, body, cancellationToken).ConfigureAwait(false);
         return Version(prepared.Name, stored, ComponentFromArm);
+    }
+
+    /// <summary>An anonymous component's <c>ComponentVersion</c> body: <see cref="ComponentBody"/> with <c>isAnonymous: true</c>.</summary>
+    internal static ArmResource<ComponentVersionProperties> AnonymousComponentBody(CommandComponent prepared)
+    {
+        var body = ComponentBody(prepared, AssetSpecs.ToSpec(prepared), false);
+        body.Properties!.IsAnonymous = true;
+        return body;
     }
 
     /// <summary>The <c>ComponentVersion</c> body: the component's az ml document as <c>componentSpec</c>, description and tags beside it (as azure-ai-ml sends them).</summary>

@@ -148,28 +148,11 @@ internal sealed partial class RemoteJobBackend
         return (found.Id.StartsWith('/') ? found.Id : AssetId("components", parsed.Name!, found.Version), bound);
     }
 
-    /// <summary>
-    /// Creates the anonymous component a command step runs (its <see cref="CommandJob.Component"/> when it came from one, else one made of
-    /// the step: its command, code, environment, resources, distribution and the inputs and outputs it declares, typed from their values or
-    /// from what their bindings point at) and returns its ARM id.
-    /// </summary>
+    /// <summary>Creates the anonymous component a command step runs (<see cref="StepComponent"/>, code uploaded, environment resolved) and returns its ARM id.</summary>
     private async Task<string> CreateStepComponentAsync(PipelineJob pipeline, IReadOnlyDictionary<string, JobDefinition> resolved, string step,
         CommandJob command, IProgress<long>? progress, CancellationToken cancellationToken)
     {
-        var source = command.Component ?? new CommandComponent
-        {
-            Name = AnonymousComponentName,
-            Command = command.Command ?? "",
-            Code = command.Code,
-            Environment = command.Environment,
-            Resources = command.Resources,
-            Distribution = command.Distribution,
-            Inputs = command.Inputs.ToDictionary(i => i.Key, i => new ComponentInput
-            {
-                Type = DeclaredInputType(pipeline, resolved, i.Value), Mode = i.Value.Mode, Description = i.Value.Description,
-            }, StringComparer.Ordinal),
-            Outputs = command.Outputs.ToDictionary(o => o.Key, o => new ComponentOutput { Type = o.Value.Type, Mode = o.Value.Mode, Description = o.Value.Description }, StringComparer.Ordinal),
-        };
+        var source = StepComponent(pipeline, resolved, command);
         string environmentId;
         CommandComponent prepared;
         try
@@ -188,6 +171,24 @@ internal sealed partial class RemoteJobBackend
             : await _owner.Assets.CreateComponentAsync(versioned, progress, cancellationToken).ConfigureAwait(false);
         return created.Id.StartsWith('/') ? created.Id : AssetId("components", AnonymousComponentName, created.Version);
     }
+
+    /// <summary>
+    /// The component a command step runs: its <see cref="CommandJob.Component"/> when it came from one, else one made of the step — its
+    /// command, code, environment, resources, distribution and the inputs and outputs it declares, typed from their values or from what
+    /// their bindings point at (a pipeline input's type, a step output's type).
+    /// </summary>
+    internal static CommandComponent StepComponent(PipelineJob pipeline, IReadOnlyDictionary<string, JobDefinition> resolved, CommandJob command) =>
+        command.Component ?? new CommandComponent
+        {
+            Name = AnonymousComponentName,
+            Command = command.Command ?? "",
+            Code = command.Code,
+            Environment = command.Environment,
+            Resources = command.Resources,
+            Distribution = command.Distribution,
+            Inputs = DeclaredInputs(pipeline, resolved, command),
+            Outputs = command.Outputs.ToDictionary(o => o.Key, o => new ComponentOutput { Type = o.Value.Type, Mode = o.Value.Mode, Description = o.Value.Description }, StringComparer.Ordinal),
+        };
 
     /// <summary>
     /// An anonymous component's version, as azure-ai-ml's <c>_get_anonymous_hash</c>: a hash of its document (keys sorted) without
@@ -210,6 +211,23 @@ internal sealed partial class RemoteJobBackend
         null => "null",
         _ => node.ToJsonString(),
     };
+
+    /// <summary>An inline step's declared inputs: those it gives, typed; those its command names in an optional <c>$[[ … ]]</c> part without a value, optional.</summary>
+    private static Dictionary<string, ComponentInput> DeclaredInputs(PipelineJob pipeline, IReadOnlyDictionary<string, JobDefinition> resolved, CommandJob command)
+    {
+        var inputs = command.Inputs.ToDictionary(i => i.Key, i => new ComponentInput
+        {
+            Type = DeclaredInputType(pipeline, resolved, i.Value), Mode = i.Value.Mode, Description = i.Value.Description,
+        }, StringComparer.Ordinal);
+        foreach (var placeholder in CommandTemplate.Parse(command.Command ?? "", []).Placeholders)
+        {
+            if (placeholder.Kind == PlaceholderKind.Input && !inputs.ContainsKey(placeholder.Name))
+            {
+                inputs[placeholder.Name] = new ComponentInput { Type = InputType.String, Optional = true };
+            }
+        }
+        return inputs;
+    }
 
     /// <summary>The type an inline step declares for an input: a literal's or data input's own, or what its binding points at.</summary>
     private static InputType DeclaredInputType(PipelineJob pipeline, IReadOnlyDictionary<string, JobDefinition> resolved, Input input)
@@ -236,7 +254,7 @@ internal sealed partial class RemoteJobBackend
         }
     }
 
-    private static CommandComponent Rename(CommandComponent c, string name, string? version, JobEnvironment? environment) => new()
+    internal static CommandComponent Rename(CommandComponent c, string name, string? version, JobEnvironment? environment) => new()
     {
         Name = name, Version = version, DisplayName = c.DisplayName, Description = c.Description,
         Tags = new Dictionary<string, string>(c.Tags, StringComparer.Ordinal), Properties = new Dictionary<string, string>(c.Properties, StringComparer.Ordinal),

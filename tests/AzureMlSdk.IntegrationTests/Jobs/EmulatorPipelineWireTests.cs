@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using AzureMlSdk.Tests.Backends.Remote;
+
+namespace AzureMlSdk.IntegrationTests.Jobs;
+
+/// <summary>
+/// Pipelines on the wire between the Remote backend and the Emulator: the steps' anonymous component versions and the <c>PipelineJob</c>
+/// body as the service stores and answers them (spec-valid, <c>componentId</c> per step, the same content the same version), and a bad
+/// body PUT directly answered as Local reports it, in Azure's error shape.
+/// </summary>
+[Collection(EmulatorCollection.Name)]
+public sealed class EmulatorPipelineWireTests(EmulatorFixture emulator) : IAsyncLifetime
+{
+    private const string V = "?api-version=2026-07-01";
+    private const string Environment = "azureml://registries/azureml/environments/sklearn-1.5/labels/latest";
+    private static readonly OpenApiValidator Spec = new(Path.Combine(RestSpecFolder.Find(), "2026-07-01", "openapi.json"), Path.Combine(RestSpecFolder.Find(), "common-types"));
+    private string _ws = null!;
+
+    public async Task InitializeAsync() => _ws = await emulator.CreateWorkspaceAsync();
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> SendAsync(HttpMethod method, string path, string? json = null)
+    {
+        var uri = path.StartsWith("/subscriptions/", StringComparison.Ordinal) || path.StartsWith("/history/", StringComparison.Ordinal) ? path : EmulatorFixture.WorkspacePath(_ws) + path;
+        using var request = new HttpRequestMessage(method, new Uri(emulator.BaseAddress, uri + V));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", emulator.Token);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+        using var response = await emulator.Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private static PipelineJob TwoSteps() => new()
+    {
+        ExperimentName = "wire-pipelines",
+        Inputs = { ["word"] = "hello", ["times"] = 2 },
+        Outputs = { ["final"] = Output.UriFolder() },
+        Jobs =
+        {
+            ["make"] = new CommandJob
+            {
+                Environment = Environment, Command = "for i in $(seq ${{inputs.n}}); do echo ${{inputs.w}}; done > ${{outputs.o}}/word.txt",
+                Inputs = { ["w"] = "${{parent.inputs.word}}", ["n"] = "${{parent.inputs.times}}" }, Outputs = { ["o"] = Output.UriFolder() },
+            },
+            ["shout"] = new CommandJob
+            {
+                Environment = Environment, Command = "tr a-z A-Z < ${{inputs.i}}/word.txt > ${{outputs.o}}/word.txt",
+                Inputs = { ["i"] = "${{parent.jobs.make.outputs.o}}" }, Outputs = { ["o"] = Output.UriFolder("${{parent.outputs.final}}") },
+            },
+        },
+    };
+
+    [Fact]
+    public async Task Steps_are_anonymous_component_versions_named_by_content_and_the_pipeline_is_answered_as_a_spec_valid_PipelineJob()
+    {
+        await using var ws = await emulator.OpenAsync(_ws);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(120));
+        var first = await (await ws.Jobs.CreateOrUpdateAsync(TwoSteps())).WaitAsync(cts.Token);
+        var second = await (await ws.Jobs.CreateOrUpdateAsync(TwoSteps())).WaitAsync(cts.Token);
+        Assert.Equal(JobStatus.Completed, first.Status);
+        Assert.Equal(JobStatus.Completed, second.Status);
+
+        var (status, body) = await SendAsync(HttpMethod.Get, $"/jobs/{first.Name}");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var problems = Spec.Validate(body, Spec.Definition("JobBase").Schema, Spec.Root);
+        Assert.True(problems.Count == 0, string.Join("; ", problems));
+        var p = body.GetProperty("properties");
+        Assert.Equal("Pipeline", p.GetProperty("jobType").GetString());
+        Assert.Equal("Completed", p.GetProperty("status").GetString());
+        var make = p.GetProperty("jobs").GetProperty("make");
+        var componentId = make.GetProperty("componentId").GetString()!;
+        Assert.Matches("/workspaces/[^/]+/components/azureml_anonymous/versions/[0-9a-f]{30}$", componentId);
+        Assert.Equal("${{parent.inputs.word}}", make.GetProperty("inputs").GetProperty("w").GetProperty("value").GetString());
+        Assert.Equal("${{parent.outputs.final}}", p.GetProperty("jobs").GetProperty("shout").GetProperty("outputs").GetProperty("o").GetProperty("value").GetString());
+        Assert.EndsWith($"/azureml/{first.Name}/final/", p.GetProperty("outputs").GetProperty("final").GetProperty("uri").GetString(), StringComparison.Ordinal);
+
+        // The same steps again: the same component versions (content-addressed), not new ones.
+        var (_, again) = await SendAsync(HttpMethod.Get, $"/jobs/{second.Name}");
+        Assert.Equal(componentId, again.GetProperty("properties").GetProperty("jobs").GetProperty("make").GetProperty("componentId").GetString());
+        var (componentStatus, component) = await SendAsync(HttpMethod.Get, componentId);
+        Assert.Equal(HttpStatusCode.OK, componentStatus);
+        Assert.Empty(Spec.Validate(component, Spec.Definition("ComponentVersion").Schema, Spec.Root));
+        var spec = component.GetProperty("properties").GetProperty("componentSpec");
+        Assert.Equal(TwoSteps().Jobs["make"] is CommandJob c ? c.Command : null, spec.GetProperty("command").GetString());
+        Assert.Equal("integer", spec.GetProperty("inputs").GetProperty("n").GetProperty("type").GetString()); // typed from ${{parent.inputs.times}}
+
+        // Children as azure-ai-ml lists them (run history), each a command job of the pipeline; the second run reused both.
+        var children = await ws.Jobs.ListAsync(second.Name).ToListAsync();
+        Assert.Equal(2, children.Count);
+        Assert.All(children, c => Assert.Equal(("true", second.Name), (c.Properties["azureml.isreused"], c.Properties["azureml.pipelinerunid"])));
+        var (historyStatus, history) = await SendAsync(HttpMethod.Get, $"/history/v1.0{EmulatorFixture.WorkspacePath(_ws)}/runs/{first.Name}/children");
+        Assert.Equal(HttpStatusCode.OK, historyStatus);
+        Assert.Equal(2, history.GetProperty("value").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_bad_pipeline_body_is_answered_as_Local_reports_it_in_Azures_error_shape()
+    {
+        await using var ws = await emulator.OpenAsync(_ws);
+        var echo = await ws.Components.CreateOrUpdateAsync(new CommandComponent
+        {
+            Name = "echoer", Version = "1", Environment = Environment, Command = "echo ${{inputs.x}} > ${{outputs.o}}/x.txt",
+            Inputs = { ["x"] = new ComponentInput { Type = InputType.String } }, Outputs = { ["o"] = new ComponentOutput() },
+        });
+        var id = EmulatorFixture.WorkspacePath(_ws) + "/components/echoer/versions/1";
+        string Body(string a, string b) => JsonSerializer.Serialize(new
+        {
+            properties = new
+            {
+                jobType = "Pipeline",
+                jobs = new Dictionary<string, object>
+                {
+                    ["a"] = new { type = "command", componentId = id, inputs = new { x = new { job_input_type = "literal", value = a } } },
+                    ["b"] = new { type = "command", componentId = b, inputs = new { x = new { job_input_type = "literal", value = "${{parent.jobs.a.outputs.o}}" } } },
+                },
+            },
+        });
+
+        var cycle = await SendAsync(HttpMethod.Put, "/jobs/p-cycle", Body("${{parent.jobs.b.outputs.o}}", id));
+        Assert.Equal(HttpStatusCode.BadRequest, cycle.Status);
+        Assert.Equal("UserError", cycle.Body.GetProperty("error").GetProperty("code").GetString());
+        Assert.Contains("cycle: a → b → a", cycle.Body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var missing = await SendAsync(HttpMethod.Put, "/jobs/p-missing", Body("${{parent.jobs.nope.outputs.o}}", id));
+        Assert.Equal(HttpStatusCode.BadRequest, missing.Status);
+        Assert.Contains("no step 'nope'", missing.Body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        var unknown = await SendAsync(HttpMethod.Put, "/jobs/p-unknown", Body("plain", EmulatorFixture.WorkspacePath(_ws) + "/components/ghost/versions/9"));
+        Assert.Equal(HttpStatusCode.NotFound, unknown.Status);
+        Assert.Contains("Step 'b' runs component 'azureml:ghost:9'", unknown.Body.GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+
+        foreach (var name in new[] { "p-cycle", "p-missing", "p-unknown" })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, (await SendAsync(HttpMethod.Get, $"/jobs/{name}")).Status); // nothing was created
+        }
+        Assert.Equal("1", echo.Version);
+    }
+}
