@@ -234,6 +234,38 @@ public abstract class PipelineContractTests : ContractTestBase
     }
 
     [Fact]
+    public async Task A_step_over_its_timeout_fails_the_pipeline_and_its_downstream_step_never_runs()
+    {
+        var pipeline = new PipelineJob
+        {
+            ExperimentName = "contract-pipelines",
+            Settings = { ForceRerun = true },
+            Jobs =
+            {
+                ["slow"] = new CommandJob
+                {
+                    Environment = Environment, Command = "sleep 30; echo late > ${{outputs.o}}/x.txt", Outputs = { ["o"] = Output.UriFolder() },
+                    Limits = new CommandJobLimits { Timeout = TimeSpan.FromSeconds(1) },
+                },
+                ["after"] = new CommandJob
+                {
+                    Environment = Environment, Command = "cat ${{inputs.i}}/x.txt", Inputs = { ["i"] = "${{parent.jobs.slow.outputs.o}}" },
+                },
+            },
+        };
+
+        var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(pipeline));
+
+        Assert.Equal(JobStatus.Failed, job.Status);
+        Assert.Contains("slow", job.Error?.Message ?? "", StringComparison.Ordinal);
+        var listed = Assert.Single(await Ws.Jobs.ListAsync(job.Name).ToListAsync());
+        var child = await Ws.Jobs.GetAsync(listed.Name);
+        Assert.Equal("slow", child.Properties["azureml.nodeid"]);
+        Assert.Equal(JobStatus.Failed, child.Status);
+        Assert.Equal("JobTimeout", child.Error?.Code);
+    }
+
+    [Fact]
     public async Task A_cycle_or_a_binding_to_a_missing_step_is_refused_at_submit()
     {
         var cycle = new PipelineJob

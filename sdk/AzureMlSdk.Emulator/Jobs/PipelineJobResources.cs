@@ -67,7 +67,7 @@ internal static class PipelineJobResources
         JobData stored;
         try
         {
-            var pipeline = await ResolveAsync(call, arm, hash, ct).ConfigureAwait(false);
+            var pipeline = await ResolveAsync(call, arm, hash, Timeouts(resource), ct).ConfigureAwait(false);
             stored = await jobs.CreateOrUpdateAsync(pipeline, null, ct).ConfigureAwait(false);
         }
         catch (JobDefinitionException ex)
@@ -131,7 +131,7 @@ internal static class PipelineJobResources
     }
 
     /// <summary>The pipeline the local backend runs: each step its component bound, references local, data copied from the blob container.</summary>
-    private static async Task<PipelineJob> ResolveAsync(ArmEndpoints.ArmCall call, PipelineJob arm, string hash, CancellationToken ct)
+    private static async Task<PipelineJob> ResolveAsync(ArmEndpoints.ArmCall call, PipelineJob arm, string hash, Dictionary<string, TimeSpan> timeouts, CancellationToken ct)
     {
         var inputs = arm.Inputs.ToDictionary(i => i.Key, i => Local(i.Value), StringComparer.Ordinal);
         var shell = new PipelineJob
@@ -143,7 +143,8 @@ internal static class PipelineJobResources
         var steps = new Dictionary<string, JobDefinition>(StringComparer.Ordinal);
         foreach (var (name, step) in arm.Jobs)
         {
-            steps[name] = await ResolveStepAsync(call, name, (PipelineComponentJob)step, shell, ct).ConfigureAwait(false);
+            var bound = await ResolveStepAsync(call, name, (PipelineComponentJob)step, shell, ct).ConfigureAwait(false);
+            steps[name] = timeouts.TryGetValue(name, out var timeout) ? PipelineSteps.With(bound, limits: new CommandJobLimits { Timeout = timeout }) : bound;
         }
         var pipeline = PipelineJobExecutor.Copy(shell, steps);
         var problems = new Problems(null);
@@ -210,6 +211,32 @@ internal static class PipelineJobResources
             Inputs = reference.Inputs.ToDictionary(i => i.Key, i => Typed(Local(i.Value), (component.Inputs.TryGetValue(i.Key, out var declared) ? declared : null)), StringComparer.Ordinal),
         };
         return PipelineJobExecutor.BindComponent(step, local, found.Version, typed, pipeline);
+    }
+
+    /// <summary>Each step's <c>limits.timeout</c> (ISO 8601), which the step's command job keeps.</summary>
+    private static Dictionary<string, TimeSpan> Timeouts(ArmResource<PipelineJobProperties> resource)
+    {
+        var result = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
+        if (resource.Properties?.Jobs is not { ValueKind: JsonValueKind.Object } jobs)
+        {
+            return result;
+        }
+        foreach (var step in jobs.EnumerateObject())
+        {
+            if (step.Value.ValueKind == JsonValueKind.Object && step.Value.TryGetProperty("limits", out var limits) && limits.ValueKind == JsonValueKind.Object
+                && limits.TryGetProperty("timeout", out var timeout) && timeout.ValueKind == JsonValueKind.String)
+            {
+                try
+                {
+                    result[step.Name] = System.Xml.XmlConvert.ToTimeSpan(timeout.GetString()!);
+                }
+                catch (FormatException)
+                {
+                    throw new ArmException(400, "UserError", $"step '{step.Name}' has limits.timeout '{timeout.GetString()}', which is not an ISO 8601 duration.", $"properties.jobs.{step.Name}.limits.timeout");
+                }
+            }
+        }
+        return result;
     }
 
     /// <summary>A data input naming an ARM id of this workspace as <c>azureml:name:version</c>; anything else as it is.</summary>
