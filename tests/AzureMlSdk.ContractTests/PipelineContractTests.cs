@@ -266,6 +266,37 @@ public abstract partial class PipelineContractTests : ContractTestBase
     }
 
     [Fact]
+    public async Task A_named_pipeline_resubmitted_keeps_its_run_changes_only_its_mutable_fields_and_can_be_archived()
+    {
+        var definition = TwoSteps("w" + Guid.NewGuid().ToString("N")[..8]);
+        var name = "pipe_" + Guid.NewGuid().ToString("N")[..10];
+        var named = new PipelineJob
+        {
+            Name = name, ExperimentName = definition.ExperimentName, Inputs = definition.Inputs, Outputs = definition.Outputs, Jobs = definition.Jobs,
+            Description = "first",
+        };
+        var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(named));
+        Assert.Equal(JobStatus.Completed, job.Status);
+
+        var again = new PipelineJob
+        {
+            Name = name, ExperimentName = definition.ExperimentName, Inputs = definition.Inputs, Outputs = definition.Outputs, Jobs = definition.Jobs,
+            Description = "second", Tags = { ["stage"] = "reviewed" },
+        };
+        var updated = await Ws.Jobs.CreateOrUpdateAsync(again);
+
+        Assert.Equal(name, updated.Name);
+        Assert.Equal(JobStatus.Completed, updated.Status);   // not run again
+        Assert.Equal("second", (await Ws.Jobs.GetAsync(name)).Description);
+        Assert.Equal("reviewed", (await Ws.Jobs.GetAsync(name)).Tags["stage"]);
+        Assert.Equal(2, await Ws.Jobs.ListAsync(name).CountAsync());
+
+        await Ws.Jobs.ArchiveAsync(name);
+        Assert.DoesNotContain(name, await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync());
+        Assert.Contains(name, await Ws.Jobs.ListAsync(includeArchived: true).Select(j => j.Name).ToListAsync());
+    }
+
+    [Fact]
     public async Task A_cycle_or_a_binding_to_a_missing_step_is_refused_at_submit()
     {
         var cycle = new PipelineJob

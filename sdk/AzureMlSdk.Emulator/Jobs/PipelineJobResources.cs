@@ -143,7 +143,11 @@ internal static class PipelineJobResources
         var steps = new Dictionary<string, JobDefinition>(StringComparer.Ordinal);
         foreach (var (name, step) in arm.Jobs)
         {
-            var bound = await ResolveStepAsync(call, name, (PipelineComponentJob)step, shell, ct).ConfigureAwait(false);
+            if (step is not PipelineComponentJob reference)
+            {
+                throw new JobDefinitionException($"step '{name}' is a {JobDefinition.YamlType(step.Type)} step; the Emulator runs steps that name a component version (componentId).", null, key: $"jobs.{name}");
+            }
+            var bound = await ResolveStepAsync(call, name, reference, shell, ct).ConfigureAwait(false);
             steps[name] = timeouts.TryGetValue(name, out var timeout) ? PipelineSteps.With(bound, limits: new CommandJobLimits { Timeout = timeout }) : bound;
         }
         var pipeline = PipelineJobExecutor.Copy(shell, steps);
