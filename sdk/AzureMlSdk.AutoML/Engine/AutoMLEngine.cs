@@ -428,7 +428,7 @@ internal sealed class AutoMLEngine
         {
             var memberFiles = members.Select(m => Path.Combine(_workDirectory, m.RunId, "outputs", "model.onnx")).ToList();
             var onnxFile = Path.Combine(folder, "model.onnx");
-            await File.WriteAllBytesAsync(onnxFile, OnnxEnsemble.Merge(memberFiles.Select(File.ReadAllBytes).ToList(), data.Task == LearnerTask.Classification, data.Classes), cancellationToken).ConfigureAwait(false);
+            await File.WriteAllBytesAsync(onnxFile, ModelExport.WithMetadata(OnnxEnsemble.Merge(memberFiles.Select(File.ReadAllBytes).ToList(), data.Task == LearnerTask.Classification, data.Classes), data), cancellationToken).ConfigureAwait(false);
             var checkRows = data.Folds[^1].Valid.Take(200).ToArray();
             var check = VerifyEnsemble(onnxFile, memberFiles, data, checkRows);
             hasOnnx = check.Passed;

@@ -23,6 +23,18 @@ internal static class ModelExport
     public const string ProbabilitiesOutput = "probabilities";
     public const string PredictionOutput = "prediction";
 
+    /// <summary>ONNX metadata key: <c>classification</c> or <c>regression</c> (forecasting models are regressions over lag features).</summary>
+    public const string TaskMetadata = "azureml.automl.task";
+
+    /// <summary>ONNX metadata key: the target's classes as a JSON array, in the order of the <c>probabilities</c> output.</summary>
+    public const string ClassesMetadata = "azureml.automl.classes";
+
+    /// <summary>ONNX metadata key: the target column's name.</summary>
+    public const string TargetMetadata = "azureml.automl.target";
+
+    /// <summary>ONNX metadata key: the date columns (JSON array) whose parts <c>&lt;name&gt;_year</c>, <c>_month</c>, <c>_day</c>, <c>_dayofweek</c>, <c>_hour</c> are inputs.</summary>
+    public const string DateColumnsMetadata = "azureml.automl.date_columns";
+
     public static byte[] ToOnnx(MLContext ml, ITransformer model, PreparedData data)
     {
         var sample = data.Features(data.FitRows.Take(Math.Min(100, data.FitRows.Length)).ToArray());
@@ -32,7 +44,26 @@ internal static class ModelExport
         var rename = data.Task == LearnerTask.Classification
             ? new Dictionary<string, string> { ["PredictedLabel.output"] = LabelOutput, ["Score.output"] = ProbabilitiesOutput }
             : new Dictionary<string, string> { ["Score.output"] = PredictionOutput };
-        return OnnxGraphEditor.Edit(stream.ToArray(), name => !name.StartsWith("mlnet.", StringComparison.Ordinal), rename);
+        return WithMetadata(OnnxGraphEditor.Edit(stream.ToArray(), name => !name.StartsWith("mlnet.", StringComparison.Ordinal), rename), data);
+    }
+
+    /// <summary>
+    /// Sets the model's metadata (ONNX <c>metadata_props</c>) that a scorer needs to answer in the training data's own terms: the
+    /// task, the classes in the order of the <c>probabilities</c> output, the target's name and the date columns given as parts.
+    /// </summary>
+    public static byte[] WithMetadata(byte[] onnx, PreparedData data)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            [TaskMetadata] = data.Task == LearnerTask.Classification ? "classification" : "regression",
+            [TargetMetadata] = data.Target,
+            [DateColumnsMetadata] = JsonSerializer.Serialize(data.Plan.DateColumns),
+        };
+        if (data.Task == LearnerTask.Classification)
+        {
+            metadata[ClassesMetadata] = JsonSerializer.Serialize(data.Classes);
+        }
+        return OnnxGraphEditor.SetMetadata(onnx, metadata);
     }
 
     /// <summary>Runs the ONNX model with ONNX Runtime on held-out rows and compares it with ML.NET's predictions of the same rows.</summary>

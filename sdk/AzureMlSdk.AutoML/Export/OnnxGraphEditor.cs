@@ -23,6 +23,21 @@ internal static class OnnxGraphEditor
         });
     }
 
+    /// <summary>Replaces the model's <c>metadata_props</c> (ModelProto field 14: StringStringEntryProto key = 1, value = 2) with <paramref name="metadata"/>.</summary>
+    public static byte[] SetMetadata(byte[] model, IReadOnlyDictionary<string, string> metadata)
+    {
+        using var output = new MemoryStream();
+        output.Write(Rewrite(model, (field, wire, _, _) => field == 14 && wire == 2));
+        foreach (var (key, value) in metadata)
+        {
+            using var entry = new MemoryStream();
+            WriteBytes(entry, 1, Encoding.UTF8.GetBytes(key));
+            WriteBytes(entry, 2, Encoding.UTF8.GetBytes(value));
+            WriteBytes(output, 14, entry.ToArray());
+        }
+        return output.ToArray();
+    }
+
     private static byte[] EditGraph(byte[] graph, Func<string, bool> keepOutput, IReadOnlyDictionary<string, string> rename) =>
         Rewrite(graph, (field, wire, payload, w) =>
         {

@@ -39,6 +39,9 @@ internal sealed class FeaturizationPlan
     public IReadOnlyList<string> InputColumns => Columns.SelectMany(c => c.Purpose == ColumnPurpose.DateTime ? DateParts.Select(p => $"{c.Name}_{p}") : [c.Name]).ToList();
 
     /// <summary>Whether an input is a string (categories, text) or a number.</summary>
+    /// <summary>The date columns, whose parts are the model's inputs.</summary>
+    public IReadOnlyList<string> DateColumns => Columns.Where(c => c.Purpose == ColumnPurpose.DateTime).Select(c => c.Name).ToList();
+
     public bool IsStringInput(string input) => Columns.Any(c => c.Name == input && c.Purpose is ColumnPurpose.Categorical or ColumnPurpose.CategoricalHash or ColumnPurpose.Text);
 
     public static FeaturizationPlan Create(TabularData data, AutoMLJob job, IReadOnlySet<string> exclude)

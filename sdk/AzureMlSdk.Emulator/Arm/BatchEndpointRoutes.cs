@@ -210,7 +210,7 @@ internal static class BatchEndpointRoutes
     // ------------------------------------------------------------------ invocation
 
     /// <summary>
-    /// Starts a job: <c>{"properties": {"inputData": {"&lt;name&gt;": {"jobInputType": "UriFolder" | "UriFile", "uri": "azureml://datastores/workspaceblobstore/paths/…"}},
+    /// Starts a job: <c>{"properties": {"inputData": {"&lt;name&gt;": {"jobInputType": "UriFolder" | "UriFile" | "MLTable", "uri": "azureml://datastores/workspaceblobstore/paths/…"}},
     /// "outputFileName"?}}</c>, on the deployment <c>azureml-model-deployment</c> names or the endpoint's default. Answers 200 with the
     /// job (<c>name</c> = the ARM job and run id), NotStarted.
     /// </summary>
@@ -258,7 +258,8 @@ internal static class BatchEndpointRoutes
         {
             "URIFOLDER" => "uri_folder",
             "URIFILE" => "uri_file",
-            _ => throw Invalid($"'{target}.jobInputType' is '{typeText}'; the Emulator reads UriFolder and UriFile inputs.", target + ".jobInputType"),
+            "MLTABLE" => "mltable",
+            _ => throw Invalid($"'{target}.jobInputType' is '{typeText}'; the Emulator reads UriFolder, UriFile and MLTable inputs.", target + ".jobInputType"),
         };
         var uri = OptionalString(input["uri"], target + ".uri") ?? throw Invalid($"'{target}.uri' is required.", target + ".uri");
         var (datastore, path) = RemoteBatchEndpoints.ParseDatastoreUri(uri)

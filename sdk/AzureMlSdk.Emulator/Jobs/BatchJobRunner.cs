@@ -201,8 +201,8 @@ internal sealed class BatchJobRunner : IAsyncDisposable
             await EndRunAsync(name, JobStatuses.Running, ct).ConfigureAwait(false);
 
             var inputPath = await DownloadInputAsync(job, Path.Combine(work, "input"), ct).ConfigureAwait(false);
-            var files = BatchFileScoring.InputFiles(inputPath);
-            var outcome = await BatchFileScoring.ScoreAsync(_models, spec, job.EndpointName, inputPath, files, work, _time, null, ct).ConfigureAwait(false);
+            var files = BatchInputs.Resolve(inputPath);
+            var outcome = await BatchFileScoring.ScoreAsync(_models, spec, job.EndpointName, files, work, _time, null, ct).ConfigureAwait(false);
 
             var container = _container();
             if (job.OutputAction == "AppendRow")
@@ -286,7 +286,12 @@ internal sealed class BatchJobRunner : IAsyncDisposable
         {
             throw new ServiceUnavailableException($"Reading the job's input {job.InputUri} failed ({ex.Status} {ex.ErrorCode}).", innerException: ex);
         }
-        blobs = blobs.Where(b => Path.GetExtension(b.Relative).ToLowerInvariant() is ".csv" or ".jsonl").ToList();
+        // An MLTable folder's MLTable file says which files are read, and how (the scorer reads it, as locally).
+        blobs = blobs.Where(b => job.InputType == "mltable" || Path.GetExtension(b.Relative).ToLowerInvariant() is ".csv" or ".jsonl" || Path.GetFileName(b.Relative) == BatchInputs.MLTableFileName).ToList();
+        if (job.InputType == "mltable" && !blobs.Any(b => b.Relative == BatchInputs.MLTableFileName))
+        {
+            throw new InvalidInputException($"The job's input {job.InputUri} is an MLTable input without an MLTable file at its root.", "inputData");
+        }
         if (blobs.Count == 0)
         {
             throw new InvalidInputException($"The job's input {job.InputUri} holds no .csv or .jsonl file.", "inputData");

@@ -16,11 +16,10 @@ namespace AzureMlSdk.Serving.Batch;
 internal static class BatchFileScoring
 {
     /// <summary>
-    /// Scores <paramref name="files"/> (found under <paramref name="inputPath"/>, a file or a folder; rows are named by their path
-    /// relative to it) with <paramref name="spec"/>'s model, copied into a folder of its own under <paramref name="workRoot"/> and
+    /// Scores <paramref name="files"/> (<see cref="BatchInputs.Resolve"/>: rows are named by their file's <see cref="BatchInputFile.Name"/>) with <paramref name="spec"/>'s model, copied into a folder of its own under <paramref name="workRoot"/> and
     /// deleted afterwards. Reports after each mini-batch. Cancellation stops the scoring and throws.
     /// </summary>
-    public static async Task<BatchScoringOutcome> ScoreAsync(IModelRegistry models, BatchDeploymentSpec spec, string endpointName, string inputPath, IReadOnlyList<string> files,
+    public static async Task<BatchScoringOutcome> ScoreAsync(IModelRegistry models, BatchDeploymentSpec spec, string endpointName, IReadOnlyList<BatchInputFile> files,
         string workRoot, TimeProvider time, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken)
     {
         var modelDirectory = Path.Combine(workRoot, $"batch.{endpointName}.{spec.Name}.{Guid.NewGuid():N}");
@@ -33,10 +32,20 @@ internal static class BatchFileScoring
             var log = new DeploymentLog(time);
             await scorer.InitAsync(new ScorerContext(modelDirectory, endpointName, spec.Name, new Dictionary<string, string> { ["AZUREML_MODEL_DIR"] = modelDirectory }, log), cancellationToken).ConfigureAwait(false);
 
+            // A model whose inputs are columns (AutoML's, ML.NET's) takes the files' columns by name, each value converted to its input's type.
+            var onnx = scorer as OnnxScorer;
+            var binding = onnx is null ? null : ColumnBinding.TryCreate(onnx);
+            var bindAll = onnx?.AutoML is not null;
             var batches = new List<MiniBatch>();
             foreach (var file in files)
             {
-                batches.AddRange(await ReadAsync(file, inputPath, spec.MiniBatchSize, cancellationToken).ConfigureAwait(false));
+                var (header, fileBatches) = await ReadAsync(file, spec.MiniBatchSize, cancellationToken).ConfigureAwait(false);
+                if (binding is not null && header is not null && (bindAll || binding.AppliesTo(header)) && binding.MissingColumn(header) is { } missing)
+                {
+                    throw new InvalidInputException(
+                        $"Batch input '{file.Name}' has no column '{missing}', which model {spec.ModelName}:{spec.ModelVersion} takes (its columns: {string.Join(", ", binding.Columns)}; the file has: {string.Join(", ", header)}).", missing);
+                }
+                batches.AddRange(fileBatches);
             }
             long scored = 0, failed = 0;
             var done = 0;
@@ -44,7 +53,7 @@ internal static class BatchFileScoring
             progress?.Report(new BatchScoringProgress(0, batches.Count, 0, 0));
             await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = spec.MaxConcurrency, CancellationToken = cancellationToken }, async (batch, ct) =>
             {
-                await ScoreAsync(scorer, batch, ct).ConfigureAwait(false);
+                await ScoreAsync(scorer, binding, bindAll, batch, ct).ConfigureAwait(false);
                 // Counted and reported under one lock, so reports arrive in order: mini-batches done and rows only ever grow.
                 lock (reportLock)
                 {
@@ -78,36 +87,53 @@ internal static class BatchFileScoring
     /// <summary>The .csv and .jsonl files a batch job reads from <paramref name="inputPath"/> (a file or a folder), in ordinal order.</summary>
     internal static List<string> InputFiles(string inputPath) => BatchInputs.InputFiles(inputPath);
 
-    /// <summary>Reads a file into mini-batches; a line that cannot be read becomes a failed row (not a failed job).</summary>
-    private static async Task<List<MiniBatch>> ReadAsync(string file, string inputPath, int size, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads a file into mini-batches (and returns a delimited file's columns); a record that cannot be read becomes a failed row (not a
+    /// failed job). Delimited values are kept as text (null: missing), JSON lines values as JSON: each scorer converts them.
+    /// </summary>
+    private static async Task<(List<string>? Header, List<MiniBatch> Batches)> ReadAsync(BatchInputFile file, int size, CancellationToken cancellationToken)
     {
-        var name = Directory.Exists(inputPath) ? Path.GetRelativePath(inputPath, file).Replace('\\', '/') : Path.GetFileName(file);
-        var lines = await File.ReadAllLinesAsync(file, cancellationToken).ConfigureAwait(false);
+        var name = file.Name;
         var rows = new List<Row>();
-        if (Path.GetExtension(file).Equals(".csv", StringComparison.OrdinalIgnoreCase))
+        List<string>? header = null;
+        if (file.Format == BatchFileFormat.Delimited)
         {
-            var header = lines.Length > 0 ? SplitCsv(lines[0]) : [];
-            for (var i = 1; i < lines.Length; i++)
+            var text = await File.ReadAllTextAsync(file.Path, file.Encoding, cancellationToken).ConfigureAwait(false);
+            var records = ParseDelimited(text, file.Delimiter);
+            var first = 0;
+            if (file.Header)
             {
-                if (lines[i].Length == 0)
+                header = records.Count > 0 ? records[0].Fields.Select(f => f.Trim()).ToList() : [];
+                first = 1;
+            }
+            else
+            {
+                var width = records.Count > 0 ? records.Max(r => r.Fields.Count) : 0;
+                header = file.Columns?.ToList() ?? Enumerable.Range(1, width).Select(i => string.Create(CultureInfo.InvariantCulture, $"Column{i}")).ToList();
+            }
+            for (var i = first; i < records.Count; i++)
+            {
+                var (fields, line) = records[i];
+                var number = file.Header ? i : i + 1;
+                if (fields.Count == 1 && fields[0].Length == 0)
                 {
                     continue;
                 }
-                var cells = SplitCsv(lines[i]);
-                var row = new Row(name, i, header);
-                if (cells.Count != header.Count)
+                var row = new Row(name, number, header);
+                if (fields.Count != header.Count)
                 {
-                    row.Error = $"Line {i + 1} has {cells.Count} values for {header.Count} columns.";
+                    row.Error = $"Line {line} has {fields.Count} values for {header.Count} columns.";
                 }
                 else
                 {
-                    row.Values = cells.Select(Cell).ToArray();
+                    row.Values = fields.Select(f => f.Length == 0 && !file.EmptyAsString ? null : (object?)f).ToArray();
                 }
                 rows.Add(row);
             }
         }
         else
         {
+            var lines = await File.ReadAllLinesAsync(file.Path, file.Encoding, cancellationToken).ConfigureAwait(false);
             for (var i = 0; i < lines.Length; i++)
             {
                 if (string.IsNullOrWhiteSpace(lines[i]))
@@ -131,7 +157,7 @@ internal static class BatchFileScoring
                 }
             }
         }
-        return rows.Chunk(size).Select(chunk => new MiniBatch(chunk)).ToList();
+        return (header, rows.Chunk(size).Select(chunk => new MiniBatch(chunk)).ToList());
     }
 
     private static object? Cell(string cell) =>
@@ -139,17 +165,32 @@ internal static class BatchFileScoring
         : double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) ? number
         : cell;
 
-    private static List<string> SplitCsv(string line)
+    /// <summary>
+    /// RFC 4180 records: fields split by <paramref name="delimiter"/>, quoted fields (doubled quotes, line breaks inside), unquoted
+    /// fields trimmed; each record with the 1-based line it starts on.
+    /// </summary>
+    internal static List<(List<string> Fields, int Line)> ParseDelimited(string text, char delimiter)
     {
-        var cells = new List<string>();
+        var records = new List<(List<string>, int)>();
+        var fields = new List<string>();
         var current = new StringBuilder();
         var quoted = false;
-        for (var i = 0; i < line.Length; i++)
+        var wasQuoted = false;
+        var line = 1;
+        var start = 1;
+        var i = text.Length > 0 && text[0] == '\uFEFF' ? 1 : 0;
+        void EndField()
         {
-            var c = line[i];
+            fields.Add(wasQuoted ? current.ToString() : current.ToString().Trim());
+            current.Clear();
+            wasQuoted = false;
+        }
+        for (; i < text.Length; i++)
+        {
+            var c = text[i];
             if (quoted)
             {
-                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
                 {
                     current.Append('"');
                     i++;
@@ -160,38 +201,92 @@ internal static class BatchFileScoring
                 }
                 else
                 {
+                    if (c == '\n')
+                    {
+                        line++;
+                    }
                     current.Append(c);
                 }
             }
-            else if (c == '"')
+            else if (c == '"' && current.ToString().Trim().Length == 0)
             {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                cells.Add(current.ToString().Trim());
                 current.Clear();
+                quoted = true;
+                wasQuoted = true;
+            }
+            else if (c == delimiter)
+            {
+                EndField();
+            }
+            else if (c is '\n' or '\r')
+            {
+                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
+                {
+                    i++;
+                }
+                EndField();
+                records.Add((fields, start));
+                fields = [];
+                line++;
+                start = line;
             }
             else
             {
                 current.Append(c);
             }
         }
-        cells.Add(current.ToString().Trim());
-        return cells;
+        if (current.Length > 0 || fields.Count > 0 || wasQuoted)
+        {
+            EndField();
+            records.Add((fields, start));
+        }
+        return records;
     }
 
-    /// <summary>Scores a mini-batch in one call; when that call fails, scores its rows one by one so each failure is the row's own.</summary>
-    private static async Task ScoreAsync(IScorer scorer, MiniBatch batch, CancellationToken cancellationToken)
+    /// <summary>
+    /// Scores a mini-batch: rows for a column-taking model are converted first (a value of the wrong type fails its row, naming the
+    /// column); the rest go to the scorer as an <c>input_data</c> request.
+    /// </summary>
+    private static async Task ScoreAsync(IScorer scorer, ColumnBinding? binding, bool bindAll, MiniBatch batch, CancellationToken cancellationToken)
     {
-        var pending = batch.Rows.Where(r => r.Error is null).ToList();
-        if (pending.Count == 0)
+        var bound = new List<Row>();
+        var requests = new List<Row>();
+        foreach (var row in batch.Rows.Where(r => r.Error is null))
         {
-            return;
+            if (binding is not null && (bindAll || binding.AppliesTo(row.Columns)))
+            {
+                try
+                {
+                    row.Bound = binding.Convert(row.Columns, row.Values!);
+                    bound.Add(row);
+                }
+                catch (InvalidInputException ex)
+                {
+                    row.Error = ex.Message;
+                }
+            }
+            else
+            {
+                requests.Add(row);
+            }
         }
+        if (bound.Count > 0)
+        {
+            var onnx = (OnnxScorer)scorer;
+            await ScoreGroupAsync(bound, rows => Task.FromResult(onnx.ScoreRows(binding!.Tensors(rows.Select(r => r.Bound!).ToList()), rows.Count)), cancellationToken).ConfigureAwait(false);
+        }
+        if (requests.Count > 0)
+        {
+            await ScoreGroupAsync(requests, rows => CallAsync(scorer, rows, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Scores rows in one call; when that call fails, scores them one by one so each failure is the row's own.</summary>
+    private static async Task ScoreGroupAsync(List<Row> pending, Func<List<Row>, Task<JsonElement[]>> call, CancellationToken cancellationToken)
+    {
         try
         {
-            var predictions = await CallAsync(scorer, pending, cancellationToken).ConfigureAwait(false);
+            var predictions = await call(pending).ConfigureAwait(false);
             for (var i = 0; i < pending.Count; i++)
             {
                 pending[i].Prediction = predictions[i];
@@ -209,9 +304,10 @@ internal static class BatchFileScoring
         }
         foreach (var row in pending)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                row.Prediction = (await CallAsync(scorer, [row], cancellationToken).ConfigureAwait(false))[0];
+                row.Prediction = (await call([row]).ConfigureAwait(false))[0];
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -281,6 +377,7 @@ internal static class BatchFileScoring
         {
             case null: writer.WriteNullValue(); break;
             case double d: writer.WriteNumberValue(d); break;
+            case string s when Cell(s) is double d: writer.WriteNumberValue(d); break;
             case string s: writer.WriteStringValue(s); break;
             case JsonElement e: e.WriteTo(writer); break;
             default: writer.WriteStringValue(value.ToString()); break;
@@ -315,6 +412,9 @@ internal static class BatchFileScoring
         public List<string> Columns { get; } = columns;
 
         public object?[]? Values { get; set; }
+
+        /// <summary>The row's values converted to a column-taking model's inputs.</summary>
+        public object[]? Bound { get; set; }
 
         public JsonElement? Prediction { get; set; }
 

@@ -113,13 +113,14 @@ internal sealed class LocalBatchScoring
             spec = deployments.TryGetValue(name, out var found) ? found
                 : throw new ResourceNotFoundException($"Batch endpoint '{endpointName}' has no deployment '{name}'; it has: {(deployments.Count == 0 ? "none" : string.Join(", ", deployments.Keys))}.");
         }
-        var files = BatchFileScoring.InputFiles(inputPath);
+        inputPath = BatchInputs.Root(inputPath);
+        var files = BatchInputs.Resolve(inputPath);
         var run = await StartRunAsync(_tracking, endpointName, spec, RunStatus.Running, _time, cancellationToken).ConfigureAwait(false);
 
         var status = RunStatus.Failed;
         try
         {
-            var outcome = await BatchFileScoring.ScoreAsync(_models, spec, endpointName, inputPath, files, _root, _time, progress, cancellationToken).ConfigureAwait(false);
+            var outcome = await BatchFileScoring.ScoreAsync(_models, spec, endpointName, files, _root, _time, progress, cancellationToken).ConfigureAwait(false);
             var predictions = "outputs/" + spec.OutputFileName;
             var errors = "outputs/" + BatchScoringResult.ErrorsFileName;
             using (var content = outcome.Predictions())

@@ -30,6 +30,12 @@ internal sealed class OnnxScorer : IScorer, IDisposable
 
     public ScoringSchema? Schema => _schema;
 
+    /// <summary>The model's custom metadata (ONNX <c>metadata_props</c>).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; private set; } = new Dictionary<string, string>();
+
+    /// <summary>What an AutoML model's metadata says about it (task, classes, date columns), or null for other models.</summary>
+    public AutoMLModelInfo? AutoML { get; private set; }
+
     /// <summary>The single <c>.onnx</c> file of a model folder (preferring <c>model.onnx</c>), or null when there is none.</summary>
     public static string? FindModelFile(string modelDirectory)
     {
@@ -66,6 +72,95 @@ internal sealed class OnnxScorer : IScorer, IDisposable
         _outputs = _session.OutputMetadata.Select(kv => OnnxTensorInfo.From(kv.Key, kv.Value)).ToList();
         _outputNames = _outputs.Select(o => o.Name).ToArray();
         _schema = OnnxSwagger.Schema(_inputs, _outputs);
+        Metadata = new Dictionary<string, string>(_session.ModelMetadata.CustomMetadataMap, StringComparer.Ordinal);
+        AutoML = AutoMLModelInfo.From(Metadata);
+    }
+
+    /// <summary>
+    /// Scores <paramref name="count"/> rows given as tensors (a row per index of the first dimension) and returns each row's
+    /// prediction: for an AutoML classifier <c>{"label": "&lt;class&gt;", "probabilities": {"&lt;class&gt;": p, …}}</c>, for an
+    /// AutoML regressor the value; otherwise the row's slice of the single output, or an object of output name → slice.
+    /// </summary>
+    public JsonElement[] ScoreRows(IReadOnlyList<NamedOnnxValue> inputs, int count)
+    {
+        var session = _session ?? throw new InvalidOperationException("The scorer is not initialised.");
+        using var results = session.Run(inputs, _outputNames);
+        var byName = results.ToDictionary(r => r.Name, r => r.Value, StringComparer.Ordinal);
+        var rows = new JsonElement[count];
+        var buffer = new ArrayBufferWriter<byte>();
+        for (var i = 0; i < count; i++)
+        {
+            buffer.ResetWrittenCount();
+            using (var writer = new Utf8JsonWriter(buffer))
+            {
+                if (AutoML is { IsClassification: true } automl && byName.TryGetValue(AutoMLModelInfo.LabelOutput, out var label) && label is DenseTensor<string> labels
+                    && byName.TryGetValue(AutoMLModelInfo.ProbabilitiesOutput, out var probabilities) && probabilities is DenseTensor<float> scores
+                    && scores.Dimensions.Length == 2 && scores.Dimensions[1] == automl.Classes.Count)
+                {
+                    writer.WriteStartObject();
+                    writer.WriteString(AutoMLModelInfo.LabelOutput, labels.Buffer.Span[i * (int)(labels.Length / count)]);
+                    writer.WriteStartObject(AutoMLModelInfo.ProbabilitiesOutput);
+                    for (var c = 0; c < automl.Classes.Count; c++)
+                    {
+                        writer.WritePropertyName(automl.Classes[c]);
+                        WriteScalar(writer, scores[i, c]);
+                    }
+                    writer.WriteEndObject();
+                    writer.WriteEndObject();
+                }
+                else if (AutoML is { IsClassification: false } && byName.TryGetValue(AutoMLModelInfo.PredictionOutput, out var prediction) && prediction is DenseTensor<float> values
+                    && values.Length == count)
+                {
+                    WriteScalar(writer, values.Buffer.Span[i]);
+                }
+                else if (results.Count == 1)
+                {
+                    WriteRow(writer, results[0].Value, i, count);
+                }
+                else
+                {
+                    writer.WriteStartObject();
+                    foreach (var result in results)
+                    {
+                        writer.WritePropertyName(result.Name);
+                        WriteRow(writer, result.Value, i, count);
+                    }
+                    writer.WriteEndObject();
+                }
+            }
+            using var document = JsonDocument.Parse(buffer.WrittenMemory);
+            rows[i] = document.RootElement.Clone();
+        }
+        return rows;
+    }
+
+    /// <summary>Whether <see cref="ScoreRows"/> can write every output of the model a row at a time.</summary>
+    internal bool RowsWritable => _outputs.All(o => o.IsTensor && o.Dimensions.Count >= 1 && o.ElementType is { } t
+        && (t == typeof(float) || t == typeof(double) || t == typeof(long) || t == typeof(int) || t == typeof(uint) || t == typeof(bool) || t == typeof(string)));
+
+    private static void WriteRow(Utf8JsonWriter writer, object? value, int row, int count)
+    {
+        switch (value)
+        {
+            case DenseTensor<float> t: Slice(writer, t, row, count, static (w, v) => { if (float.IsFinite(v)) { w.WriteNumberValue(v); } else { w.WriteNullValue(); } }); break;
+            case DenseTensor<double> t: Slice(writer, t, row, count, static (w, v) => { if (double.IsFinite(v)) { w.WriteNumberValue(v); } else { w.WriteNullValue(); } }); break;
+            case DenseTensor<long> t: Slice(writer, t, row, count, static (w, v) => w.WriteNumberValue(v)); break;
+            case DenseTensor<int> t: Slice(writer, t, row, count, static (w, v) => w.WriteNumberValue(v)); break;
+            case DenseTensor<uint> t: Slice(writer, t, row, count, static (w, v) => w.WriteNumberValue(v)); break;
+            case DenseTensor<bool> t: Slice(writer, t, row, count, static (w, v) => w.WriteBooleanValue(v)); break;
+            case DenseTensor<string> t: Slice(writer, t, row, count, static (w, v) => w.WriteStringValue(v)); break;
+            default: throw new InvalidStateException($"The model's output is a {value?.GetType().Name ?? "null"}, which cannot be split into rows.");
+        }
+    }
+
+    private static void Slice<T>(Utf8JsonWriter writer, DenseTensor<T> tensor, int row, int count, ElementWriter<T> write)
+    {
+        if (tensor.Dimensions.Length == 0 || tensor.Dimensions[0] != count)
+        {
+            throw new InvalidStateException($"The model answered {(tensor.Dimensions.Length == 0 ? "a single value" : $"{tensor.Dimensions[0]} rows")} for {count} rows.");
+        }
+        var stride = (int)(tensor.Length / count);
+        WriteTensor(writer, tensor.Buffer.Span.Slice(row * stride, stride), tensor.Dimensions[1..], write);
     }
 
     public Task<string> RunAsync(string requestJson, CancellationToken cancellationToken)
@@ -400,5 +495,39 @@ internal static class OnnxSwagger
             named[input.Name] = node;
         }
         return new JsonObject { ["inputs"] = named };
+    }
+}
+
+/// <summary>
+/// The metadata AzureMlSdk.AutoML writes into its models (<c>azureml.automl.*</c> ONNX <c>metadata_props</c>): the task, the classes
+/// in the order of the <c>probabilities</c> output, the target's name and the date columns whose parts are inputs.
+/// </summary>
+internal sealed record AutoMLModelInfo(string Task, IReadOnlyList<string> Classes, string? Target, IReadOnlyList<string> DateColumns)
+{
+    public const string LabelOutput = "label";
+    public const string ProbabilitiesOutput = "probabilities";
+    public const string PredictionOutput = "prediction";
+
+    /// <summary>The date parts an AutoML model takes for a date column, as inputs <c>&lt;column&gt;_&lt;part&gt;</c>.</summary>
+    public static readonly IReadOnlyList<string> DateParts = ["year", "month", "day", "dayofweek", "hour"];
+
+    public bool IsClassification => Task == "classification";
+
+    public static AutoMLModelInfo? From(IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!metadata.TryGetValue("azureml.automl.task", out var task))
+        {
+            return null;
+        }
+        try
+        {
+            var classes = metadata.TryGetValue("azureml.automl.classes", out var c) ? JsonSerializer.Deserialize<List<string>>(c) ?? [] : [];
+            var dates = metadata.TryGetValue("azureml.automl.date_columns", out var d) ? JsonSerializer.Deserialize<List<string>>(d) ?? [] : [];
+            return new AutoMLModelInfo(task, classes, metadata.GetValueOrDefault("azureml.automl.target"), dates);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 }

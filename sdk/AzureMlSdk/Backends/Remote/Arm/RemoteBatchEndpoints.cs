@@ -255,7 +255,9 @@ internal sealed partial class RemoteBatchEndpoints(
             Validate.DeploymentName(deploymentName, nameof(deploymentName));
         }
         Validate.Required(inputPath, nameof(inputPath));
+        inputPath = BatchInputs.Root(inputPath);
         var files = BatchInputs.InputFiles(inputPath);
+        var toSend = BatchInputs.FilesToSend(inputPath);
 
         var endpoint = await api.GetAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, endpointName, cancellationToken).ConfigureAwait(false);
         var target = deploymentName ?? endpoint.Properties?.Defaults?.DeploymentName
@@ -274,7 +276,7 @@ internal sealed partial class RemoteBatchEndpoints(
         var outputFileName = OutputFileNameOf(deployment);
 
         var ds = await datastore.GetAsync(cancellationToken).ConfigureAwait(false);
-        var input = await UploadInputAsync(ds, inputPath, files, cancellationToken).ConfigureAwait(false);
+        var input = await UploadInputAsync(ds, inputPath, toSend, cancellationToken).ConfigureAwait(false);
         var jobName = await StartJobAsync(scoringUri, deploymentName, input, cancellationToken).ConfigureAwait(false);
         var (job, status) = await WaitForJobAsync(jobName, endpointName, progress, cancellationToken).ConfigureAwait(false);
 
@@ -310,7 +312,8 @@ internal sealed partial class RemoteBatchEndpoints(
     /// <summary>
     /// Uploads the input files under <c>LocalUpload/&lt;guid&gt;/</c> of the default datastore, as azure-ai-ml's
     /// <c>_upload_and_generate_remote_uri</c> does (a folder keeps its name and layout): a folder becomes a <c>UriFolder</c>
-    /// input (URI ending with '/'), a file a <c>UriFile</c> one. Only the .csv/.jsonl files the job reads are sent.
+    /// input (URI ending with '/'), a file a <c>UriFile</c> one. Only the .csv/.jsonl files the job reads are sent (and the
+    /// <c>MLTable</c> file of an MLTable folder, which the job reads there).
     /// </summary>
     private static async Task<BatchJobInput> UploadInputAsync(ResolvedDatastore ds, string inputPath, List<string> files, CancellationToken cancellationToken)
     {
@@ -331,7 +334,7 @@ internal sealed partial class RemoteBatchEndpoints(
             }
         }).ConfigureAwait(false);
         var path = isFile ? root + Path.GetFileName(files[0]) : root;
-        return new BatchJobInput { JobInputType = isFile ? "UriFile" : "UriFolder", Uri = $"azureml://datastores/{ds.Name}/paths/{path}" };
+        return new BatchJobInput { JobInputType = isFile ? "UriFile" : BatchInputs.IsMLTable(inputPath) ? "MLTable" : "UriFolder", Uri = $"azureml://datastores/{ds.Name}/paths/{path}" };
     }
 
     private static string FolderName(string folder)
