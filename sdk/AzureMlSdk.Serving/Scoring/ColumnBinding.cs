@@ -184,7 +184,7 @@ internal sealed class ColumnBinding
             {
                 throw Wrong(column, "a number", value);
             }
-            return type == typeof(float) ? (float)number : number;
+            return type == typeof(float) ? (object)(float)number : number;
         }
         if (type == typeof(long) || type == typeof(int))
         {
@@ -201,7 +201,7 @@ internal sealed class ColumnBinding
             {
                 throw Wrong(column, "a whole number", value);
             }
-            return type == typeof(long) ? whole : whole is >= int.MinValue and <= int.MaxValue ? (int)whole : throw Wrong(column, "a 32-bit whole number", value);
+            return type == typeof(long) ? (object)whole : whole is >= int.MinValue and <= int.MaxValue ? (int)whole : throw Wrong(column, "a 32-bit whole number", value);
         }
         return value switch
         {
