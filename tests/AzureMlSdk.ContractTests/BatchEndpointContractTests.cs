@@ -38,6 +38,33 @@ public abstract partial class BatchEndpointContractTests : ContractTestBase
     private static double Prediction(JsonNode line) => line["prediction"]![0]!.GetValue<double>();
 
     [Fact]
+    public async Task An_MLTable_folder_is_scored_as_its_paths_and_read_delimited_settings_say()
+    {
+        var model = await RegisterLinearAsync(0.5f);
+        var be = await Ws.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("contract-mltable"));
+        await be.DeployAsync(new BatchDeploymentSpec("onnx", model) { MiniBatchSize = 2 });
+        var folder = Path.GetDirectoryName(Scratch("table/MLTable"))!;
+        Directory.CreateDirectory(Path.Combine(folder, "data"));
+        File.WriteAllText(Path.Combine(folder, "data", "p1.txt"), "x1;x2;x3\n1;0;0\n");
+        File.WriteAllText(Path.Combine(folder, "data", "p2.txt"), "2;0;0\n0;1;0\n");
+        File.WriteAllText(Path.Combine(folder, "data", "ignored.csv"), "x1,x2,x3\n9,9,9\n");
+        File.WriteAllText(Path.Combine(folder, "MLTable"), "paths:\n  - pattern: ./data/*.txt\ntransformations:\n  - read_delimited:\n      delimiter: ';'\n      header: from_first_file\n");
+
+        var result = await be.InvokeAsync(folder);
+
+        Assert.Equal((RunStatus.Completed, 2, 3L, 0L), (result.Status, result.FilesRead, result.RowsScored, result.RowsFailed));
+        var predictions = await ReadLinesAsync(result, result.PredictionsArtifact);
+        Assert.Equal([("data/p1.txt", 1, 1.5), ("data/p2.txt", 1, 2.5), ("data/p2.txt", 2, 2.5)],
+            predictions.Select(p => ((string)p["file"]!, (int)p["row"]!, Prediction(p))));
+
+        // The MLTable file itself names the same input; a Parquet MLTable is refused before anything is sent.
+        Assert.Equal(3L, (await be.InvokeAsync(Path.Combine(folder, "MLTable"))).RowsScored);
+        File.WriteAllText(Scratch("parquet/MLTable"), "paths:\n  - file: ./x.parquet\ntransformations:\n  - read_parquet\n");
+        var error = await Assert.ThrowsAsync<InvalidInputException>(() => be.InvokeAsync(Path.GetDirectoryName(Scratch("parquet/MLTable"))!));
+        Assert.Contains("read_parquet", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_folder_of_csv_and_jsonl_files_is_scored_and_each_bad_row_is_reported_not_dropped()
     {
         var model = await RegisterLinearAsync(0.5f);

@@ -98,6 +98,67 @@ public sealed class RemoteEmulatorAutoMLTests(EmulatorFixture emulator) : IAsync
     }
 
     [Fact]
+    public async Task The_best_model_scores_csv_and_mltable_folders_on_an_Emulator_batch_endpoint_as_it_does_locally()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var definition = new AutoMLJob
+        {
+            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(ChurnCsv()), TargetColumnName = "churn", ExperimentName = "remote-automl-batch",
+            Limits = new AutoMLLimits { MaxTrials = 2, TimeoutMinutes = 2 },
+            Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM", "LogisticRegression"], EnableVoteEnsemble = false },
+        };
+        var job = await (await _ws.Jobs.CreateOrUpdateAsync(definition, cancellationToken: timeout.Token)).WaitAsync(timeout.Token);
+        Assert.True(job.Status == JobStatus.Completed, $"{job.Status}: {job.Error?.Message}");
+        var model = await job.RegisterBestModelAsync("churn-batch", cancellationToken: timeout.Token);
+        var be = await _ws.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("churn-batch-ep"), timeout.Token);
+        await be.DeployAsync(new BatchDeploymentSpec("automl", model) { MiniBatchSize = 8 }, cancellationToken: timeout.Token);
+
+        // Raw rows (the churn column too, an unseen plan, a missing tenure) as a CSV folder and as an MLTable folder of ';'-separated files.
+        var rows = File.ReadAllLines(ChurnCsv(30)).Skip(1).ToList();
+        rows[0] = "3,platinum,99.50,yes";
+        rows[1] = ",pro,20.00,no";
+        Directory.CreateDirectory(Path.Combine(_scratch, "csv"));
+        File.WriteAllText(Path.Combine(_scratch, "csv", "rows.csv"), "tenure,plan,charges,churn\n" + string.Join("\n", rows) + "\n");
+        Directory.CreateDirectory(Path.Combine(_scratch, "table", "data"));
+        File.WriteAllText(Path.Combine(_scratch, "table", "data", "rows.txt"), "tenure;plan;charges;churn\n" + string.Join("\n", rows.Select(r => r.Replace(',', ';'))) + "\n");
+        File.WriteAllText(Path.Combine(_scratch, "table", "MLTable"), "paths:\n  - pattern: ./data/*.txt\ntransformations:\n  - read_delimited:\n      delimiter: ';'\n");
+
+        // The same model version scored by a local workspace's batch endpoint: the reference.
+        var modelFolder = await model.DownloadAsync(Path.Combine(_scratch, "model"), cancellationToken: timeout.Token);
+        await using var local = Workspace.Local(Path.Combine(_scratch, "local-ws"));
+        var localModel = await local.RegisterModelAsync("churn-batch", Directory.GetFiles(modelFolder, "model.onnx", SearchOption.AllDirectories).Single(), cancellationToken: timeout.Token);
+        var localEp = await local.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("churn-batch-ep"), timeout.Token);
+        await localEp.DeployAsync(new BatchDeploymentSpec("automl", localModel), cancellationToken: timeout.Token);
+        var expected = await PredictionsAsync(local, await localEp.InvokeAsync(Path.Combine(_scratch, "csv"), cancellationToken: timeout.Token), timeout.Token);
+        Assert.Equal(30, expected.Count);
+        Assert.All(expected, p => Assert.Contains((string)p["label"]!, new[] { "no", "yes" }));
+        Assert.All(expected, p => Assert.Equal(["no", "yes"], p["probabilities"]!.AsObject().Select(c => c.Key)));
+
+        foreach (var input in new[] { Path.Combine(_scratch, "csv"), Path.Combine(_scratch, "table") })
+        {
+            var result = await be.InvokeAsync(input, cancellationToken: timeout.Token);
+            Assert.Equal((RunStatus.Completed, 30L, 0L), (result.Status, result.RowsScored, result.RowsFailed));
+            var predictions = await PredictionsAsync(_ws, result, timeout.Token);
+            Assert.Equal(expected.Select(p => p.ToJsonString()), predictions.Select(p => p.ToJsonString()));
+        }
+
+        // A file without a column the model takes: the job fails and the client raises its error, naming the column.
+        Directory.CreateDirectory(Path.Combine(_scratch, "bad"));
+        File.WriteAllText(Path.Combine(_scratch, "bad", "rows.csv"), "tenure,charges\n3,99.5\n");
+        var missing = await Assert.ThrowsAsync<InvalidInputException>(() => be.InvokeAsync(Path.Combine(_scratch, "bad"), cancellationToken: timeout.Token));
+        Assert.Equal("plan", missing.ParameterName);
+        Assert.Contains("no column 'plan'", missing.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<List<JsonNode>> PredictionsAsync(Workspace ws, BatchScoringResult result, CancellationToken cancellationToken)
+    {
+        var run = await ws.GetRunAsync(result.RunId, cancellationToken);
+        var file = Path.Combine(_scratch, "out", Guid.NewGuid().ToString("N"));
+        await run.DownloadFileAsync(result.PredictionsArtifact, file, cancellationToken: cancellationToken);
+        return File.ReadAllLines(file).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!["prediction"]!).ToList();
+    }
+
+    [Fact]
     public void A_put_body_reads_back_with_local_data_references()
     {
         var ws = EmulatorFixture.WorkspacePath("ws1");

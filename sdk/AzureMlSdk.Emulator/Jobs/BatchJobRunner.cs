@@ -159,12 +159,13 @@ internal sealed class BatchJobRunner : IAsyncDisposable
         }
     }
 
-    private void Settle(BatchJobDocument job, string status, (string Code, string Message)? error)
+    private void Settle(BatchJobDocument job, string status, (string Code, string Message)? error, string? target = null)
     {
         job.Status = status;
         job.EndedAt = _time.GetUtcNow();
         job.ErrorCode = error?.Code;
         job.ErrorMessage = error?.Message;
+        job.ErrorTarget = error is null ? null : target;
     }
 
     private async Task EndRunAsync(string runId, string status, CancellationToken cancellationToken)
@@ -185,6 +186,7 @@ internal sealed class BatchJobRunner : IAsyncDisposable
         var work = Path.Combine(_workspace.Folder, "batch-work", name);
         var status = JobStatuses.Failed;
         (string Code, string Message)? error = null;
+        string? target = null;
         try
         {
             await Volatile.Read(ref _starts).Task.WaitAsync(ct).ConfigureAwait(false);
@@ -217,8 +219,10 @@ internal sealed class BatchJobRunner : IAsyncDisposable
             await Tracking.LogBatchAsync(name, LogBatch.OfMetrics(outcome.Metrics(_time.GetUtcNow())), ct).ConfigureAwait(false);
             if (outcome.Exceeds(spec.ErrorThreshold))
             {
+                var first = outcome.FirstError;
                 error = ("ErrorThresholdExceeded",
-                    $"{outcome.RowsFailed} row(s) failed, more than the deployment's error threshold of {spec.ErrorThreshold}; they are listed in {job.OutputUri}{BatchScoringResult.ErrorsFileName}.");
+                    $"{outcome.RowsFailed} row(s) failed, more than the deployment's error threshold of {spec.ErrorThreshold}; they are listed in {job.OutputUri}{BatchScoringResult.ErrorsFileName}"
+                    + (first is null ? "." : $" (the first, {first.Value.File} row {first.Value.Row}: {first.Value.Error})"));
             }
             else
             {
@@ -242,10 +246,11 @@ internal sealed class BatchJobRunner : IAsyncDisposable
             error = ex is AzureMlException { Status: >= 400 and < 500 }
                 ? ("UserError", ex.Message)
                 : ("SystemError", Wire.PublicMessage(ex, $"Batch job '{name}'"));
+            target = (ex as InvalidInputException)?.ParameterName;
         }
         finally
         {
-            Store.Update(name, d => Settle(d, status, error));
+            Store.Update(name, d => Settle(d, status, error, target));
             await EndRunAsync(name, status, CancellationToken.None).ConfigureAwait(false);
             TryDelete(work);
             _running.TryRemove(name, out _);

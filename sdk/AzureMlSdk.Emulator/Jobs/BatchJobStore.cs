@@ -81,6 +81,9 @@ internal sealed class BatchJobDocument
 
     public string? ErrorMessage { get; set; }
 
+    /// <summary>What the error is about (ARM <c>ErrorDetail.target</c>), e.g. the input column a model misses.</summary>
+    public string? ErrorTarget { get; set; }
+
     /// <summary>The <c>score</c> output folder's blob path (predictions and <c>errors.jsonl</c>).</summary>
     [JsonIgnore]
     public string OutputPath => $"azureml/{Name}/score/";

@@ -394,7 +394,7 @@ internal static class JobRoutes
         {
             details["error"] = new JsonObject
             {
-                ["error"] = new JsonObject { ["code"] = code, ["message"] = job.ErrorMessage, ["details"] = new JsonArray() },
+                ["error"] = new JsonObject { ["code"] = code, ["message"] = job.ErrorMessage, ["target"] = job.ErrorTarget, ["details"] = new JsonArray() },
                 ["componentName"] = "BatchScoring",
                 ["time"] = (job.EndedAt ?? job.CreatedAt).UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
             };

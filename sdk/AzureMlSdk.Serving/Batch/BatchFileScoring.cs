@@ -450,6 +450,10 @@ internal sealed class BatchScoringOutcome
     /// <summary>Rows without one.</summary>
     public long RowsFailed { get; }
 
+    /// <summary>The first failed row (file, row number, error), or null.</summary>
+    public (string File, int Row, string Error)? FirstError =>
+        _batches.SelectMany(b => b.Rows).FirstOrDefault(r => r.Error is not null) is { } row ? (row.File, row.Number, row.Error!) : null;
+
     /// <summary>True when more rows failed than <paramref name="errorThreshold"/> allows (-1 allows any number).</summary>
     public bool Exceeds(int errorThreshold) => errorThreshold >= 0 && RowsFailed > errorThreshold;
 

@@ -73,6 +73,35 @@ public sealed class BatchScoringTests : EndpointTestBase
     }
 
     [Fact]
+    public async Task A_model_whose_inputs_are_columns_takes_them_by_name_with_values_converted_and_bad_ones_named()
+    {
+        // Sum: inputs a and b (float [N,1]). Extra columns are ignored, a missing value is NaN (null out), a word in b fails its row.
+        var model = await RegisterAsync("sum", TinyOnnx.Sum());
+        Input("rows.csv", "id,b,a\nr1,2,1\nr2,3,\nr3,oops,4\nr4,\"1,000\",0.5\n");
+        Input("more.jsonl", "{\"a\": 1, \"b\": \"2\", \"note\": [1]}\n{\"a\": true, \"b\": 1}\n{\"b\": 1}\n");
+        var be = await Ws.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("columns-ep"), Ct);
+        await be.DeployAsync(new BatchDeploymentSpec("sum", model) { MiniBatchSize = 10 }, cancellationToken: Ct);
+
+        var result = await be.InvokeAsync(Folder, cancellationToken: Ct);
+
+        Assert.Equal((4L, 3L), (result.RowsScored, result.RowsFailed));
+        var predictions = await ReadOutputAsync(result, result.PredictionsArtifact);
+        Assert.Equal(["[3]", "[3]", "[null]", "[1000.5]"], predictions.Select(p => p["prediction"]!.ToJsonString()));
+        var errors = (await ReadOutputAsync(result, result.ErrorsArtifact)).Select(e => ((string)e["file"]!, (int)e["row"]!, (string)e["error"]!)).ToList();
+        Assert.Equal([("more.jsonl", 2), ("more.jsonl", 3), ("rows.csv", 3)], errors.Select(e => (e.Item1, e.Item2)));
+        Assert.Contains("Column 'a' takes a number; got true", errors[0].Item3, StringComparison.Ordinal);
+        Assert.Contains("Column 'a' is missing", errors[1].Item3, StringComparison.Ordinal);
+        Assert.Contains("Column 'b' takes a number; got \"oops\"", errors[2].Item3, StringComparison.Ordinal);
+
+        // A CSV file without one of the model's columns fails the job, naming the column (and the file).
+        File.Delete(Path.Combine(Folder, "more.jsonl"));
+        Input("rows.csv", "a,c\n1,2\n");
+        var missing = await Assert.ThrowsAsync<InvalidInputException>(() => be.InvokeAsync(Folder, cancellationToken: Ct));
+        Assert.Equal("b", missing.ParameterName);
+        Assert.Contains("'rows.csv' has no column 'b'", missing.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Json_lines_go_to_a_custom_scorer_and_the_error_threshold_fails_the_job()
     {
         var model = await RegisterAsync("any", "{}"u8.ToArray(), "model.json");

@@ -395,24 +395,30 @@ internal sealed partial class RemoteBatchEndpoints(
             : (job, status);
     }
 
-    private async Task<InvalidStateException> FailedJobErrorAsync(string jobName, string endpointName, CancellationToken cancellationToken)
+    /// <summary>
+    /// The error of a job that failed without outputs, from run history: an <see cref="InvalidInputException"/> when it is a user
+    /// error about something named (its <c>target</c>, e.g. a column the model needs), else an <see cref="InvalidStateException"/>.
+    /// </summary>
+    private async Task<AzureMlException> FailedJobErrorAsync(string jobName, string endpointName, CancellationToken cancellationToken)
     {
-        string? code = null, message = null;
+        string? code = null, message = null, target = null;
         if (history is not null)
         {
             try
             {
                 var details = await history.GetDetailsAsync(ws.SubscriptionId, ws.ResourceGroup, ws.WorkspaceName, jobName, cancellationToken).ConfigureAwait(false);
                 (code, message) = details.ReadError();
+                target = details.ReadErrorTarget();
             }
             catch (AzureMlException)
             {
                 // The failure stands without its details.
             }
         }
-        return new InvalidStateException(
-            $"Batch job '{jobName}' of endpoint '{endpointName}' failed: {message ?? "the service reported no error message; see the job's logs in Azure ML studio."}",
-            string.IsNullOrEmpty(code) ? "JobFailed" : code);
+        var text = $"Batch job '{jobName}' of endpoint '{endpointName}' failed: {message ?? "the service reported no error message; see the job's logs in Azure ML studio."}";
+        return code == "UserError" && !string.IsNullOrEmpty(target)
+            ? new InvalidInputException(text, target, code)
+            : new InvalidStateException(text, string.IsNullOrEmpty(code) ? "JobFailed" : code);
     }
 
     /// <summary>Azure ML job statuses (ARM <c>JobStatus</c>) as run statuses (<see cref="ArmJobPoller.ParseStatus"/>).</summary>

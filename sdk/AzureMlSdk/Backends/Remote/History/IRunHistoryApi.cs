@@ -72,6 +72,12 @@ internal sealed class RunDetails
         return (Text(root, "code"), Text(root, "message"));
     }
 
+    /// <summary>What the run's error is about (<c>error.error.target</c>: e.g. the input column a model misses), or null.</summary>
+    public string? ReadErrorTarget() =>
+        Error is { ValueKind: JsonValueKind.Object } error
+            ? Text(error.TryGetProperty("error", out var inner) && inner.ValueKind == JsonValueKind.Object ? inner : error, "target")
+            : null;
+
     private static string? Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 }
