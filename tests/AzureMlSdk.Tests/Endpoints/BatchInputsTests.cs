@@ -1,5 +1,3 @@
-using AzureMlSdk.Endpoints;
-
 namespace AzureMlSdk.Tests.Endpoints;
 
 /// <summary>What a batch input names: files, folders and MLTable folders (paths, patterns, read_delimited settings), and what is refused.</summary>
