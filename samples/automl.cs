@@ -1,7 +1,8 @@
 // AutoML: a CSV file in, the best model out, served. Submits an AutoML job to the local workspace (ML.NET learners chosen and
 // tuned by AzureMlSdk.AutoML, in the workspace's job agent), streams its log, prints the leaderboard, registers the best model
 // (ONNX, the whole pipeline) from the job, deploys it to a local online endpoint and asks it about two customers by their raw
-// column values.
+// column values, then to a local batch endpoint that scores an MLTable folder of new customers (raw rows, ';'-separated) and
+// prints the predictions file: the class and a probability per class, by name.
 //
 //   dotnet run samples/automl.cs                    (from the repository root; about a minute)
 //   dotnet run samples/automl.cs -- --minutes 2     (a longer search)
@@ -96,4 +97,23 @@ for (var i = 0; i < labels.Count; i++)
 {
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Customer {i + 1}: churn = {labels[i]} (p(no) = {probabilities[i][0]:F2}, p(yes) = {probabilities[i][1]:F2})"));
 }
-return 0;
+
+// 5. Batch scoring: the same model on a batch endpoint, reading an MLTable folder of raw rows (any extra columns are ignored;
+//    an empty cell is a missing value, imputed as in training; a file without one of the model's columns fails the job).
+var table = Directory.CreateTempSubdirectory("automl-churn-batch-").FullName;
+Directory.CreateDirectory(Path.Combine(table, "data"));
+File.WriteAllText(Path.Combine(table, "data", "week-1.txt"), "customer;tenure_months;plan;monthly_charges;support_calls\nc-101;3;basic;95.5;6\nc-102;60;pro;25.0;0\nc-103;;plus;61.2;2\n");
+File.WriteAllText(Path.Combine(table, "data", "week-2.txt"), "customer;tenure_months;plan;monthly_charges;support_calls\nc-201;12;enterprise;70.0;4\n");
+File.WriteAllText(Path.Combine(table, "MLTable"), "paths:\n  - pattern: ./data/*.txt\ntransformations:\n  - read_delimited:\n      delimiter: ';'\n      header: all_files_same_headers\n");
+var batch = await ws.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("churn-automl-batch"));
+await batch.DeployAsync(new BatchDeploymentSpec("automl", model));
+var scored = await batch.InvokeAsync(table);
+Console.WriteLine($"Batch job {scored.RunId}: {scored.Status}, {scored.RowsScored} rows scored, {scored.RowsFailed} failed; {scored.PredictionsArtifact}:");
+var predictions = Path.Combine(table, "predictions.jsonl");
+await (await ws.GetRunAsync(scored.RunId)).DownloadFileAsync(scored.PredictionsArtifact, predictions);
+foreach (var line in File.ReadLines(predictions))
+{
+    Console.WriteLine("  " + line);
+}
+Directory.Delete(table, recursive: true);
+return scored.Status == RunStatus.Completed ? 0 : 1;
