@@ -98,15 +98,22 @@ public sealed class JobEngineTests
         await using var t = new TestFolder();
         using var timeout = new CancellationTokenSource(Patience);
         var job = await t.Workspace.Jobs.CreateOrUpdateAsync(Churn(t.Churn(2000), maxTrials: 1000, minutes: 30), cancellationToken: timeout.Token);
-        // Cancel once the first trial has ended (the search is under way).
-        while ((await ChildrenAsync(t.Workspace, job.Name)).Count == 0)
+        // A trial is a child job from the moment it starts, Running (as a sweep's trials are): cancel once one is seen running.
+        Job? running = null;
+        while (running is null)
         {
-            await Task.Delay(100, timeout.Token);
+            running = (await ChildrenAsync(t.Workspace, job.Name)).FirstOrDefault(c => c.Status == JobStatus.Running);
+            await Task.Delay(50, timeout.Token);
         }
+        Assert.Equal((job.Name, JobType.AutoML), (running.ParentJobName, running.Type));
+        Assert.StartsWith(job.Name + "_", running.Name, StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(running.Properties["run_algorithm"]));
+        Assert.Equal(RunStatus.Running, (await t.Workspace.GetRunAsync(running.Name, timeout.Token)).Status);
         await job.CancelAsync(timeout.Token);
         job = await job.WaitAsync(timeout.Token);
 
         Assert.Equal(JobStatus.Canceled, job.Status);
+        Assert.True((await t.Workspace.Jobs.GetAsync(running.Name, timeout.Token)).Status is JobStatus.Canceled or JobStatus.Completed);
         Assert.False(job.Properties.ContainsKey(Job.AutoMLBestChildRunIdProperty));
         var children = await ChildrenAsync(t.Workspace, job.Name);
         Assert.All(children, c => Assert.True(c.Status.IsTerminal(), $"{c.Name} is {c.Status}"));

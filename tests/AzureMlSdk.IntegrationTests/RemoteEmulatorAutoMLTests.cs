@@ -159,6 +159,37 @@ public sealed class RemoteEmulatorAutoMLTests(EmulatorFixture emulator) : IAsync
     }
 
     [Fact]
+    public async Task A_running_trial_is_a_Running_child_job_through_the_Remote_backend_and_ends_with_the_job()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var definition = new AutoMLJob
+        {
+            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(ChurnCsv(3000)), TargetColumnName = "churn", ExperimentName = "remote-automl-running",
+            Limits = new AutoMLLimits { MaxTrials = 1000, TimeoutMinutes = 30 },
+        };
+        var job = await _ws.Jobs.CreateOrUpdateAsync(definition, cancellationToken: timeout.Token);
+        Job? running = null;
+        while (running is null)
+        {
+            await foreach (var child in _ws.Jobs.ListAsync(parentJobName: job.Name, cancellationToken: timeout.Token))
+            {
+                running ??= child.Status == JobStatus.Running ? child : null;
+            }
+            await Task.Delay(50, timeout.Token);
+        }
+        Assert.Equal((job.Name, JobType.AutoML), (running.ParentJobName, running.Type));
+        Assert.StartsWith(job.Name + "_", running.Name, StringComparison.Ordinal);
+
+        await job.CancelAsync(timeout.Token);
+        job = await job.WaitAsync(timeout.Token);
+        Assert.Equal(JobStatus.Canceled, job.Status);
+        await foreach (var child in _ws.Jobs.ListAsync(parentJobName: job.Name, cancellationToken: timeout.Token))
+        {
+            Assert.True(child.Status.IsTerminal(), $"{child.Name} is {child.Status}");
+        }
+    }
+
+    [Fact]
     public void A_put_body_reads_back_with_local_data_references()
     {
         var ws = EmulatorFixture.WorkspacePath("ws1");

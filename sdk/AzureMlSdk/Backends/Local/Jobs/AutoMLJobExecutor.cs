@@ -13,9 +13,9 @@ namespace AzureMlSdk.Backends.Local.Jobs;
 /// <see cref="AzureMlNotSupportedException"/> naming it, before anything is stored), the compute must exist, and each data input
 /// (<c>training_data</c>, <c>validation_data</c>, <c>test_data</c>: a local CSV file or MLTable folder, a data asset, a datastore path,
 /// a job output) must exist. When it runs: the search runs under the job's run; each trial is a child run named
-/// <c>&lt;job&gt;_&lt;index&gt;</c> (as Azure names AutoML's child runs) and, once it has ended, a child job of the AutoML job
-/// (<c>ws.Jobs.ListAsync(parentJobName)</c>; type <c>automl</c>, properties <c>run_algorithm</c>, <c>score</c>, <c>hyperparameters</c> —
-/// a record of the trial, not a job to resubmit). The job gets Azure's <c>automl_best_child_run_id</c> and <c>score</c> properties;
+/// <c>&lt;job&gt;_&lt;index&gt;</c> (as Azure names AutoML's child runs) and a child job of the AutoML job, <c>Running</c> from the
+/// moment it starts and ended with it (<c>ws.Jobs.ListAsync(parentJobName)</c>; type <c>automl</c>, properties <c>run_algorithm</c>,
+/// <c>score</c>, <c>hyperparameters</c> — a record of the trial, not a job to resubmit; it takes no compute slot). The job gets Azure's <c>automl_best_child_run_id</c> and <c>score</c> properties;
 /// its run the <c>leaderboard</c> table. <c>limits.timeout_minutes</c> ends the search (running trials are canceled once one has
 /// succeeded), <c>trial_timeout_minutes</c> a trial, and a cancel stops everything: running trials end <c>Canceled</c>.
 /// </summary>
@@ -170,8 +170,10 @@ internal sealed class AutoMLJobExecutor : IJobExecutor
             StartTrialAsync = async (displayName, index, ct) =>
             {
                 var id = string.Create(CultureInfo.InvariantCulture, $"{name}_{index}");
+                var started = backend.Jobs.Time.GetUtcNow();
                 var data = await backend.LocalTracking.CreateRunAsync(
-                    new NewRun(context.ExperimentId, displayName, backend.Jobs.Time.GetUtcNow(), name, workspace.WithOwner(trialTags)), id, ct).ConfigureAwait(false);
+                    new NewRun(context.ExperimentId, displayName, started, name, workspace.WithOwner(trialTags)), id, ct).ConfigureAwait(false);
+                StartTrial(context, id, displayName, started);
                 return new Run(workspace, data, ownsLifecycle: true);
             },
             TrialEndedAsync = (trial, ct) =>
@@ -187,7 +189,14 @@ internal sealed class AutoMLJobExecutor : IJobExecutor
         LocalAutoMLJobSummary summary;
         try
         {
-            summary = await runner.RunJobAsync(request, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                summary = await runner.RunJobAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                EndLeftoverTrials(context);
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -255,7 +264,52 @@ internal sealed class AutoMLJobExecutor : IJobExecutor
             ?? throw new ResourceNotFoundException($"'{key}' is '{input.Path}', whose content is not in the local workspace's datastores.");
     }
 
-    /// <summary>An ended trial as a child job of the AutoML job (terminal from the start: the supervisor never claims it).</summary>
+    /// <summary>
+    /// A trial that has started, as a <c>Running</c> child job of the AutoML job (listed with the job's children as a sweep's trials are),
+    /// held by the AutoML job's supervisor: never claimed, no compute slot; it ends with the trial (<see cref="RecordTrial"/>).
+    /// </summary>
+    private static void StartTrial(JobExecutionContext context, string runId, string displayName, DateTimeOffset started)
+    {
+        var parent = context.Job;
+        var cut = displayName.LastIndexOf('_');
+        context.Backend.Jobs.Store.InsertRunningChild(new LocalJobRow
+        {
+            Seq = 0,
+            Name = runId,
+            Type = JobType.AutoML,
+            Status = JobStatus.Running,
+            DefinitionJson = parent.DefinitionJson,
+            DisplayName = displayName,
+            ExperimentName = parent.ExperimentName,
+            ParentName = parent.Name,
+            Compute = parent.Compute,
+            Tags = new Dictionary<string, string>(StringComparer.Ordinal) { ["azureml.automl.trial"] = "true" },
+            Properties = new Dictionary<string, string>(StringComparer.Ordinal) { ["run_algorithm"] = cut > 0 ? displayName[..cut] : displayName },
+            OutputUris = new Dictionary<string, string>(StringComparer.Ordinal),
+            CreatedAt = started,
+        }, parent.SupervisorId, started);
+    }
+
+    /// <summary>Ends the trial jobs still marked running when the search has returned (a trial that never reported its end): Canceled.</summary>
+    private static void EndLeftoverTrials(JobExecutionContext context)
+    {
+        var store = context.Backend.Jobs.Store;
+        string? token = null;
+        var leftovers = new List<string>();
+        do
+        {
+            var page = store.List(new JobQuery(context.Job.Name, IncludeArchived: true, MaxResults: 500, PageToken: token), CancellationToken.None);
+            leftovers.AddRange(page.Items.Where(j => !j.Status.IsTerminal()).Select(j => j.Name));
+            token = page.NextPageToken;
+        }
+        while (token is not null);
+        foreach (var name in leftovers)
+        {
+            store.Finish(name, JobStatus.Canceled, new JobError("Canceled", "The AutoML search ended before this trial reported its end."));
+        }
+    }
+
+    /// <summary>An ended trial as a child job of the AutoML job: the Running row <see cref="StartTrial"/> made, ended; else stored ended.</summary>
     private static void RecordTrial(JobExecutionContext context, LocalAutoMLTrial trial)
     {
         var parent = context.Job;
@@ -275,6 +329,16 @@ internal sealed class AutoMLJobExecutor : IJobExecutor
             properties["iteration"] = iteration;
         }
         var status = trial.Status switch { RunStatus.Completed => JobStatus.Completed, RunStatus.Canceled => JobStatus.Canceled, _ => JobStatus.Failed };
+        if (store.Find(trial.RunId) is { } running)
+        {
+            store.SetProperties(trial.RunId, properties);
+            if (!running.Status.IsTerminal())
+            {
+                store.Finish(trial.RunId, status, status == JobStatus.Completed ? null : new JobError(status == JobStatus.Canceled ? "Canceled" : "UserError", trial.Error ?? status.ToString()));
+            }
+            store.MarkTimes(trial.RunId, trial.StartedAt, trial.EndedAt);
+            return;
+        }
         store.Insert(new LocalJobRow
         {
             Seq = 0,

@@ -108,6 +108,26 @@ internal sealed class LocalJobStore
             return command.ExecuteNonQuery() == 1;
         }, cancellationToken);
 
+    /// <summary>
+    /// Records a child job that runs inside its parent's work (an AutoML trial): stored <c>Running</c>, held by the parent's supervisor
+    /// (<paramref name="supervisorId"/>), so it is heart-beaten with the parent, failed with it when that supervisor is lost, and never
+    /// claimed; it takes no compute slot (<see cref="IsTrialSql"/>). False when the name exists.
+    /// </summary>
+    public bool InsertRunningChild(LocalJobRow row, string? supervisorId, DateTimeOffset startedAt, CancellationToken cancellationToken = default)
+    {
+        if (!Insert(row with { Status = JobStatus.Running }, cancellationToken))
+        {
+            return false;
+        }
+        _database.Write((connection, transaction) => Update(connection, transaction,
+            "UPDATE jobs SET supervisor_id = @supervisor, heartbeat_ms = @now, started_ms = @started WHERE name = @name", row.Name,
+            ("@supervisor", (object?)supervisorId ?? DBNull.Value), ("@now", NowMs()), ("@started", startedAt.ToUnixTimeMilliseconds())), cancellationToken);
+        return true;
+    }
+
+    /// <summary>SQL that is true of an AutoML trial's row (an AutoML job whose parent is an AutoML job): it takes no compute slot.</summary>
+    private const string IsTrialSql = "(type = 'AutoML' AND parent_name IS NOT NULL AND parent_name IN (SELECT p.name FROM jobs p WHERE p.type = 'AutoML'))";
+
     /// <summary>Changes what may change after submission (display name, description, tags), as ARM's PUT does.</summary>
     public void UpdateMutable(string name, string? displayName, string? description, IReadOnlyDictionary<string, string> tags, CancellationToken cancellationToken = default) =>
         _database.Write((connection, transaction) =>
@@ -195,7 +215,7 @@ internal sealed class LocalJobStore
             using (var count = connection.CreateCommand())
             {
                 count.Transaction = transaction;
-                count.CommandText = $"SELECT compute, type, COUNT(*) FROM jobs WHERE status IN ({ClaimedList}) GROUP BY compute, type";
+                count.CommandText = $"SELECT compute, type, COUNT(*) FROM jobs WHERE status IN ({ClaimedList}) AND NOT {IsTrialSql} GROUP BY compute, type";
                 using var reader = count.ExecuteReader();
                 while (reader.Read())
                 {
