@@ -47,6 +47,16 @@ public sealed class ServingTests
         Assert.All(labels, l => Assert.Contains(l, new[] { "yes", "no" }));
         Assert.All(probabilities, p => Assert.Equal(2, p.Length));
 
+        // The training columns as they are in the CSV file — the raw date, an empty age as null, the target and the id too — answer the same.
+        var rawData = rows.Select(r => header.Select((h, c) => h is "plan" or "region" or "signup" or "customer_id" or "churn" ? (object?)r[c]
+            : r[c].Length == 0 ? null : double.Parse(r[c], System.Globalization.CultureInfo.InvariantCulture)).ToArray()).ToList();
+        rawData[1][Array.IndexOf(header, "age")] = null;
+        var rawReply = JsonDocument.Parse(await endpoint.InvokeAsync(JsonSerializer.Serialize(new { input_data = new { columns = header, data = rawData } }))).RootElement.GetProperty("predictions");
+        Assert.Equal(labels.Skip(2), rawReply.GetProperty("label").EnumerateArray().Skip(2).Select(r => r[0].GetString()!));
+        Assert.Equal(labels[0], rawReply.GetProperty("label")[0][0].GetString());
+        var badRequest = await Assert.ThrowsAnyAsync<AzureMlException>(() => endpoint.InvokeAsync(JsonSerializer.Serialize(new { input_data = new { columns = new[] { "age", "plan" }, data = new[] { new object[] { 30, "basic" } } } })));
+        Assert.Contains("'region'", badRequest.Message, StringComparison.Ordinal);
+
         // The same rows through the ML.NET model of the same trial: the same classes, the same probabilities.
         var frame = new Microsoft.Data.Analysis.DataFrame();
         for (var c = 0; c < inputs.Count; c++)

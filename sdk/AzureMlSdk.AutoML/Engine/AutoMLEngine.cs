@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using AzureMlSdk.AutoML.Data;
 using AzureMlSdk.AutoML.Export;
+using AzureMlSdk.AutoML.Featurization;
 using AzureMlSdk.AutoML.Learners;
 using AzureMlSdk.AutoML.Metrics;
 using AzureMlSdk.AutoML.Tuning;
@@ -213,7 +215,60 @@ internal sealed class AutoMLEngine
         {
             _logger.LogInformation("AutoML finished ({Reason}): {Trials} trials, best {Algorithm} {Metric}={Score}", stop, trials.Count, winner.Algorithm, metric, winner.Score);
         }
+        EvaluateTestData(winner, data, metric);
         return new EngineResult(trials, winner, metric, stop, data);
+    }
+
+    /// <summary>
+    /// <c>test_data</c>: the best model (its <c>model.onnx</c>, as deployed) scored on the test rows, the task's metrics set on the parent
+    /// as <c>test_&lt;metric&gt;</c> properties (rows whose target is missing, or a class the training data lacks, are left out and
+    /// counted). <c>test_data_size</c> and forecasting test data are not evaluated locally (logged).
+    /// </summary>
+    private void EvaluateTestData(TrialOutcome winner, PreparedData data, string metric)
+    {
+        if (_job.TestDataSize is > 0 && _logger.IsEnabled(LogLevel.Warning))
+        {
+            _logger.LogWarning("test_data_size is not applied by the local AutoML (no rows are held out for a test run); give test_data instead");
+        }
+        if (_job.TestData is null)
+        {
+            return;
+        }
+        if (_job.Task == AutoMLTask.Forecasting)
+        {
+            if (_logger.IsEnabled(LogLevel.Warning))
+            {
+                _logger.LogWarning("test_data of a forecasting job is not evaluated by the local AutoML (its lag features need the series history)");
+            }
+            return;
+        }
+        var test = TabularData.Load(_resolve(_job.TestData));
+        var target = test.IndexOf(data.Target);
+        if (target < 0)
+        {
+            throw new AutoMLDataException(AutoMLDataProblem.MissingTargetColumn, $"The test data has no target column '{data.Target}'.", data.Target);
+        }
+        var classification = data.Task == LearnerTask.Classification;
+        var kept = test.Rows.Where(r => r[target] is { Length: > 0 } v && (classification ? Array.IndexOf(data.Classes, v) >= 0 : ColumnProfile.TryNumber(v, out _))).ToList();
+        if (kept.Count == 0)
+        {
+            throw new AutoMLDataException(AutoMLDataProblem.EmptyData, $"The test data has no row with a known target value of '{data.Target}'.", data.Target);
+        }
+        var rows = test.WithRows(kept);
+        var onnx = Path.Combine(_workDirectory, winner.RunId, "outputs", "model.onnx");
+        var (_, probabilities, predictions) = ModelExport.Predict(onnx, data, rows);
+        var metrics = classification
+            ? TaskMetrics.Classification(kept.Select(r => Array.IndexOf(data.Classes, r[target])).ToArray(), probabilities!, data.Classes)
+            : TaskMetrics.Regression(kept.Select(r => double.Parse(r[target]!, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture)).ToArray(), predictions!, data.TargetRange);
+        var properties = metrics.Values.Where(m => double.IsFinite(m.Value)).ToDictionary(m => "test_" + m.Key, m => m.Value.ToString("R", CultureInfo.InvariantCulture), StringComparer.Ordinal);
+        properties["test_rows"] = kept.Count.ToString(CultureInfo.InvariantCulture);
+        properties["test_rows_skipped"] = (test.RowCount - kept.Count).ToString(CultureInfo.InvariantCulture);
+        _sink.SetParentProperties(properties);
+        if (_logger.IsEnabled(LogLevel.Information))
+        {
+            _logger.LogInformation("Test data: the best model on {Rows} rows ({Skipped} without a known target left out): {Metric}={Score}", kept.Count, test.RowCount - kept.Count, metric,
+                metrics.Values.TryGetValue(metric, out var score) ? score.ToString("R", CultureInfo.InvariantCulture) : "n/a");
+        }
     }
 
     /// <summary>

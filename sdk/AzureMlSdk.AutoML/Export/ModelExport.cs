@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using AzureMlSdk.AutoML.Data;
 using AzureMlSdk.AutoML.Engine;
 using AzureMlSdk.AutoML.Learners;
 using Microsoft.ML;
@@ -64,6 +65,31 @@ internal static class ModelExport
             metadata[ClassesMetadata] = JsonSerializer.Serialize(data.Classes);
         }
         return OnnxGraphEditor.SetMetadata(onnx, metadata);
+    }
+
+    /// <summary>The ONNX model's predictions of raw rows (featurised by <paramref name="data"/>'s plan): labels and normalised probabilities, or values.</summary>
+    public static (string[]? Labels, double[][]? Probabilities, double[]? Predictions) Predict(string onnxFile, PreparedData data, TabularData rows)
+    {
+        using var session = new InferenceSession(onnxFile);
+        var frame = data.Plan.ToFrame(rows);
+        var n = rows.RowCount;
+        var inputs = new List<NamedOnnxValue>();
+        foreach (var name in session.InputMetadata.Keys)
+        {
+            var column = frame.Columns[name];
+            inputs.Add(session.InputMetadata[name].ElementType == typeof(string)
+                ? NamedOnnxValue.CreateFromTensor(name, new DenseTensor<string>(Enumerable.Range(0, n).Select(i => (string)column[i]).ToArray(), [n, 1]))
+                : NamedOnnxValue.CreateFromTensor(name, new DenseTensor<float>(Enumerable.Range(0, n).Select(i => (float)column[i]).ToArray(), [n, 1])));
+        }
+        using var results = session.Run(inputs);
+        if (data.Task == LearnerTask.Classification)
+        {
+            var labels = ((DenseTensor<string>)results.First(r => r.Name == LabelOutput).Value).ToArray();
+            var scores = (DenseTensor<float>)results.First(r => r.Name == ProbabilitiesOutput).Value;
+            var k = data.Classes.Length;
+            return (labels, Enumerable.Range(0, n).Select(i => TrialModel.Normalize(Enumerable.Range(0, k).Select(c => scores[i, c]).ToArray())).ToArray(), null);
+        }
+        return (null, null, ((DenseTensor<float>)results.First(r => r.Name == PredictionOutput).Value).ToArray().Select(v => (double)v).ToArray());
     }
 
     /// <summary>Runs the ONNX model with ONNX Runtime on held-out rows and compares it with ML.NET's predictions of the same rows.</summary>

@@ -74,6 +74,34 @@ internal sealed class OnnxScorer : IScorer, IDisposable
         _schema = OnnxSwagger.Schema(_inputs, _outputs);
         Metadata = new Dictionary<string, string>(_session.ModelMetadata.CustomMetadataMap, StringComparer.Ordinal);
         AutoML = AutoMLModelInfo.From(Metadata);
+        _columns = AutoML is null ? null : ColumnBinding.TryCreate(this);
+    }
+
+    private ColumnBinding? _columns;
+
+    /// <summary>
+    /// An AutoML model's <c>input_data</c> table (<c>columns</c> + <c>data</c>) as tensors through <see cref="ColumnBinding"/>: the
+    /// training columns by name with raw values (a date as a date, null for a missing number, extra columns ignored); null when the
+    /// request is not such a table (the generic binder then answers it, or explains what is wrong with it).
+    /// </summary>
+    private List<NamedOnnxValue>? BindTable(JsonElement root)
+    {
+        if (_columns is null || root.ValueKind != JsonValueKind.Object
+            || !(root.TryGetProperty("input_data", out var table) || root.TryGetProperty("dataframe_split", out table))
+            || table.ValueKind != JsonValueKind.Object
+            || !table.TryGetProperty("columns", out var columnsElement) || columnsElement.ValueKind != JsonValueKind.Array
+            || columnsElement.EnumerateArray().Any(c => c.ValueKind != JsonValueKind.String)
+            || !table.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
+        {
+            return null;
+        }
+        var columns = columnsElement.EnumerateArray().Select(c => c.GetString()!).ToList();
+        if (data.EnumerateArray().Any(r => r.ValueKind != JsonValueKind.Array || r.GetArrayLength() != columns.Count))
+        {
+            return null;
+        }
+        var rows = data.EnumerateArray().Select(r => _columns.Convert(columns, r.EnumerateArray().Select(v => (object?)v).ToList())).ToList();
+        return _columns.Tensors(rows);
     }
 
     /// <summary>
@@ -191,7 +219,7 @@ internal sealed class OnnxScorer : IScorer, IDisposable
         }
         using (document)
         {
-            var inputs = OnnxRequestBinder.Bind(document.RootElement, _inputs);
+            var inputs = BindTable(document.RootElement) ?? OnnxRequestBinder.Bind(document.RootElement, _inputs);
             IDisposableReadOnlyCollection<DisposableNamedOnnxValue> results;
             if (runOptions is null)
             {
