@@ -182,6 +182,7 @@ internal sealed partial class PipelineView
     {
         CommandJob c => c.Inputs,
         PipelineComponentJob p => p.Inputs,
+        SweepJob s => s.Inputs,
         _ => [],
     };
 
