@@ -166,6 +166,10 @@ static int? TrialsToSuccess(TestFunction f, SamplingAlgorithm algorithm, int see
     if (verbose)
     {
         var best = history.MinBy(h => h.Metric)!;
+        if (Environment.GetEnvironmentVariable("SWEEP_TRACE") is not null)
+        {
+            Console.WriteLine($"    seed {seed} trace: {string.Join(" ", history.Select(h => h.Metric!.Value.ToString("0.00", CultureInfo.InvariantCulture)))}");
+        }
         Console.WriteLine($"    seed {seed}: best {bestTrue:G6} at {string.Join(", ", f.Space.Select(p => ((double)best.Parameters[p.Name]).ToString("0.###", CultureInfo.InvariantCulture)))}");
     }
     return null;
