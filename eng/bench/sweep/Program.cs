@@ -101,6 +101,30 @@ if (table.Count > 0)
     }
 }
 
+if (table.Count > 0 && samplers.Any(s => s.Name == "bayesian") && (only is null || !only.Any(o => samplers.Any(s => s.Name == o)) || only.Contains("bayesian")))
+{
+    Console.WriteLine();
+    Console.WriteLine($"Bayesian suggestion time with {budget} results (one sweep of seed 1 run to {budget} trials, then 5 suggestions timed, median; load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}):");
+    foreach (var f in functions.Where(f => Run(f.Name)))
+    {
+        var sampler = SweepSampler.Create(f.Space.Select(p => KeyValuePair.Create(p.Name, p.Distribution)), SamplingAlgorithm.Bayesian, Goal.Minimize, 1);
+        var history = new List<SweepObservation>();
+        while (history.Count < budget)
+        {
+            var point = sampler.Next(1, history)[0];
+            history.Add(new SweepObservation(point, f.Evaluate(f.Space.Select(p => (double)point[p.Name]).ToArray())));
+        }
+        var times = new List<double>();
+        for (var r = 0; r < 5; r++)
+        {
+            var clock = Stopwatch.StartNew();
+            sampler.Next(1, history);
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        Console.WriteLine($"  {f.Name} ({f.Space.Length}-D): {times.Order().ElementAt(2):0} ms per suggestion");
+    }
+}
+
 if (Run("et"))
 {
     Console.WriteLine();
@@ -166,6 +190,10 @@ static int? TrialsToSuccess(TestFunction f, SamplingAlgorithm algorithm, int see
     if (verbose)
     {
         var best = history.MinBy(h => h.Metric)!;
+        if (Environment.GetEnvironmentVariable("SWEEP_TRACE") is not null)
+        {
+            Console.WriteLine($"    seed {seed} trace: {string.Join(" ", history.Select(h => h.Metric!.Value.ToString("0.00", CultureInfo.InvariantCulture)))}");
+        }
         Console.WriteLine($"    seed {seed}: best {bestTrue:G6} at {string.Join(", ", f.Space.Select(p => ((double)best.Parameters[p.Name]).ToString("0.###", CultureInfo.InvariantCulture)))}");
     }
     return null;

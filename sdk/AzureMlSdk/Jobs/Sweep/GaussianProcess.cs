@@ -2,9 +2,10 @@ namespace AzureMlSdk.Jobs.Sweep;
 
 /// <summary>
 /// A Gaussian-process regression model for Bayesian sampling: Matérn 5/2 kernel with one length scale per input
-/// dimension (ARD), a signal variance and a noise variance, fitted to standardised outputs by maximising the log marginal
-/// likelihood (Nelder–Mead from several starts, with weak log-normal priors that keep the length scales sane when there are
-/// few points). Inputs are in the unit cube.
+/// dimension (ARD, at most <see cref="MaxLengthScale"/>), a signal variance and a noise variance, fitted by maximising the log
+/// marginal likelihood (Nelder–Mead on the log-parameters from several starts, with weak log-normal priors that keep the length
+/// scales sane when there are few points) to outputs centred on the worst observation (a pessimistic prior mean) and scaled by
+/// their standard deviation. Inputs are in the unit cube.
 /// </summary>
 internal sealed class GaussianProcess
 {
@@ -30,6 +31,14 @@ internal sealed class GaussianProcess
         _alpha = Solve(_chol, yStandard);
     }
 
+    /// <summary>
+    /// The longest length scale (unit-cube units). Longer ones let the model extrapolate a trend across the whole cube from a
+    /// few points on a plateau, believe it knows regions it never sampled, and stop exploring them (Hartmann-6: stuck on a
+    /// −1.6 hill for 30 trials with ℓ ≈ 4); at 1 the correlation across the cube is still ≈ 0.5, smooth enough for an
+    /// irrelevant parameter.
+    /// </summary>
+    public const double MaxLengthScale = 1.0;
+
     /// <summary>The fitted length scales (unit-cube units), for tests.</summary>
     public IReadOnlyList<double> LengthScales => _lengths;
 
@@ -41,9 +50,14 @@ internal sealed class GaussianProcess
     {
         var n = x.Count;
         var d = x[0].Length;
-        var mean = y.Average();
-        var sd = Math.Sqrt(y.Sum(v => (v - mean) * (v - mean)) / Math.Max(1, n - 1));
+        var average = y.Average();
+        var sd = Math.Sqrt(y.Sum(v => (v - average) * (v - average)) / Math.Max(1, n - 1));
         var scale = sd > 1e-12 ? sd : 1.0;
+        // A pessimistic constant prior mean: the worst observed value (not the average, which the good points pull down).
+        // Where the model has no data it predicts "as bad as the worst trial", so expected improvement goes there for the
+        // uncertainty alone and stops spending trials on the cube's unexplored corners; measured in eng/bench/sweep
+        // (Hartmann-6 median 32.5 → 28 trials to success, Branin 27.5 → 20).
+        var mean = y.Max();
         var ys = y.Select(v => (v - mean) / scale).ToArray();
         var xs = x.Select(p => (double[])p.Clone()).ToArray();
 
@@ -61,7 +75,7 @@ internal sealed class GaussianProcess
             var penalty = 0.0;
             for (var i = 0; i < d; i++)
             {
-                var t = Math.Clamp(theta[i], Math.Log(0.01), Math.Log(20));
+                var t = Math.Clamp(theta[i], Math.Log(0.01), Math.Log(MaxLengthScale));
                 penalty += (theta[i] - t) * (theta[i] - t) * 100;
                 lengths[i] = Math.Exp(t);
                 // A weak log-normal prior centred on 0.5 of the cube.
@@ -105,7 +119,7 @@ internal sealed class GaussianProcess
             }
         }
         best ??= starts[0];
-        var fitted = best.Take(d).Select(t => Math.Exp(Math.Clamp(t, Math.Log(0.01), Math.Log(20)))).ToArray();
+        var fitted = best.Take(d).Select(t => Math.Exp(Math.Clamp(t, Math.Log(0.01), Math.Log(MaxLengthScale)))).ToArray();
         var signal = Math.Exp(Math.Clamp(best[d], Math.Log(0.05), Math.Log(20)));
         var noise = Math.Exp(Math.Clamp(best[d + 1], Math.Log(minNoise), Math.Log(1.0)));
         for (var attempt = 0; ; attempt++)

@@ -243,7 +243,7 @@ internal sealed class BayesianSampler : SweepSampler
         for (var j = 0; j < count; j++)
         {
             var x = (j == 0 && modelBased >= 2 && modelBased % 3 == 2 ? Refine(model, observed, xs) : null)
-                ?? MaximizeImprovement(model, incumbent, observed, random);
+                ?? MaximizeImprovement(model, incumbent, observed, xs.Skip(observed.Count).ToList(), random);
             points.Add(Decode(x));
             xs.Add(x);
             ys.Add(model.Predict(x).Mean);
@@ -266,8 +266,14 @@ internal sealed class BayesianSampler : SweepSampler
         return FromUnit(u);
     }
 
-    private double[] MaximizeImprovement(GaussianProcess model, double incumbent, List<(double[] X, double Y)> observed, Random random)
+    /// <summary>
+    /// The point of highest expected improvement, at least <see cref="ConcurrentSpacing"/> away from <paramref name="running"/>
+    /// (the points of running trials and of this batch): near the optimum the model's fantasy values leave several almost equal
+    /// maxima, and concurrent trials a hair apart would measure the same thing.
+    /// </summary>
+    private double[] MaximizeImprovement(GaussianProcess model, double incumbent, List<(double[] X, double Y)> observed, List<double[]> running, Random random)
     {
+        bool Free(double[] x) => !running.Any(r => Distance(r, x) < ConcurrentSpacing);
         double Ei(double[] x)
         {
             var (mean, sd) = model.Predict(x);
@@ -286,7 +292,11 @@ internal sealed class BayesianSampler : SweepSampler
                 candidates.Add(Perturb(x, sigmas[i % sigmas.Length], random));
             }
         }
-        var scored = candidates.Select(c => (X: c, Ei: Ei(c))).OrderByDescending(c => c.Ei).Take(3).ToList();
+        var scored = candidates.Where(Free).Select(c => (X: c, Ei: Ei(c))).OrderByDescending(c => c.Ei).Take(3).ToList();
+        if (scored.Count == 0)
+        {
+            return candidates[0];
+        }
         var best = scored[0];
         var continuous = Enumerable.Range(0, Space.Count).Where(i => Space[i].Value is not Choice).Select(i => _offsets[i]).ToArray();
         if (continuous.Length > 0)
@@ -310,7 +320,10 @@ internal sealed class BayesianSampler : SweepSampler
                     {
                         x[continuous[k]] = Math.Clamp(v[k], 0, 1);
                     }
-                    best = (x, -value);
+                    if (Free(x))
+                    {
+                        best = (x, -value);
+                    }
                 }
             }
         }
@@ -359,6 +372,9 @@ internal sealed class BayesianSampler : SweepSampler
             .Select(c => c.X)
             .FirstOrDefault();
     }
+
+    /// <summary>The smallest distance (unit-cube units) between the point of a new trial and those of running trials.</summary>
+    private const double ConcurrentSpacing = 0.01;
 
     /// <summary>Half-width of the local refinement box.</summary>
     private const double RefineRadius = 0.1;
