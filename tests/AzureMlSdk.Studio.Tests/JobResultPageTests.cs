@@ -69,6 +69,18 @@ public sealed class JobResultPageTests : IAsyncLifetime
             JobDouble("pipe-1_train", JobType.Command, JobStatus.Running, "pipe-1", new Dictionary<string, string> { ["azureml.nodeid"] = "train", ["azureml.isreused"] = "false" }),
         ]);
 
+        // A failed pipeline: prep failed, so train never ran.
+        var failed = JobDouble("pipe-3", JobType.Pipeline, JobStatus.Failed, null, new Dictionary<string, string> { ["azureml.pipeline.stepJobs"] = """{"prep":"pipe-3_prep"}""" });
+        failed.Definition.Returns(new PipelineJob
+        {
+            Jobs =
+            {
+                ["prep"] = new CommandJob { Command = "exit 1", Outputs = { ["clean"] = Output.UriFolder() } },
+                ["train"] = new CommandJob { Command = "echo", Inputs = { ["data"] = "${{parent.jobs.prep.outputs.clean}}" } },
+            },
+        });
+        Children("pipe-3", [JobDouble("pipe-3_prep", JobType.Command, JobStatus.Failed, "pipe-3", new Dictionary<string, string> { ["azureml.nodeid"] = "prep" })]);
+
         // A pipeline of another service (no definition, no step map): its children are the steps; a node id with markup is text.
         JobDouble("pipe-2", JobType.Pipeline, JobStatus.Failed, null, null);
         Children("pipe-2",
@@ -247,6 +259,18 @@ public sealed class JobResultPageTests : IAsyncLifetime
         Assert.Null(steps[2]!["job"]);
         var edges = graph["edges"]!.AsArray().Select(e => $"{e!["from"]}->{e["to"]}: {e["label"]}").ToList();
         Assert.Equal(["prep->train: clean → data", "prep->eval: clean → raw", "train->eval: model → model"], edges);
+    }
+
+    [Fact]
+    public async Task A_failed_pipelines_graph_shows_the_failed_step_and_the_steps_that_never_ran()
+    {
+        var html = await GetAsync("/jobs/pipe-3");
+        Assert.Contains("aria-label=\"Pipeline graph of pipe-3: 2 steps (1 Failed, 1 Not run), 1 dependency\"", html, StringComparison.Ordinal);
+        Assert.Contains(">Failed</span>", StepRow(html, "prep"), StringComparison.Ordinal);
+        Assert.Contains(">Not run</span>", StepRow(html, "train"), StringComparison.Ordinal);
+        var graph = GraphOf(html);
+        Assert.Equal(["Failed", "NotRun"], graph["steps"]!.AsArray().Select(s => (string)s!["state"]!));
+        Assert.True((bool)graph["terminal"]!);
     }
 
     [Fact]
