@@ -55,6 +55,26 @@ public sealed class PipelineJob : JobDefinition
     };
 
     /// <summary>
+    /// The pipeline as az ml v2 YAML (<c>type: pipeline</c>, <c>pipelineJob.schema.json</c>) that <see cref="Load"/> and <c>az ml job create -f</c>
+    /// read back into an equal pipeline: common keys, inputs (literals typed by YAML, data as <c>{type, path, mode}</c>), outputs,
+    /// settings, and steps — registered components (<see cref="PipelineComponentJob"/>) and inline command jobs — with their bindings.
+    /// </summary>
+    /// <exception cref="AzureMlNotSupportedException">
+    /// A part the writer does not write is set (a step made with <see cref="CommandComponent.ToJob"/>, whose component YAML can only name
+    /// once registered; an inline environment; a step's identity, services, resources or distribution): named, never dropped.
+    /// </exception>
+    public string ToYaml() => global::AzureMlSdk.Jobs.Yaml.PipelineYamlWriter.Write(this);
+
+    /// <summary>Writes <see cref="ToYaml"/> to <paramref name="path"/> (UTF-8, replacing the file).</summary>
+    /// <param name="path">The YAML file to write.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    public Task SaveAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return File.WriteAllTextAsync(path, ToYaml(), new System.Text.UTF8Encoding(false), cancellationToken);
+    }
+
+    /// <summary>
     /// The steps each step depends on (those whose outputs its inputs bind with <c>${{parent.jobs.&lt;step&gt;.outputs.&lt;o&gt;}}</c>),
     /// by step name: the pipeline's graph, edges pointing from a step to its prerequisites.
     /// </summary>
