@@ -89,6 +89,13 @@ internal static class StudioApp
         Get(e, "/jobs/{name}", c => JobPages.DetailAsync(c, s));
         Post(e, "/jobs/{name}/cancel", c => JobPages.CancelAsync(c, s));
 
+        Get(e, "/designer", c => DesignerPages.PageAsync(c, s));
+        Post(e, "/designer", c => DesignerPages.SubmitAsync(c, s));
+        Get(e, "/api/designer/components", c => DesignerApi.ComponentsAsync(c, s));
+        Get(e, "/api/designer/components/{name}/versions/{version}", c => DesignerApi.ComponentAsync(c, s));
+        Post(e, "/api/designer/validate", c => DesignerApi.ValidateAsync(c, s));
+        Post(e, "/api/designer/yaml", c => DesignerApi.YamlAsync(c, s));
+
         Get(e, "/api/jobs/{name}/events", c => JobApi.EventsAsync(c, s));
         Get(e, "/api/jobs/{name}/log", c => JobApi.LogAsync(c, s));
         Get(e, "/api/experiments", c => StudioApi.ExperimentsAsync(c, s));

@@ -21,6 +21,7 @@ internal sealed class StudioContext
     public static IReadOnlyList<(string Path, string Label)> Navigation { get; } =
     [
         ("/jobs", "Jobs"),
+        ("/designer", "Designer"),
         ("/experiments", "Experiments"),
         ("/models", "Models"),
         ("/endpoints", "Endpoints"),
