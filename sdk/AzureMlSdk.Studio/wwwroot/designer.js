@@ -57,9 +57,18 @@
     return null;
   }
 
+  // The first free cell of a grid (left to right, then down) that no step overlaps.
   function nextPosition() {
-    var n = steps.length;
-    return { x: 16 + (n % 3) * 300, y: 16 + Math.floor(n / 3) * 240 + (n % 3) * 24 };
+    var w = 320, h = 280, cols = Math.max(1, Math.floor((canvas.clientWidth - 16) / w));
+    for (var n = 0; n < 1000; n++) {
+      var x = 16 + (n % cols) * w, y = 16 + Math.floor(n / cols) * h;
+      var free = steps.every(function (s) {
+        var sw = s.el.offsetWidth || 280, sh = s.el.offsetHeight || 200;
+        return x + 290 <= s.x || s.x + sw + 10 <= x || y + 210 <= s.y || s.y + sh + 10 <= y;
+      });
+      if (free) { return { x: x, y: y }; }
+    }
+    return { x: 16, y: 16 };
   }
 
   function addStep(comp, x, y, saved) {
