@@ -146,6 +146,14 @@ public sealed class DesignerHttpTests(StudioFixture f) : IAsyncLifetime
         Assert.Contains("href=\"/designer\" aria-current=\"page\">Designer</a>", page, StringComparison.Ordinal);
         Assert.Contains("<option value=\"local\">local</option>", page, StringComparison.Ordinal);
 
+        // Script per page stays within the issue's 500 KB budget.
+        var scriptBytes = 0L;
+        foreach (Match m in Regex.Matches(page, "<script[^>]* src=\"([^\"]+)\""))
+        {
+            scriptBytes += (await client.GetByteArrayAsync(Rel(WebUtility.HtmlDecode(m.Groups[1].Value)))).LongLength;
+        }
+        Assert.InRange(scriptBytes, 10_000, 500 * 1024);
+
         var json = await client.GetStringAsync(Rel("/api/designer/components"));
         Assert.DoesNotContain("<script>", json, StringComparison.Ordinal); // JSON escapes '<' too
         var body = JsonNode.Parse(json)!;

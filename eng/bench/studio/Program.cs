@@ -190,6 +190,7 @@ try
     {
         ("experiments", "/experiments"), ("runs (10,000)", runsPage), ("run (chart)", "/runs/" + big.Id),
         ("compare", $"/compare?runs={big.Id}&runs={small.Id}"), ("models", "/models"), ("endpoints", "/endpoints"),
+        ("designer", "/designer"),
     })
     {
         await page.Context.ClearCookiesAsync();
