@@ -8,14 +8,18 @@ public sealed class DesignerGraphTests
 {
     private static readonly CommandComponent Prep = new()
     {
-        Name = "prep", Version = "1", Command = "seq ${{inputs.rows}} > ${{outputs.clean}}/data.txt",
+        Name = "prep",
+        Version = "1",
+        Command = "seq ${{inputs.rows}} > ${{outputs.clean}}/data.txt",
         Inputs = { ["rows"] = new ComponentInput { Type = InputType.Integer, Default = 3L, Min = 1, Max = 1000 } },
         Outputs = { ["clean"] = new ComponentOutput { Type = OutputType.UriFolder } },
     };
 
     private static readonly CommandComponent Train = new()
     {
-        Name = "train", Version = "2", Command = "cat ${{inputs.data}}/data.txt; echo ${{inputs.lr}} ${{inputs.kernel}} > ${{outputs.model}}/m.txt",
+        Name = "train",
+        Version = "2",
+        Command = "cat ${{inputs.data}}/data.txt; echo ${{inputs.lr}} ${{inputs.kernel}} > ${{outputs.model}}/m.txt",
         Inputs =
         {
             ["data"] = new ComponentInput { Type = InputType.UriFolder },

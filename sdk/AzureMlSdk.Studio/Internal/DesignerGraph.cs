@@ -167,9 +167,16 @@ internal sealed partial class DesignerGraph
     /// <summary>az ml's words for input types.</summary>
     public static readonly IReadOnlyDictionary<string, InputType> YamlNameTypes = new Dictionary<string, InputType>(StringComparer.Ordinal)
     {
-        ["string"] = InputType.String, ["integer"] = InputType.Integer, ["number"] = InputType.Number, ["boolean"] = InputType.Boolean,
-        ["uri_file"] = InputType.UriFile, ["uri_folder"] = InputType.UriFolder, ["mltable"] = InputType.MLTable,
-        ["custom_model"] = InputType.CustomModel, ["mlflow_model"] = InputType.MLFlowModel, ["triton_model"] = InputType.TritonModel,
+        ["string"] = InputType.String,
+        ["integer"] = InputType.Integer,
+        ["number"] = InputType.Number,
+        ["boolean"] = InputType.Boolean,
+        ["uri_file"] = InputType.UriFile,
+        ["uri_folder"] = InputType.UriFolder,
+        ["mltable"] = InputType.MLTable,
+        ["custom_model"] = InputType.CustomModel,
+        ["mlflow_model"] = InputType.MLFlowModel,
+        ["triton_model"] = InputType.TritonModel,
     };
 
     public static string TypeName(InputType type) => YamlNameTypes.First(t => t.Value == type).Key;
@@ -520,8 +527,15 @@ internal sealed partial class DesignerGraph
             }
             steps.Add(new JsonObject
             {
-                ["name"] = s.Name, ["component"] = s.Component, ["version"] = s.Version, ["compute"] = s.Compute, ["displayName"] = s.DisplayName,
-                ["x"] = s.X, ["y"] = s.Y, ["inputs"] = inputs, ["outputs"] = outputs,
+                ["name"] = s.Name,
+                ["component"] = s.Component,
+                ["version"] = s.Version,
+                ["compute"] = s.Compute,
+                ["displayName"] = s.DisplayName,
+                ["x"] = s.X,
+                ["y"] = s.Y,
+                ["inputs"] = inputs,
+                ["outputs"] = outputs,
             });
         }
         var pipelineInputs = new JsonArray();
@@ -531,8 +545,14 @@ internal sealed partial class DesignerGraph
         }
         return new JsonObject
         {
-            ["displayName"] = DisplayName, ["experimentName"] = ExperimentName, ["description"] = Description, ["defaultCompute"] = DefaultCompute,
-            ["continueOnStepFailure"] = ContinueOnStepFailure, ["forceRerun"] = ForceRerun, ["inputs"] = pipelineInputs, ["steps"] = steps,
+            ["displayName"] = DisplayName,
+            ["experimentName"] = ExperimentName,
+            ["description"] = Description,
+            ["defaultCompute"] = DefaultCompute,
+            ["continueOnStepFailure"] = ContinueOnStepFailure,
+            ["forceRerun"] = ForceRerun,
+            ["inputs"] = pipelineInputs,
+            ["steps"] = steps,
         };
     }
 }
