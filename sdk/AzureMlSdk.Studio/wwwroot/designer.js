@@ -607,7 +607,10 @@
       return saved ? restore(JSON.parse(saved)) : null;
     })
     .then(function () {
+      // A page shown again after a refused submit keeps the server's problems (and its "Nothing was submitted") until the next edit.
+      var refused = root.hasAttribute('data-graph');
       changed();
+      if (refused) { clearTimeout(validateTimer); }
       root.setAttribute('data-ready', '1');
     })
     .catch(function (err) {
