@@ -13,6 +13,7 @@ internal static class DesignerComponents
     public const string Prep = "designer_prep";
     public const string Train = "designer_train";
     public const string Xss = "designer_xss";
+    public const string Versions = "designer_versions";
 
     private static readonly SemaphoreSlim Gate = new(1, 1);
     private static Workspace? _done;
@@ -52,6 +53,14 @@ internal static class DesignerComponents
                 Command = "echo ${{inputs.x}}",
                 Inputs = { ["x"] = new ComponentInput { Type = InputType.String, Description = StudioFixture.Payload } },
             });
+            foreach (var (version, input) in new[] { ("1", "a"), ("2", "b") })
+            {
+                await ws.Components.CreateOrUpdateAsync(new CommandComponent
+                {
+                    Name = Versions, Version = version, Command = $"echo ${{{{inputs.{input}}}}}",
+                    Inputs = { [input] = new ComponentInput { Type = InputType.String } },
+                });
+            }
             _done = ws;
         }
         finally
@@ -161,6 +170,11 @@ public sealed class DesignerHttpTests(StudioFixture f) : IAsyncLifetime
             scriptBytes += (await client.GetByteArrayAsync(Rel(WebUtility.HtmlDecode(m.Groups[1].Value)))).LongLength;
         }
         Assert.InRange(scriptBytes, 10_000, 500 * 1024);
+
+        // The palette shows the latest version; the others are listed on demand.
+        Assert.Contains("aria-label=\"Version of designer_versions\"><option value=\"2\" selected>2 (latest)</option>", page, StringComparison.Ordinal);
+        var versions = JsonNode.Parse(await client.GetStringAsync(Rel($"/api/designer/components/{DesignerComponents.Versions}/versions")))!["versions"]!.AsArray();
+        Assert.Equal(["2", "1"], versions.Select(v => (string?)v));
 
         var json = await client.GetStringAsync(Rel("/api/designer/components"));
         Assert.DoesNotContain("<script>", json, StringComparison.Ordinal); // JSON escapes '<' too
@@ -309,6 +323,17 @@ public sealed class DesignerBrowserTests(StudioFixture f) : IAsyncLifetime
         await Assertions.Expect(_page.GetByLabel("Value of designer_prep.rows")).ToHaveValueAsync("4");
         await Assertions.Expect(_page.GetByLabel("Source of designer_prep.rows")).ToHaveValueAsync("literal");
         await Assertions.Expect(_page.Locator("#designer-problems")).ToContainTextAsync("Step 'designer_train' input 'lr' (number) is required and not connected");
+
+        // An older version from the palette's version list: its own inputs; then removed again.
+        var versionList = _page.GetByLabel("Version of designer_versions");
+        await versionList.FocusAsync();
+        await Assertions.Expect(versionList.Locator("option")).ToHaveCountAsync(2);
+        await versionList.SelectOptionAsync("1");
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Add step designer_versions" }).ClickAsync();
+        await Assertions.Expect(_page.GetByRole(AriaRole.Group, new() { Name = "Step designer_versions (designer_versions version 1)" })).ToHaveCountAsync(1);
+        await Assertions.Expect(_page.GetByLabel("Source of designer_versions.a")).ToHaveCountAsync(1);
+        await _page.GetByRole(AriaRole.Button, new() { Name = "Remove step designer_versions" }).ClickAsync();
+        await Assertions.Expect(designer).ToHaveAttributeAsync("data-steps", "2");
 
         // Connect prep's output port to train's input port by dragging.
         await _page.GetByLabel("Output port designer_prep.clean").DragToAsync(_page.GetByLabel("Input port designer_train.data"));

@@ -35,6 +35,21 @@ internal static class DesignerApi
         await Respond.JsonAsync(context, ComponentJson(component)).ConfigureAwait(false);
     }
 
+    /// <summary><c>GET /api/designer/components/{name}/versions</c>: the component's versions, newest first (the palette's version list).</summary>
+    public static async Task VersionsAsync(HttpContext context, StudioContext studio)
+    {
+        var versions = new JsonArray();
+        await foreach (var c in studio.Workspace(context).Components.ListAsync(Respond.Route(context, "name"), cancellationToken: context.RequestAborted).ConfigureAwait(false))
+        {
+            versions.Add((JsonNode?)c.Version);
+            if (versions.Count == MaxComponents)
+            {
+                break;
+            }
+        }
+        await Respond.JsonAsync(context, new JsonObject { ["versions"] = versions }).ConfigureAwait(false);
+    }
+
     /// <summary><c>POST /api/designer/validate</c>: the pipeline's problems (an empty list when it can be submitted).</summary>
     public static async Task ValidateAsync(HttpContext context, StudioContext studio)
     {

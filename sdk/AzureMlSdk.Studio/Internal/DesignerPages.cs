@@ -134,8 +134,9 @@ internal static class DesignerPages
             {
                 sb.Append("<tr><td>out</td><th scope=\"row\">").Append(H(name)).Append("</th><td>").Append(H(DesignerGraph.TypeName(o.Type))).Append("</td></tr>");
             }
-            sb.Append("</tbody></table>")
-              .Append("<button type=\"button\" class=\"add-step\" aria-label=\"Add step ").Append(H(c.Name)).Append("\">Add step</button></li>");
+            sb.Append("</tbody></table><p class=\"palette-actions\"><label>Version <select class=\"version-select\" aria-label=\"Version of ").Append(H(c.Name)).Append("\">")
+              .Append("<option value=\"").Append(H(c.Version)).Append("\" selected>").Append(H(c.Version)).Append(" (latest)</option></select></label> ")
+              .Append("<button type=\"button\" class=\"add-step\" aria-label=\"Add step ").Append(H(c.Name)).Append("\">Add step</button></p></li>");
         }
         sb.Append("</ul></section>");
     }

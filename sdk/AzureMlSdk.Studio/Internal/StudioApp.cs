@@ -92,6 +92,7 @@ internal static class StudioApp
         Get(e, "/designer", c => DesignerPages.PageAsync(c, s));
         Post(e, "/designer", c => DesignerPages.SubmitAsync(c, s));
         Get(e, "/api/designer/components", c => DesignerApi.ComponentsAsync(c, s));
+        Get(e, "/api/designer/components/{name}/versions", c => DesignerApi.VersionsAsync(c, s));
         Get(e, "/api/designer/components/{name}/versions/{version}", c => DesignerApi.ComponentAsync(c, s));
         Post(e, "/api/designer/validate", c => DesignerApi.ValidateAsync(c, s));
         Post(e, "/api/designer/yaml", c => DesignerApi.YamlAsync(c, s));

@@ -374,15 +374,42 @@
 
   // ---- palette: drag and drop, and the Add step buttons ------------------------------------------------------------------
 
+  // A component version's details (the palette has the latest ones; older ones are fetched when picked).
+  function component(name, version) {
+    var k = key(name, version);
+    if (components[k]) { return Promise.resolve(components[k]); }
+    return api('/api/designer/components/' + encodeURIComponent(name) + '/versions/' + encodeURIComponent(version))
+      .then(function (res) { if (!res.ok) { throw new Error('HTTP ' + res.status); } return res.json(); })
+      .then(function (c) { components[k] = c; return c; });
+  }
+
+  function failed(err) { showProblems([{ message: 'Could not load the component: ' + err.message }], false); }
+
   Array.prototype.forEach.call(document.querySelectorAll('#palette li.component'), function (li) {
-    var k = key(li.getAttribute('data-component'), li.getAttribute('data-version'));
+    var name = li.getAttribute('data-component');
+    var versions = li.querySelector('select.version-select');
+    var listed = false;
+    function listVersions() {
+      if (listed) { return; }
+      listed = true;
+      api('/api/designer/components/' + encodeURIComponent(name) + '/versions')
+        .then(function (res) { if (!res.ok) { throw new Error('HTTP ' + res.status); } return res.json(); })
+        .then(function (body) {
+          body.versions.forEach(function (v) {
+            if (!Array.prototype.some.call(versions.options, function (o) { return o.value === v; })) { versions.appendChild(el('option', { value: v }, v)); }
+          });
+        })
+        .catch(function () { listed = false; });
+    }
+    versions.addEventListener('focus', listVersions);
+    versions.addEventListener('pointerdown', listVersions);
     li.addEventListener('dragstart', function (e) {
-      e.dataTransfer.setData(DND_TYPE, k);
-      e.dataTransfer.setData('text/plain', li.getAttribute('data-component'));
+      e.dataTransfer.setData(DND_TYPE, key(name, versions.value));
+      e.dataTransfer.setData('text/plain', name);
       e.dataTransfer.effectAllowed = 'copy';
     });
     li.querySelector('button.add-step').addEventListener('click', function () {
-      if (components[k]) { addStep(components[k]); }
+      component(name, versions.value).then(function (c) { addStep(c); }).catch(failed);
     });
   });
 
@@ -397,10 +424,11 @@
   canvas.addEventListener('drop', function (e) {
     canvas.classList.remove('drop-target');
     var k = e.dataTransfer.getData(DND_TYPE);
-    if (!k || !components[k]) { return; }
+    var colon = k.lastIndexOf(':');
+    if (colon <= 0) { return; }
     e.preventDefault();
     var p = canvasPoint(e);
-    addStep(components[k], p.x - 20, p.y - 16);
+    component(k.slice(0, colon), k.slice(colon + 1)).then(function (c) { addStep(c, p.x - 20, p.y - 16); }).catch(failed);
   });
 
   // ---- pipeline inputs ---------------------------------------------------------------------------------------------------
@@ -579,7 +607,10 @@
       return saved ? restore(JSON.parse(saved)) : null;
     })
     .then(function () {
+      // A page shown again after a refused submit keeps the server's problems (and its "Nothing was submitted") until the next edit.
+      var refused = root.hasAttribute('data-graph');
       changed();
+      if (refused) { clearTimeout(validateTimer); }
       root.setAttribute('data-ready', '1');
     })
     .catch(function (err) {
