@@ -268,13 +268,19 @@ public sealed class BatchEndpointWireTests(EmulatorFixture emulator) : IAsyncLif
         Assert.Equal("UserError", error["code"]!.GetValue<string>());
         Assert.Contains("no .csv or .jsonl", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
 
+        // An MLTable input is read through its MLTable file: a folder without one is accepted, and the job fails saying so.
+        var noTable = await SendAsync(HttpMethod.Post, scoringUri, Job("MLTable", "azureml://datastores/workspaceblobstore/paths/inputs/in1/"), deployment: "blue");
+        var noTableName = noTable.Body["name"]!.GetValue<string>();
+        Assert.Equal("Failed", (await JobWhenEndedAsync(noTableName)).Body["properties"]!["status"]!.GetValue<string>());
+        var noTableError = (await SendAsync(HttpMethod.Get, $"/history/v1.0{WsPath}/runs/{noTableName}/details")).Body["error"]!["error"]!;
+        Assert.Contains("without an MLTable file", noTableError["message"]!.GetValue<string>(), StringComparison.Ordinal);
+
         // Refused invocations: no token, an unknown deployment, bodies that name no readable input.
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(HttpMethod.Post, scoringUri, Job("UriFolder", "azureml://datastores/workspaceblobstore/paths/inputs/in1/"), authenticated: false)).Status);
         AssertArmError(await SendAsync(HttpMethod.Post, scoringUri, Job("UriFolder", "azureml://datastores/workspaceblobstore/paths/inputs/in1/"), deployment: "nobody"), HttpStatusCode.NotFound, "ResourceNotFound");
         AssertArmError(await SendAsync(HttpMethod.Post, scoringUri, new { properties = new { } }), HttpStatusCode.BadRequest, "ValidationError");
         AssertArmError(await SendAsync(HttpMethod.Post, scoringUri, Job("UriFolder", "azureml://datastores/otherstore/paths/in/")), HttpStatusCode.BadRequest, "ValidationError");
         AssertArmError(await SendAsync(HttpMethod.Post, scoringUri, Job("UriFile", "azureml://datastores/workspaceblobstore/paths/inputs/in1/")), HttpStatusCode.BadRequest, "ValidationError");
-        AssertArmError(await SendAsync(HttpMethod.Post, scoringUri, Job("MLTable", "azureml://datastores/workspaceblobstore/paths/inputs/in1/")), HttpStatusCode.BadRequest, "ValidationError");
         AssertArmError(await SendAsync(HttpMethod.Post, scoringUri.Replace("wire-jobs", "wire-none", StringComparison.Ordinal), Job("UriFolder", "azureml://datastores/workspaceblobstore/paths/inputs/in1/")), HttpStatusCode.NotFound, "ResourceNotFound");
         AssertArmError(await SendAsync(HttpMethod.Get, $"{WsPath}/jobs/nobody{V}"), HttpStatusCode.NotFound, "ResourceNotFound");
         AssertArmError(await SendAsync(HttpMethod.Post, $"{WsPath}/jobs/nobody/cancel{V}"), HttpStatusCode.NotFound, "ResourceNotFound");
