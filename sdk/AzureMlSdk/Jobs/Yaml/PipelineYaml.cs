@@ -125,13 +125,7 @@ internal static class PipelineYaml
                     Inputs = inputs, Outputs = outputs, EnvironmentVariables = environmentVariables,
                 };
             case YamlMappingNode:
-                // An inline component: read with its own reader (positions stay those of this file).
-                var inner = new YamlContext(context.FilePath, context.BaseDirectory);
-                component = AssetYaml.ReadComponent(inner, InlineComponent(componentNode));
-                foreach (var problem in inner.Problems)
-                {
-                    context.Problems.Add(new JobDefinitionException(problem.Reason, problem.FilePath, problem.Line, problem.Column, $"{at}.component.{problem.Key}".TrimEnd('.')));
-                }
+                component = ReadInlineComponent(context, componentNode, $"{at}.component");
                 break;
             default:
                 context.Report(componentNode, $"{at}.component", $"'{at}.component' must be a component file (./train.yml), a registered component (azureml:train:1) or an inline component, not {YamlContext.Describe(componentNode)}.");
@@ -213,12 +207,7 @@ internal static class PipelineYaml
             case YamlScalarNode { Value: { } text }:
                 return SweepSteps.With(template, null, inputs, outputs, trialComponent: text);
             case YamlMappingNode:
-                var inner = new YamlContext(context.FilePath, context.BaseDirectory);
-                component = AssetYaml.ReadComponent(inner, InlineComponent(trialNode));
-                foreach (var problem in inner.Problems)
-                {
-                    context.Problems.Add(new JobDefinitionException(problem.Reason, problem.FilePath, problem.Line, problem.Column, $"{at}.trial.{problem.Key}".TrimEnd('.')));
-                }
+                component = ReadInlineComponent(context, trialNode, $"{at}.trial");
                 break;
             default:
                 context.Report(trialNode, $"{at}.trial", $"'{at}.trial' must be a component file (./train.yml), a registered component (azureml:train:1) or an inline component, not {YamlContext.Describe(trialNode)}.");
@@ -243,6 +232,21 @@ internal static class PipelineYaml
             return null;
         }
         return SweepSteps.FromTrial(job, template);
+    }
+
+    /// <summary>
+    /// An inline component (a step's <c>component</c> or a sweep step's <c>trial</c>), read with its own reader; its problems are
+    /// reported under <paramref name="key"/> with positions in this file.
+    /// </summary>
+    private static CommandComponent? ReadInlineComponent(YamlContext context, YamlNode node, string key)
+    {
+        var inner = new YamlContext(context.FilePath, context.BaseDirectory);
+        var component = AssetYaml.ReadComponent(inner, InlineComponent(node));
+        foreach (var problem in inner.Problems)
+        {
+            context.Problems.Add(new JobDefinitionException(problem.Reason, problem.FilePath, problem.Line, problem.Column, $"{key}.{problem.Key}".TrimEnd('.')));
+        }
+        return component;
     }
 
     /// <summary>An inline component may leave out <c>name</c> (it is anonymous, as in az ml): it gets one.</summary>
