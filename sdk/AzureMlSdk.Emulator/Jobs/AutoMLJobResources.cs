@@ -123,22 +123,12 @@ internal static class AutoMLJobResources
         {
             if (input?.Path is { } path)
             {
-                uris[key] = AssetReference.Parse(path) is { Kind: AssetReferenceKind.Asset, Version: not null } ? "azureml:" + CommandJobResources.ArmId(workspaceId, "data", path) : path;
+                uris[key] = CommandJobResources.DataUri(workspaceId, path);
             }
         }
-        ArmResource<AutoMLJobProperties> resource;
-        try
+        return CommandJobResources.ArmBody(workspaceId, job, studio, "AutoML", () => ArmAutoMLMapping.ToArm(definition, new ArmJobReferences
         {
-            resource = ArmAutoMLMapping.ToArm(definition, new ArmJobReferences
-            {
-                EnvironmentId = "", ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null, InputUris = uris,
-            });
-        }
-        catch (AzureMlException ex)
-        {
-            throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' cannot be shown as an ARM AutoML job: {ex.Message}");
-        }
-        CommandJobResources.ApplyJobState(resource.Properties!, job, studio);
-        return CommandJobResources.WithEnvelope(JsonSerializer.SerializeToNode(resource, ArmAutoMLJobJsonContext.Default.ArmResourceAutoMLJobProperties)!.AsObject(), workspaceId, job);
+            EnvironmentId = "", ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null, InputUris = uris,
+        }), ArmAutoMLJobJsonContext.Default.ArmResourceAutoMLJobProperties);
     }
 }

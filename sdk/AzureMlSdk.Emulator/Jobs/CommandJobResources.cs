@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using AzureMlSdk.Backends.Remote.Arm;
 using AzureMlSdk.Emulator.Arm;
 using AzureMlSdk.Jobs;
@@ -201,17 +202,7 @@ internal static class CommandJobResources
     {
         var trial = definition.TrialFor();
         var references = ReferencesOf(workspaceId, job, trial, trial.Code);
-        ArmResource<SweepJobProperties> resource;
-        try
-        {
-            resource = ArmSweepJobMapping.ToArm(definition, references);
-        }
-        catch (Exception ex) when (ex is AzureMlException)
-        {
-            throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' cannot be shown as an ARM sweep job: {ex.Message}");
-        }
-        ApplyJobState(resource.Properties!, job, studio);
-        return WithEnvelope(JsonSerializer.SerializeToNode(resource, ArmSweepJobJsonContext.Default.ArmResourceSweepJobProperties)!.AsObject(), workspaceId, job);
+        return ArmBody(workspaceId, job, studio, "sweep", () => ArmSweepJobMapping.ToArm(definition, references), ArmSweepJobJsonContext.Default.ArmResourceSweepJobProperties);
     }
 
     /// <summary>The ARM ids a command (or a sweep's trial) refers to, as this workspace names them; <paramref name="code"/> is its code version.</summary>
@@ -221,8 +212,7 @@ internal static class CommandJobResources
         CodeId = code is null ? null : ArmId(workspaceId, "codes", code),
         ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null,
         InputUris = command.Inputs.Where(i => !i.Value.IsLiteral && i.Value.Path is not null)
-            .ToDictionary(i => i.Key, i => AssetReference.Parse(i.Value.Path!) is { Kind: AssetReferenceKind.Asset, Version: not null }
-                ? "azureml:" + ArmId(workspaceId, "data", i.Value.Path!) : i.Value.Path!, StringComparer.Ordinal),
+            .ToDictionary(i => i.Key, i => DataUri(workspaceId, i.Value.Path!), StringComparer.Ordinal),
         OutputUris = job.OutputUris,
     };
 
@@ -249,6 +239,30 @@ internal static class CommandJobResources
             p.Services.TryAdd("Studio", new ArmJobService { JobServiceType = "Studio", Endpoint = studio.AbsoluteUri });
         }
     }
+
+    /// <summary>
+    /// A job kind's ARM body: the resource <paramref name="map"/> makes (a definition it cannot map is the Emulator's 500, naming the
+    /// job and its <paramref name="kind"/>), with the stored job's state and the resource envelope.
+    /// </summary>
+    internal static JsonObject ArmBody<TProperties>(string workspaceId, JobData job, Uri? studio, string kind, Func<ArmResource<TProperties>> map, JsonTypeInfo<ArmResource<TProperties>> typeInfo)
+        where TProperties : ArmJobBaseProperties
+    {
+        ArmResource<TProperties> resource;
+        try
+        {
+            resource = map();
+        }
+        catch (AzureMlException ex)
+        {
+            throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' cannot be shown as an ARM {kind} job: {ex.Message}");
+        }
+        ApplyJobState(resource.Properties!, job, studio);
+        return WithEnvelope(JsonSerializer.SerializeToNode(resource, typeInfo)!.AsObject(), workspaceId, job);
+    }
+
+    /// <summary>A data input's URI as ARM shows it: a registered data asset version as its ARM id, any other path as given.</summary>
+    internal static string DataUri(string workspaceId, string path) =>
+        AssetReference.Parse(path) is { Kind: AssetReferenceKind.Asset, Version: not null } ? "azureml:" + ArmId(workspaceId, "data", path) : path;
 
     /// <summary>The resource envelope of a job's ARM body: id, name, type and systemData.</summary>
     internal static JsonObject WithEnvelope(JsonObject node, string workspaceId, JobData job)
@@ -278,17 +292,7 @@ internal static class CommandJobResources
         var definition = job.Definition as CommandJob
             ?? throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' is a {job.Type} job, which the Emulator does not serve over ARM yet.");
         var references = ReferencesOf(workspaceId, job, definition, job.Properties.GetValueOrDefault(SubmittedCodeProperty) ?? definition.Code);
-        ArmResource<CommandJobProperties> resource;
-        try
-        {
-            resource = ArmJobMapping.ToArm(definition, references);
-        }
-        catch (Exception ex) when (ex is AzureMlException)
-        {
-            throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' cannot be shown as an ARM command job: {ex.Message}");
-        }
-        ApplyJobState(resource.Properties!, job, studio);
-        return WithEnvelope(JsonSerializer.SerializeToNode(resource, ArmJobJsonContext.Default.ArmResourceCommandJobProperties)!.AsObject(), workspaceId, job);
+        return ArmBody(workspaceId, job, studio, "command", () => ArmJobMapping.ToArm(definition, references), ArmJobJsonContext.Default.ArmResourceCommandJobProperties);
     }
 
     /// <summary><c>azureml:name:version</c> as this workspace's ARM id of <paramref name="type"/>; other references as they are.</summary>

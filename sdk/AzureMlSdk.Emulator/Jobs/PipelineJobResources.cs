@@ -277,34 +277,22 @@ internal static class PipelineJobResources
             {
                 if (!value.IsLiteral && value.Path is { } path)
                 {
-                    stepInputUris[$"{name}.{input}"] = DataUri(workspaceId, path);
+                    stepInputUris[$"{name}.{input}"] = CommandJobResources.DataUri(workspaceId, path);
                 }
             }
         }
-        ArmResource<PipelineJobProperties> resource;
-        try
+        return CommandJobResources.ArmBody(workspaceId, job, studio, "pipeline", () => ArmPipelineJobMapping.ToArm(definition, new ArmPipelineReferences
         {
-            resource = ArmPipelineJobMapping.ToArm(definition, new ArmPipelineReferences
-            {
-                ComponentIds = componentIds,
-                ComputeId = c => $"{workspaceId}/computes/{c}",
-                DatastoreId = d => $"{workspaceId}/datastores/{d}",
-                InputUris = definition.Inputs.Where(i => !i.Value.IsLiteral && i.Value.Path is not null)
-                    .ToDictionary(i => i.Key, i => DataUri(workspaceId, i.Value.Path!), StringComparer.Ordinal),
-                StepInputUris = stepInputUris,
-                OutputUris = job.OutputUris,
-            });
-        }
-        catch (AzureMlException ex)
-        {
-            throw new ArmException(500, "InternalServerError", $"Job '{job.Name}' cannot be shown as an ARM pipeline job: {ex.Message}");
-        }
-        CommandJobResources.ApplyJobState(resource.Properties!, job, studio);
-        return CommandJobResources.WithEnvelope(JsonSerializer.SerializeToNode(resource, ArmPipelineJobJsonContext.Default.ArmResourcePipelineJobProperties)!.AsObject(), workspaceId, job);
+            ComponentIds = componentIds,
+            ComputeId = c => $"{workspaceId}/computes/{c}",
+            DatastoreId = d => $"{workspaceId}/datastores/{d}",
+            InputUris = definition.Inputs.Where(i => !i.Value.IsLiteral && i.Value.Path is not null)
+                .ToDictionary(i => i.Key, i => CommandJobResources.DataUri(workspaceId, i.Value.Path!), StringComparer.Ordinal),
+            StepInputUris = stepInputUris,
+            OutputUris = job.OutputUris,
+        }), ArmPipelineJobJsonContext.Default.ArmResourcePipelineJobProperties);
     }
 
     private const string RemoteAnonymous = "azureml_anonymous";
 
-    private static string DataUri(string workspaceId, string path) =>
-        AssetReference.Parse(path) is { Kind: AssetReferenceKind.Asset, Version: not null } ? "azureml:" + CommandJobResources.ArmId(workspaceId, "data", path) : path;
 }
