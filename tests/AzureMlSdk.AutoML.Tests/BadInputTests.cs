@@ -5,7 +5,10 @@ public sealed class BadInputTests
 {
     private static AutoMLJob Job(string csv, string target, AutoMLTask task = AutoMLTask.Classification, params string[] algorithms) => new()
     {
-        Task = task, TrainingData = Input.UriFile(csv), TargetColumnName = target, ValidationDataSize = 0.3,
+        Task = task,
+        TrainingData = Input.UriFile(csv),
+        TargetColumnName = target,
+        ValidationDataSize = 0.3,
         Limits = new AutoMLLimits { MaxTrials = 2, TimeoutMinutes = 1 },
         Training = new AutoMLTraining { AllowedTrainingAlgorithms = algorithms.Length == 0 ? ["LogisticRegression"] : algorithms, EnableVoteEnsemble = false },
     };
@@ -98,7 +101,9 @@ public sealed class BadInputTests
         await using var t = new TestFolder();
         var job = new AutoMLJob
         {
-            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(t.Write("a.csv", "x,z,y\n1,2,a\n2,3,b\n")), ValidationData = Input.UriFile(t.Write("b.csv", "x,y\n1,a\n")),
+            Task = AutoMLTask.Classification,
+            TrainingData = Input.UriFile(t.Write("a.csv", "x,z,y\n1,2,a\n2,3,b\n")),
+            ValidationData = Input.UriFile(t.Write("b.csv", "x,y\n1,a\n")),
             TargetColumnName = "y",
         };
         var e = await Fails(t, job);

@@ -20,7 +20,10 @@ public sealed class BatchServingTests
         var (train, test) = SyntheticData.Split(SyntheticData.Churn(300));
         var job = new AutoMLJob
         {
-            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(t.Write("train.csv", train)), TargetColumnName = "churn", ExperimentName = "batch",
+            Task = AutoMLTask.Classification,
+            TrainingData = Input.UriFile(t.Write("train.csv", train)),
+            TargetColumnName = "churn",
+            ExperimentName = "batch",
             ValidationDataSize = 0.2,
             Limits = new AutoMLLimits { MaxTrials = 3, TimeoutMinutes = 2 },
             Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM", "LogisticRegression"], EnableVoteEnsemble = false },

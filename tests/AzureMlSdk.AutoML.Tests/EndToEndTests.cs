@@ -9,7 +9,10 @@ public sealed class EndToEndTests
         await using var t = new TestFolder();
         var job = new AutoMLJob
         {
-            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(t.Churn()), TargetColumnName = "churn", PrimaryMetric = "AUC_weighted",
+            Task = AutoMLTask.Classification,
+            TrainingData = Input.UriFile(t.Churn()),
+            TargetColumnName = "churn",
+            PrimaryMetric = "AUC_weighted",
             ExperimentName = "churn-automl",
             Limits = new AutoMLLimits { MaxTrials = 6, TimeoutMinutes = 2 },
             Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM", "LogisticRegression", "GradientBoosting"] },

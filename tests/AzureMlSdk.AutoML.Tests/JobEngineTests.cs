@@ -21,8 +21,12 @@ public sealed class JobEngineTests
 
     private static AutoMLJob Churn(string csv, int maxTrials, double minutes = 2, params string[] algorithms) => new()
     {
-        Task = AutoMLTask.Classification, TrainingData = Input.UriFile(csv), TargetColumnName = "churn", PrimaryMetric = "AUC_weighted",
-        ExperimentName = "automl-jobs", DisplayName = "churn-automl",
+        Task = AutoMLTask.Classification,
+        TrainingData = Input.UriFile(csv),
+        TargetColumnName = "churn",
+        PrimaryMetric = "AUC_weighted",
+        ExperimentName = "automl-jobs",
+        DisplayName = "churn-automl",
         Limits = new AutoMLLimits { MaxTrials = maxTrials, TimeoutMinutes = minutes },
         Training = new AutoMLTraining { AllowedTrainingAlgorithms = algorithms.Length == 0 ? ["LightGBM", "LogisticRegression"] : [.. algorithms] },
     };
@@ -134,8 +138,13 @@ public sealed class JobEngineTests
         // Without early termination: on a fast machine 20 trials without improvement fit in the 6 s budget and stop the search first.
         var definition = new AutoMLJob
         {
-            Task = churn.Task, TrainingData = churn.TrainingData, TargetColumnName = churn.TargetColumnName, PrimaryMetric = churn.PrimaryMetric,
-            ExperimentName = churn.ExperimentName, DisplayName = churn.DisplayName, Training = churn.Training,
+            Task = churn.Task,
+            TrainingData = churn.TrainingData,
+            TargetColumnName = churn.TargetColumnName,
+            PrimaryMetric = churn.PrimaryMetric,
+            ExperimentName = churn.ExperimentName,
+            DisplayName = churn.DisplayName,
+            Training = churn.Training,
             Limits = new AutoMLLimits { MaxTrials = 1000, TimeoutMinutes = 0.1, EnableEarlyTermination = false },
         };
         var job = await (await t.Workspace.Jobs.CreateOrUpdateAsync(definition, cancellationToken: timeout.Token)).WaitAsync(timeout.Token);
@@ -163,7 +172,9 @@ public sealed class JobEngineTests
         Assert.Contains("nope.csv", e.Message, StringComparison.Ordinal);
         var asset = new AutoMLJob
         {
-            Task = AutoMLTask.Classification, TrainingData = Input.Data(InputType.MLTable, "azureml:no-such-data:1"), TargetColumnName = "churn",
+            Task = AutoMLTask.Classification,
+            TrainingData = Input.Data(InputType.MLTable, "azureml:no-such-data:1"),
+            TargetColumnName = "churn",
         };
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => t.Workspace.Jobs.CreateOrUpdateAsync(asset, cancellationToken: timeout.Token));
     }
@@ -176,8 +187,12 @@ public sealed class JobEngineTests
         var data = await t.Workspace.Data.CreateOrUpdateAsync(new DataAsset { Name = "churn-data", Version = "1", Type = InputType.UriFile, Path = t.Churn() }, cancellationToken: timeout.Token);
         var definition = Churn("unused.csv", maxTrials: 2) is var d ? new AutoMLJob
         {
-            Task = d.Task, TrainingData = Input.Data(InputType.UriFile, "azureml:churn-data:1"), TargetColumnName = d.TargetColumnName,
-            PrimaryMetric = "accuracy", Limits = d.Limits, Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM"], EnableVoteEnsemble = false },
+            Task = d.Task,
+            TrainingData = Input.Data(InputType.UriFile, "azureml:churn-data:1"),
+            TargetColumnName = d.TargetColumnName,
+            PrimaryMetric = "accuracy",
+            Limits = d.Limits,
+            Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM"], EnableVoteEnsemble = false },
             Tags = { ["team"] = "churn" },
         } : null!;
         var job = await (await t.Workspace.Jobs.CreateOrUpdateAsync(definition, cancellationToken: timeout.Token)).WaitAsync(timeout.Token);

@@ -16,7 +16,11 @@ public sealed class ServingTests
         var job = AutoMLJob.Classification(Input.UriFile(t.Write("train.csv", train)), "churn", experimentName: "serve");
         job = new AutoMLJob
         {
-            Task = job.Task, TrainingData = job.TrainingData, TargetColumnName = job.TargetColumnName, ExperimentName = "serve", ValidationDataSize = 0.2,
+            Task = job.Task,
+            TrainingData = job.TrainingData,
+            TargetColumnName = job.TargetColumnName,
+            ExperimentName = "serve",
+            ValidationDataSize = 0.2,
             Limits = new AutoMLLimits { MaxTrials = 4, TimeoutMinutes = 2 },
             Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM", "LogisticRegression"], EnableVoteEnsemble = false },
         };

@@ -21,8 +21,11 @@ public sealed class TasksTests
         await using var t = new TestFolder();
         var job = new AutoMLJob
         {
-            Task = AutoMLTask.Regression, TrainingData = Input.UriFile(t.Write("houses.csv", SyntheticData.Houses(200))), TargetColumnName = "price",
-            PrimaryMetric = "r2_score", ValidationDataSize = 0.25,
+            Task = AutoMLTask.Regression,
+            TrainingData = Input.UriFile(t.Write("houses.csv", SyntheticData.Houses(200))),
+            TargetColumnName = "price",
+            PrimaryMetric = "r2_score",
+            ValidationDataSize = 0.25,
             Limits = new AutoMLLimits { MaxTrials = 5, TimeoutMinutes = 2 },
             Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM", "ElasticNet", "RandomForest"] },
         };
@@ -49,7 +52,9 @@ public sealed class TasksTests
         await using var t = new TestFolder();
         var job = new AutoMLJob
         {
-            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(t.Write("iris.csv", SyntheticData.Iris(150))), TargetColumnName = "species",
+            Task = AutoMLTask.Classification,
+            TrainingData = Input.UriFile(t.Write("iris.csv", SyntheticData.Iris(150))),
+            TargetColumnName = "species",
             ValidationDataSize = 0.3,
             Limits = new AutoMLLimits { MaxTrials = 30, ExitScore = 0.5, TimeoutMinutes = 2 },
             Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LogisticRegression", "LightGBM"] },
@@ -69,7 +74,10 @@ public sealed class TasksTests
         var job = AutoMLJob.Forecasting(Input.UriFile(t.Write("sales.csv", SyntheticData.Sales(150))), "sales", "date", forecastHorizon: 7, nCrossValidations: 3);
         job = new AutoMLJob
         {
-            Task = job.Task, TrainingData = job.TrainingData, TargetColumnName = "sales", NCrossValidations = 3,
+            Task = job.Task,
+            TrainingData = job.TrainingData,
+            TargetColumnName = "sales",
+            NCrossValidations = 3,
             ForecastingSettings = new ForecastingSettings { TimeColumnName = "date", ForecastHorizon = 7, TargetLags = [1, 7], TargetRollingWindowSize = 7 },
             Limits = new AutoMLLimits { MaxTrials = 4, TimeoutMinutes = 2 },
             Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM", "ElasticNet", "AutoArima"] },

@@ -14,7 +14,10 @@ public sealed class TestDataTests
         var testRows = test.TrimEnd('\n').Split('\n').Length - 1;
         var job = new AutoMLJob
         {
-            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(t.Write("train.csv", train)), TargetColumnName = "churn", ExperimentName = "test-data",
+            Task = AutoMLTask.Classification,
+            TrainingData = Input.UriFile(t.Write("train.csv", train)),
+            TargetColumnName = "churn",
+            ExperimentName = "test-data",
             TestData = Input.UriFile(t.Write("test.csv", test + "c-x,40,basic,r1,2021-01-01,50.0,1,maybe\n")),
             Limits = new AutoMLLimits { MaxTrials = 2, TimeoutMinutes = 2 },
             Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM", "LogisticRegression"], EnableVoteEnsemble = false },

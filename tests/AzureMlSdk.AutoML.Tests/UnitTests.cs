@@ -131,15 +131,22 @@ public sealed class SeamTests
         await using var t = new TestFolder();
         var job = new AutoMLJob
         {
-            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(t.Churn(80)), TargetColumnName = "churn", ValidationDataSize = 0.25,
-            Limits = new AutoMLLimits { MaxTrials = 1 }, Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LogisticRegression"] },
+            Task = AutoMLTask.Classification,
+            TrainingData = Input.UriFile(t.Churn(80)),
+            TargetColumnName = "churn",
+            ValidationDataSize = 0.25,
+            Limits = new AutoMLLimits { MaxTrials = 1 },
+            Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LogisticRegression"] },
         };
         var exp = await t.Workspace.GetOrCreateExperimentAsync("job");
         await using var run = await exp.StartLoggingAsync("automl-job");
         var ended = new List<AzureMlSdk.Backends.Local.LocalAutoMLTrial>();
         var summary = await runner.RunJobAsync(new AzureMlSdk.Backends.Local.LocalAutoMLJobRequest
         {
-            Job = job, JobRun = run, ResolveData = input => input.Path!, WorkingDirectory = Path.Combine(t.Path, "work"),
+            Job = job,
+            JobRun = run,
+            ResolveData = input => input.Path!,
+            WorkingDirectory = Path.Combine(t.Path, "work"),
             TrialEndedAsync = (trial, _) =>
             {
                 lock (ended)

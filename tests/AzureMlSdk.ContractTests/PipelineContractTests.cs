@@ -129,7 +129,9 @@ public abstract partial class PipelineContractTests : ContractTestBase
         var name = "repeat" + Guid.NewGuid().ToString("N")[..6];
         await Ws.Components.CreateOrUpdateAsync(new CommandComponent
         {
-            Name = name, Version = "3", Environment = Environment,
+            Name = name,
+            Version = "3",
+            Environment = Environment,
             Command = "for i in $(seq ${{inputs.times}}); do echo ${{inputs.text}}; done > ${{outputs.out}}/lines.txt && echo ${{inputs.scale}} >> ${{outputs.out}}/lines.txt",
             Inputs =
             {
@@ -272,7 +274,11 @@ public abstract partial class PipelineContractTests : ContractTestBase
         var name = "pipe_" + Guid.NewGuid().ToString("N")[..10];
         var named = new PipelineJob
         {
-            Name = name, ExperimentName = definition.ExperimentName, Inputs = definition.Inputs, Outputs = definition.Outputs, Jobs = definition.Jobs,
+            Name = name,
+            ExperimentName = definition.ExperimentName,
+            Inputs = definition.Inputs,
+            Outputs = definition.Outputs,
+            Jobs = definition.Jobs,
             Description = "first",
         };
         var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(named));
@@ -280,8 +286,13 @@ public abstract partial class PipelineContractTests : ContractTestBase
 
         var again = new PipelineJob
         {
-            Name = name, ExperimentName = definition.ExperimentName, Inputs = definition.Inputs, Outputs = definition.Outputs, Jobs = definition.Jobs,
-            Description = "second", Tags = { ["stage"] = "reviewed" },
+            Name = name,
+            ExperimentName = definition.ExperimentName,
+            Inputs = definition.Inputs,
+            Outputs = definition.Outputs,
+            Jobs = definition.Jobs,
+            Description = "second",
+            Tags = { ["stage"] = "reviewed" },
         };
         var updated = await Ws.Jobs.CreateOrUpdateAsync(again);
 

@@ -55,8 +55,13 @@ public sealed class RemoteEmulatorAutoMLTests(EmulatorFixture emulator) : IAsync
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var definition = new AutoMLJob
         {
-            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(ChurnCsv()), TargetColumnName = "churn", PrimaryMetric = "AUC_weighted",
-            ExperimentName = "remote-automl", DisplayName = "churn", Tags = { ["team"] = "churn" },
+            Task = AutoMLTask.Classification,
+            TrainingData = Input.UriFile(ChurnCsv()),
+            TargetColumnName = "churn",
+            PrimaryMetric = "AUC_weighted",
+            ExperimentName = "remote-automl",
+            DisplayName = "churn",
+            Tags = { ["team"] = "churn" },
             Limits = new AutoMLLimits { MaxTrials = 3, TimeoutMinutes = 2 },
             Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM", "LogisticRegression"] },
         };
@@ -103,7 +108,10 @@ public sealed class RemoteEmulatorAutoMLTests(EmulatorFixture emulator) : IAsync
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         var definition = new AutoMLJob
         {
-            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(ChurnCsv()), TargetColumnName = "churn", ExperimentName = "remote-automl-batch",
+            Task = AutoMLTask.Classification,
+            TrainingData = Input.UriFile(ChurnCsv()),
+            TargetColumnName = "churn",
+            ExperimentName = "remote-automl-batch",
             Limits = new AutoMLLimits { MaxTrials = 2, TimeoutMinutes = 2 },
             Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM", "LogisticRegression"], EnableVoteEnsemble = false },
         };
@@ -164,7 +172,10 @@ public sealed class RemoteEmulatorAutoMLTests(EmulatorFixture emulator) : IAsync
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var definition = new AutoMLJob
         {
-            Task = AutoMLTask.Classification, TrainingData = Input.UriFile(ChurnCsv(3000)), TargetColumnName = "churn", ExperimentName = "remote-automl-running",
+            Task = AutoMLTask.Classification,
+            TrainingData = Input.UriFile(ChurnCsv(3000)),
+            TargetColumnName = "churn",
+            ExperimentName = "remote-automl-running",
             Limits = new AutoMLLimits { MaxTrials = 1000, TimeoutMinutes = 30 },
         };
         var job = await _ws.Jobs.CreateOrUpdateAsync(definition, cancellationToken: timeout.Token);

@@ -57,7 +57,9 @@ internal static class DesignerComponents
             {
                 await ws.Components.CreateOrUpdateAsync(new CommandComponent
                 {
-                    Name = Versions, Version = version, Command = $"echo ${{{{inputs.{input}}}}}",
+                    Name = Versions,
+                    Version = version,
+                    Command = $"echo ${{{{inputs.{input}}}}}",
                     Inputs = { [input] = new ComponentInput { Type = InputType.String } },
                 });
             }

@@ -157,7 +157,11 @@ static async Task MlflowLogMetricAsync(string key, double value)
     }
     var body = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
     {
-        ["run_id"] = runId, ["key"] = key, ["value"] = value, ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), ["step"] = 0,
+        ["run_id"] = runId,
+        ["key"] = key,
+        ["value"] = value,
+        ["timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        ["step"] = 0,
     });
     using var logged = await http.PostAsync($"{tracking}/api/2.0/mlflow/runs/log-metric", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
     var answer = await logged.Content.ReadAsStringAsync();

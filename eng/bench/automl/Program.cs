@@ -51,18 +51,27 @@ foreach (var set in sets.Where(s => only is null || s.Name.StartsWith(only, Stri
         : null;
     var job = new AutoMLJob
     {
-        Task = set.Task, TrainingData = Input.UriFile(trainFile), TargetColumnName = set.Target, PrimaryMetric = set.Metric, ExperimentName = "bench-" + set.Target,
+        Task = set.Task,
+        TrainingData = Input.UriFile(trainFile),
+        TargetColumnName = set.Target,
+        PrimaryMetric = set.Metric,
+        ExperimentName = "bench-" + set.Target,
         // Validation as Azure's AutoML chooses it for small data: 3-fold cross-validation (rolling origin for the series), so
         // every trial's model is refitted on all training rows, as the baselines are.
-        ForecastingSettings = forecasting, NCrossValidations = 3,
+        ForecastingSettings = forecasting,
+        NCrossValidations = 3,
         Limits = new AutoMLLimits { TimeoutMinutes = minutes, MaxTrials = 1000, EnableEarlyTermination = false, MaxConcurrentTrials = Environment.ProcessorCount },
     };
 
     // Held-out scoring table: the test rows with the same featurisation inputs (forecasting: lags from the full series).
     var full = PreparedData.Prepare(new AutoMLJob
     {
-        Task = set.Task, TrainingData = Input.UriFile(testFile), TargetColumnName = set.Target, ForecastingSettings = forecasting,
-        NCrossValidations = set.Task == AutoMLTask.Forecasting ? 1 : null, ValidationDataSize = set.Task == AutoMLTask.Forecasting ? null : 0.5,
+        Task = set.Task,
+        TrainingData = Input.UriFile(testFile),
+        TargetColumnName = set.Target,
+        ForecastingSettings = forecasting,
+        NCrossValidations = set.Task == AutoMLTask.Forecasting ? 1 : null,
+        ValidationDataSize = set.Task == AutoMLTask.Forecasting ? null : 0.5,
     }, i => i.Path!);
     var train = PreparedData.Prepare(job, i => i.Path!);
     int[] testRows;
@@ -79,8 +88,15 @@ foreach (var set in sets.Where(s => only is null || s.Name.StartsWith(only, Stri
     }
     var truthData = new PreparedData
     {
-        Rows = scoringTable, Target = set.Target, Task = train.Task, Plan = train.Plan, Folds = train.Folds, FitRows = train.FitRows, Classes = train.Classes,
-        TargetRange = train.TargetRange, ValidationDescription = "",
+        Rows = scoringTable,
+        Target = set.Target,
+        Task = train.Task,
+        Plan = train.Plan,
+        Folds = train.Folds,
+        FitRows = train.FitRows,
+        Classes = train.Classes,
+        TargetRange = train.TargetRange,
+        ValidationDescription = "",
     };
 
     // Baselines, fitted on all training rows with AutoML's featurisation: ML.NET's default LightGBM, and a 20-point grid chosen on AutoML's validation split.
@@ -88,7 +104,10 @@ foreach (var set in sets.Where(s => only is null || s.Name.StartsWith(only, Stri
     var lightGbm = LearnerCatalog.Find(train.Task, "LightGBM")!;
     var defaultLearner = new Learner
     {
-        AzureName = "LightGBM (ML.NET defaults)", Trainer = "default", Task = train.Task, Space = [],
+        AzureName = "LightGBM (ML.NET defaults)",
+        Trainer = "default",
+        Task = train.Task,
+        Space = [],
         Build = (m, _) => train.Task == LearnerTask.Classification
             ? m.MulticlassClassification.Trainers.LightGbm(new Microsoft.ML.Trainers.LightGbm.LightGbmMulticlassTrainer.Options { NumberOfThreads = LearnerCatalog.LightGbmThreads })
             : m.Regression.Trainers.LightGbm(new Microsoft.ML.Trainers.LightGbm.LightGbmRegressionTrainer.Options { NumberOfThreads = LearnerCatalog.LightGbmThreads }),
@@ -110,8 +129,12 @@ foreach (var set in sets.Where(s => only is null || s.Name.StartsWith(only, Stri
                 from rate in new[] { 0.05, 0.2 }
                 select new Dictionary<string, double>
                 {
-                    ["number_of_trees"] = trees, ["number_of_leaves"] = leaves, ["learning_rate"] = rate, ["minimum_example_count_per_leaf"] = 10,
-                    ["feature_fraction"] = 1, ["l2_regularization"] = 0.01,
+                    ["number_of_trees"] = trees,
+                    ["number_of_leaves"] = leaves,
+                    ["learning_rate"] = rate,
+                    ["minimum_example_count_per_leaf"] = 10,
+                    ["feature_fraction"] = 1,
+                    ["l2_regularization"] = 0.01,
                 }).ToList();
     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{set.Name}: default LightGBM {phase.Elapsed.TotalSeconds:F1} s"));
     var gridWatch = Stopwatch.StartNew();

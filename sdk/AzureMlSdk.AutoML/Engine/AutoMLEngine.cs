@@ -207,8 +207,12 @@ internal sealed class AutoMLEngine
         {
             _sink.LogParentRow("leaderboard", new Dictionary<string, object?>
             {
-                ["rank"] = rank++, ["run_id"] = t.RunId, ["algorithm"] = t.Algorithm, [metric] = t.Score,
-                ["duration_seconds"] = Math.Round(t.Seconds, 3), ["hyperparameters"] = JsonSerializer.Serialize(t.Config),
+                ["rank"] = rank++,
+                ["run_id"] = t.RunId,
+                ["algorithm"] = t.Algorithm,
+                [metric] = t.Score,
+                ["duration_seconds"] = Math.Round(t.Seconds, 3),
+                ["hyperparameters"] = JsonSerializer.Serialize(t.Config),
             });
         }
         if (_logger.IsEnabled(LogLevel.Information))

@@ -118,8 +118,13 @@ internal static class Forecasting
         var plan = FeaturizationPlan.Create(table, job, exclude);
         var prepared = new PreparedData
         {
-            Rows = table, Target = target, Task = LearnerTask.Regression, Plan = plan, Folds = folds,
-            FitRows = Enumerable.Range(0, rows.Count).ToArray(), TargetRange = values2.Max() - values2.Min(),
+            Rows = table,
+            Target = target,
+            Task = LearnerTask.Regression,
+            Plan = plan,
+            Folds = folds,
+            FitRows = Enumerable.Range(0, rows.Count).ToArray(),
+            TargetRange = values2.Max() - values2.Min(),
             ValidationDescription = string.Create(CultureInfo.InvariantCulture, $"rolling-origin validation: {folds.Count} folds of {horizon} periods, step {step}"),
         };
         prepared.Log.AddRange(log);

@@ -221,7 +221,14 @@ internal sealed class PreparedData
         var plan = FeaturizationPlan.Create(train, job, exclude);
         var prepared = new PreparedData
         {
-            Rows = table, Target = target, Task = task, Plan = plan, Folds = folds, FitRows = fitRows, Classes = classes, TargetRange = range,
+            Rows = table,
+            Target = target,
+            Task = task,
+            Plan = plan,
+            Folds = folds,
+            FitRows = fitRows,
+            Classes = classes,
+            TargetRange = range,
             ValidationDescription = description,
         };
         prepared.Log.AddRange(log);

@@ -145,17 +145,28 @@ internal static class LearnerCatalog
 
     private static LightGbmMulticlassTrainer.Options LightGbmMulticlass(IReadOnlyDictionary<string, double> c) => new()
     {
-        LabelColumnName = Label, FeatureColumnName = Features, Seed = 1, Verbose = false, Silent = true, NumberOfThreads = LightGbmThreads,
-        NumberOfIterations = IO(c, "number_of_trees") ?? 100, NumberOfLeaves = IO(c, "number_of_leaves"),
-        MinimumExampleCountPerLeaf = IO(c, "minimum_example_count_per_leaf"), LearningRate = DO(c, "learning_rate"),
+        LabelColumnName = Label,
+        FeatureColumnName = Features,
+        Seed = 1,
+        Verbose = false,
+        Silent = true,
+        NumberOfThreads = LightGbmThreads,
+        NumberOfIterations = IO(c, "number_of_trees") ?? 100,
+        NumberOfLeaves = IO(c, "number_of_leaves"),
+        MinimumExampleCountPerLeaf = IO(c, "minimum_example_count_per_leaf"),
+        LearningRate = DO(c, "learning_rate"),
         Booster = LightGbmBooster(c),
     };
 
     private static FastTreeBinaryTrainer.Options FastTreeBinary(IReadOnlyDictionary<string, double> c, int? trees = null) => new()
     {
-        LabelColumnName = Label, FeatureColumnName = Features, Seed = 1,
-        NumberOfTrees = trees ?? I(c, "number_of_trees"), NumberOfLeaves = I(c, "number_of_leaves"),
-        MinimumExampleCountPerLeaf = I(c, "minimum_example_count_per_leaf"), LearningRate = trees == 1 ? 1 : c["learning_rate"],
+        LabelColumnName = Label,
+        FeatureColumnName = Features,
+        Seed = 1,
+        NumberOfTrees = trees ?? I(c, "number_of_trees"),
+        NumberOfLeaves = I(c, "number_of_leaves"),
+        MinimumExampleCountPerLeaf = I(c, "minimum_example_count_per_leaf"),
+        LearningRate = trees == 1 ? 1 : c["learning_rate"],
     };
 
     private static readonly Learner[] Classifiers =
@@ -213,9 +224,13 @@ internal static class LearnerCatalog
 
     private static FastTreeRegressionTrainer.Options FastTreeRegression(IReadOnlyDictionary<string, double> c, int? trees = null) => new()
     {
-        LabelColumnName = Label, FeatureColumnName = Features, Seed = 1,
-        NumberOfTrees = trees ?? I(c, "number_of_trees"), NumberOfLeaves = I(c, "number_of_leaves"),
-        MinimumExampleCountPerLeaf = I(c, "minimum_example_count_per_leaf"), LearningRate = trees == 1 ? 1 : c["learning_rate"],
+        LabelColumnName = Label,
+        FeatureColumnName = Features,
+        Seed = 1,
+        NumberOfTrees = trees ?? I(c, "number_of_trees"),
+        NumberOfLeaves = I(c, "number_of_leaves"),
+        MinimumExampleCountPerLeaf = I(c, "minimum_example_count_per_leaf"),
+        LearningRate = trees == 1 ? 1 : c["learning_rate"],
     };
 
     private static readonly Learner[] Regressors =

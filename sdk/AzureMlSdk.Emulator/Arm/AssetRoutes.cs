@@ -60,9 +60,13 @@ internal static class AssetRoutes
                     RequireRemote(path, "properties.dataUri", "data");
                     await assets.CreateDataAsync(new DataAsset
                     {
-                        Name = name, Version = version, Path = path,
+                        Name = name,
+                        Version = version,
+                        Path = path,
                         Type = YamlNames.InputTypes.TryGetValue(data.Properties?.DataType ?? "", out var t) ? t : throw new ArmException(400, "ValidationError", $"dataType '{data.Properties?.DataType}' is invalid: use uri_file, uri_folder or mltable.", "properties.dataType"),
-                        Description = data.Properties?.Description, Tags = Strings(data.Properties?.Tags), Properties = Strings(data.Properties?.Properties),
+                        Description = data.Properties?.Description,
+                        Tags = Strings(data.Properties?.Tags),
+                        Properties = Strings(data.Properties?.Properties),
                     }, null, ct).ConfigureAwait(false);
                     break;
                 case AssetKind.Environment:
@@ -301,8 +305,13 @@ internal static class AssetRoutes
                     (storedName, created, archived) = (d.Name, d.CreatedAt, d.IsArchived);
                     properties = JsonSerializer.SerializeToNode(new DataVersionProperties
                     {
-                        DataType = YamlNames.Of(d.Definition.Type), DataUri = d.Definition.Path, Description = d.Definition.Description,
-                        Tags = Bag(d.Definition.Tags), Properties = Bag(d.Definition.Properties), IsAnonymous = false, IsArchived = d.IsArchived,
+                        DataType = YamlNames.Of(d.Definition.Type),
+                        DataUri = d.Definition.Path,
+                        Description = d.Definition.Description,
+                        Tags = Bag(d.Definition.Tags),
+                        Properties = Bag(d.Definition.Properties),
+                        IsAnonymous = false,
+                        IsArchived = d.IsArchived,
                     }, ArmJsonContext.Default.DataVersionProperties)!;
                     break;
                 case AssetKind.Environment:
@@ -320,8 +329,13 @@ internal static class AssetRoutes
                     (storedName, created, archived) = (c.Name, c.CreatedAt, c.IsArchived);
                     properties = JsonSerializer.SerializeToNode(new ComponentVersionProperties
                     {
-                        ComponentSpec = AssetSpecs.ToSpec(c.Definition), Description = c.Definition.Description, Tags = Bag(c.Definition.Tags),
-                        Properties = Bag(c.Definition.Properties), IsAnonymous = false, IsArchived = c.IsArchived, ProvisioningState = "Succeeded",
+                        ComponentSpec = AssetSpecs.ToSpec(c.Definition),
+                        Description = c.Definition.Description,
+                        Tags = Bag(c.Definition.Tags),
+                        Properties = Bag(c.Definition.Properties),
+                        IsAnonymous = false,
+                        IsArchived = c.IsArchived,
+                        ProvisioningState = "Succeeded",
                     }, ArmJsonContext.Default.ComponentVersionProperties)!;
                     break;
             }

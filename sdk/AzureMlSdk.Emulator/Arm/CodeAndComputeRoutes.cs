@@ -82,8 +82,13 @@ internal static class CodeAndComputeRoutes
             ["systemData"] = ArmEndpoints.SystemData(doc.CreatedAt, doc.CreatedAt),
             ["properties"] = new JsonObject
             {
-                ["description"] = null, ["tags"] = new JsonObject(), ["properties"] = new JsonObject(), ["isArchived"] = false,
-                ["latestVersion"] = latest, ["nextVersion"] = AssetPreparation.NextVersion(doc.Versions.Keys), ["provisioningState"] = "Succeeded",
+                ["description"] = null,
+                ["tags"] = new JsonObject(),
+                ["properties"] = new JsonObject(),
+                ["isArchived"] = false,
+                ["latestVersion"] = latest,
+                ["nextVersion"] = AssetPreparation.NextVersion(doc.Versions.Keys),
+                ["provisioningState"] = "Succeeded",
             },
         };
         return ArmEndpoints.WriteAsync(call.Context, 200, json);

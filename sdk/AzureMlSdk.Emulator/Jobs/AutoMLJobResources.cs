@@ -128,7 +128,9 @@ internal static class AutoMLJobResources
         }
         return CommandJobResources.ArmBody(workspaceId, job, studio, "AutoML", () => ArmAutoMLMapping.ToArm(definition, new ArmJobReferences
         {
-            EnvironmentId = "", ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null, InputUris = uris,
+            EnvironmentId = "",
+            ComputeId = job.Compute is { } compute ? $"{workspaceId}/computes/{compute}" : null,
+            InputUris = uris,
         }), ArmAutoMLJobJsonContext.Default.ArmResourceAutoMLJobProperties);
     }
 }

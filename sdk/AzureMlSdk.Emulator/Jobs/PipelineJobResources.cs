@@ -136,9 +136,18 @@ internal static class PipelineJobResources
         var inputs = arm.Inputs.ToDictionary(i => i.Key, i => Local(i.Value), StringComparer.Ordinal);
         var shell = new PipelineJob
         {
-            Name = arm.Name, DisplayName = arm.DisplayName, ExperimentName = arm.ExperimentName, Description = arm.Description, Tags = arm.Tags,
+            Name = arm.Name,
+            DisplayName = arm.DisplayName,
+            ExperimentName = arm.ExperimentName,
+            Description = arm.Description,
+            Tags = arm.Tags,
             Properties = new Dictionary<string, string>(arm.Properties, StringComparer.Ordinal) { [CommandJobResources.DefinitionHashProperty] = hash },
-            Compute = arm.Compute, Identity = arm.Identity, Services = arm.Services, Inputs = inputs, Outputs = arm.Outputs, Settings = arm.Settings,
+            Compute = arm.Compute,
+            Identity = arm.Identity,
+            Services = arm.Services,
+            Inputs = inputs,
+            Outputs = arm.Outputs,
+            Settings = arm.Settings,
         };
         var steps = new Dictionary<string, JobDefinition>(StringComparer.Ordinal);
         foreach (var (name, step) in arm.Jobs)
@@ -203,15 +212,32 @@ internal static class PipelineJobResources
         var environment = component.Environment?.Reference is { } env ? JobEnvironment.FromReference(ArmJobMapping.AssetFromId(env)) : component.Environment;
         var local = new CommandComponent
         {
-            Name = component.Name, Version = found.Version, DisplayName = component.DisplayName, Description = component.Description,
-            Tags = component.Tags, Properties = component.Properties, Inputs = component.Inputs, Outputs = component.Outputs, Command = component.Command,
-            Code = code, Environment = environment, EnvironmentVariables = component.EnvironmentVariables, Resources = component.Resources,
-            Distribution = component.Distribution, IsDeterministic = component.IsDeterministic,
+            Name = component.Name,
+            Version = found.Version,
+            DisplayName = component.DisplayName,
+            Description = component.Description,
+            Tags = component.Tags,
+            Properties = component.Properties,
+            Inputs = component.Inputs,
+            Outputs = component.Outputs,
+            Command = component.Command,
+            Code = code,
+            Environment = environment,
+            EnvironmentVariables = component.EnvironmentVariables,
+            Resources = component.Resources,
+            Distribution = component.Distribution,
+            IsDeterministic = component.IsDeterministic,
         };
         var typed = new PipelineComponentJob
         {
-            Component = reference.Component, Compute = reference.Compute, DisplayName = reference.DisplayName, Description = reference.Description,
-            Tags = reference.Tags, Properties = reference.Properties, EnvironmentVariables = reference.EnvironmentVariables, Outputs = reference.Outputs,
+            Component = reference.Component,
+            Compute = reference.Compute,
+            DisplayName = reference.DisplayName,
+            Description = reference.Description,
+            Tags = reference.Tags,
+            Properties = reference.Properties,
+            EnvironmentVariables = reference.EnvironmentVariables,
+            Outputs = reference.Outputs,
             Inputs = reference.Inputs.ToDictionary(i => i.Key, i => Typed(Local(i.Value), (component.Inputs.TryGetValue(i.Key, out var declared) ? declared : null)), StringComparer.Ordinal),
         };
         return PipelineJobExecutor.BindComponent(step, local, found.Version, typed, pipeline);

@@ -22,8 +22,14 @@ internal static class AssetPreparation
         }
         return new DataAsset
         {
-            Name = data.Name, Version = data.Version, Type = data.Type, Path = path, Description = data.Description,
-            Tags = Copy(data.Tags), Properties = Copy(data.Properties), Datastore = data.Datastore,
+            Name = data.Name,
+            Version = data.Version,
+            Type = data.Type,
+            Path = path,
+            Description = data.Description,
+            Tags = Copy(data.Tags),
+            Properties = Copy(data.Properties),
+            Datastore = data.Datastore,
         };
     }
 
@@ -50,9 +56,18 @@ internal static class AssetPreparation
         }
         return new EnvironmentAsset
         {
-            Name = env.Name, Version = env.Version, Description = env.Description, Tags = Copy(env.Tags), Properties = Copy(env.Properties),
-            Image = env.Image, CondaFile = condaFile, CondaSpecification = conda, Build = build, OsType = env.OsType,
-            InferenceConfig = env.InferenceConfig, Datastore = env.Datastore,
+            Name = env.Name,
+            Version = env.Version,
+            Description = env.Description,
+            Tags = Copy(env.Tags),
+            Properties = Copy(env.Properties),
+            Image = env.Image,
+            CondaFile = condaFile,
+            CondaSpecification = conda,
+            Build = build,
+            OsType = env.OsType,
+            InferenceConfig = env.InferenceConfig,
+            Datastore = env.Datastore,
         };
     }
 
@@ -84,12 +99,21 @@ internal static class AssetPreparation
         }
         return new CommandComponent
         {
-            Name = component.Name, Version = component.Version, DisplayName = component.DisplayName, Description = component.Description,
-            Tags = Copy(component.Tags), Properties = Copy(component.Properties),
+            Name = component.Name,
+            Version = component.Version,
+            DisplayName = component.DisplayName,
+            Description = component.Description,
+            Tags = Copy(component.Tags),
+            Properties = Copy(component.Properties),
             Inputs = new Dictionary<string, ComponentInput>(component.Inputs, StringComparer.Ordinal),
             Outputs = new Dictionary<string, ComponentOutput>(component.Outputs, StringComparer.Ordinal),
-            Command = component.Command, Code = code, Environment = environment, EnvironmentVariables = Copy(component.EnvironmentVariables),
-            Resources = component.Resources, Distribution = component.Distribution, IsDeterministic = component.IsDeterministic,
+            Command = component.Command,
+            Code = code,
+            Environment = environment,
+            EnvironmentVariables = Copy(component.EnvironmentVariables),
+            Resources = component.Resources,
+            Distribution = component.Distribution,
+            IsDeterministic = component.IsDeterministic,
         };
     }
 

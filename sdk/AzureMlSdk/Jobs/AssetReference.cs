@@ -107,8 +107,13 @@ public sealed record AssetReference
             var version = Is(segments[4], "versions");
             return new AssetReference
             {
-                Text = t, Kind = AssetReferenceKind.RegistryAsset, Registry = segments[1], AssetType = segments[2], Name = segments[3],
-                Version = version ? segments[5] : null, Label = version ? null : segments[5],
+                Text = t,
+                Kind = AssetReferenceKind.RegistryAsset,
+                Registry = segments[1],
+                AssetType = segments[2],
+                Name = segments[3],
+                Version = version ? segments[5] : null,
+                Label = version ? null : segments[5],
             };
         }
         var ds = Array.FindIndex(segments, s => Is(s, "datastores"));
@@ -116,7 +121,10 @@ public sealed record AssetReference
         {
             return new AssetReference
             {
-                Text = t, Kind = AssetReferenceKind.DatastorePath, Datastore = segments[ds + 1], Path = string.Join('/', segments.Skip(ds + 3)),
+                Text = t,
+                Kind = AssetReferenceKind.DatastorePath,
+                Datastore = segments[ds + 1],
+                Path = string.Join('/', segments.Skip(ds + 3)),
             };
         }
         if (segments.Length >= 4 && Is(segments[0], "jobs") && Is(segments[2], "outputs"))
@@ -136,12 +144,21 @@ public sealed record AssetReference
         {
             return new AssetReference
             {
-                Text = t, Kind = AssetReferenceKind.ArmId, AssetType = segments[versions - 2], Name = segments[versions - 1], Version = segments[versions + 1], Path = id,
+                Text = t,
+                Kind = AssetReferenceKind.ArmId,
+                AssetType = segments[versions - 2],
+                Name = segments[versions - 1],
+                Version = segments[versions + 1],
+                Path = id,
             };
         }
         return new AssetReference
         {
-            Text = t, Kind = AssetReferenceKind.ArmId, AssetType = segments.Length >= 2 ? segments[^2] : null, Name = segments[^1], Path = id,
+            Text = t,
+            Kind = AssetReferenceKind.ArmId,
+            AssetType = segments.Length >= 2 ? segments[^2] : null,
+            Name = segments[^1],
+            Path = id,
         };
     }
 

@@ -137,7 +137,9 @@ public sealed class AutoMLJob : JobDefinition
         int? nCrossValidations = null, string? experimentName = null) =>
         Create(AutoMLTask.Forecasting, trainingData, targetColumn, primaryMetric, null, nCrossValidations, experimentName, new ForecastingSettings
         {
-            TimeColumnName = timeColumn, ForecastHorizon = forecastHorizon, TimeSeriesIdColumnNames = timeSeriesIdColumns?.ToList() ?? [],
+            TimeColumnName = timeColumn,
+            ForecastHorizon = forecastHorizon,
+            TimeSeriesIdColumnNames = timeSeriesIdColumns?.ToList() ?? [],
         });
 
     private static AutoMLJob Create(AutoMLTask task, Input trainingData, string targetColumn, string primaryMetric, Input? validationData,
@@ -148,9 +150,14 @@ public sealed class AutoMLJob : JobDefinition
         ArgumentException.ThrowIfNullOrWhiteSpace(primaryMetric);
         var job = new AutoMLJob
         {
-            Task = task, TrainingData = trainingData, TargetColumnName = targetColumn,
+            Task = task,
+            TrainingData = trainingData,
+            TargetColumnName = targetColumn,
             PrimaryMetric = AutoMLNames.CanonicalMetric(task, primaryMetric) ?? primaryMetric,
-            ValidationData = validationData, NCrossValidations = nCrossValidations, ExperimentName = experimentName, ForecastingSettings = forecasting,
+            ValidationData = validationData,
+            NCrossValidations = nCrossValidations,
+            ExperimentName = experimentName,
+            ForecastingSettings = forecasting,
         };
         job.Validate();
         return job;
@@ -159,14 +166,35 @@ public sealed class AutoMLJob : JobDefinition
     /// <summary>A copy with another name, compute and data inputs (the job engine stores a job with its inputs resolved).</summary>
     internal AutoMLJob With(string? name, string? compute, Input? trainingData, Input? validationData, Input? testData) => new()
     {
-        Name = name, DisplayName = DisplayName, ExperimentName = ExperimentName, Description = Description,
-        Tags = new Dictionary<string, string>(Tags, StringComparer.Ordinal), Properties = new Dictionary<string, string>(Properties, StringComparer.Ordinal),
-        Compute = compute, Identity = Identity, Services = new Dictionary<string, JobService>(Services, StringComparer.Ordinal), Source = Source,
-        Task = Task, TrainingData = trainingData, ValidationData = validationData, TestData = testData, TargetColumnName = TargetColumnName,
-        PrimaryMetric = PrimaryMetric, NCrossValidations = NCrossValidations, AutoCrossValidations = AutoCrossValidations,
-        ValidationDataSize = ValidationDataSize, TestDataSize = TestDataSize, WeightColumnName = WeightColumnName, PositiveLabel = PositiveLabel,
-        CvSplitColumnNames = [.. CvSplitColumnNames], LogVerbosity = LogVerbosity, Featurization = Featurization, Limits = Limits, Training = Training,
-        ForecastingSettings = ForecastingSettings, Outputs = new Dictionary<string, Output>(Outputs, StringComparer.Ordinal),
+        Name = name,
+        DisplayName = DisplayName,
+        ExperimentName = ExperimentName,
+        Description = Description,
+        Tags = new Dictionary<string, string>(Tags, StringComparer.Ordinal),
+        Properties = new Dictionary<string, string>(Properties, StringComparer.Ordinal),
+        Compute = compute,
+        Identity = Identity,
+        Services = new Dictionary<string, JobService>(Services, StringComparer.Ordinal),
+        Source = Source,
+        Task = Task,
+        TrainingData = trainingData,
+        ValidationData = validationData,
+        TestData = testData,
+        TargetColumnName = TargetColumnName,
+        PrimaryMetric = PrimaryMetric,
+        NCrossValidations = NCrossValidations,
+        AutoCrossValidations = AutoCrossValidations,
+        ValidationDataSize = ValidationDataSize,
+        TestDataSize = TestDataSize,
+        WeightColumnName = WeightColumnName,
+        PositiveLabel = PositiveLabel,
+        CvSplitColumnNames = [.. CvSplitColumnNames],
+        LogVerbosity = LogVerbosity,
+        Featurization = Featurization,
+        Limits = Limits,
+        Training = Training,
+        ForecastingSettings = ForecastingSettings,
+        Outputs = new Dictionary<string, Output>(Outputs, StringComparer.Ordinal),
         EnvironmentVariables = new Dictionary<string, string>(EnvironmentVariables, StringComparer.Ordinal),
     };
 
@@ -609,10 +637,15 @@ internal static class AutoMLNames
     /// <summary>ARM's enum value of each metric (ClassificationPrimaryMetrics, RegressionPrimaryMetrics).</summary>
     public static readonly Dictionary<string, string> ArmMetrics = new(StringComparer.Ordinal)
     {
-        ["accuracy"] = "Accuracy", ["AUC_weighted"] = "AUCWeighted", ["average_precision_score_weighted"] = "AveragePrecisionScoreWeighted",
-        ["norm_macro_recall"] = "NormMacroRecall", ["precision_score_weighted"] = "PrecisionScoreWeighted",
-        ["spearman_correlation"] = "SpearmanCorrelation", ["normalized_root_mean_squared_error"] = "NormalizedRootMeanSquaredError",
-        ["r2_score"] = "R2Score", ["normalized_mean_absolute_error"] = "NormalizedMeanAbsoluteError",
+        ["accuracy"] = "Accuracy",
+        ["AUC_weighted"] = "AUCWeighted",
+        ["average_precision_score_weighted"] = "AveragePrecisionScoreWeighted",
+        ["norm_macro_recall"] = "NormMacroRecall",
+        ["precision_score_weighted"] = "PrecisionScoreWeighted",
+        ["spearman_correlation"] = "SpearmanCorrelation",
+        ["normalized_root_mean_squared_error"] = "NormalizedRootMeanSquaredError",
+        ["r2_score"] = "R2Score",
+        ["normalized_mean_absolute_error"] = "NormalizedMeanAbsoluteError",
     };
 
     public static readonly string[] ClassificationAlgorithms =
@@ -630,7 +663,12 @@ internal static class AutoMLNames
 
     public static readonly Dictionary<string, string> LogVerbosities = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["not_set"] = "NotSet", ["debug"] = "Debug", ["info"] = "Info", ["warning"] = "Warning", ["error"] = "Error", ["critical"] = "Critical",
+        ["not_set"] = "NotSet",
+        ["debug"] = "Debug",
+        ["info"] = "Info",
+        ["warning"] = "Warning",
+        ["error"] = "Error",
+        ["critical"] = "Critical",
     };
 
     public static IReadOnlyList<string> Metrics(AutoMLTask task) => task == AutoMLTask.Classification ? ClassificationMetrics : RegressionMetrics;

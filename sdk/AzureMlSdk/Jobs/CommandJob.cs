@@ -103,9 +103,15 @@ public sealed partial class CommandJob : JobDefinition
         ArgumentNullException.ThrowIfNull(searchSpace);
         var template = new SweepJob
         {
-            Name = Name, DisplayName = DisplayName, ExperimentName = ExperimentName, Description = Description,
-            Tags = new Dictionary<string, string>(Tags, StringComparer.Ordinal), Properties = new Dictionary<string, string>(Properties, StringComparer.Ordinal),
-            Compute = compute ?? Compute, Identity = Identity, Source = Source,
+            Name = Name,
+            DisplayName = DisplayName,
+            ExperimentName = ExperimentName,
+            Description = Description,
+            Tags = new Dictionary<string, string>(Tags, StringComparer.Ordinal),
+            Properties = new Dictionary<string, string>(Properties, StringComparer.Ordinal),
+            Compute = compute ?? Compute,
+            Identity = Identity,
+            Source = Source,
             SearchSpace = new Dictionary<string, SweepDistribution>(searchSpace, StringComparer.Ordinal),
             SamplingAlgorithm = samplingAlgorithm ?? SamplingAlgorithm.Random,
             Objective = new Objective(primaryMetric, goal),
@@ -116,9 +122,18 @@ public sealed partial class CommandJob : JobDefinition
         var trial = Clone();
         return Jobs.Pipeline.SweepSteps.FromTrial(new CommandJob
         {
-            DisplayName = trial.DisplayName, Description = trial.Description, Source = trial.Source,
-            Code = trial.Code, Command = trial.Command, Environment = trial.Environment, EnvironmentVariables = trial.EnvironmentVariables,
-            Inputs = trial.Inputs, Outputs = trial.Outputs, Limits = trial.Limits, Resources = trial.Resources, Distribution = trial.Distribution,
+            DisplayName = trial.DisplayName,
+            Description = trial.Description,
+            Source = trial.Source,
+            Code = trial.Code,
+            Command = trial.Command,
+            Environment = trial.Environment,
+            EnvironmentVariables = trial.EnvironmentVariables,
+            Inputs = trial.Inputs,
+            Outputs = trial.Outputs,
+            Limits = trial.Limits,
+            Resources = trial.Resources,
+            Distribution = trial.Distribution,
             Component = trial.Component,
         }, template);
     }
@@ -126,17 +141,27 @@ public sealed partial class CommandJob : JobDefinition
     /// <summary>A copy whose dictionaries are new (changing the copy's inputs does not change this job's).</summary>
     public CommandJob Clone() => new()
     {
-        Name = Name, DisplayName = DisplayName, ExperimentName = ExperimentName, Description = Description,
+        Name = Name,
+        DisplayName = DisplayName,
+        ExperimentName = ExperimentName,
+        Description = Description,
         Tags = new Dictionary<string, string>(Tags, StringComparer.Ordinal),
         Properties = new Dictionary<string, string>(Properties, StringComparer.Ordinal),
-        Compute = Compute, Identity = Identity,
+        Compute = Compute,
+        Identity = Identity,
         Services = new Dictionary<string, JobService>(Services, StringComparer.Ordinal),
         Source = Source,
-        Code = Code, Command = Command, Environment = Environment,
+        Code = Code,
+        Command = Command,
+        Environment = Environment,
         EnvironmentVariables = new Dictionary<string, string>(EnvironmentVariables, StringComparer.Ordinal),
         Inputs = new Dictionary<string, Input>(Inputs, StringComparer.Ordinal),
         Outputs = new Dictionary<string, Output>(Outputs, StringComparer.Ordinal),
-        Limits = Limits, Resources = Resources, Distribution = Distribution, QueueSettings = QueueSettings, Component = Component,
+        Limits = Limits,
+        Resources = Resources,
+        Distribution = Distribution,
+        QueueSettings = QueueSettings,
+        Component = Component,
     };
 
     internal override void CollectProblems(Problems problems) => CollectProblems(problems, searchSpace: null);

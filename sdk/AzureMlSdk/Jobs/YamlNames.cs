@@ -5,9 +5,16 @@ internal static class YamlNames
 {
     public static readonly IReadOnlyDictionary<string, InputType> InputTypes = new Dictionary<string, InputType>(StringComparer.Ordinal)
     {
-        ["string"] = InputType.String, ["integer"] = InputType.Integer, ["number"] = InputType.Number, ["boolean"] = InputType.Boolean,
-        ["uri_file"] = InputType.UriFile, ["uri_folder"] = InputType.UriFolder, ["mltable"] = InputType.MLTable,
-        ["custom_model"] = InputType.CustomModel, ["mlflow_model"] = InputType.MLFlowModel, ["triton_model"] = InputType.TritonModel,
+        ["string"] = InputType.String,
+        ["integer"] = InputType.Integer,
+        ["number"] = InputType.Number,
+        ["boolean"] = InputType.Boolean,
+        ["uri_file"] = InputType.UriFile,
+        ["uri_folder"] = InputType.UriFolder,
+        ["mltable"] = InputType.MLTable,
+        ["custom_model"] = InputType.CustomModel,
+        ["mlflow_model"] = InputType.MLFlowModel,
+        ["triton_model"] = InputType.TritonModel,
     };
 
     public static readonly IReadOnlyDictionary<string, InputType> DataInputTypes =
@@ -15,19 +22,29 @@ internal static class YamlNames
 
     public static readonly IReadOnlyDictionary<string, OutputType> OutputTypes = new Dictionary<string, OutputType>(StringComparer.Ordinal)
     {
-        ["uri_folder"] = OutputType.UriFolder, ["uri_file"] = OutputType.UriFile, ["mltable"] = OutputType.MLTable,
-        ["custom_model"] = OutputType.CustomModel, ["mlflow_model"] = OutputType.MLFlowModel, ["triton_model"] = OutputType.TritonModel,
+        ["uri_folder"] = OutputType.UriFolder,
+        ["uri_file"] = OutputType.UriFile,
+        ["mltable"] = OutputType.MLTable,
+        ["custom_model"] = OutputType.CustomModel,
+        ["mlflow_model"] = OutputType.MLFlowModel,
+        ["triton_model"] = OutputType.TritonModel,
     };
 
     public static readonly IReadOnlyDictionary<string, InputMode> InputModes = new Dictionary<string, InputMode>(StringComparer.Ordinal)
     {
-        ["ro_mount"] = InputMode.ReadOnlyMount, ["rw_mount"] = InputMode.ReadWriteMount, ["download"] = InputMode.Download,
-        ["direct"] = InputMode.Direct, ["eval_mount"] = InputMode.EvalMount, ["eval_download"] = InputMode.EvalDownload,
+        ["ro_mount"] = InputMode.ReadOnlyMount,
+        ["rw_mount"] = InputMode.ReadWriteMount,
+        ["download"] = InputMode.Download,
+        ["direct"] = InputMode.Direct,
+        ["eval_mount"] = InputMode.EvalMount,
+        ["eval_download"] = InputMode.EvalDownload,
     };
 
     public static readonly IReadOnlyDictionary<string, OutputMode> OutputModes = new Dictionary<string, OutputMode>(StringComparer.Ordinal)
     {
-        ["rw_mount"] = OutputMode.ReadWriteMount, ["upload"] = OutputMode.Upload, ["direct"] = OutputMode.Direct,
+        ["rw_mount"] = OutputMode.ReadWriteMount,
+        ["upload"] = OutputMode.Upload,
+        ["direct"] = OutputMode.Direct,
     };
 
     public static string Of(InputType type) => InputTypes.First(t => t.Value == type).Key;

@@ -55,7 +55,10 @@ public abstract partial class AssetContractTests
         var code = Files("src", ("train.py", "print('hi')\n"), (".amlignore", "*.tmp\n"), ("scratch.tmp", "ignored"));
         CommandComponent Component(string? version = null) => new()
         {
-            Name = "coded", Version = version, Command = "python train.py", Code = code,
+            Name = "coded",
+            Version = version,
+            Command = "python train.py",
+            Code = code,
             Environment = "azureml://registries/azureml/environments/sklearn-1.5/labels/latest",
         };
 

@@ -97,7 +97,11 @@ public abstract partial class AssetContractTests : ContractTestBase
         var first = await Ws.Environments.CreateOrUpdateAsync(Env("same", "1", "first"));
         var again = await Ws.Environments.CreateOrUpdateAsync(new EnvironmentAsset
         {
-            Name = "same", Version = "1", Image = Image, Description = "second", Tags = new Dictionary<string, string> { ["stage"] = "prod" },
+            Name = "same",
+            Version = "1",
+            Image = Image,
+            Description = "second",
+            Tags = new Dictionary<string, string> { ["stage"] = "prod" },
         });
 
         Assert.Equal(first.Version, again.Version);

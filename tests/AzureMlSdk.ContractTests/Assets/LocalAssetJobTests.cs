@@ -19,7 +19,8 @@ public sealed class LocalAssetJobTests : ContractTestBase
         await Ws.Data.CreateOrUpdateAsync(new DataAsset { Name = "iris", Path = Path.GetDirectoryName(data)! });
         await Ws.Components.CreateOrUpdateAsync(new CommandComponent
         {
-            Name = "count_rows", Code = Path.GetDirectoryName(code),
+            Name = "count_rows",
+            Code = Path.GetDirectoryName(code),
             Inputs = { ["training_data"] = new() { Type = InputType.UriFolder }, ["epochs"] = new() { Type = InputType.Integer, Default = 3L } },
             Command = "sh count.sh ${{inputs.training_data}} ${{inputs.epochs}}",
         });

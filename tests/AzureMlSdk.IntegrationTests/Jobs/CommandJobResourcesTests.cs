@@ -141,8 +141,15 @@ public sealed class CommandJobResourcesTests
 
         var data = new JobData
         {
-            Name = "sweep-1", Type = JobType.Sweep, Status = JobStatus.Running, Definition = sweep, ExperimentName = "exp", RunId = "sweep-1",
-            Compute = "cpu-cluster", Tags = new Dictionary<string, string>(), CreatedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+            Name = "sweep-1",
+            Type = JobType.Sweep,
+            Status = JobStatus.Running,
+            Definition = sweep,
+            ExperimentName = "exp",
+            RunId = "sweep-1",
+            Compute = "cpu-cluster",
+            Tags = new Dictionary<string, string>(),
+            CreatedAt = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
             Properties = new Dictionary<string, string>(sweep.Properties) { ["best_child_run_id"] = "sweep-1_3", ["score"] = "0.9" },
         };
         var arm = CommandJobResources.ToArm(Ws, data, new Uri("http://127.0.0.1:5000/studio/sweep-1"));

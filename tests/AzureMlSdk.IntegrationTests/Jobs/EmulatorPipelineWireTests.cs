@@ -106,8 +106,12 @@ public sealed class EmulatorPipelineWireTests(EmulatorFixture emulator) : IAsync
         await using var ws = await emulator.OpenAsync(_ws);
         var echo = await ws.Components.CreateOrUpdateAsync(new CommandComponent
         {
-            Name = "echoer", Version = "1", Environment = Environment, Command = "echo ${{inputs.x}} > ${{outputs.o}}/x.txt",
-            Inputs = { ["x"] = new ComponentInput { Type = InputType.String } }, Outputs = { ["o"] = new ComponentOutput() },
+            Name = "echoer",
+            Version = "1",
+            Environment = Environment,
+            Command = "echo ${{inputs.x}} > ${{outputs.o}}/x.txt",
+            Inputs = { ["x"] = new ComponentInput { Type = InputType.String } },
+            Outputs = { ["o"] = new ComponentOutput() },
         });
         var id = EmulatorFixture.WorkspacePath(_ws) + "/components/echoer/versions/1";
         string Body(string a, string b) => JsonSerializer.Serialize(new

@@ -20,8 +20,12 @@ public sealed class AssetArmBodyTests
     {
         var data = new DataAsset
         {
-            Name = "iris", Version = "3", Type = InputType.MLTable, Path = "azureml://datastores/workspaceblobstore/paths/LocalUpload/abc/iris/",
-            Description = "table", Tags = new Dictionary<string, string> { ["team"] = "a" },
+            Name = "iris",
+            Version = "3",
+            Type = InputType.MLTable,
+            Path = "azureml://datastores/workspaceblobstore/paths/LocalUpload/abc/iris/",
+            Description = "table",
+            Tags = new Dictionary<string, string> { ["team"] = "a" },
         };
 
         var body = RemoteAssetStore.DataBody(data, archived: false);
@@ -38,7 +42,10 @@ public sealed class AssetArmBodyTests
     {
         var image = new EnvironmentAsset
         {
-            Name = "sk", Version = "1", Image = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04", CondaSpecification = "dependencies:\n- python=3.11",
+            Name = "sk",
+            Version = "1",
+            Image = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04",
+            CondaSpecification = "dependencies:\n- python=3.11",
             OsType = "linux",
             InferenceConfig = new Dictionary<string, object?>
             {
@@ -71,7 +78,10 @@ public sealed class AssetArmBodyTests
     {
         var component = new CommandComponent
         {
-            Name = "train_model", Version = "1", DisplayName = "Train", Description = "trains",
+            Name = "train_model",
+            Version = "1",
+            DisplayName = "Train",
+            Description = "trains",
             Inputs = new Dictionary<string, ComponentInput> { ["data"] = new() { Type = InputType.UriFolder }, ["epochs"] = new() { Type = InputType.Integer, Default = 10L } },
             Outputs = new Dictionary<string, ComponentOutput> { ["model"] = new() { Type = OutputType.MLFlowModel } },
             Command = "python train.py ${{inputs.data}} ${{inputs.epochs}} ${{outputs.model}}",
@@ -122,7 +132,9 @@ public sealed class AssetArmBodyTests
         {
             Properties = new CodeVersionProperties
             {
-                CodeUri = "https://account.blob.core.windows.net/azureml-blobstore-x/LocalUpload/abc/src", IsAnonymous = true, IsArchived = false,
+                CodeUri = "https://account.blob.core.windows.net/azureml-blobstore-x/LocalUpload/abc/src",
+                IsAnonymous = true,
+                IsArchived = false,
                 Properties = new Dictionary<string, string?> { ["azureml.sdk.fileCount"] = "3" },
             },
         };

@@ -251,7 +251,10 @@ public sealed class AssetSpecTests
     {
         var component = new CommandComponent
         {
-            Name = "full", Version = "3", DisplayName = "Full", Description = "every field",
+            Name = "full",
+            Version = "3",
+            DisplayName = "Full",
+            Description = "every field",
             Tags = new Dictionary<string, string> { ["a"] = "b" },
             Inputs = new Dictionary<string, ComponentInput>
             {
@@ -304,7 +307,10 @@ public sealed class AssetSpecTests
         var data = new DataAsset { Name = "d", Version = "1", Type = InputType.MLTable, Path = "azureml://datastores/ws/paths/t/", Properties = new Dictionary<string, string> { ["p"] = "q" } };
         var env = new EnvironmentAsset
         {
-            Name = "e", Version = "2", Build = new BuildContext { Path = "https://example/ctx", DockerfilePath = "docker/Dockerfile" }, OsType = "linux",
+            Name = "e",
+            Version = "2",
+            Build = new BuildContext { Path = "https://example/ctx", DockerfilePath = "docker/Dockerfile" },
+            OsType = "linux",
             InferenceConfig = new Dictionary<string, object?> { ["scoring_route"] = new Dictionary<string, object?> { ["port"] = 5001L, ["path"] = "/score" } },
         };
 

@@ -200,7 +200,9 @@ public sealed class ArmJobBodyTests
         Limits = new CommandJobLimits { Timeout = TimeSpan.FromMinutes(90) },
         Resources = new JobResources
         {
-            InstanceCount = 2, InstanceType = "Standard_NC6", ShmSize = "8g",
+            InstanceCount = 2,
+            InstanceType = "Standard_NC6",
+            ShmSize = "8g",
             Properties = new Dictionary<string, object?> { ["gpus"] = 2L, ["nested"] = new Dictionary<string, object?> { ["a"] = new List<object?> { 1L, "x", true } } },
         },
         Distribution = new PyTorchDistribution { ProcessCountPerInstance = 4 },

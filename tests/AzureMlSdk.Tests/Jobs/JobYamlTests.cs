@@ -300,7 +300,8 @@ public sealed class JobYamlTests
             File.WriteAllText(Path.Combine(folder.FullName, "iris.csv"), "a,b\n");
             var cmd = new CommandJob
             {
-                DisplayName = "train", ExperimentName = "iris",
+                DisplayName = "train",
+                ExperimentName = "iris",
                 Code = Path.Combine(folder.FullName, "src"),
                 Command = "dotnet run train.cs -- --lr ${{inputs.lr}} --data ${{inputs.data}} --out ${{outputs.model}}",
                 Environment = "azureml:dotnet-10@latest",

@@ -211,7 +211,9 @@ internal sealed class RemoteWorkspaceBackend : IWorkspaceBackend
         var unsupported = new NotSupportedConcern(nameof(RemoteWorkspaceBackend));
         var backend = new RemoteWorkspaceBackend(info, tracking, artifacts, models, new UnsupportedRemoteEndpoints(trackingUri))
         {
-            Assets = unsupported, Datastores = unsupported, Computes = unsupported,
+            Assets = unsupported,
+            Datastores = unsupported,
+            Computes = unsupported,
         };
         backend.Jobs = NotSupportedConcern.For(backend);
         backend._owned.Add(client);

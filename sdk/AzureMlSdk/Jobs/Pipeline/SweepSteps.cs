@@ -19,11 +19,25 @@ internal static partial class SweepSteps
             outputs: new Dictionary<string, Output>(StringComparer.Ordinal), keepName: false);
         trial = new CommandJob
         {
-            DisplayName = trial.DisplayName, Description = trial.Description, Tags = trial.Tags, Properties = trial.Properties,
-            Compute = trial.Compute, Identity = trial.Identity, Services = trial.Services, Source = trial.Source,
-            Code = trial.Code, Command = job.Command is { } command ? RewriteCommand(command, swept) : null, Environment = trial.Environment,
-            EnvironmentVariables = trial.EnvironmentVariables, Inputs = trial.Inputs, Outputs = trial.Outputs,
-            Limits = trial.Limits, Resources = trial.Resources, Distribution = trial.Distribution, QueueSettings = trial.QueueSettings, Component = trial.Component,
+            DisplayName = trial.DisplayName,
+            Description = trial.Description,
+            Tags = trial.Tags,
+            Properties = trial.Properties,
+            Compute = trial.Compute,
+            Identity = trial.Identity,
+            Services = trial.Services,
+            Source = trial.Source,
+            Code = trial.Code,
+            Command = job.Command is { } command ? RewriteCommand(command, swept) : null,
+            Environment = trial.Environment,
+            EnvironmentVariables = trial.EnvironmentVariables,
+            Inputs = trial.Inputs,
+            Outputs = trial.Outputs,
+            Limits = trial.Limits,
+            Resources = trial.Resources,
+            Distribution = trial.Distribution,
+            QueueSettings = trial.QueueSettings,
+            Component = trial.Component,
         };
         var inputs = new Dictionary<string, Input>(StringComparer.Ordinal);
         foreach (var (name, input) in job.Inputs.Where(i => !swept.Contains(i.Key)))
@@ -46,21 +60,28 @@ internal static partial class SweepSteps
     public static SweepJob With(SweepJob sweep, CommandJob? trial, IDictionary<string, Input>? inputs = null, IDictionary<string, Output>? outputs = null,
         string? compute = null, IDictionary<string, string>? properties = null, string? displayName = null, bool keepTrialComponent = false, SourceMap? source = null,
         string? trialComponent = null, string? name = null, bool keepName = true, bool clearCompute = false) => new()
-    {
-        Name = name ?? (keepName ? sweep.Name : null), DisplayName = displayName ?? sweep.DisplayName, ExperimentName = sweep.ExperimentName, Description = sweep.Description,
-        Tags = new Dictionary<string, string>(sweep.Tags, StringComparer.Ordinal),
-        Properties = new Dictionary<string, string>(properties ?? sweep.Properties, StringComparer.Ordinal),
-        Compute = compute ?? (clearCompute ? null : sweep.Compute), Identity = sweep.Identity,
-        Services = new Dictionary<string, JobService>(sweep.Services, StringComparer.Ordinal),
-        Source = source ?? sweep.Source,
-        Trial = trial,
-        TrialComponent = trialComponent ?? (keepTrialComponent ? sweep.TrialComponent : null),
-        SearchSpace = new Dictionary<string, SweepDistribution>(sweep.SearchSpace, StringComparer.Ordinal),
-        SamplingAlgorithm = sweep.SamplingAlgorithm, Objective = sweep.Objective, Limits = sweep.Limits, EarlyTermination = sweep.EarlyTermination,
-        Inputs = new Dictionary<string, Input>(inputs ?? sweep.Inputs, StringComparer.Ordinal),
-        Outputs = new Dictionary<string, Output>(outputs ?? sweep.Outputs, StringComparer.Ordinal),
-        QueueSettings = sweep.QueueSettings,
-    };
+        {
+            Name = name ?? (keepName ? sweep.Name : null),
+            DisplayName = displayName ?? sweep.DisplayName,
+            ExperimentName = sweep.ExperimentName,
+            Description = sweep.Description,
+            Tags = new Dictionary<string, string>(sweep.Tags, StringComparer.Ordinal),
+            Properties = new Dictionary<string, string>(properties ?? sweep.Properties, StringComparer.Ordinal),
+            Compute = compute ?? (clearCompute ? null : sweep.Compute),
+            Identity = sweep.Identity,
+            Services = new Dictionary<string, JobService>(sweep.Services, StringComparer.Ordinal),
+            Source = source ?? sweep.Source,
+            Trial = trial,
+            TrialComponent = trialComponent ?? (keepTrialComponent ? sweep.TrialComponent : null),
+            SearchSpace = new Dictionary<string, SweepDistribution>(sweep.SearchSpace, StringComparer.Ordinal),
+            SamplingAlgorithm = sweep.SamplingAlgorithm,
+            Objective = sweep.Objective,
+            Limits = sweep.Limits,
+            EarlyTermination = sweep.EarlyTermination,
+            Inputs = new Dictionary<string, Input>(inputs ?? sweep.Inputs, StringComparer.Ordinal),
+            Outputs = new Dictionary<string, Output>(outputs ?? sweep.Outputs, StringComparer.Ordinal),
+            QueueSettings = sweep.QueueSettings,
+        };
 
     /// <summary>Each <c>${{inputs.x}}</c> with x in <paramref name="names"/> written <c>${{search_space.x}}</c> (other text unchanged).</summary>
     public static string RewriteCommand(string command, IReadOnlySet<string> names) =>

@@ -51,55 +51,55 @@ internal static class EarlyTerminationRules
         switch (policy)
         {
             case BanditPolicy bandit:
-            {
-                var best = trials.Where(t => t.Values.Count > 0).Select(t => Best(objective, t.Values, interval)).Aggregate((a, b) => objective.IsBetter(b, a) ? b : a);
-                var maximize = objective.Goal == Goal.Maximize;
-                double threshold;
-                string slack;
-                if (bandit.SlackAmount is { } amount)
                 {
-                    threshold = maximize ? best - amount : best + amount;
-                    slack = $"slack_amount {F(amount)}";
+                    var best = trials.Where(t => t.Values.Count > 0).Select(t => Best(objective, t.Values, interval)).Aggregate((a, b) => objective.IsBetter(b, a) ? b : a);
+                    var maximize = objective.Goal == Goal.Maximize;
+                    double threshold;
+                    string slack;
+                    if (bandit.SlackAmount is { } amount)
+                    {
+                        threshold = maximize ? best - amount : best + amount;
+                        slack = $"slack_amount {F(amount)}";
+                    }
+                    else
+                    {
+                        var factor = bandit.SlackFactor ?? 0;
+                        threshold = maximize ? best - (Math.Abs(best) * factor / (1 + factor)) : best + (Math.Abs(best) * factor);
+                        slack = $"slack_factor {F(factor)}";
+                    }
+                    var outside = maximize ? own < threshold : own > threshold;
+                    return outside
+                        ? new TerminationDecision(trial.TrialId, interval,
+                            $"Bandit policy: at interval {interval} the best {metric} of '{trial.TrialId}' is {F(own)}, {(maximize ? "below" : "above")} {F(threshold)} (the best trial's {F(best)} with {slack}).")
+                        : null;
                 }
-                else
-                {
-                    var factor = bandit.SlackFactor ?? 0;
-                    threshold = maximize ? best - (Math.Abs(best) * factor / (1 + factor)) : best + (Math.Abs(best) * factor);
-                    slack = $"slack_factor {F(factor)}";
-                }
-                var outside = maximize ? own < threshold : own > threshold;
-                return outside
-                    ? new TerminationDecision(trial.TrialId, interval,
-                        $"Bandit policy: at interval {interval} the best {metric} of '{trial.TrialId}' is {F(own)}, {(maximize ? "below" : "above")} {F(threshold)} (the best trial's {F(best)} with {slack}).")
-                    : null;
-            }
             case MedianStoppingPolicy:
-            {
-                var averages = trials.Where(t => t.Values.Count >= interval).Select(t => t.Values.Take(interval).Average()).Order().ToList();
-                if (averages.Count < MedianMinimumTrials)
                 {
-                    return null;
+                    var averages = trials.Where(t => t.Values.Count >= interval).Select(t => t.Values.Take(interval).Average()).Order().ToList();
+                    if (averages.Count < MedianMinimumTrials)
+                    {
+                        return null;
+                    }
+                    var median = averages.Count % 2 == 1 ? averages[averages.Count / 2] : (averages[(averages.Count / 2) - 1] + averages[averages.Count / 2]) / 2;
+                    return objective.IsBetter(median, own)
+                        ? new TerminationDecision(trial.TrialId, interval,
+                            $"Median stopping policy: at interval {interval} the best {metric} of '{trial.TrialId}' is {F(own)}, worse than {F(median)}, the median of the running averages of the {averages.Count} trials that reached interval {interval}.")
+                        : null;
                 }
-                var median = averages.Count % 2 == 1 ? averages[averages.Count / 2] : (averages[(averages.Count / 2) - 1] + averages[averages.Count / 2]) / 2;
-                return objective.IsBetter(median, own)
-                    ? new TerminationDecision(trial.TrialId, interval,
-                        $"Median stopping policy: at interval {interval} the best {metric} of '{trial.TrialId}' is {F(own)}, worse than {F(median)}, the median of the running averages of the {averages.Count} trials that reached interval {interval}.")
-                    : null;
-            }
             case TruncationSelectionPolicy truncation:
-            {
-                var ranked = trials.Where(t => t.Values.Count >= interval)
-                    .Select(t => (t.TrialId, Value: Best(objective, t.Values, interval)))
-                    .OrderBy(t => objective.Goal == Goal.Maximize ? t.Value : -t.Value)
-                    .ThenByDescending(t => t.TrialId, StringComparer.Ordinal)
-                    .ToList();
-                var cut = (int)Math.Floor(ranked.Count * truncation.TruncationPercentage / 100.0);
-                var rank = ranked.FindIndex(t => t.TrialId == trial.TrialId);
-                return rank >= 0 && rank < cut
-                    ? new TerminationDecision(trial.TrialId, interval,
-                        $"Truncation selection policy: at interval {interval} the best {metric} of '{trial.TrialId}' is {F(own)}, in the lowest {truncation.TruncationPercentage}% of the {ranked.Count} trials that reached interval {interval} (rank {ranked.Count - rank} of {ranked.Count}).")
-                    : null;
-            }
+                {
+                    var ranked = trials.Where(t => t.Values.Count >= interval)
+                        .Select(t => (t.TrialId, Value: Best(objective, t.Values, interval)))
+                        .OrderBy(t => objective.Goal == Goal.Maximize ? t.Value : -t.Value)
+                        .ThenByDescending(t => t.TrialId, StringComparer.Ordinal)
+                        .ToList();
+                    var cut = (int)Math.Floor(ranked.Count * truncation.TruncationPercentage / 100.0);
+                    var rank = ranked.FindIndex(t => t.TrialId == trial.TrialId);
+                    return rank >= 0 && rank < cut
+                        ? new TerminationDecision(trial.TrialId, interval,
+                            $"Truncation selection policy: at interval {interval} the best {metric} of '{trial.TrialId}' is {F(own)}, in the lowest {truncation.TruncationPercentage}% of the {ranked.Count} trials that reached interval {interval} (rank {ranked.Count - rank} of {ranked.Count}).")
+                        : null;
+                }
             default:
                 return null;
         }

@@ -116,7 +116,8 @@ internal sealed record SweepResult(SweepOutcome Outcome, string? BestTrialName, 
             {
                 ["primary_metric_config"] = JsonSerializer.Serialize(new Dictionary<string, string>
                 {
-                    ["name"] = Objective.PrimaryMetric, ["goal"] = Objective.Goal.ToString().ToLowerInvariant(),
+                    ["name"] = Objective.PrimaryMetric,
+                    ["goal"] = Objective.Goal.ToString().ToLowerInvariant(),
                 }, SweepJsonContext.Default.DictionaryStringString),
             };
             if (BestTrialName is not null)
@@ -337,11 +338,26 @@ internal sealed class SweepEngine : ISweepTrialEvents
             var job = _sweep.TrialFor();
             var request = new SweepTrialRequest(index, name, point, new CommandJob
             {
-                Name = name, DisplayName = job.DisplayName, ExperimentName = job.ExperimentName, Description = job.Description,
-                Tags = job.Tags, Properties = job.Properties, Compute = job.Compute, Identity = job.Identity, Services = job.Services,
-                Code = job.Code, Command = job.Command, Environment = job.Environment, EnvironmentVariables = job.EnvironmentVariables,
-                Inputs = job.Inputs, Outputs = job.Outputs, Limits = job.Limits, Resources = job.Resources, Distribution = job.Distribution,
-                QueueSettings = job.QueueSettings, Component = job.Component,
+                Name = name,
+                DisplayName = job.DisplayName,
+                ExperimentName = job.ExperimentName,
+                Description = job.Description,
+                Tags = job.Tags,
+                Properties = job.Properties,
+                Compute = job.Compute,
+                Identity = job.Identity,
+                Services = job.Services,
+                Code = job.Code,
+                Command = job.Command,
+                Environment = job.Environment,
+                EnvironmentVariables = job.EnvironmentVariables,
+                Inputs = job.Inputs,
+                Outputs = job.Outputs,
+                Limits = job.Limits,
+                Resources = job.Resources,
+                Distribution = job.Distribution,
+                QueueSettings = job.QueueSettings,
+                Component = job.Component,
             });
             Log("SCHEDULER", "INFO", $"Scheduling job, id='{name}', hyperparameters: {SweepValues.Describe(point)}");
             try

@@ -53,7 +53,9 @@ internal static class AssetYaml
 
     private static readonly Dictionary<string, InputType> DataTypes = new(StringComparer.Ordinal)
     {
-        ["uri_file"] = InputType.UriFile, ["uri_folder"] = InputType.UriFolder, ["mltable"] = InputType.MLTable,
+        ["uri_file"] = InputType.UriFile,
+        ["uri_folder"] = InputType.UriFolder,
+        ["mltable"] = InputType.MLTable,
     };
 
     public static DataAsset? ReadData(YamlContext context, YamlNode root)
@@ -71,9 +73,15 @@ internal static class AssetYaml
         }
         return new DataAsset
         {
-            Name = name, Version = m.String("version"), Type = type.Value, Path = context.ResolvePath(path),
-            Description = m.String("description"), Tags = m.StringMap("tags"), Properties = m.StringMap("properties"),
-            Datastore = m.String("datastore"), Source = context.Map,
+            Name = name,
+            Version = m.String("version"),
+            Type = type.Value,
+            Path = context.ResolvePath(path),
+            Description = m.String("description"),
+            Tags = m.StringMap("tags"),
+            Properties = m.StringMap("properties"),
+            Datastore = m.String("datastore"),
+            Source = context.Map,
         };
     }
 

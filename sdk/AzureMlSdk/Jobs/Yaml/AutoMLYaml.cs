@@ -32,12 +32,16 @@ internal static class AutoMLYaml
 
     private static readonly Dictionary<string, AutoMLTask> Tasks = new(StringComparer.Ordinal)
     {
-        ["classification"] = AutoMLTask.Classification, ["regression"] = AutoMLTask.Regression, ["forecasting"] = AutoMLTask.Forecasting,
+        ["classification"] = AutoMLTask.Classification,
+        ["regression"] = AutoMLTask.Regression,
+        ["forecasting"] = AutoMLTask.Forecasting,
     };
 
     private static readonly Dictionary<string, FeaturizationMode> Modes = new(StringComparer.Ordinal)
     {
-        ["auto"] = FeaturizationMode.Auto, ["custom"] = FeaturizationMode.Custom, ["off"] = FeaturizationMode.Off,
+        ["auto"] = FeaturizationMode.Auto,
+        ["custom"] = FeaturizationMode.Custom,
+        ["off"] = FeaturizationMode.Off,
     };
 
     private static readonly string[] OtherTasks = ["image_classification", "image_classification_multilabel", "image_object_detection", "image_instance_segmentation", "text_classification", "text_classification_multilabel", "text_ner"];
@@ -81,8 +85,15 @@ internal static class AutoMLYaml
         }
         var job = new AutoMLJob
         {
-            Name = common.Name, DisplayName = common.DisplayName, ExperimentName = common.ExperimentName, Description = common.Description,
-            Tags = common.Tags, Properties = common.Properties, Compute = common.Compute, Identity = common.Identity, Services = common.Services,
+            Name = common.Name,
+            DisplayName = common.DisplayName,
+            ExperimentName = common.ExperimentName,
+            Description = common.Description,
+            Tags = common.Tags,
+            Properties = common.Properties,
+            Compute = common.Compute,
+            Identity = common.Identity,
+            Services = common.Services,
             Source = context.Map,
             Task = task,
             TrainingData = ReadData(map, "training_data"),
@@ -215,7 +226,10 @@ internal static class AutoMLYaml
         _ = task;
         return new AutoMLFeaturization
         {
-            Mode = mode, TransformerParams = transformerParams, BlockedTransformers = blocked, ColumnNameAndTypes = columnTypes,
+            Mode = mode,
+            TransformerParams = transformerParams,
+            BlockedTransformers = blocked,
+            ColumnNameAndTypes = columnTypes,
             DatasetLanguage = f.String("dataset_language"),
         };
     }

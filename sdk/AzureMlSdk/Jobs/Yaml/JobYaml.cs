@@ -85,8 +85,15 @@ internal static class JobYaml
         var common = ReadCommon(map);
         return new CommandJob
         {
-            Name = common.Name, DisplayName = common.DisplayName, ExperimentName = common.ExperimentName, Description = common.Description,
-            Tags = common.Tags, Properties = common.Properties, Compute = common.Compute, Identity = common.Identity, Services = common.Services,
+            Name = common.Name,
+            DisplayName = common.DisplayName,
+            ExperimentName = common.ExperimentName,
+            Description = common.Description,
+            Tags = common.Tags,
+            Properties = common.Properties,
+            Compute = common.Compute,
+            Identity = common.Identity,
+            Services = common.Services,
             Source = context.Map,
             Command = map.String("command"),
             Code = map.String("code") is { } code ? context.ResolvePath(code) : null,
@@ -295,7 +302,10 @@ internal static class JobYaml
 
     private static readonly Dictionary<string, IdentityKind> IdentityTypes = new(StringComparer.Ordinal)
     {
-        ["aml_token"] = IdentityKind.AmlToken, ["user_identity"] = IdentityKind.User, ["managed"] = IdentityKind.Managed, ["managed_identity"] = IdentityKind.Managed,
+        ["aml_token"] = IdentityKind.AmlToken,
+        ["user_identity"] = IdentityKind.User,
+        ["managed"] = IdentityKind.Managed,
+        ["managed_identity"] = IdentityKind.Managed,
     };
 
     private static readonly string[] ManagedIdentityKeys = ["client_id", "object_id", "msi_resource_id"];
@@ -356,8 +366,12 @@ internal static class JobYaml
             }
             services[name] = new JobService
             {
-                Type = type, Port = m.Int("port", 1, 65535), Nodes = nodes, LogDir = m.String("log_dir"),
-                SshPublicKeys = m.String("ssh_public_keys"), Properties = m.StringMap("properties"),
+                Type = type,
+                Port = m.Int("port", 1, 65535),
+                Nodes = nodes,
+                LogDir = m.String("log_dir"),
+                SshPublicKeys = m.String("ssh_public_keys"),
+                Properties = m.StringMap("properties"),
             };
         }
         return services;

@@ -59,8 +59,15 @@ internal static class PipelineYaml
         }
         return new PipelineJob
         {
-            Name = common.Name, DisplayName = common.DisplayName, ExperimentName = common.ExperimentName, Description = common.Description,
-            Tags = common.Tags, Properties = common.Properties, Compute = common.Compute, Identity = common.Identity, Services = common.Services,
+            Name = common.Name,
+            DisplayName = common.DisplayName,
+            ExperimentName = common.ExperimentName,
+            Description = common.Description,
+            Tags = common.Tags,
+            Properties = common.Properties,
+            Compute = common.Compute,
+            Identity = common.Identity,
+            Services = common.Services,
             Source = context.Map,
             Inputs = JobYaml.ReadInputs(map, "inputs"),
             Outputs = JobYaml.ReadOutputs(map, "outputs"),
@@ -119,10 +126,18 @@ internal static class PipelineYaml
                 return new PipelineComponentJob
                 {
                     Component = text,
-                    Name = common.Name, DisplayName = common.DisplayName, Description = common.Description, Tags = common.Tags,
-                    Properties = common.Properties, Compute = common.Compute, Identity = common.Identity, Services = common.Services,
+                    Name = common.Name,
+                    DisplayName = common.DisplayName,
+                    Description = common.Description,
+                    Tags = common.Tags,
+                    Properties = common.Properties,
+                    Compute = common.Compute,
+                    Identity = common.Identity,
+                    Services = common.Services,
                     Source = context.Map,
-                    Inputs = inputs, Outputs = outputs, EnvironmentVariables = environmentVariables,
+                    Inputs = inputs,
+                    Outputs = outputs,
+                    EnvironmentVariables = environmentVariables,
                 };
             case YamlMappingNode:
                 component = ReadInlineComponent(context, componentNode, $"{at}.component");
@@ -180,8 +195,15 @@ internal static class PipelineYaml
         }
         var template = new SweepJob
         {
-            Name = common.Name, DisplayName = common.DisplayName, ExperimentName = common.ExperimentName, Description = common.Description,
-            Tags = common.Tags, Properties = common.Properties, Compute = common.Compute, Identity = common.Identity, Services = common.Services,
+            Name = common.Name,
+            DisplayName = common.DisplayName,
+            ExperimentName = common.ExperimentName,
+            Description = common.Description,
+            Tags = common.Tags,
+            Properties = common.Properties,
+            Compute = common.Compute,
+            Identity = common.Identity,
+            Services = common.Services,
             Source = context.Map,
             SearchSpace = SweepYaml.ReadSearchSpace(map),
             SamplingAlgorithm = SweepYaml.ReadSampling(map) ?? SamplingAlgorithm.Random,

@@ -40,12 +40,14 @@ internal static class SweepYaml
 
     private static readonly IReadOnlyDictionary<string, Goal> Goals = new Dictionary<string, Goal>(StringComparer.Ordinal)
     {
-        ["minimize"] = Goal.Minimize, ["maximize"] = Goal.Maximize,
+        ["minimize"] = Goal.Minimize,
+        ["maximize"] = Goal.Maximize,
     };
 
     private static readonly IReadOnlyDictionary<string, RandomSamplingRule> Rules = new Dictionary<string, RandomSamplingRule>(StringComparer.Ordinal)
     {
-        ["random"] = RandomSamplingRule.Random, ["sobol"] = RandomSamplingRule.Sobol,
+        ["random"] = RandomSamplingRule.Random,
+        ["sobol"] = RandomSamplingRule.Sobol,
     };
 
     public static SweepJob Read(YamlContext context, YamlMap map)
@@ -77,8 +79,15 @@ internal static class SweepYaml
         }
         return new SweepJob
         {
-            Name = common.Name, DisplayName = common.DisplayName, ExperimentName = common.ExperimentName, Description = common.Description,
-            Tags = common.Tags, Properties = common.Properties, Compute = common.Compute, Identity = common.Identity, Services = common.Services,
+            Name = common.Name,
+            DisplayName = common.DisplayName,
+            ExperimentName = common.ExperimentName,
+            Description = common.Description,
+            Tags = common.Tags,
+            Properties = common.Properties,
+            Compute = common.Compute,
+            Identity = common.Identity,
+            Services = common.Services,
             Source = context.Map,
             Trial = trial,
             SearchSpace = ReadSearchSpace(map),
@@ -147,27 +156,27 @@ internal static class SweepYaml
                 }
                 return m.Long("upper") is { } upper ? new RandInt(upper) : null;
             case "uniform" or "loguniform":
-            {
-                var (min, max) = (Required("min_value"), Required("max_value"));
-                return min is null || max is null ? null : type == "uniform" ? new Uniform(min.Value, max.Value) : new LogUniform(min.Value, max.Value);
-            }
+                {
+                    var (min, max) = (Required("min_value"), Required("max_value"));
+                    return min is null || max is null ? null : type == "uniform" ? new Uniform(min.Value, max.Value) : new LogUniform(min.Value, max.Value);
+                }
             case "quniform" or "qloguniform":
-            {
-                var (min, max, q) = (Required("min_value"), Required("max_value"), Required("q"));
-                return min is null || max is null || q is null ? null
-                    : type == "quniform" ? new QUniform(min.Value, max.Value, q.Value) : new QLogUniform(min.Value, max.Value, q.Value);
-            }
+                {
+                    var (min, max, q) = (Required("min_value"), Required("max_value"), Required("q"));
+                    return min is null || max is null || q is null ? null
+                        : type == "quniform" ? new QUniform(min.Value, max.Value, q.Value) : new QLogUniform(min.Value, max.Value, q.Value);
+                }
             case "normal" or "lognormal":
-            {
-                var (mu, sigma) = (Required("mu"), Required("sigma"));
-                return mu is null || sigma is null ? null : type == "normal" ? new Normal(mu.Value, sigma.Value) : new LogNormal(mu.Value, sigma.Value);
-            }
+                {
+                    var (mu, sigma) = (Required("mu"), Required("sigma"));
+                    return mu is null || sigma is null ? null : type == "normal" ? new Normal(mu.Value, sigma.Value) : new LogNormal(mu.Value, sigma.Value);
+                }
             default:
-            {
-                var (mu, sigma, q) = (Required("mu"), Required("sigma"), Required("q"));
-                return mu is null || sigma is null || q is null ? null
-                    : type == "qnormal" ? new QNormal(mu.Value, sigma.Value, q.Value) : new QLogNormal(mu.Value, sigma.Value, q.Value);
-            }
+                {
+                    var (mu, sigma, q) = (Required("mu"), Required("sigma"), Required("q"));
+                    return mu is null || sigma is null || q is null ? null
+                        : type == "qnormal" ? new QNormal(mu.Value, sigma.Value, q.Value) : new QLogNormal(mu.Value, sigma.Value, q.Value);
+                }
         }
     }
 

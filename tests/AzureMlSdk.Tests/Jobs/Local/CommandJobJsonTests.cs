@@ -9,7 +9,10 @@ public sealed class CommandJobJsonTests
     {
         var job = new CommandJob
         {
-            DisplayName = "d", ExperimentName = "e", Description = "desc", Tags = { ["t"] = "1" },
+            DisplayName = "d",
+            ExperimentName = "e",
+            Description = "desc",
+            Tags = { ["t"] = "1" },
             Command = "python train.py --lr ${{inputs.lr}} --data ${{inputs.data}} --out ${{outputs.model}}",
             Environment = new EnvironmentAsset { Image = "mcr.microsoft.com/azureml/openmpi4.1.0-ubuntu22.04", Description = "inline" },
             EnvironmentVariables = { ["A"] = "b" },

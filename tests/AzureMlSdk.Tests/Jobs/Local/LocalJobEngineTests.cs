@@ -61,7 +61,9 @@ public sealed class LocalJobEngineTests : IAsyncLifetime
         var code = Folder("src", ("hello.txt", "from the snapshot"));
         var job = await _ws.Jobs.CreateOrUpdateAsync(new CommandJob
         {
-            DisplayName = "hello", ExperimentName = "jobs-test", Code = code,
+            DisplayName = "hello",
+            ExperimentName = "jobs-test",
+            Code = code,
             Command = "echo lr=${{inputs.lr}} epochs=${{inputs.epochs}}; cat hello.txt; echo to-stderr >&2",
             Inputs = { ["lr"] = 0.01, ["epochs"] = 3 },
         });
@@ -187,7 +189,8 @@ public sealed class LocalJobEngineTests : IAsyncLifetime
         Assert.Equal($"azureml:iris:{data.Version}", ((CommandJob)job.Definition).Inputs["data"].Path);
         var missing = await Assert.ThrowsAsync<ResourceNotFoundException>(() => _ws.Jobs.CreateOrUpdateAsync(new CommandJob
         {
-            Command = "cat ${{inputs.data}}", Inputs = { ["data"] = Input.UriFile("azureml:no-such-data:1") },
+            Command = "cat ${{inputs.data}}",
+            Inputs = { ["data"] = Input.UriFile("azureml:no-such-data:1") },
         }));
         Assert.Contains("'data'", missing.Message, StringComparison.Ordinal);
     }
@@ -261,7 +264,10 @@ public sealed class LocalJobEngineTests : IAsyncLifetime
         // The same job with its command swapped for one that only lists the snapshot and reads the input: no dotnet build in a unit test.
         var job = await EndAsync(await _ws.Jobs.CreateOrUpdateAsync(new CommandJob
         {
-            Code = definition.Code, Inputs = definition.Inputs, Outputs = definition.Outputs, ExperimentName = definition.ExperimentName,
+            Code = definition.Code,
+            Inputs = definition.Inputs,
+            Outputs = definition.Outputs,
+            ExperimentName = definition.ExperimentName,
             Command = "ls; head -1 ${{inputs.data}}; echo w > ${{outputs.model}}/model.json",
         }));
         var log = await LogOf(job);
@@ -317,13 +323,15 @@ public sealed class LocalJobEngineTests : IAsyncLifetime
 
         var escape = await Assert.ThrowsAsync<JobDefinitionException>(() => _ws.Jobs.CreateOrUpdateAsync(new CommandJob
         {
-            Command = "true", Outputs = { ["model"] = Output.UriFolder("azureml://datastores/workspaceblobstore/paths/../../etc") },
+            Command = "true",
+            Outputs = { ["model"] = Output.UriFolder("azureml://datastores/workspaceblobstore/paths/../../etc") },
         }));
         Assert.Equal("outputs.model.path", escape.Key);
 
         var missingData = await Assert.ThrowsAsync<ResourceNotFoundException>(() => _ws.Jobs.CreateOrUpdateAsync(new CommandJob
         {
-            Command = "cat ${{inputs.d}}", Inputs = { ["d"] = Input.UriFile("azureml://datastores/workspaceblobstore/paths/none.csv") },
+            Command = "cat ${{inputs.d}}",
+            Inputs = { ["d"] = Input.UriFile("azureml://datastores/workspaceblobstore/paths/none.csv") },
         }));
         Assert.Contains("'d'", missingData.Message, StringComparison.Ordinal);
 

@@ -17,9 +17,18 @@ public sealed class LocalJobStoreTests : IAsyncLifetime
     private void Add(string name, string compute = "local", string? parent = null, JobType type = JobType.Command) =>
         Assert.True(Store.Insert(new LocalJobRow
         {
-            Seq = 0, Name = name, Type = type, Status = JobStatus.NotStarted, DefinitionJson = "{}", ExperimentName = "e", ParentName = parent,
-            Compute = compute, Tags = new Dictionary<string, string>(), Properties = new Dictionary<string, string>(),
-            OutputUris = new Dictionary<string, string>(), CreatedAt = _ws.Time.GetUtcNow(),
+            Seq = 0,
+            Name = name,
+            Type = type,
+            Status = JobStatus.NotStarted,
+            DefinitionJson = "{}",
+            ExperimentName = "e",
+            ParentName = parent,
+            Compute = compute,
+            Tags = new Dictionary<string, string>(),
+            Properties = new Dictionary<string, string>(),
+            OutputUris = new Dictionary<string, string>(),
+            CreatedAt = _ws.Time.GetUtcNow(),
         }));
 
     private static int? Slots(string compute) => compute switch { "local" => 8, "pool" => 2, _ => null };

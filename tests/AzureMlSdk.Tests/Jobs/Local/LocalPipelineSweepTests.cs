@@ -144,7 +144,8 @@ public sealed class LocalPipelineSweepTests : IAsyncLifetime
         pipeline.Jobs["make"] = new CommandJob
         {
             Command = "echo other > ${{outputs.o}}/word.txt",
-            Inputs = { ["w"] = "${{parent.inputs.word}}" }, Outputs = { ["o"] = Output.UriFolder() },
+            Inputs = { ["w"] = "${{parent.inputs.word}}" },
+            Outputs = { ["o"] = Output.UriFolder() },
         };
         var job = await EndAsync(await _ws.Jobs.CreateOrUpdateAsync(pipeline));
 

@@ -149,7 +149,10 @@ public sealed class LocalPipelineTests : IAsyncLifetime
         var raw = Folder("raw", ("a.txt", "hello\n"));
         var once = new CommandComponent
         {
-            Name = "stamp", Command = "date +%s%N > ${{outputs.o}}/stamp.txt", Outputs = { ["o"] = new ComponentOutput() }, IsDeterministic = false,
+            Name = "stamp",
+            Command = "date +%s%N > ${{outputs.o}}/stamp.txt",
+            Outputs = { ["o"] = new ComponentOutput() },
+            IsDeterministic = false,
         };
         PipelineJob Definition()
         {
@@ -256,8 +259,11 @@ public sealed class LocalPipelineTests : IAsyncLifetime
     {
         await _ws.Components.CreateOrUpdateAsync(new CommandComponent
         {
-            Name = "shout", Version = "1", Command = "echo ${{inputs.word}} > ${{outputs.out}}/said.txt",
-            Inputs = { ["word"] = new ComponentInput { Type = InputType.String } }, Outputs = { ["out"] = new ComponentOutput() },
+            Name = "shout",
+            Version = "1",
+            Command = "echo ${{inputs.word}} > ${{outputs.out}}/said.txt",
+            Inputs = { ["word"] = new ComponentInput { Type = InputType.String } },
+            Outputs = { ["out"] = new ComponentOutput() },
         });
         var job = await EndAsync(await _ws.Jobs.CreateOrUpdateAsync(new PipelineJob
         {

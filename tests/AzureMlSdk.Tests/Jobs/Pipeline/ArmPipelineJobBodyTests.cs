@@ -38,7 +38,11 @@ public sealed class ArmPipelineJobBodyTests
     {
         var pipeline = new PipelineJob
         {
-            Name = "p-1", DisplayName = "train pipeline", ExperimentName = "iris", Description = "d", Tags = { ["team"] = "ml" },
+            Name = "p-1",
+            DisplayName = "train pipeline",
+            ExperimentName = "iris",
+            Description = "d",
+            Tags = { ["team"] = "ml" },
             Inputs = { ["epochs"] = 20, ["raw"] = Input.UriFolder("azureml://datastores/workspaceblobstore/paths/raw/", InputMode.Download) },
             Outputs = { ["model"] = Output.UriFolder(mode: OutputMode.Upload) },
             Jobs =

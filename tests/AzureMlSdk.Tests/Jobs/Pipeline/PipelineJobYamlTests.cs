@@ -292,7 +292,9 @@ public sealed class PipelineJobYamlTests : IDisposable
         Write("data/sample.csv", "a\n1\n");
         var pipeline = new PipelineJob
         {
-            Name = "p1", DisplayName = "demo", ExperimentName = "exp",
+            Name = "p1",
+            DisplayName = "demo",
+            ExperimentName = "exp",
             Inputs = { ["epochs"] = 5, ["lr"] = 0.5, ["flag"] = true, ["raw"] = Input.UriFolder(Path.Combine(_dir.FullName, "data"), InputMode.Download) },
             Outputs = { ["model"] = Output.UriFolder(mode: OutputMode.Upload) },
             Jobs =

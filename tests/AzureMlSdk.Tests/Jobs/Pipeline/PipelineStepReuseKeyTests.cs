@@ -27,13 +27,15 @@ public sealed class PipelineStepReuseKeyTests : IAsyncLifetime
 
     private CommandJob Step(string command = "cat ${{inputs.d}} > ${{outputs.o}}/x", double lr = 0.1, string? env = null, string? displayName = null,
         string? description = null, string? component = null) => new()
-    {
-        Command = command, DisplayName = displayName, Description = description,
-        Inputs = { ["d"] = Input.UriFolder(Path.Combine(_root, "data")), ["lr"] = lr },
-        Outputs = { ["o"] = Output.UriFolder() },
-        EnvironmentVariables = env is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["E"] = env },
-        Component = component is null ? null : new CommandComponent { Name = "c", Command = component, Description = description },
-    };
+        {
+            Command = command,
+            DisplayName = displayName,
+            Description = description,
+            Inputs = { ["d"] = Input.UriFolder(Path.Combine(_root, "data")), ["lr"] = lr },
+            Outputs = { ["o"] = Output.UriFolder() },
+            EnvironmentVariables = env is null ? new Dictionary<string, string>() : new Dictionary<string, string> { ["E"] = env },
+            Component = component is null ? null : new CommandComponent { Name = "c", Command = component, Description = description },
+        };
 
     private Task<string> Key(CommandJob job, string compute = "local") => _reuse.KeyAsync(job, compute, CancellationToken.None);
 

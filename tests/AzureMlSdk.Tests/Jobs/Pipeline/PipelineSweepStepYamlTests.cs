@@ -236,7 +236,8 @@ public sealed class PipelineSweepStepYamlTests : IDisposable
     {
         var job = new CommandJob
         {
-            DisplayName = "train", Compute = "cpu",
+            DisplayName = "train",
+            Compute = "cpu",
             Command = "train --data ${{inputs.data}} --lr ${{ inputs.lr }} --lr2 ${{inputs.lr2}} --out ${{outputs.model}}",
             Inputs = { ["data"] = "${{parent.inputs.raw}}", ["lr"] = 0.1, ["lr2"] = 0.2 },
             Outputs = { ["model"] = Output.UriFolder("${{parent.outputs.best}}") },
@@ -259,7 +260,8 @@ public sealed class PipelineSweepStepYamlTests : IDisposable
     {
         CommandJob Trial(bool? deterministic = null) => new()
         {
-            Command = "t ${{inputs.x}}", Inputs = { ["x"] = 1 },
+            Command = "t ${{inputs.x}}",
+            Inputs = { ["x"] = 1 },
             Component = deterministic is null ? null : new CommandComponent { Name = "t", Command = "t ${{inputs.x}}", IsDeterministic = deterministic.Value },
         };
         string? Why(SamplingAlgorithm sampling, EarlyTerminationPolicy? policy = null, int? concurrent = null, bool? deterministic = null) =>
@@ -282,7 +284,9 @@ public sealed class PipelineSweepStepYamlTests : IDisposable
         var job = PipelineJob.Load(Write("pipeline.yml", ExamplePipeline));
         var stored = new PipelineJob
         {
-            Name = "p", Jobs = job.Jobs, Settings = job.Settings,
+            Name = "p",
+            Jobs = job.Jobs,
+            Settings = job.Settings,
         };
 
         var back = PipelineJobJson.Read(PipelineJobJson.Write(stored));

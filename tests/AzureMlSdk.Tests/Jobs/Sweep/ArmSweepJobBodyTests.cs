@@ -27,13 +27,19 @@ public sealed class ArmSweepJobBodyTests
 
     private static SweepJob FullSweep() => new()
     {
-        Name = "sweep-1", DisplayName = "tune", ExperimentName = "iris", Description = "a sweep",
-        Tags = { ["team"] = "ml" }, Properties = { ["p"] = "v" }, Compute = "azureml:cpu-cluster",
+        Name = "sweep-1",
+        DisplayName = "tune",
+        ExperimentName = "iris",
+        Description = "a sweep",
+        Tags = { ["team"] = "ml" },
+        Properties = { ["p"] = "v" },
+        Compute = "azureml:cpu-cluster",
         Identity = new UserIdentityConfiguration(),
         Trial = new CommandJob
         {
             Command = "python train.py --lr ${{search_space.lr}} --k ${{search_space.k}} --data ${{inputs.data}} --out ${{outputs.model}}",
-            Environment = "azureml:sklearn:3", Code = "azureml:5b0f0a2c-code:1",
+            Environment = "azureml:sklearn:3",
+            Code = "azureml:5b0f0a2c-code:1",
             EnvironmentVariables = { ["A"] = "1" },
             Resources = new JobResources { InstanceCount = 2 },
             Distribution = new PyTorchDistribution { ProcessCountPerInstance = 2 },
@@ -124,7 +130,10 @@ public sealed class ArmSweepJobBodyTests
             var full = FullSweep();
             var job = new SweepJob
             {
-                Trial = full.Trial, Objective = full.Objective, SamplingAlgorithm = sampling, EarlyTermination = policy,
+                Trial = full.Trial,
+                Objective = full.Objective,
+                SamplingAlgorithm = sampling,
+                EarlyTermination = policy,
                 SearchSpace = { ["lr"] = new Choice(0.1, 0.01), ["k"] = new Choice("rbf") },
             };
             var json = Serialize(ArmSweepJobMapping.ToArm(job, References));

@@ -159,11 +159,13 @@ public sealed class SweepEngineTests
         var launcher = new FakeLauncher(_ => [1]);
         var sweep = new SweepJob
         {
-            Compute = "cpu-cluster", ExperimentName = "exp",
+            Compute = "cpu-cluster",
+            ExperimentName = "exp",
             Trial = new CommandJob
             {
                 Command = "python train.py --lr ${{search_space.lr}} --data ${{inputs.data}} --out ${{outputs.model}}",
-                Environment = "azureml:env@latest", Inputs = { ["data"] = Input.UriFile("https://example.com/a.csv") },
+                Environment = "azureml:env@latest",
+                Inputs = { ["data"] = Input.UriFile("https://example.com/a.csv") },
             },
             Inputs = { ["data"] = Input.UriFile("https://example.com/b.csv") },
             Outputs = { ["model"] = Output.UriFolder() },

@@ -108,10 +108,17 @@ internal sealed class PipelineJobExecutor : IJobExecutor
             ? i.Value.WithPath(Path.GetFullPath(i.Value.Reference!.Path!)) : i.Value, StringComparer.Ordinal);
         var storedPipeline = new PipelineJob
         {
-            Name = context.Name, DisplayName = pipeline.DisplayName, ExperimentName = pipeline.ExperimentName, Description = pipeline.Description,
-            Tags = new Dictionary<string, string>(pipeline.Tags, StringComparer.Ordinal), Properties = new Dictionary<string, string>(pipeline.Properties, StringComparer.Ordinal),
-            Compute = pipeline.Compute, Inputs = inputsResolved, Outputs = new Dictionary<string, Output>(pipeline.Outputs, StringComparer.Ordinal),
-            Jobs = steps, Settings = pipeline.Settings,
+            Name = context.Name,
+            DisplayName = pipeline.DisplayName,
+            ExperimentName = pipeline.ExperimentName,
+            Description = pipeline.Description,
+            Tags = new Dictionary<string, string>(pipeline.Tags, StringComparer.Ordinal),
+            Properties = new Dictionary<string, string>(pipeline.Properties, StringComparer.Ordinal),
+            Compute = pipeline.Compute,
+            Inputs = inputsResolved,
+            Outputs = new Dictionary<string, Output>(pipeline.Outputs, StringComparer.Ordinal),
+            Jobs = steps,
+            Settings = pipeline.Settings,
         };
         var parameters = pipeline.Inputs.Where(i => i.Value.IsLiteral).ToDictionary(i => i.Key, i => i.Value.LiteralText ?? "", StringComparer.Ordinal);
         return new PreparedJob(PipelineJobJson.Read(PipelineJobJson.Write(storedPipeline)), defaultCompute ?? LocalComputeBackend.LocalComputeName,
@@ -158,10 +165,21 @@ internal sealed class PipelineJobExecutor : IJobExecutor
     {
         component = new CommandComponent
         {
-            Name = component.Name, Version = version, DisplayName = component.DisplayName, Description = component.Description,
-            Tags = component.Tags, Properties = component.Properties, Inputs = component.Inputs, Outputs = component.Outputs, Command = component.Command,
-            Code = component.Code, Environment = component.Environment, EnvironmentVariables = component.EnvironmentVariables, Resources = component.Resources,
-            Distribution = component.Distribution, IsDeterministic = component.IsDeterministic,
+            Name = component.Name,
+            Version = version,
+            DisplayName = component.DisplayName,
+            Description = component.Description,
+            Tags = component.Tags,
+            Properties = component.Properties,
+            Inputs = component.Inputs,
+            Outputs = component.Outputs,
+            Command = component.Command,
+            Code = component.Code,
+            Environment = component.Environment,
+            EnvironmentVariables = component.EnvironmentVariables,
+            Resources = component.Resources,
+            Distribution = component.Distribution,
+            IsDeterministic = component.IsDeterministic,
         };
         CommandJob job;
         try
@@ -188,9 +206,18 @@ internal sealed class PipelineJobExecutor : IJobExecutor
 
     internal static PipelineJob Copy(PipelineJob pipeline, IDictionary<string, JobDefinition> jobs) => new()
     {
-        Name = pipeline.Name, DisplayName = pipeline.DisplayName, ExperimentName = pipeline.ExperimentName, Description = pipeline.Description,
-        Tags = pipeline.Tags, Properties = pipeline.Properties, Compute = pipeline.Compute, Source = pipeline.Source,
-        Inputs = pipeline.Inputs, Outputs = pipeline.Outputs, Jobs = jobs, Settings = pipeline.Settings,
+        Name = pipeline.Name,
+        DisplayName = pipeline.DisplayName,
+        ExperimentName = pipeline.ExperimentName,
+        Description = pipeline.Description,
+        Tags = pipeline.Tags,
+        Properties = pipeline.Properties,
+        Compute = pipeline.Compute,
+        Source = pipeline.Source,
+        Inputs = pipeline.Inputs,
+        Outputs = pipeline.Outputs,
+        Jobs = jobs,
+        Settings = pipeline.Settings,
     };
 
     /// <summary>az ml's default experiment: the folder of the YAML the job came from (when that is a valid name), else <c>Default</c>.</summary>
@@ -216,10 +243,21 @@ internal sealed class PipelineJobExecutor : IJobExecutor
         var component = found.Definition;
         return new CommandComponent
         {
-            Name = component.Name, Version = found.Version, DisplayName = component.DisplayName, Description = component.Description,
-            Tags = component.Tags, Properties = component.Properties, Inputs = component.Inputs, Outputs = component.Outputs, Command = component.Command,
-            Code = component.Code, Environment = component.Environment, EnvironmentVariables = component.EnvironmentVariables, Resources = component.Resources,
-            Distribution = component.Distribution, IsDeterministic = component.IsDeterministic,
+            Name = component.Name,
+            Version = found.Version,
+            DisplayName = component.DisplayName,
+            Description = component.Description,
+            Tags = component.Tags,
+            Properties = component.Properties,
+            Inputs = component.Inputs,
+            Outputs = component.Outputs,
+            Command = component.Command,
+            Code = component.Code,
+            Environment = component.Environment,
+            EnvironmentVariables = component.EnvironmentVariables,
+            Resources = component.Resources,
+            Distribution = component.Distribution,
+            IsDeterministic = component.IsDeterministic,
         };
     }
 

@@ -101,9 +101,13 @@ internal static class PipelineJobJson
         }
         return new PipelineJob
         {
-            Name = Text(root["name"]), DisplayName = Text(root["displayName"]), ExperimentName = Text(root["experimentName"]),
-            Description = Text(root["description"]), Compute = Text(root["compute"]),
-            Tags = ReadMap(root["tags"]), Properties = ReadMap(root["properties"]),
+            Name = Text(root["name"]),
+            DisplayName = Text(root["displayName"]),
+            ExperimentName = Text(root["experimentName"]),
+            Description = Text(root["description"]),
+            Compute = Text(root["compute"]),
+            Tags = ReadMap(root["tags"]),
+            Properties = ReadMap(root["properties"]),
             Inputs = (root["inputs"]?.AsObject() ?? []).ToDictionary(i => i.Key, i => ReadInput(i.Value!.AsObject()), StringComparer.Ordinal),
             Outputs = (root["outputs"]?.AsObject() ?? []).ToDictionary(o => o.Key, o => ReadOutput(o.Value!.AsObject()), StringComparer.Ordinal),
             Jobs = jobs,

@@ -113,29 +113,45 @@ internal sealed class SweepJobExecutor : IJobExecutor
 
     private static CommandJob Copy(CommandJob trial, string? code, IEnumerable<KeyValuePair<string, Input>> inputs, IEnumerable<KeyValuePair<string, Output>> outputs) => new()
     {
-        DisplayName = trial.DisplayName, ExperimentName = trial.ExperimentName, Description = trial.Description,
+        DisplayName = trial.DisplayName,
+        ExperimentName = trial.ExperimentName,
+        Description = trial.Description,
         Tags = new Dictionary<string, string>(trial.Tags, StringComparer.Ordinal),
         Properties = new Dictionary<string, string>(trial.Properties, StringComparer.Ordinal),
-        Compute = trial.Compute, Identity = trial.Identity,
+        Compute = trial.Compute,
+        Identity = trial.Identity,
         Services = new Dictionary<string, JobService>(trial.Services, StringComparer.Ordinal),
-        Code = code, Command = trial.Command, Environment = trial.Environment,
+        Code = code,
+        Command = trial.Command,
+        Environment = trial.Environment,
         EnvironmentVariables = new Dictionary<string, string>(trial.EnvironmentVariables, StringComparer.Ordinal),
         Inputs = new Dictionary<string, Input>(inputs, StringComparer.Ordinal),
         Outputs = new Dictionary<string, Output>(outputs, StringComparer.Ordinal),
-        Limits = trial.Limits, Resources = trial.Resources, Distribution = trial.Distribution, QueueSettings = trial.QueueSettings, Component = trial.Component,
+        Limits = trial.Limits,
+        Resources = trial.Resources,
+        Distribution = trial.Distribution,
+        QueueSettings = trial.QueueSettings,
+        Component = trial.Component,
     };
 
     /// <summary>A copy of <paramref name="sweep"/> named <paramref name="name"/> running <paramref name="trial"/> (which holds the sweep's inputs and outputs).</summary>
     private static SweepJob Copy(SweepJob sweep, string name, CommandJob trial, bool withIo = false) => new()
     {
-        Name = name, DisplayName = sweep.DisplayName, ExperimentName = sweep.ExperimentName, Description = sweep.Description,
+        Name = name,
+        DisplayName = sweep.DisplayName,
+        ExperimentName = sweep.ExperimentName,
+        Description = sweep.Description,
         Tags = new Dictionary<string, string>(sweep.Tags, StringComparer.Ordinal),
         Properties = new Dictionary<string, string>(sweep.Properties, StringComparer.Ordinal),
-        Compute = sweep.Compute, Identity = sweep.Identity,
+        Compute = sweep.Compute,
+        Identity = sweep.Identity,
         Services = new Dictionary<string, JobService>(sweep.Services, StringComparer.Ordinal),
         Trial = trial,
         SearchSpace = new Dictionary<string, SweepDistribution>(sweep.SearchSpace, StringComparer.Ordinal),
-        SamplingAlgorithm = sweep.SamplingAlgorithm, Objective = sweep.Objective, Limits = sweep.Limits, EarlyTermination = sweep.EarlyTermination,
+        SamplingAlgorithm = sweep.SamplingAlgorithm,
+        Objective = sweep.Objective,
+        Limits = sweep.Limits,
+        EarlyTermination = sweep.EarlyTermination,
         Inputs = withIo ? new Dictionary<string, Input>(sweep.Inputs, StringComparer.Ordinal) : new Dictionary<string, Input>(StringComparer.Ordinal),
         Outputs = withIo ? new Dictionary<string, Output>(sweep.Outputs, StringComparer.Ordinal) : new Dictionary<string, Output>(StringComparer.Ordinal),
         QueueSettings = sweep.QueueSettings,
@@ -241,7 +257,8 @@ internal sealed class SweepJobExecutor : IJobExecutor
             {
                 Name = trial.Name,
                 DisplayName = template.DisplayName ?? trial.Name,
-                ExperimentName = template.ExperimentName, Description = template.Description,
+                ExperimentName = template.ExperimentName,
+                Description = template.Description,
                 Tags = new Dictionary<string, string>(template.Tags, StringComparer.Ordinal)
                 {
                     ["hyperparameters"] = SweepValues.Describe(trial.Parameters),
@@ -251,15 +268,20 @@ internal sealed class SweepJobExecutor : IJobExecutor
                     ["azureml.runsource"] = "hyperdrive",
                     ["hyperparameters"] = SweepValues.Describe(trial.Parameters),
                 },
-                Compute = template.Compute, Identity = template.Identity,
+                Compute = template.Compute,
+                Identity = template.Identity,
                 Services = new Dictionary<string, JobService>(template.Services, StringComparer.Ordinal),
-                Code = template.Code, Command = trial.TrialCommand, Environment = template.Environment,
+                Code = template.Code,
+                Command = trial.TrialCommand,
+                Environment = template.Environment,
                 EnvironmentVariables = new Dictionary<string, string>(template.EnvironmentVariables, StringComparer.Ordinal),
                 Inputs = new Dictionary<string, Input>(template.Inputs, StringComparer.Ordinal),
                 Outputs = new Dictionary<string, Output>(template.Outputs, StringComparer.Ordinal),
                 // trial_timeout is the sweep's to enforce (the trial ends Canceled, as on Azure ML); the trial keeps its own limit.
                 Limits = _sweep.Trial!.Limits,
-                Resources = template.Resources, Distribution = template.Distribution, QueueSettings = template.QueueSettings,
+                Resources = template.Resources,
+                Distribution = template.Distribution,
+                QueueSettings = template.QueueSettings,
             };
 
             // Submitted whatever the sweep's token says: once it exists the sweep knows it runs, and cancels it when the sweep stops.

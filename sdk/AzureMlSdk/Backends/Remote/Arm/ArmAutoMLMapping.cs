@@ -8,24 +8,40 @@ internal static class ArmAutoMLMapping
 {
     private static readonly Dictionary<AutoMLTask, string> TaskTypes = new()
     {
-        [AutoMLTask.Classification] = "Classification", [AutoMLTask.Regression] = "Regression", [AutoMLTask.Forecasting] = "Forecasting",
+        [AutoMLTask.Classification] = "Classification",
+        [AutoMLTask.Regression] = "Regression",
+        [AutoMLTask.Forecasting] = "Forecasting",
     };
 
     private static readonly Dictionary<FeaturizationMode, string> Modes = new()
     {
-        [FeaturizationMode.Auto] = "Auto", [FeaturizationMode.Custom] = "Custom", [FeaturizationMode.Off] = "Off",
+        [FeaturizationMode.Auto] = "Auto",
+        [FeaturizationMode.Custom] = "Custom",
+        [FeaturizationMode.Off] = "Off",
     };
 
     private static readonly Dictionary<InputMode, string> InputModes = new()
     {
-        [InputMode.ReadOnlyMount] = "ReadOnlyMount", [InputMode.ReadWriteMount] = "ReadWriteMount", [InputMode.Download] = "Download",
-        [InputMode.Direct] = "Direct", [InputMode.EvalMount] = "EvalMount", [InputMode.EvalDownload] = "EvalDownload",
+        [InputMode.ReadOnlyMount] = "ReadOnlyMount",
+        [InputMode.ReadWriteMount] = "ReadWriteMount",
+        [InputMode.Download] = "Download",
+        [InputMode.Direct] = "Direct",
+        [InputMode.EvalMount] = "EvalMount",
+        [InputMode.EvalDownload] = "EvalDownload",
     };
 
     private static readonly Dictionary<string, string> ForecastWords = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["none"] = "None", ["auto"] = "Auto", ["pad"] = "Pad", ["drop"] = "Drop", ["sum"] = "Sum", ["max"] = "Max", ["min"] = "Min", ["mean"] = "Mean",
-        ["season"] = "Season", ["season_trend"] = "SeasonTrend",
+        ["none"] = "None",
+        ["auto"] = "Auto",
+        ["pad"] = "Pad",
+        ["drop"] = "Drop",
+        ["sum"] = "Sum",
+        ["max"] = "Max",
+        ["min"] = "Min",
+        ["mean"] = "Mean",
+        ["season"] = "Season",
+        ["season_trend"] = "SeasonTrend",
     };
 
     /// <summary>
@@ -67,7 +83,8 @@ internal static class ArmAutoMLMapping
                         t => t.Key,
                         t => (List<ArmColumnTransformer>?)t.Value.Select(c => new ArmColumnTransformer
                         {
-                            Fields = [.. c.Fields], Parameters = c.Parameters.Count == 0 ? null : ArmJobMapping.ToJson(c.Parameters),
+                            Fields = [.. c.Fields],
+                            Parameters = c.Parameters.Count == 0 ? null : ArmJobMapping.ToJson(c.Parameters),
                         }).ToList(),
                         StringComparer.Ordinal),
             },

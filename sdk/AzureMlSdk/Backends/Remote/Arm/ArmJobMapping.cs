@@ -34,23 +34,36 @@ internal static class ArmJobMapping
 {
     private static readonly Dictionary<InputMode, string> InputModes = new()
     {
-        [InputMode.ReadOnlyMount] = "ReadOnlyMount", [InputMode.ReadWriteMount] = "ReadWriteMount", [InputMode.Download] = "Download",
-        [InputMode.Direct] = "Direct", [InputMode.EvalMount] = "EvalMount", [InputMode.EvalDownload] = "EvalDownload",
+        [InputMode.ReadOnlyMount] = "ReadOnlyMount",
+        [InputMode.ReadWriteMount] = "ReadWriteMount",
+        [InputMode.Download] = "Download",
+        [InputMode.Direct] = "Direct",
+        [InputMode.EvalMount] = "EvalMount",
+        [InputMode.EvalDownload] = "EvalDownload",
     };
 
     private static readonly Dictionary<OutputMode, string> OutputModes = new()
     {
-        [OutputMode.ReadWriteMount] = "ReadWriteMount", [OutputMode.Upload] = "Upload", [OutputMode.Direct] = "Direct",
+        [OutputMode.ReadWriteMount] = "ReadWriteMount",
+        [OutputMode.Upload] = "Upload",
+        [OutputMode.Direct] = "Direct",
     };
 
     private static readonly Dictionary<string, string> ServiceTypes = new(StringComparer.Ordinal)
     {
-        ["jupyter_lab"] = "JupyterLab", ["ssh"] = "SSH", ["tensor_board"] = "TensorBoard", ["vs_code"] = "VSCode",
+        ["jupyter_lab"] = "JupyterLab",
+        ["ssh"] = "SSH",
+        ["tensor_board"] = "TensorBoard",
+        ["vs_code"] = "VSCode",
     };
 
     internal static readonly Dictionary<string, string> JobTiers = new(StringComparer.Ordinal)
     {
-        ["null"] = "Null", ["spot"] = "Spot", ["basic"] = "Basic", ["standard"] = "Standard", ["premium"] = "Premium",
+        ["null"] = "Null",
+        ["spot"] = "Spot",
+        ["basic"] = "Basic",
+        ["standard"] = "Standard",
+        ["premium"] = "Premium",
     };
 
     /// <summary>
@@ -108,7 +121,10 @@ internal static class ArmJobMapping
             : throw new JobDefinitionException($"input '{name}' is the local path '{input.Path}': upload it before building the ARM body.", job.SourcePath, key: $"inputs.{name}.path");
         return new ArmJobInput
         {
-            JobInputType = YamlNames.Of(input.Type), Uri = uri, Mode = input.Mode is { } m ? InputModes[m] : null, Description = input.Description,
+            JobInputType = YamlNames.Of(input.Type),
+            Uri = uri,
+            Mode = input.Mode is { } m ? InputModes[m] : null,
+            Description = input.Description,
         };
     }
 
@@ -124,8 +140,11 @@ internal static class ArmJobMapping
             : throw new JobDefinitionException($"output '{name}' is the local path '{output.Path}'; Azure ML outputs go to a datastore (azureml://datastores/<ds>/paths/…).", job.SourcePath, key: $"outputs.{name}.path");
         return new ArmJobOutput
         {
-            JobOutputType = YamlNames.Of(output.Type), Uri = uri, Mode = output.Mode is { } m ? OutputModes[m] : null,
-            AssetName = output.Name, Description = output.Description,
+            JobOutputType = YamlNames.Of(output.Type),
+            Uri = uri,
+            Mode = output.Mode is { } m ? OutputModes[m] : null,
+            AssetName = output.Name,
+            Description = output.Description,
         };
     }
 

@@ -54,13 +54,19 @@ internal static class ArmPipelineJobMapping
 {
     private static readonly Dictionary<InputMode, string> InputModes = new()
     {
-        [InputMode.ReadOnlyMount] = "ReadOnlyMount", [InputMode.ReadWriteMount] = "ReadWriteMount", [InputMode.Download] = "Download",
-        [InputMode.Direct] = "Direct", [InputMode.EvalMount] = "EvalMount", [InputMode.EvalDownload] = "EvalDownload",
+        [InputMode.ReadOnlyMount] = "ReadOnlyMount",
+        [InputMode.ReadWriteMount] = "ReadWriteMount",
+        [InputMode.Download] = "Download",
+        [InputMode.Direct] = "Direct",
+        [InputMode.EvalMount] = "EvalMount",
+        [InputMode.EvalDownload] = "EvalDownload",
     };
 
     private static readonly Dictionary<OutputMode, string> OutputModes = new()
     {
-        [OutputMode.ReadWriteMount] = "ReadWriteMount", [OutputMode.Upload] = "Upload", [OutputMode.Direct] = "Direct",
+        [OutputMode.ReadWriteMount] = "ReadWriteMount",
+        [OutputMode.Upload] = "Upload",
+        [OutputMode.Direct] = "Direct",
     };
 
     public static ArmResource<PipelineJobProperties> ToArm(PipelineJob job, ArmPipelineReferences references)
@@ -201,16 +207,23 @@ internal static class ArmPipelineJobMapping
 
     private static readonly Dictionary<string, string[]> DistributionArguments = new(StringComparer.Ordinal)
     {
-        ["choice"] = ["values"], ["randint"] = ["upper"],
-        ["uniform"] = ["min_value", "max_value"], ["quniform"] = ["min_value", "max_value", "q"],
-        ["loguniform"] = ["min_value", "max_value"], ["qloguniform"] = ["min_value", "max_value", "q"],
-        ["normal"] = ["mu", "sigma"], ["qnormal"] = ["mu", "sigma", "q"],
-        ["lognormal"] = ["mu", "sigma"], ["qlognormal"] = ["mu", "sigma", "q"],
+        ["choice"] = ["values"],
+        ["randint"] = ["upper"],
+        ["uniform"] = ["min_value", "max_value"],
+        ["quniform"] = ["min_value", "max_value", "q"],
+        ["loguniform"] = ["min_value", "max_value"],
+        ["qloguniform"] = ["min_value", "max_value", "q"],
+        ["normal"] = ["mu", "sigma"],
+        ["qnormal"] = ["mu", "sigma", "q"],
+        ["lognormal"] = ["mu", "sigma"],
+        ["qlognormal"] = ["mu", "sigma", "q"],
     };
 
     private static readonly Dictionary<string, string> PolicyTypes = new(StringComparer.Ordinal)
     {
-        ["bandit"] = "Bandit", ["median_stopping"] = "MedianStopping", ["truncation_selection"] = "TruncationSelection",
+        ["bandit"] = "Bandit",
+        ["median_stopping"] = "MedianStopping",
+        ["truncation_selection"] = "TruncationSelection",
     };
 
     /// <summary>
@@ -237,7 +250,9 @@ internal static class ArmPipelineJobMapping
             RandomSamplingAlgorithm { Seed: null, Rule: RandomSamplingRule.Random } => "random",
             RandomSamplingAlgorithm r => new JsonObject
             {
-                ["type"] = "random", ["seed"] = r.Seed is { } seed ? JsonValue.Create(seed) : null, ["rule"] = r.Rule.ToString().ToLowerInvariant(),
+                ["type"] = "random",
+                ["seed"] = r.Seed is { } seed ? JsonValue.Create(seed) : null,
+                ["rule"] = r.Rule.ToString().ToLowerInvariant(),
             },
             { } other => other.ToString(),
             null => null,
@@ -271,7 +286,9 @@ internal static class ArmPipelineJobMapping
         {
             var p = new JsonObject
             {
-                ["policy_type"] = PolicyTypes[policy.TypeName], ["evaluation_interval"] = policy.EvaluationInterval, ["delay_evaluation"] = policy.DelayEvaluation,
+                ["policy_type"] = PolicyTypes[policy.TypeName],
+                ["evaluation_interval"] = policy.EvaluationInterval,
+                ["delay_evaluation"] = policy.DelayEvaluation,
             };
             switch (policy)
             {
@@ -326,16 +343,22 @@ internal static class ArmPipelineJobMapping
         var policy = node["early_termination"] as JsonObject;
         return new SweepJob
         {
-            DisplayName = common.DisplayName, Description = common.Description, Tags = common.Tags, Properties = common.Properties, Compute = common.Compute,
+            DisplayName = common.DisplayName,
+            Description = common.Description,
+            Tags = common.Tags,
+            Properties = common.Properties,
+            Compute = common.Compute,
             TrialComponent = common.Component,
-            Inputs = common.Inputs, Outputs = common.Outputs,
+            Inputs = common.Inputs,
+            Outputs = common.Outputs,
             SearchSpace = space,
             SamplingAlgorithm = sampling,
             Objective = objective is null ? null : new Objective(Text(objective["primary_metric"]) ?? "",
                 string.Equals(Text(objective["goal"]), "maximize", StringComparison.OrdinalIgnoreCase) ? Goal.Maximize : Goal.Minimize),
             Limits = limits is null ? null : new SweepLimits
             {
-                MaxTotalTrials = Int(limits["max_total_trials"]), MaxConcurrentTrials = Int(limits["max_concurrent_trials"]),
+                MaxTotalTrials = Int(limits["max_total_trials"]),
+                MaxConcurrentTrials = Int(limits["max_concurrent_trials"]),
                 Timeout = Int(limits["timeout"]) is { } t ? TimeSpan.FromSeconds(t) : null,
                 TrialTimeout = Int(limits["trial_timeout"]) is { } tt ? TimeSpan.FromSeconds(tt) : null,
             },
@@ -392,8 +415,12 @@ internal static class ArmPipelineJobMapping
         }
         return new PipelineJob
         {
-            Name = resource.Name, DisplayName = p.DisplayName, ExperimentName = p.ExperimentName, Description = p.Description,
-            Tags = ArmJobMapping.NonNull(p.Tags), Properties = ArmJobMapping.NonNull(p.Properties),
+            Name = resource.Name,
+            DisplayName = p.DisplayName,
+            ExperimentName = p.ExperimentName,
+            Description = p.Description,
+            Tags = ArmJobMapping.NonNull(p.Tags),
+            Properties = ArmJobMapping.NonNull(p.Properties),
             Compute = p.ComputeId is null ? null : ArmJobMapping.ComputeFromId(p.ComputeId),
             Services = p.Services?.Where(x => x.Value is not null).ToDictionary(x => x.Key, x => ArmJobMapping.FromArm(x.Value!), StringComparer.Ordinal)
                 ?? new Dictionary<string, JobService>(StringComparer.Ordinal),

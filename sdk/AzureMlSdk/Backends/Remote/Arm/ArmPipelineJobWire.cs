@@ -35,8 +35,12 @@ internal static class ArmPipelineJobWire
             var p = pipeline.Properties!;
             return new PipelineJob
             {
-                Name = pipeline.Name, DisplayName = p.DisplayName, ExperimentName = p.ExperimentName, Description = p.Description,
-                Tags = ArmJobMapping.NonNull(p.Tags), Properties = ArmJobMapping.NonNull(p.Properties),
+                Name = pipeline.Name,
+                DisplayName = p.DisplayName,
+                ExperimentName = p.ExperimentName,
+                Description = p.Description,
+                Tags = ArmJobMapping.NonNull(p.Tags),
+                Properties = ArmJobMapping.NonNull(p.Properties),
             };
         }
     }

@@ -95,7 +95,9 @@ internal static class ArmSweepJobMapping
 {
     private static readonly Dictionary<Type, string> PolicyTypes = new()
     {
-        [typeof(BanditPolicy)] = "Bandit", [typeof(MedianStoppingPolicy)] = "MedianStopping", [typeof(TruncationSelectionPolicy)] = "TruncationSelection",
+        [typeof(BanditPolicy)] = "Bandit",
+        [typeof(MedianStoppingPolicy)] = "MedianStopping",
+        [typeof(TruncationSelectionPolicy)] = "TruncationSelection",
     };
 
     /// <summary>

@@ -60,8 +60,13 @@ internal sealed partial class RemoteAssetStore(ArmClients arm, WorkspaceCoordina
     {
         Properties = new DataVersionProperties
         {
-            DataType = YamlNames.Of(prepared.Type), DataUri = prepared.Path, Description = prepared.Description,
-            Tags = Bag(prepared.Tags), Properties = Bag(prepared.Properties), IsAnonymous = false, IsArchived = archived,
+            DataType = YamlNames.Of(prepared.Type),
+            DataUri = prepared.Path,
+            Description = prepared.Description,
+            Tags = Bag(prepared.Tags),
+            Properties = Bag(prepared.Properties),
+            IsAnonymous = false,
+            IsArchived = archived,
         },
     };
 
@@ -261,8 +266,12 @@ internal sealed partial class RemoteAssetStore(ArmClients arm, WorkspaceCoordina
     {
         Properties = new ComponentVersionProperties
         {
-            ComponentSpec = spec, Description = prepared.Description, Tags = Bag(prepared.Tags), Properties = Bag(prepared.Properties),
-            IsAnonymous = false, IsArchived = archived,
+            ComponentSpec = spec,
+            Description = prepared.Description,
+            Tags = Bag(prepared.Tags),
+            Properties = Bag(prepared.Properties),
+            IsAnonymous = false,
+            IsArchived = archived,
         },
     };
 

@@ -217,7 +217,9 @@ internal sealed partial class RemoteJobBackend
     {
         var inputs = command.Inputs.ToDictionary(i => i.Key, i => new ComponentInput
         {
-            Type = DeclaredInputType(pipeline, resolved, i.Value), Mode = i.Value.Mode, Description = i.Value.Description,
+            Type = DeclaredInputType(pipeline, resolved, i.Value),
+            Mode = i.Value.Mode,
+            Description = i.Value.Description,
         }, StringComparer.Ordinal);
         foreach (var placeholder in CommandTemplate.Parse(command.Command ?? "", []).Placeholders)
         {
@@ -256,12 +258,22 @@ internal sealed partial class RemoteJobBackend
 
     internal static CommandComponent Rename(CommandComponent c, string name, string? version, JobEnvironment? environment) => new()
     {
-        Name = name, Version = version, DisplayName = c.DisplayName, Description = c.Description,
-        Tags = new Dictionary<string, string>(c.Tags, StringComparer.Ordinal), Properties = new Dictionary<string, string>(c.Properties, StringComparer.Ordinal),
-        Inputs = new Dictionary<string, ComponentInput>(c.Inputs, StringComparer.Ordinal), Outputs = new Dictionary<string, ComponentOutput>(c.Outputs, StringComparer.Ordinal),
-        Command = c.Command, Code = c.Code, Environment = environment ?? c.Environment,
+        Name = name,
+        Version = version,
+        DisplayName = c.DisplayName,
+        Description = c.Description,
+        Tags = new Dictionary<string, string>(c.Tags, StringComparer.Ordinal),
+        Properties = new Dictionary<string, string>(c.Properties, StringComparer.Ordinal),
+        Inputs = new Dictionary<string, ComponentInput>(c.Inputs, StringComparer.Ordinal),
+        Outputs = new Dictionary<string, ComponentOutput>(c.Outputs, StringComparer.Ordinal),
+        Command = c.Command,
+        Code = c.Code,
+        Environment = environment ?? c.Environment,
         EnvironmentVariables = new Dictionary<string, string>(c.EnvironmentVariables, StringComparer.Ordinal),
-        Resources = c.Resources, Distribution = c.Distribution, IsDeterministic = c.IsDeterministic,
-        AdditionalIncludes = [.. c.AdditionalIncludes], Source = c.Source,
+        Resources = c.Resources,
+        Distribution = c.Distribution,
+        IsDeterministic = c.IsDeterministic,
+        AdditionalIncludes = [.. c.AdditionalIncludes],
+        Source = c.Source,
     };
 }
