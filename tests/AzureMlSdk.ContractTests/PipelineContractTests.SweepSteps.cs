@@ -1,33 +1,13 @@
 namespace AzureMlSdk.ContractTests;
 
 /// <summary>
-/// Sweep steps in the pipelines contract: a <c>type: sweep</c> step (<see cref="CommandJob.Sweep"/>) is a sweep job whose trials are its
-/// children and whose outputs — its best trial's — feed the next step; a deterministic (grid) sweep step is reused; its sweep errors are
-/// refused at submit. A backend that does not run sweep steps (<see cref="RunsSweepSteps"/> false: Remote today) refuses the pipeline
-/// with <see cref="AzureMlNotSupportedException"/> and creates nothing.
+/// Sweep steps in the pipelines contract, the same on every backend: a <c>type: sweep</c> step (<see cref="CommandJob.Sweep"/>) is a sweep
+/// job whose trials are its children and whose outputs — its best trial's — feed the next step; a deterministic (grid) sweep step is
+/// reused on resubmit; its sweep errors are refused at submit. On Remote the trial travels as azure-ai-ml sends it (an anonymous component
+/// version named by the sweep node's <c>trial.componentId</c>) and the service (the Emulator) runs it.
 /// </summary>
 public abstract partial class PipelineContractTests
 {
-    /// <summary>
-    /// Whether this backend runs sweep steps. The local workspace does; the Remote backend does not submit them yet, and must refuse
-    /// them with <see cref="AzureMlNotSupportedException"/> before creating anything. Each side of the difference is asserted.
-    /// </summary>
-    protected virtual bool RunsSweepSteps => true;
-
-    /// <summary>The submitted job where the backend runs sweep steps; else null, after checking it was refused and nothing was created.</summary>
-    private async Task<Job?> SubmitOrRefusedAsync(PipelineJob pipeline)
-    {
-        if (RunsSweepSteps)
-        {
-            return await Ws.Jobs.CreateOrUpdateAsync(pipeline);
-        }
-        var before = await Ws.Jobs.ListAsync().CountAsync();
-        var e = await Assert.ThrowsAsync<AzureMlNotSupportedException>(() => Ws.Jobs.CreateOrUpdateAsync(pipeline));
-        Assert.Contains("sweep", e.Message, StringComparison.OrdinalIgnoreCase);
-        Assert.Equal(before, await Ws.Jobs.ListAsync().CountAsync());
-        return null;
-    }
-
     private static string Worker => $"dotnet '{Path.Combine(AppContext.BaseDirectory, "AzureMlSdk.TestWorker.dll")}'";
 
     [Fact]
@@ -57,17 +37,16 @@ public abstract partial class PipelineContractTests
             },
         };
 
-        if (await SubmitOrRefusedAsync(Tuned()) is not { } submitted)
-        {
-            return;   // this backend does not run sweep steps (yet): refused, nothing created
-        }
-        var first = await EndAsync(submitted);
+        var first = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(Tuned()));
 
         Assert.Equal(JobStatus.Completed, first.Status);
         var steps = await Ws.Jobs.ListAsync(first.Name).ToDictionaryAsync(c => c.Properties["azureml.nodeid"], c => c);
         Assert.Equal(JobType.Sweep, steps["tune"].Type);
+        Assert.Equal("false", steps["tune"].Properties["azureml.isreused"]);
         var trials = await Ws.Jobs.ListAsync(steps["tune"].Name).ToListAsync();
         Assert.Equal(2, trials.Count);
+        Assert.All(trials, t => Assert.Equal((JobType.Command, JobStatus.Completed), (t.Type, t.Status)));
+        Assert.Equal(["0.5", "0.875"], trials.Select(t => t.Run.Params["x"]).Order(StringComparer.Ordinal));
         Assert.Equal(trials.Single(t => t.Run.Params["x"] == "0.875").Name, steps["tune"].Properties["best_child_run_id"]);
         var destination = Path.GetDirectoryName(Scratch("sweep-out/x"))!;
         await Ws.Jobs.DownloadAsync(first.Name, destination, outputName: "report");

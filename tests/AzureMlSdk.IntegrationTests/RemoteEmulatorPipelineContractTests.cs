@@ -4,7 +4,7 @@ namespace AzureMlSdk.IntegrationTests;
 
 /// <summary>
 /// The pipeline contract cases, unchanged, on a Remote workspace served by the Emulator: the Remote backend creates each step's anonymous
-/// component version and PUTs the <c>PipelineJob</c> body; the Emulator resolves the component ids and runs the pipeline with the local engine.
+/// component version (a sweep step's trial's too) and PUTs the <c>PipelineJob</c> body; the Emulator resolves the component ids and runs the pipeline with the local engine.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class RemoteEmulatorPipelineContractTests(EmulatorFixture emulator) : PipelineContractTests
@@ -14,7 +14,4 @@ public sealed class RemoteEmulatorPipelineContractTests(EmulatorFixture emulator
         var name = await emulator.CreateWorkspaceAsync();
         return await emulator.OpenAsync(name);
     }
-
-    /// <summary>The Remote backend does not submit sweep steps yet (their trial's anonymous component is not created).</summary>
-    protected override bool RunsSweepSteps => false;
 }

@@ -16,7 +16,10 @@ namespace AzureMlSdk.Emulator.Jobs;
 /// <c>componentId</c> (the Remote client created them through this Emulator's component routes, so they are in the workspace's local asset
 /// store): each is read, its code version copied from the blob container into a local snapshot (as a command job's is), its ARM references
 /// made local, its literal inputs typed by the component's declared types (ARM carries every literal as text), and bound to the step's
-/// inputs and outputs exactly as Local binds a registered component (<see cref="PipelineJobExecutor.BindComponent"/>). A stored pipeline
+/// inputs and outputs exactly as Local binds a registered component (<see cref="PipelineJobExecutor.BindComponent"/>). A sweep node
+/// (<c>type: sweep</c>) names its trial's component version by <c>trial.componentId</c>: it is made local the same way and bound as Local
+/// binds a trial component (<see cref="PipelineJobExecutor.BindSweepTrial"/>), so the engine runs the step as a sweep job — its trials the
+/// step's children, its outputs the best trial's, reused under Local's rule. A stored pipeline
 /// is answered as the <c>PipelineJob</c> the service returns, its steps naming their component versions.
 /// </summary>
 internal static class PipelineJobResources
@@ -152,12 +155,18 @@ internal static class PipelineJobResources
         var steps = new Dictionary<string, JobDefinition>(StringComparer.Ordinal);
         foreach (var (name, step) in arm.Jobs)
         {
-            if (step is not PipelineComponentJob reference)
+            switch (step)
             {
-                throw new JobDefinitionException($"step '{name}' is a {JobDefinition.YamlType(step.Type)} step; the Emulator runs steps that name a component version (componentId).", null, key: $"jobs.{name}");
+                case PipelineComponentJob reference:
+                    var bound = await ResolveStepAsync(call, name, reference, shell, ct).ConfigureAwait(false);
+                    steps[name] = timeouts.TryGetValue(name, out var timeout) ? PipelineSteps.With(bound, limits: new CommandJobLimits { Timeout = timeout }) : bound;
+                    break;
+                case SweepJob { TrialComponent: not null } sweep:
+                    steps[name] = await ResolveSweepStepAsync(call, name, sweep, shell, ct).ConfigureAwait(false);
+                    break;
+                default:
+                    throw new JobDefinitionException($"step '{name}' is a {JobDefinition.YamlType(step.Type)} step; the Emulator runs steps that name a component version (componentId, or a sweep node's trial.componentId).", null, key: $"jobs.{name}");
             }
-            var bound = await ResolveStepAsync(call, name, reference, shell, ct).ConfigureAwait(false);
-            steps[name] = timeouts.TryGetValue(name, out var timeout) ? PipelineSteps.With(bound, limits: new CommandJobLimits { Timeout = timeout }) : bound;
         }
         var pipeline = PipelineJobExecutor.Copy(shell, steps);
         var problems = new Problems(null);
@@ -172,7 +181,7 @@ internal static class PipelineJobResources
         }
         foreach (var (step, definition) in steps)
         {
-            foreach (var (name, input) in ((CommandJob)definition).Inputs)
+            foreach (var (name, input) in definition is SweepJob sweep ? sweep.TrialInputs : (IEnumerable<KeyValuePair<string, Input>>)((CommandJob)definition).Inputs)
             {
                 data[step + "." + name] = input;
             }
@@ -187,11 +196,48 @@ internal static class PipelineJobResources
     /// </summary>
     private static async Task<CommandJob> ResolveStepAsync(ArmEndpoints.ArmCall call, string step, PipelineComponentJob reference, PipelineJob pipeline, CancellationToken ct)
     {
+        var local = await LocalComponentAsync(call, step, reference.Component, "componentId", ct).ConfigureAwait(false);
+        var typed = new PipelineComponentJob
+        {
+            Component = reference.Component,
+            Compute = reference.Compute,
+            DisplayName = reference.DisplayName,
+            Description = reference.Description,
+            Tags = reference.Tags,
+            Properties = reference.Properties,
+            EnvironmentVariables = reference.EnvironmentVariables,
+            Outputs = reference.Outputs,
+            Inputs = TypedInputs(reference.Inputs, local),
+        };
+        return PipelineJobExecutor.BindComponent(step, local, local.Version!, typed, pipeline);
+    }
+
+    /// <summary>
+    /// A sweep step (a <c>type: sweep</c> node): its trial component version read and made local as a command step's is, its literal inputs
+    /// typed, then bound as Local binds a trial component (<see cref="PipelineJobExecutor.BindSweepTrial"/>: the swept inputs'
+    /// <c>${{inputs.x}}</c> become <c>${{search_space.x}}</c>), so the local engine runs it as a sweep whose trials are the step's children.
+    /// </summary>
+    private static async Task<SweepJob> ResolveSweepStepAsync(ArmEndpoints.ArmCall call, string step, SweepJob sweep, PipelineJob pipeline, CancellationToken ct)
+    {
+        var local = await LocalComponentAsync(call, step, sweep.TrialComponent!, "trial.componentId", ct).ConfigureAwait(false);
+        return PipelineJobExecutor.BindSweepTrial(step, local, SweepSteps.With(sweep, null, TypedInputs(sweep.Inputs, local)), pipeline);
+    }
+
+    /// <summary>A step's inputs with ARM ids made local and text literals typed by the component's declared inputs.</summary>
+    private static Dictionary<string, Input> TypedInputs(IDictionary<string, Input> inputs, CommandComponent component) =>
+        inputs.ToDictionary(i => i.Key, i => Typed(Local(i.Value), component.Inputs.TryGetValue(i.Key, out var declared) ? declared : null), StringComparer.Ordinal);
+
+    /// <summary>
+    /// The component version a step names, read from the workspace (an unknown one is a <see cref="ResourceNotFoundException"/> naming the
+    /// step, as on Local): its code made a local snapshot, its environment's ARM id made <c>azureml:name:version</c>, its version set.
+    /// </summary>
+    private static async Task<CommandComponent> LocalComponentAsync(ArmEndpoints.ArmCall call, string step, string reference, string key, CancellationToken ct)
+    {
         var ws = call.Workspace;
-        var parsed = AssetReference.Parse(reference.Component);
+        var parsed = AssetReference.Parse(reference);
         if (parsed.Kind != AssetReferenceKind.Asset || parsed.Name is null || parsed.Version is null)
         {
-            throw new JobDefinitionException($"step '{step}' runs component '{reference.Component}': the Emulator runs component versions of this workspace (componentId = …/workspaces/<ws>/components/<name>/versions/<version>).", null, key: $"jobs.{step}.componentId");
+            throw new JobDefinitionException($"step '{step}' runs component '{reference}': the Emulator runs component versions of this workspace ({key} = …/workspaces/<ws>/components/<name>/versions/<version>).", null, key: $"jobs.{step}.{key}");
         }
         AssetVersion<CommandComponent> found;
         try
@@ -200,7 +246,7 @@ internal static class PipelineJobResources
         }
         catch (ResourceNotFoundException ex)
         {
-            throw new ResourceNotFoundException($"Step '{step}' runs component '{reference.Component}', which does not exist: {ex.Message}", innerException: ex);
+            throw new ResourceNotFoundException($"Step '{step}' runs component '{reference}', which does not exist: {ex.Message}", innerException: ex);
         }
         var component = found.Definition;
         var code = component.Code;
@@ -210,7 +256,7 @@ internal static class PipelineJobResources
             code = materialized.Code;
         }
         var environment = component.Environment?.Reference is { } env ? JobEnvironment.FromReference(ArmJobMapping.AssetFromId(env)) : component.Environment;
-        var local = new CommandComponent
+        return new CommandComponent
         {
             Name = component.Name,
             Version = found.Version,
@@ -228,19 +274,6 @@ internal static class PipelineJobResources
             Distribution = component.Distribution,
             IsDeterministic = component.IsDeterministic,
         };
-        var typed = new PipelineComponentJob
-        {
-            Component = reference.Component,
-            Compute = reference.Compute,
-            DisplayName = reference.DisplayName,
-            Description = reference.Description,
-            Tags = reference.Tags,
-            Properties = reference.Properties,
-            EnvironmentVariables = reference.EnvironmentVariables,
-            Outputs = reference.Outputs,
-            Inputs = reference.Inputs.ToDictionary(i => i.Key, i => Typed(Local(i.Value), (component.Inputs.TryGetValue(i.Key, out var declared) ? declared : null)), StringComparer.Ordinal),
-        };
-        return PipelineJobExecutor.BindComponent(step, local, found.Version, typed, pipeline);
     }
 
     /// <summary>Each step's <c>limits.timeout</c> (ISO 8601), which the step's command job keeps.</summary>
@@ -296,8 +329,8 @@ internal static class PipelineJobResources
         var stepInputUris = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, step) in definition.Jobs)
         {
-            componentIds[name] = step is CommandJob { Component: { Version: not null } c }
-                ? $"{workspaceId}/components/{c.Name}/versions/{c.Version}"
+            componentIds[name] = (step switch { CommandJob c => c.Component, SweepJob s => s.Trial?.Component, _ => null }) is { Version: not null } component
+                ? $"{workspaceId}/components/{component.Name}/versions/{component.Version}"
                 : $"{workspaceId}/components/{RemoteAnonymous}";
             foreach (var (input, value) in PipelineGraph.InputsOf(step) ?? new Dictionary<string, Input>())
             {

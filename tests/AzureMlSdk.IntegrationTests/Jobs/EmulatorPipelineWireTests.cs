@@ -9,7 +9,8 @@ namespace AzureMlSdk.IntegrationTests.Jobs;
 /// <summary>
 /// Pipelines on the wire between the Remote backend and the Emulator: the steps' anonymous component versions and the <c>PipelineJob</c>
 /// body as the service stores and answers them (spec-valid, <c>componentId</c> per step, the same content the same version), and a bad
-/// body PUT directly answered as Local reports it, in Azure's error shape.
+/// body PUT directly answered as Local reports it, in Azure's error shape; a sweep step as a <c>type: sweep</c> node whose <c>trial.componentId</c>
+/// names its trial's anonymous component (command as written), run as a sweep whose trials are the step's children.
 /// </summary>
 [Collection(EmulatorCollection.Name)]
 public sealed class EmulatorPipelineWireTests(EmulatorFixture emulator) : IAsyncLifetime
@@ -98,6 +99,75 @@ public sealed class EmulatorPipelineWireTests(EmulatorFixture emulator) : IAsync
         var (historyStatus, history) = await SendAsync(HttpMethod.Get, $"/history/v1.0{EmulatorFixture.WorkspacePath(_ws)}/runs/{first.Name}/children");
         Assert.Equal(HttpStatusCode.OK, historyStatus);
         Assert.Equal(2, history.GetProperty("value").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_sweep_step_is_a_sweep_node_naming_its_trials_anonymous_component_and_its_trials_are_the_steps_children()
+    {
+        await using var ws = await emulator.OpenAsync(_ws);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(180));
+        var worker = $"dotnet '{Path.Combine(AppContext.BaseDirectory, "AzureMlSdk.TestWorker.dll")}'";
+        var pipeline = new PipelineJob
+        {
+            ExperimentName = "wire-pipelines",
+            Outputs = { ["best"] = Output.UriFolder() },
+            Jobs =
+            {
+                ["tune"] = new CommandJob
+                {
+                    Environment = Environment,
+                    Command = $"{worker} trial accuracy ${{{{inputs.x}}}} 0 ${{{{outputs.model}}}}",
+                    Inputs = { ["x"] = 0.1 },
+                    Outputs = { ["model"] = Output.UriFolder("${{parent.outputs.best}}") },
+                }.Sweep("accuracy", Goal.Maximize, new Dictionary<string, SweepDistribution> { ["x"] = new Choice(0.25, 0.75) }, SamplingAlgorithm.Grid,
+                    new SweepLimits { MaxTotalTrials = 2, MaxConcurrentTrials = 1 }),
+            },
+        };
+
+        var done = await (await ws.Jobs.CreateOrUpdateAsync(pipeline)).WaitAsync(cts.Token);
+
+        Assert.True(done.Status == JobStatus.Completed, $"{done.Status}: {done.Error?.Message}");
+        var (status, body) = await SendAsync(HttpMethod.Get, $"/jobs/{done.Name}");
+        Assert.Equal(HttpStatusCode.OK, status);
+        var problems = Spec.Validate(body, Spec.Definition("JobBase").Schema, Spec.Root);
+        Assert.True(problems.Count == 0, string.Join("; ", problems));
+        var tune = body.GetProperty("properties").GetProperty("jobs").GetProperty("tune");
+        Assert.Equal("sweep", tune.GetProperty("type").GetString());
+        Assert.False(tune.TryGetProperty("componentId", out _));
+        var trialId = tune.GetProperty("trial").GetProperty("componentId").GetString()!;
+        Assert.Matches("/workspaces/[^/]+/components/azureml_anonymous/versions/[0-9a-f]{30}$", trialId);
+        Assert.Equal("""{"type":"choice","values":[0.25,0.75]}""", tune.GetProperty("search_space").GetProperty("x").GetRawText());
+        Assert.Equal("grid", tune.GetProperty("sampling_algorithm").GetString());
+        Assert.Equal("""{"goal":"maximize","primary_metric":"accuracy"}""", tune.GetProperty("objective").GetRawText());
+        Assert.Equal("""{"max_total_trials":2,"max_concurrent_trials":1}""", tune.GetProperty("limits").GetRawText());
+
+        // The trial component as azure-ai-ml sends it: the command as written (${{inputs.x}}), x an input of the sampled type.
+        var (componentStatus, component) = await SendAsync(HttpMethod.Get, trialId);
+        Assert.Equal(HttpStatusCode.OK, componentStatus);
+        Assert.Empty(Spec.Validate(component, Spec.Definition("ComponentVersion").Schema, Spec.Root));
+        var spec = component.GetProperty("properties").GetProperty("componentSpec");
+        Assert.Equal($"{worker} trial accuracy ${{{{inputs.x}}}} 0 ${{{{outputs.model}}}}", spec.GetProperty("command").GetString());
+        Assert.Equal("number", spec.GetProperty("inputs").GetProperty("x").GetProperty("type").GetString());
+
+        // The step is a spec-valid SweepJob, its trials its children (run history, as azure-ai-ml lists them); the pipeline's output is the best trial's.
+        var step = Assert.Single(await ws.Jobs.ListAsync(done.Name).ToListAsync());
+        var (stepStatus, stepBody) = await SendAsync(HttpMethod.Get, $"/jobs/{step.Name}");
+        Assert.Equal(HttpStatusCode.OK, stepStatus);
+        Assert.Empty(Spec.Validate(stepBody, Spec.Definition("JobBase").Schema, Spec.Root));
+        Assert.Equal("Sweep", stepBody.GetProperty("properties").GetProperty("jobType").GetString());
+        var (historyStatus, history) = await SendAsync(HttpMethod.Get, $"/history/v1.0{EmulatorFixture.WorkspacePath(_ws)}/runs/{step.Name}/children");
+        Assert.Equal(HttpStatusCode.OK, historyStatus);
+        Assert.Equal(2, history.GetProperty("value").GetArrayLength());
+        var destination = Directory.CreateTempSubdirectory("wire-sweep-step-").FullName;
+        try
+        {
+            await ws.Jobs.DownloadAsync(done.Name, destination, outputName: "best");
+            Assert.Equal("accuracy=0.75", await File.ReadAllTextAsync(Path.Combine(destination, "named-outputs", "best", "model.txt")));
+        }
+        finally
+        {
+            Directory.Delete(destination, recursive: true);
+        }
     }
 
     [Fact]

@@ -88,6 +88,27 @@ internal static partial class SweepSteps
         names.Count == 0 ? command : InputPlaceholder().Replace(command, m => names.Contains(m.Groups["name"].Value) ? $"${{{{search_space.{m.Groups["name"].Value}}}}}" : m.Value);
 
     /// <summary>
+    /// A trial's command as its component declares it (azure-ai-ml keeps a sweep node's trial component as written and rewrites only
+    /// when it makes the job): each <c>${{search_space.x}}</c> written back as <c>${{inputs.x}}</c> — <see cref="RewriteCommand"/> undone.
+    /// </summary>
+    public static string ComponentCommand(string command) =>
+        SearchSpacePlaceholder().Replace(command, m => $"${{{{inputs.{m.Groups["name"].Value}}}}}");
+
+    /// <summary>
+    /// The input type a trial component declares for a swept parameter: integer for <c>randint</c> and a choice of integers, boolean or
+    /// number for a choice of those, string for a choice of text (or of mixed kinds), number for every other distribution.
+    /// </summary>
+    public static InputType SweptInputType(SweepDistribution distribution) => distribution switch
+    {
+        RandInt => InputType.Integer,
+        Choice { Values: var values } when values.Count > 0 && values.All(v => v is long) => InputType.Integer,
+        Choice { Values: var values } when values.Count > 0 && values.All(v => v is long or double) => InputType.Number,
+        Choice { Values: var values } when values.Count > 0 && values.All(v => v is bool) => InputType.Boolean,
+        Choice => InputType.String,
+        _ => InputType.Number,
+    };
+
+    /// <summary>
     /// Why a sweep step cannot be reused, or null when it can: a sweep's result is reproducible only when the points it samples are
     /// (grid, or random/sobol with a seed; an unseeded random sweep and a bayesian one, whose points depend on the order results arrive,
     /// are not) and when no early-termination policy judges concurrent trials (its decisions depend on which trials have reported when;
@@ -112,6 +133,9 @@ internal static partial class SweepSteps
         }
         return null;
     }
+
+    [GeneratedRegex(@"\$\{\{\s*search_space\.(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*\}\}")]
+    private static partial Regex SearchSpacePlaceholder();
 
     [GeneratedRegex(@"\$\{\{\s*inputs\.(?<name>[A-Za-z_][A-Za-z0-9_]*)\s*\}\}")]
     private static partial Regex InputPlaceholder();

@@ -265,6 +265,17 @@ internal sealed class PipelineJobExecutor : IJobExecutor
     private static async Task<SweepJob> ResolveSweepTrialAsync(LocalWorkspaceBackend backend, string step, SweepJob sweep, string reference, PipelineJob pipeline, CancellationToken cancellationToken)
     {
         var component = await GetComponentAsync(backend, step, reference, cancellationToken).ConfigureAwait(false);
+        return BindSweepTrial(step, component, sweep, pipeline);
+    }
+
+    /// <summary>
+    /// A sweep step whose trial is a component version (<see cref="SweepJob.TrialComponent"/>) as the sweep it runs: the component bound
+    /// to the step's inputs other than the swept ones and to its outputs (checked as <see cref="CommandComponent.ToJob"/> checks them,
+    /// problems at <c>jobs.&lt;step&gt;.…</c>), each <c>${{inputs.x}}</c> of a swept input made <c>${{search_space.x}}</c>
+    /// (<see cref="SweepSteps.FromTrial"/>). Shared by every backend that resolves trial components (Local, the Remote backend, the Emulator).
+    /// </summary>
+    internal static SweepJob BindSweepTrial(string step, CommandComponent component, SweepJob sweep, PipelineJob pipeline)
+    {
         var swept = sweep.SearchSpace.Keys.ToHashSet(StringComparer.Ordinal);
         CommandJob job;
         try

@@ -117,8 +117,7 @@ internal static class ArmPipelineJobMapping
         var inputs = PipelineGraph.InputsOf(step) ?? throw new AzureMlNotSupportedException($"Step '{name}' is a {JobDefinition.YamlType(step.Type)} job; pipeline steps are command jobs and components.");
         var outputs = PipelineGraph.OutputsOf(step)!;
         var componentId = references.ComponentIds.TryGetValue(name, out var id) ? id
-            : step is SweepJob ? throw new AzureMlNotSupportedException($"Step '{name}' is a sweep step, whose trial component was not created: this backend does not submit sweep steps yet.")
-            : throw new JobDefinitionException($"step '{name}' has no component id: create its component before building the ARM body.", pipeline.SourcePath, key: $"jobs.{name}");
+            : throw new JobDefinitionException($"step '{name}' has no component id: create its {(step is SweepJob ? "trial's " : "")}component before building the ARM body.", pipeline.SourcePath, key: $"jobs.{name}");
         var node = step is SweepJob
             ? new JsonObject { ["name"] = name, ["type"] = "sweep", ["trial"] = new JsonObject { ["componentId"] = componentId } }
             : new JsonObject { ["name"] = name, ["type"] = "command", ["componentId"] = componentId };

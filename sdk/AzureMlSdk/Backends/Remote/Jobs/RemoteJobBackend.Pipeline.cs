@@ -42,6 +42,13 @@ internal sealed partial class RemoteJobBackend
                 componentIds[step] = id;
                 resolved[step] = (JobDefinition?)bound ?? reference;
             }
+            else if (definition is SweepJob { Trial: null, TrialComponent: { } trialComponent } sweepStep)
+            {
+                // A sweep step over a registered component: its id is the node's trial; bound as Local binds it for the checks.
+                var (id, component) = await GetRegisteredComponentAsync(step, trialComponent, cancellationToken).ConfigureAwait(false);
+                componentIds[step] = id;
+                resolved[step] = component is null ? sweepStep : PipelineJobExecutor.BindSweepTrial(step, component, sweepStep, pipeline);
+            }
         }
         var problems = new Problems(pipeline.Source);
         PipelineGraph.CollectProblems(PipelineJobExecutor.Copy(pipeline, resolved), problems);
@@ -53,7 +60,11 @@ internal sealed partial class RemoteJobBackend
         {
             if (definition is CommandJob command)
             {
-                componentIds[step] = await CreateStepComponentAsync(pipeline, resolved, step, command, progress, cancellationToken).ConfigureAwait(false);
+                componentIds[step] = await CreateStepComponentAsync(pipeline, step, StepComponent(pipeline, resolved, command), command, "", progress, cancellationToken).ConfigureAwait(false);
+            }
+            else if (definition is SweepJob { Trial: { } trial } sweep)
+            {
+                componentIds[step] = await CreateStepComponentAsync(pipeline, step, TrialComponent(pipeline, resolved, sweep), trial, "trial.", progress, cancellationToken).ConfigureAwait(false);
             }
             if (PipelineGraph.InputsOf(definition) is not { } inputs)
             {
@@ -130,10 +141,21 @@ internal sealed partial class RemoteJobBackend
     /// </summary>
     private async Task<(string Id, CommandJob? Bound)> ResolveRegisteredComponentAsync(string step, PipelineComponentJob reference, PipelineJob pipeline, CancellationToken cancellationToken)
     {
-        var parsed = AssetReference.Parse(reference.Component);
+        var (id, component) = await GetRegisteredComponentAsync(step, reference.Component, cancellationToken).ConfigureAwait(false);
+        return (id, component is null ? null : PipelineJobExecutor.BindComponent(step, component, component.Version!, reference, pipeline));
+    }
+
+    /// <summary>
+    /// A registered component a step names (<c>azureml:train:10</c>, <c>@latest</c> pinned to its version): its ARM id and its definition
+    /// (version set); a registry component is its id and no definition (not read here). An unknown one is a
+    /// <see cref="ResourceNotFoundException"/> naming the step.
+    /// </summary>
+    private async Task<(string Id, CommandComponent? Component)> GetRegisteredComponentAsync(string step, string reference, CancellationToken cancellationToken)
+    {
+        var parsed = AssetReference.Parse(reference);
         if (parsed.Kind == AssetReferenceKind.RegistryAsset)
         {
-            return (reference.Component, null);
+            return (reference, null);
         }
         AssetVersion<CommandComponent> found;
         try
@@ -142,17 +164,20 @@ internal sealed partial class RemoteJobBackend
         }
         catch (ResourceNotFoundException ex)
         {
-            throw new ResourceNotFoundException($"Step '{step}' runs component '{reference.Component}', which does not exist: {ex.Message}", innerException: ex);
+            throw new ResourceNotFoundException($"Step '{step}' runs component '{reference}', which does not exist: {ex.Message}", innerException: ex);
         }
-        var bound = PipelineJobExecutor.BindComponent(step, found.Definition, found.Version, reference, pipeline);
-        return (found.Id.StartsWith('/') ? found.Id : AssetId("components", parsed.Name!, found.Version), bound);
+        var versioned = Rename(found.Definition, found.Definition.Name, found.Version, null);
+        return (found.Id.StartsWith('/') ? found.Id : AssetId("components", parsed.Name!, found.Version), versioned);
     }
 
-    /// <summary>Creates the anonymous component a command step runs (<see cref="StepComponent"/>, code uploaded, environment resolved) and returns its ARM id.</summary>
-    private async Task<string> CreateStepComponentAsync(PipelineJob pipeline, IReadOnlyDictionary<string, JobDefinition> resolved, string step,
-        CommandJob command, IProgress<long>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Creates the anonymous component version a step runs (<paramref name="source"/>: a command step's <see cref="StepComponent"/>, a sweep
+    /// step's <see cref="TrialComponent"/>) with its code uploaded and its environment resolved as <paramref name="command"/>'s would be, and
+    /// returns its ARM id. Problems are reported at <c>jobs.&lt;step&gt;.&lt;keyPrefix&gt;…</c>.
+    /// </summary>
+    private async Task<string> CreateStepComponentAsync(PipelineJob pipeline, string step, CommandComponent source, CommandJob command, string keyPrefix,
+        IProgress<long>? progress, CancellationToken cancellationToken)
     {
-        var source = StepComponent(pipeline, resolved, command);
         string environmentId;
         CommandComponent prepared;
         try
@@ -162,7 +187,7 @@ internal sealed partial class RemoteJobBackend
         }
         catch (JobDefinitionException ex)
         {
-            throw new JobDefinitionException($"step '{step}': {ex.Reason}", pipeline.SourcePath, key: $"jobs.{step}.{ex.Key ?? "environment"}");
+            throw new JobDefinitionException($"step '{step}': {ex.Reason}", pipeline.SourcePath, key: $"jobs.{step}.{keyPrefix}{ex.Key ?? "environment"}");
         }
         var anonymous = Rename(prepared, AnonymousComponentName, null, JobEnvironment.FromReference(environmentId));
         var versioned = Rename(anonymous, AnonymousComponentName, AnonymousVersion(anonymous), anonymous.Environment);
@@ -189,6 +214,50 @@ internal sealed partial class RemoteJobBackend
             Inputs = DeclaredInputs(pipeline, resolved, command),
             Outputs = command.Outputs.ToDictionary(o => o.Key, o => new ComponentOutput { Type = o.Value.Type, Mode = o.Value.Mode, Description = o.Value.Description }, StringComparer.Ordinal),
         };
+
+    /// <summary>
+    /// The component a sweep step's trials run, as azure-ai-ml sends a sweep node's <c>trial</c>: the trial's own component when it came
+    /// from one (its command as written, <c>${{inputs.x}}</c>), else one made of the trial as <see cref="StepComponent"/> makes a command
+    /// step's — its command with each <c>${{search_space.x}}</c> written back as <c>${{inputs.x}}</c>, the sweep's other inputs and its
+    /// outputs declared, and each swept parameter declared as an input typed from its distribution (<see cref="SweepSteps.SweptInputType"/>).
+    /// </summary>
+    internal static CommandComponent TrialComponent(PipelineJob pipeline, IReadOnlyDictionary<string, JobDefinition> resolved, SweepJob sweep)
+    {
+        var trial = sweep.Trial ?? throw new ArgumentException("the sweep step has no trial job.", nameof(sweep));
+        if (trial.Component is { } component)
+        {
+            return component;
+        }
+        var swept = sweep.SearchSpace.Keys.ToHashSet(StringComparer.Ordinal);
+        var asCommand = new CommandJob
+        {
+            Command = trial.Command is { } command ? SweepSteps.ComponentCommand(command) : null,
+            Code = trial.Code,
+            Environment = trial.Environment,
+            Resources = trial.Resources,
+            Distribution = trial.Distribution,
+            Inputs = sweep.TrialInputs.Where(i => !swept.Contains(i.Key)).ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal),
+            Outputs = new Dictionary<string, Output>(sweep.TrialOutputs, StringComparer.Ordinal),
+        };
+        var made = StepComponent(pipeline, resolved, asCommand);
+        var inputs = new Dictionary<string, ComponentInput>(made.Inputs, StringComparer.Ordinal);
+        foreach (var (name, distribution) in sweep.SearchSpace)
+        {
+            inputs[name] = new ComponentInput { Type = SweepSteps.SweptInputType(distribution) };
+        }
+        return new CommandComponent
+        {
+            Name = made.Name,
+            Command = made.Command,
+            Code = made.Code,
+            Environment = made.Environment,
+            EnvironmentVariables = new Dictionary<string, string>(trial.EnvironmentVariables, StringComparer.Ordinal),
+            Resources = made.Resources,
+            Distribution = made.Distribution,
+            Inputs = inputs,
+            Outputs = made.Outputs,
+        };
+    }
 
     /// <summary>
     /// An anonymous component's version, as azure-ai-ml's <c>_get_anonymous_hash</c>: a hash of its document (keys sorted) without
