@@ -171,6 +171,72 @@ public sealed class EmulatorPipelineWireTests(EmulatorFixture emulator) : IAsync
     }
 
     [Fact]
+    public async Task A_sweep_step_over_a_registered_component_is_sent_by_its_id_and_a_trial_without_an_environment_is_refused_before_anything_is_created()
+    {
+        await using var ws = await emulator.OpenAsync(_ws);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(180));
+        var worker = $"dotnet '{Path.Combine(AppContext.BaseDirectory, "AzureMlSdk.TestWorker.dll")}'";
+        await ws.Components.CreateOrUpdateAsync(new CommandComponent
+        {
+            Name = "scorer",
+            Version = "1",
+            Environment = Environment,
+            Command = $"{worker} trial accuracy ${{{{inputs.x}}}} 0 ${{{{outputs.model}}}}",
+            Inputs = { ["x"] = new ComponentInput { Type = InputType.Number } },
+            Outputs = { ["model"] = new ComponentOutput() },
+        });
+        var pipeline = new PipelineJob
+        {
+            ExperimentName = "wire-pipelines",
+            Outputs = { ["best"] = Output.UriFolder() },
+            Jobs =
+            {
+                ["tune"] = new SweepJob
+                {
+                    TrialComponent = "azureml:scorer:1",
+                    SearchSpace = { ["x"] = new Choice(0.25, 0.75) },
+                    SamplingAlgorithm = SamplingAlgorithm.Grid,
+                    Objective = new Objective("accuracy", Goal.Maximize),
+                    Limits = new SweepLimits { MaxTotalTrials = 2, MaxConcurrentTrials = 2 },
+                    Outputs = { ["model"] = Output.UriFolder("${{parent.outputs.best}}") },
+                },
+            },
+        };
+
+        var done = await (await ws.Jobs.CreateOrUpdateAsync(pipeline)).WaitAsync(cts.Token);
+
+        Assert.True(done.Status == JobStatus.Completed, $"{done.Status}: {done.Error?.Message}");
+        var (_, body) = await SendAsync(HttpMethod.Get, $"/jobs/{done.Name}");
+        Assert.EndsWith("/components/scorer/versions/1", body.GetProperty("properties").GetProperty("jobs").GetProperty("tune").GetProperty("trial").GetProperty("componentId").GetString(), StringComparison.Ordinal);
+        var step = Assert.Single(await ws.Jobs.ListAsync(done.Name).ToListAsync());
+        Assert.Equal(2, await ws.Jobs.ListAsync(step.Name).CountAsync());
+        var destination = Directory.CreateTempSubdirectory("wire-sweep-registered-").FullName;
+        try
+        {
+            await ws.Jobs.DownloadAsync(done.Name, destination, outputName: "best");
+            Assert.Equal("accuracy=0.75", await File.ReadAllTextAsync(Path.Combine(destination, "named-outputs", "best", "model.txt")));
+        }
+        finally
+        {
+            Directory.Delete(destination, recursive: true);
+        }
+
+        // A trial without an environment: the same check as a command job's, keyed at the trial, before any job or component is created.
+        var jobsBefore = await ws.Jobs.ListAsync().CountAsync();
+        var bare = new PipelineJob
+        {
+            Jobs =
+            {
+                ["tune"] = new CommandJob { Command = "echo ${{inputs.x}}", Inputs = { ["x"] = 1.0 } }
+                    .Sweep("m", Goal.Maximize, new Dictionary<string, SweepDistribution> { ["x"] = new Choice(1.0, 2.0) }, SamplingAlgorithm.Grid),
+            },
+        };
+        var e = await Assert.ThrowsAsync<JobDefinitionException>(() => ws.Jobs.CreateOrUpdateAsync(bare));
+        Assert.Equal("jobs.tune.trial.environment", e.Key);
+        Assert.Equal(jobsBefore, await ws.Jobs.ListAsync().CountAsync());
+    }
+
+    [Fact]
     public async Task A_bad_pipeline_body_is_answered_as_Local_reports_it_in_Azures_error_shape()
     {
         await using var ws = await emulator.OpenAsync(_ws);
