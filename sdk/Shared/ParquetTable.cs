@@ -73,7 +73,7 @@ internal sealed class ParquetTable : IAsyncDisposable
         ParquetReader reader;
         try
         {
-            reader = await ParquetReader.CreateAsync(path, new ParquetOptions { TreatByteArrayAsString = true }, cancellationToken).ConfigureAwait(false);
+            reader = await ParquetReader.CreateAsync(path, new ParquetOptions { TreatByteArrayAsString = false }, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

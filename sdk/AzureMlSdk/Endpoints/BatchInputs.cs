@@ -233,8 +233,11 @@ internal static class BatchInputs
                         files.Add(File.Exists(full) ? full : throw Invalid(file, $"names file '{value}', which does not exist."));
                         break;
                     case "folder":
+                        // A folder of Parquet files skips what Spark and pyarrow leave beside them (_SUCCESS, _metadata, .crc files), as they do.
                         files.AddRange(Directory.Exists(full)
-                            ? Directory.GetFiles(full, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != MLTableFileName).Order(StringComparer.Ordinal)
+                            ? Directory.GetFiles(full, "*", SearchOption.AllDirectories)
+                                .Where(f => Path.GetFileName(f) != MLTableFileName && !(format == BatchFileFormat.Parquet && Path.GetFileName(f) is ['_' or '.', ..]))
+                                .Order(StringComparer.Ordinal)
                             : throw Invalid(file, $"names folder '{value}', which does not exist."));
                         break;
                     case "pattern":
