@@ -101,6 +101,10 @@ public sealed class ParquetTests
         t.Write("mix/MLTable", "paths:\n  - pattern: ./*.parquet\ntransformations:\n  - read_parquet:\n      include_path_column: false\n");
         var mismatch = Assert.Throws<AutoMLDataException>(() => TabularData.Load(Path.Combine(t.Path, "mix")));
         Assert.Equal((AutoMLDataProblem.SchemaMismatch, "v"), (mismatch.Problem, mismatch.Column));
+
+        // Settings read_parquet does not have are refused, naming them.
+        t.Write("mix/MLTable", "paths:\n  - pattern: ./a.parquet\ntransformations:\n  - read_parquet:\n      path_column: p\n");
+        Assert.Contains("read_parquet setting 'path_column'", Assert.Throws<AutoMLDataException>(() => TabularData.Load(Path.Combine(t.Path, "mix"))).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -191,6 +191,10 @@ internal sealed class TabularData
                                 "true" or "True" => true,
                                 var other => throw new AutoMLDataException(AutoMLDataProblem.UnreadableData, $"'{file}' has include_path_column '{other}'; use true or false."),
                             };
+                            if (parquetSettings.Children.Keys.OfType<YamlScalarNode>().FirstOrDefault(k => k.Value is not "include_path_column") is { } unknown)
+                            {
+                                throw new AutoMLDataException(AutoMLDataProblem.UnreadableData, $"'{file}' has read_parquet setting '{unknown.Value}'; read_parquet takes include_path_column.");
+                            }
                         }
                         break;
                     case "read_json_lines":
