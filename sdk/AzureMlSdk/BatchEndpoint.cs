@@ -94,8 +94,8 @@ public class BatchEndpoint
     }
 
     /// <summary>
-    /// Scores every <c>.csv</c> (header row = column names) and <c>.jsonl</c> (one JSON object per line) file under
-    /// <paramref name="inputPath"/> in mini-batches and returns once the job run has ended. Rows that fail are scored
+    /// Scores every <c>.csv</c> (header row = column names), <c>.jsonl</c> (one JSON object per line) and <c>.parquet</c> file under
+    /// <paramref name="inputPath"/> (or the files of an MLTable folder: <c>read_delimited</c>, <c>read_json_lines</c>, <c>read_parquet</c>) in mini-batches and returns once the job run has ended. Rows that fail are scored
     /// again one by one; those that still fail are written to the errors file and counted, never dropped.
     /// On Azure ML the files are uploaded to the workspace's default datastore and the endpoint runs the job on its compute;
     /// this waits for it and copies its predictions into the job run's <c>outputs/</c>. On every backend a job past its

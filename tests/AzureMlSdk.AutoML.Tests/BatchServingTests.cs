@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
 using AzureMlSdk.AutoML.Bench;
+using AzureMlSdk.Tests.Endpoints;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
@@ -45,6 +46,14 @@ public sealed class BatchServingTests
         t.Write("table/data/part-1.txt", Csv(rows.Take(10), ";"));
         t.Write("table/data/part-2.txt", Csv(rows.Skip(10), ";"));
         t.Write("table/MLTable", "paths:\n  - pattern: ./data/*.txt\ntransformations:\n  - read_delimited:\n      delimiter: ';'\n      header: all_files_same_headers\n      encoding: utf8\n");
+        // The same rows as typed Parquet files (nulls for the missing ages; two row groups in the first file), read with a path column.
+        (string, Type)[] types = [("customer_id", typeof(string)), ("age", typeof(int)), ("plan", typeof(string)), ("region", typeof(string)), ("signup", typeof(DateTime)),
+            ("monthly_charges", typeof(double)), ("support_calls", typeof(long)), ("churn", typeof(string))];
+        Assert.Equal(types.Select(c => c.Item1), header);
+        await ParquetFiles.WriteAsync(Path.Combine(t.Path, "pq", "data", "part-0.parquet"), types, rows.Take(30).Select(r => r.Select(v => (string?)v).ToArray()).ToList(), rowGroupSize: 16);
+        await ParquetFiles.WriteAsync(Path.Combine(t.Path, "pq", "data", "part-1.parquet"), types, rows.Skip(30).Select(r => r.Select(v => (string?)v).ToArray()).ToList());
+        t.Write("pq/data/_SUCCESS", "");
+        t.Write("pq/MLTable", "paths:\n  - folder: ./data\ntransformations:\n  - read_parquet:\n      include_path_column: true\n");
 
         // ML.NET's predictions of the same rows, by the same trial's model.zip.
         var bestRun = await t.Workspace.GetRunAsync(result.Best.RunId);
@@ -63,7 +72,7 @@ public sealed class BatchServingTests
         var expectedLabels = predicted.GetColumn<ReadOnlyMemory<char>>("PredictedLabel").Select(v => v.ToString()).ToList();
         var expectedScores = predicted.GetColumn<float[]>("Score").ToList();
 
-        foreach (var (input, names) in new[] { (Path.Combine(t.Path, "csv"), new[] { "a.csv", "more/b.csv" }), (Path.Combine(t.Path, "table"), new[] { "data/part-1.txt", "data/part-2.txt" }) })
+        foreach (var (input, names) in new[] { (Path.Combine(t.Path, "csv"), new[] { "a.csv", "more/b.csv" }), (Path.Combine(t.Path, "table"), new[] { "data/part-1.txt", "data/part-2.txt" }), (Path.Combine(t.Path, "pq"), new[] { "data/part-0.parquet", "data/part-1.parquet" }) })
         {
             var scored = await be.InvokeAsync(input);
             var failures = scored.RowsFailed == 0 ? "" : (string)(await ReadLinesAsync(t, scored.RunId, scored.ErrorsArtifact))[0]["error"]!;
@@ -97,10 +106,11 @@ public sealed class BatchServingTests
         Assert.Equal(2, (int)error["row"]!);
         Assert.Contains("Column 'monthly_charges' takes a number; got \"lots\"", (string)error["error"]!, StringComparison.Ordinal);
 
-        // An MLTable this scorer cannot read is refused before anything runs.
+        // A Parquet file that is not one fails the job before anything is scored, naming the file.
+        t.Write("parquet/x.parquet", "not parquet");
         t.Write("parquet/MLTable", "paths:\n  - file: ./x.parquet\ntransformations:\n  - read_parquet\n");
         var parquet = await Assert.ThrowsAsync<InvalidInputException>(() => be.InvokeAsync(Path.Combine(t.Path, "parquet")));
-        Assert.Contains("read_parquet", parquet.Message, StringComparison.Ordinal);
+        Assert.Contains("x.parquet' is not a readable Parquet file", parquet.Message, StringComparison.Ordinal);
     }
 
     private static async Task<List<JsonNode>> ReadLinesAsync(TestFolder t, string runId, string artifact)

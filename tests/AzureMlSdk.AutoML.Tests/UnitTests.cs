@@ -29,9 +29,10 @@ public sealed class UnitTests
         Assert.Equal(2, data.RowCount);
         Assert.Equal("y", data.Rows[1][1]);
 
+        // read_parquet is read (ParquetTests); a file it names must exist.
         t.Write("pq/MLTable", "paths:\n  - file: ./x.parquet\ntransformations:\n  - read_parquet\n");
         var e = Assert.Throws<AutoMLDataException>(() => TabularData.Load(Path.Combine(t.Path, "pq")));
-        Assert.Contains("read_parquet", e.Message, StringComparison.Ordinal);
+        Assert.Contains("x.parquet', which does not exist", e.Message, StringComparison.Ordinal);
         t.Write("bad.csv", "a,b\n1\n");
         Assert.Contains("line 2 has 1 fields", Assert.Throws<AutoMLDataException>(() => TabularData.Load(Path.Combine(t.Path, "bad.csv"))).Message, StringComparison.Ordinal);
     }

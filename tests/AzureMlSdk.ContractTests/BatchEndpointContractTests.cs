@@ -57,11 +57,50 @@ public abstract partial class BatchEndpointContractTests : ContractTestBase
         Assert.Equal([("data/p1.txt", 1, 1.5), ("data/p2.txt", 1, 2.5), ("data/p2.txt", 2, 2.5)],
             predictions.Select(p => ((string)p["file"]!, (int)p["row"]!, Prediction(p))));
 
-        // The MLTable file itself names the same input; a Parquet MLTable is refused before anything is sent.
+        // The MLTable file itself names the same input.
         Assert.Equal(3L, (await be.InvokeAsync(Path.Combine(folder, "MLTable"))).RowsScored);
-        File.WriteAllText(Scratch("parquet/MLTable"), "paths:\n  - file: ./x.parquet\ntransformations:\n  - read_parquet\n");
-        var error = await Assert.ThrowsAsync<InvalidInputException>(() => be.InvokeAsync(Path.GetDirectoryName(Scratch("parquet/MLTable"))!));
-        Assert.Contains("read_parquet", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_Parquet_MLTable_folder_is_scored_as_the_same_rows_in_csv_files()
+    {
+        var model = await RegisterLinearAsync(0.5f);
+        var be = await Ws.CreateOrUpdateBatchEndpointAsync(new BatchEndpointSpec("contract-parquet"));
+        await be.DeployAsync(new BatchDeploymentSpec("onnx", model) { MiniBatchSize = 2 });
+        (string, Type)[] columns = [("x1", typeof(int)), ("x2", typeof(double)), ("x3", typeof(long))];
+        string?[][] first = [["1", "0", "0"], ["2", "0.5", "0"], ["0", "1", null]];
+        string?[][] second = [["3", "0", "1"]];
+        var table = Path.GetDirectoryName(Scratch("pq/MLTable"))!;
+        await ParquetFiles.WriteAsync(Path.Combine(table, "data", "part-0.parquet"), columns, first, rowGroupSize: 2);
+        await ParquetFiles.WriteAsync(Path.Combine(table, "data", "part-1.parquet"), columns, second);
+        File.WriteAllText(Path.Combine(table, "data", "_SUCCESS"), "");
+        File.WriteAllText(Path.Combine(table, "MLTable"), "paths:\n  - folder: ./data\ntransformations:\n  - read_parquet\n");
+        static string Csv(string?[][] rows) => "x1,x2,x3\n" + string.Concat(rows.Select(r => string.Join(",", r) + "\n"));
+        File.WriteAllText(Scratch("pqcsv/part-0.csv"), Csv(first));
+        File.WriteAllText(Scratch("pqcsv/part-1.csv"), Csv(second));
+
+        var fromParquet = await be.InvokeAsync(table);
+        var fromCsv = await be.InvokeAsync(Path.GetDirectoryName(Scratch("pqcsv/part-0.csv"))!);
+
+        Assert.Equal((RunStatus.Completed, 2, 4L), (fromParquet.Status, fromParquet.FilesRead, fromParquet.RowsScored + fromParquet.RowsFailed));
+        var parquetPredictions = await ReadLinesAsync(fromParquet, fromParquet.PredictionsArtifact);
+        Assert.Equal([("data/part-0.parquet", 1, 1.5), ("data/part-0.parquet", 2, 3.5), ("data/part-1.parquet", 1, 6.5)],
+            parquetPredictions.Where(p => (int)p["row"]! != 3).Select(p => ((string)p["file"]!, (int)p["row"]!, Prediction(p))));
+        // The null is a missing value, as the CSV's empty field: the same outcome (prediction or error) for that row, as for every row.
+        static (string, int, string) Key(JsonNode line, string value) => (Path.GetFileNameWithoutExtension((string)line["file"]!), (int)line["row"]!, value);
+        Assert.Equal((await ReadLinesAsync(fromCsv, fromCsv.PredictionsArtifact)).Select(p => Key(p, p["prediction"]!.ToJsonString())),
+            parquetPredictions.Select(p => Key(p, p["prediction"]!.ToJsonString())));
+        Assert.Equal((fromCsv.RowsScored, fromCsv.RowsFailed), (fromParquet.RowsScored, fromParquet.RowsFailed));
+        if (fromCsv.RowsFailed > 0)
+        {
+            Assert.Equal((await ReadLinesAsync(fromCsv, fromCsv.ErrorsArtifact)).Select(e => Key(e, "")), (await ReadLinesAsync(fromParquet, fromParquet.ErrorsArtifact)).Select(e => Key(e, "")));
+        }
+
+        // A file that is not Parquet fails the job, naming the file.
+        File.WriteAllText(Scratch("pqbad/x.parquet"), "not a parquet file at all");
+        File.WriteAllText(Scratch("pqbad/MLTable"), "paths:\n  - file: ./x.parquet\ntransformations:\n  - read_parquet\n");
+        var error = await Assert.ThrowsAnyAsync<AzureMlException>(() => be.InvokeAsync(Path.GetDirectoryName(Scratch("pqbad/MLTable"))!));
+        Assert.Contains("x.parquet' is not a readable Parquet file", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -266,7 +266,7 @@ public sealed class BatchEndpointWireTests(EmulatorFixture emulator) : IAsyncLif
         Assert.Equal("Failed", (await JobWhenEndedAsync(emptyName)).Body["properties"]!["status"]!.GetValue<string>());
         var error = (await SendAsync(HttpMethod.Get, $"/history/v1.0{WsPath}/runs/{emptyName}/details")).Body["error"]!["error"]!;
         Assert.Equal("UserError", error["code"]!.GetValue<string>());
-        Assert.Contains("no .csv or .jsonl", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("no .csv, .jsonl or .parquet", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
 
         // An MLTable input is read through its MLTable file: a folder without one is accepted, and the job fails saying so.
         var noTable = await SendAsync(HttpMethod.Post, scoringUri, Job("MLTable", "azureml://datastores/workspaceblobstore/paths/inputs/in1/"), deployment: "blue");

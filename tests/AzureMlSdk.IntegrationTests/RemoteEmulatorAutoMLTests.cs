@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using AzureMlSdk.Emulator.Jobs;
 using AzureMlSdk.Tests.Backends.Remote;
+using AzureMlSdk.Tests.Endpoints;
 
 namespace AzureMlSdk.IntegrationTests;
 
@@ -130,6 +131,9 @@ public sealed class RemoteEmulatorAutoMLTests(EmulatorFixture emulator) : IAsync
         Directory.CreateDirectory(Path.Combine(_scratch, "table", "data"));
         File.WriteAllText(Path.Combine(_scratch, "table", "data", "rows.txt"), "tenure;plan;charges;churn\n" + string.Join("\n", rows.Select(r => r.Replace(',', ';'))) + "\n");
         File.WriteAllText(Path.Combine(_scratch, "table", "MLTable"), "paths:\n  - pattern: ./data/*.txt\ntransformations:\n  - read_delimited:\n      delimiter: ';'\n");
+        // And as a Parquet MLTable folder (typed columns, the missing tenure a null), with a path column the model ignores.
+        await ParquetFiles.WriteAsync(Path.Combine(_scratch, "pq", "data", "rows.parquet"), ChurnTypes, rows.Select(r => r.Split(',').Select(v => (string?)v).ToArray()).ToList(), rowGroupSize: 8);
+        File.WriteAllText(Path.Combine(_scratch, "pq", "MLTable"), "paths:\n  - folder: ./data\ntransformations:\n  - read_parquet:\n      include_path_column: true\n");
 
         // The same model version scored by a local workspace's batch endpoint: the reference.
         var modelFolder = await model.DownloadAsync(Path.Combine(_scratch, "model"), cancellationToken: timeout.Token);
@@ -142,7 +146,7 @@ public sealed class RemoteEmulatorAutoMLTests(EmulatorFixture emulator) : IAsync
         Assert.All(expected, p => Assert.Contains((string)p["label"]!, new[] { "no", "yes" }));
         Assert.All(expected, p => Assert.Equal(["no", "yes"], p["probabilities"]!.AsObject().Select(c => c.Key)));
 
-        foreach (var input in new[] { Path.Combine(_scratch, "csv"), Path.Combine(_scratch, "table") })
+        foreach (var input in new[] { Path.Combine(_scratch, "csv"), Path.Combine(_scratch, "table"), Path.Combine(_scratch, "pq") })
         {
             var result = await be.InvokeAsync(input, cancellationToken: timeout.Token);
             Assert.Equal((RunStatus.Completed, 30L, 0L), (result.Status, result.RowsScored, result.RowsFailed));
@@ -156,6 +160,48 @@ public sealed class RemoteEmulatorAutoMLTests(EmulatorFixture emulator) : IAsync
         var missing = await Assert.ThrowsAsync<InvalidInputException>(() => be.InvokeAsync(Path.Combine(_scratch, "bad"), cancellationToken: timeout.Token));
         Assert.Equal("plan", missing.ParameterName);
         Assert.Contains("no column 'plan'", missing.Message, StringComparison.Ordinal);
+    }
+
+    private static readonly (string, Type)[] ChurnTypes = [("tenure", typeof(int)), ("plan", typeof(string)), ("charges", typeof(double)), ("churn", typeof(string))];
+
+    [Fact]
+    public async Task An_AutoML_job_on_a_Parquet_MLTable_folder_runs_on_the_Emulator_as_on_the_same_rows_in_csv()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var csv = ChurnCsv(160);
+        var rows = File.ReadAllLines(csv).Skip(1).Select(l => l.Split(',').Select(v => (string?)v).ToArray()).ToList();
+        rows[3][0] = null; // a missing tenure: a null in the Parquet file, an empty field in the CSV
+        File.WriteAllText(csv, "tenure,plan,charges,churn\n" + string.Concat(rows.Select(r => string.Join(",", r) + "\n")));
+        await ParquetFiles.WriteAsync(Path.Combine(_scratch, "pqtrain", "data", "part-0.parquet"), ChurnTypes, rows.Take(90).ToList(), rowGroupSize: 32);
+        await ParquetFiles.WriteAsync(Path.Combine(_scratch, "pqtrain", "data", "part-1.parquet"), ChurnTypes, rows.Skip(90).ToList());
+        File.WriteAllText(Path.Combine(_scratch, "pqtrain", "MLTable"), "paths:\n  - pattern: ./data/*.parquet\ntransformations:\n  - read_parquet\n");
+        AutoMLJob Definition(Input data, string experiment) => new()
+        {
+            Task = AutoMLTask.Classification,
+            TrainingData = data,
+            TargetColumnName = "churn",
+            ExperimentName = experiment,
+            ValidationDataSize = 0.25,
+            Limits = new AutoMLLimits { MaxTrials = 2, MaxConcurrentTrials = 1, TimeoutMinutes = 3 },
+            Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LogisticRegression"], EnableVoteEnsemble = false },
+        };
+
+        var fromParquet = await _ws.Jobs.CreateOrUpdateAsync(Definition(Input.MLTable(Path.Combine(_scratch, "pqtrain")), "remote-automl-parquet"), cancellationToken: timeout.Token);
+        var fromCsv = await _ws.Jobs.CreateOrUpdateAsync(Definition(Input.UriFile(csv), "remote-automl-parquet-csv"), cancellationToken: timeout.Token);
+        fromParquet = await fromParquet.WaitAsync(timeout.Token);
+        fromCsv = await fromCsv.WaitAsync(timeout.Token);
+
+        Assert.True(fromParquet.Status == JobStatus.Completed, $"{fromParquet.Status}: {fromParquet.Error?.Message}");
+        Assert.True(fromCsv.Status == JobStatus.Completed, $"{fromCsv.Status}: {fromCsv.Error?.Message}");
+        var parquetBoard = await fromParquet.Run.GetTableAsync("leaderboard", timeout.Token);
+        var csvBoard = await fromCsv.Run.GetTableAsync("leaderboard", timeout.Token);
+        Assert.Equal(2, parquetBoard.Rows.Count);
+        foreach (var column in new[] { "algorithm", "accuracy", "hyperparameters" })
+        {
+            var index = parquetBoard.Columns.ToList().IndexOf(column);
+            Assert.True(index >= 0, $"no column {column}: {string.Join(", ", parquetBoard.Columns)}");
+            Assert.Equal(csvBoard.Rows.Select(r => Convert.ToString(r[index], CultureInfo.InvariantCulture)), parquetBoard.Rows.Select(r => Convert.ToString(r[index], CultureInfo.InvariantCulture)));
+        }
     }
 
     private async Task<List<JsonNode>> PredictionsAsync(Workspace ws, BatchScoringResult result, CancellationToken cancellationToken)

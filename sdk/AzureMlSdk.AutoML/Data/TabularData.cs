@@ -1,20 +1,31 @@
 using System.Globalization;
 using System.Text;
+using AzureMlSdk.Tabular;
 using YamlDotNet.RepresentationModel;
 
 namespace AzureMlSdk.AutoML.Data;
 
-/// <summary>A table of raw text values, as read from CSV (null = missing): what every later step starts from.</summary>
+/// <summary>
+/// A table of raw text values, as read from CSV or Parquet (null = missing): what every later step starts from. Parquet's column
+/// types are kept as <see cref="Kinds"/> (the values are their invariant text), so featurisation takes a string column of digits as
+/// categories and a timestamp column as dates, as the file says, where a CSV's columns are inferred from their text.
+/// </summary>
 internal sealed class TabularData
 {
-    public TabularData(IReadOnlyList<string> columns, List<string?[]> rows, string source)
+    public TabularData(IReadOnlyList<string> columns, List<string?[]> rows, string source, IReadOnlyList<TabularKind?>? kinds = null)
     {
         Columns = columns;
         Rows = rows;
         Source = source;
+        Kinds = kinds;
     }
 
     public IReadOnlyList<string> Columns { get; }
+
+    /// <summary>Each column's declared kind (Parquet), null where it is inferred from the text (CSV; the path column).</summary>
+    public IReadOnlyList<TabularKind?>? Kinds { get; }
+
+    public TabularKind? KindOf(int column) => Kinds is null ? null : Kinds[column];
 
     public List<string?[]> Rows { get; }
 
@@ -36,16 +47,21 @@ internal sealed class TabularData
 
     public IEnumerable<string?> Column(int index) => Rows.Select(r => r[index]);
 
-    public TabularData WithRows(IEnumerable<int> indices) => new(Columns, indices.Select(i => Rows[i]).ToList(), Source);
+    public TabularData WithRows(IEnumerable<int> indices) => new(Columns, indices.Select(i => Rows[i]).ToList(), Source, Kinds);
 
-    public TabularData WithRows(List<string?[]> rows) => new(Columns, rows, Source);
+    public TabularData WithRows(List<string?[]> rows) => new(Columns, rows, Source, Kinds);
 
-    /// <summary>Reads a CSV file, an MLTable folder (its <c>MLTable</c> file: <c>paths</c> and <c>read_delimited</c>) or a folder of CSV files.</summary>
+    /// <summary>
+    /// Reads a CSV or Parquet file, an MLTable folder (its <c>MLTable</c> file: <c>paths</c> and <c>read_delimited</c> or
+    /// <c>read_parquet</c>) or a folder of CSV files (or, with none, of Parquet files).
+    /// </summary>
     public static TabularData Load(string path)
     {
         if (File.Exists(path))
         {
-            return Path.GetFileName(path) == "MLTable" ? LoadMLTable(Path.GetDirectoryName(path)!) : Csv.Read(path, ',', header: true);
+            return Path.GetFileName(path) == "MLTable" ? LoadMLTable(Path.GetDirectoryName(path)!)
+                : IsParquet(path) ? ParquetData.Read(path, null)
+                : Csv.Read(path, ',', header: true);
         }
         if (Directory.Exists(path))
         {
@@ -54,11 +70,16 @@ internal sealed class TabularData
                 return LoadMLTable(path);
             }
             var files = Directory.GetFiles(path, "*.csv").Order(StringComparer.Ordinal).ToList();
+            if (files.Count > 0)
+            {
+                return Concat(files.Select(f => Csv.Read(f, ',', header: true)).ToList(), path);
+            }
+            files = Directory.GetFiles(path, "*.parquet").Where(f => !IsHidden(f)).Order(StringComparer.Ordinal).ToList();
             if (files.Count == 0)
             {
-                throw new AutoMLDataException(AutoMLDataProblem.UnreadableData, $"'{path}' is a folder with neither an MLTable file nor CSV files.");
+                throw new AutoMLDataException(AutoMLDataProblem.UnreadableData, $"'{path}' is a folder with neither an MLTable file nor CSV or Parquet files.");
             }
-            return Concat(files.Select(f => Csv.Read(f, ',', header: true)).ToList(), path);
+            return Concat(files.Select(f => ParquetData.Read(f, null)).ToList(), path);
         }
         throw new AutoMLDataException(AutoMLDataProblem.UnreadableData, $"The data '{path}' does not exist.");
     }
@@ -73,10 +94,49 @@ internal sealed class TabularData
                 throw new AutoMLDataException(AutoMLDataProblem.SchemaMismatch, $"'{p.Source}' has columns {string.Join(", ", p.Columns)}; '{first.Source}' has {string.Join(", ", first.Columns)}.");
             }
         }
-        return new TabularData(first.Columns, parts.SelectMany(p => p.Rows).ToList(), source);
+        List<TabularKind?>? kinds = null;
+        if (first.Kinds is not null)
+        {
+            kinds = [.. first.Kinds];
+            foreach (var p in parts.Skip(1))
+            {
+                for (var c = 0; c < kinds.Count; c++)
+                {
+                    var (a, b) = (kinds[c], p.KindOf(c));
+                    if (a == b)
+                    {
+                        continue;
+                    }
+                    // Whole numbers in one file and decimals or floating point in another are numbers: the wider kind.
+                    kinds[c] = (a, b) switch
+                    {
+                        (TabularKind.Integer or TabularKind.Real or TabularKind.Decimal, TabularKind.Integer or TabularKind.Real or TabularKind.Decimal) => TabularKind.Real,
+                        _ => throw new AutoMLDataException(AutoMLDataProblem.SchemaMismatch,
+                            $"Column '{first.Columns[c]}' is {Describe(b)} in '{p.Source}' but {Describe(a)} in '{first.Source}'.", first.Columns[c]),
+                    };
+                }
+            }
+        }
+        return new TabularData(first.Columns, parts.SelectMany(p => p.Rows).ToList(), source, kinds);
     }
 
-    /// <summary>An MLTable folder: <c>paths</c> (<c>file</c>, <c>folder</c>, <c>pattern</c>) read with <c>read_delimited</c> (delimiter, header, encoding, empty_as_string).</summary>
+    private static string Describe(TabularKind? kind) => kind switch
+    {
+        null => "text",
+        TabularKind.DateTime => "date/time",
+        var k => k.ToString()!.ToLowerInvariant(),
+    };
+
+    private static bool IsParquet(string file) => Path.GetExtension(file).Equals(".parquet", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Files that Spark, Hadoop and pyarrow leave beside Parquet data (<c>_SUCCESS</c>, <c>.crc</c>, <c>_metadata</c>) and skip when reading a folder.</summary>
+    private static bool IsHidden(string file) => Path.GetFileName(file) is var name && (name.StartsWith('_') || name.StartsWith('.'));
+
+    /// <summary>
+    /// An MLTable folder: <c>paths</c> (<c>file</c>, <c>folder</c>, <c>pattern</c>) read with <c>read_delimited</c> (delimiter, header,
+    /// encoding, empty_as_string) or <c>read_parquet</c> (include_path_column: a <c>Path</c> column naming each row's file, relative to
+    /// the folder).
+    /// </summary>
     internal static TabularData LoadMLTable(string folder)
     {
         var file = Path.Combine(folder, "MLTable");
@@ -96,6 +156,8 @@ internal sealed class TabularData
         var delimiter = ',';
         var header = true;
         var emptyAsString = false;
+        var parquet = false;
+        var includePath = false;
         if (Child(root, "transformations") is YamlSequenceNode transformations)
         {
             foreach (var t in transformations.Children)
@@ -120,7 +182,21 @@ internal sealed class TabularData
                         }
                         break;
                     case "read_parquet":
-                        throw new AutoMLDataException(AutoMLDataProblem.UnreadableData, $"'{file}' reads Parquet files (read_parquet), which the local AutoML does not read; convert them to CSV (read_delimited), or run the job in Azure ML.");
+                        parquet = true;
+                        if (t is YamlMappingNode { Children.Values: var values } && values.FirstOrDefault() is YamlMappingNode parquetSettings)
+                        {
+                            includePath = Scalar(parquetSettings, "include_path_column") switch
+                            {
+                                null or "false" or "False" => false,
+                                "true" or "True" => true,
+                                var other => throw new AutoMLDataException(AutoMLDataProblem.UnreadableData, $"'{file}' has include_path_column '{other}'; use true or false."),
+                            };
+                            if (parquetSettings.Children.Keys.OfType<YamlScalarNode>().FirstOrDefault(k => k.Value is not "include_path_column") is { } unknown)
+                            {
+                                throw new AutoMLDataException(AutoMLDataProblem.UnreadableData, $"'{file}' has read_parquet setting '{unknown.Value}'; read_parquet takes include_path_column.");
+                            }
+                        }
+                        break;
                     case "read_json_lines":
                         throw new AutoMLDataException(AutoMLDataProblem.UnreadableData, $"'{file}' reads JSON lines (read_json_lines), which the local AutoML does not read; use CSV (read_delimited).");
                     case "take" or "drop_columns" or "keep_columns" or "convert_column_types" or "skip" or "filter" or null:
@@ -150,7 +226,9 @@ internal sealed class TabularData
                         files.Add(full);
                         break;
                     case "folder":
-                        files.AddRange(Directory.Exists(full) ? Directory.GetFiles(full).Order(StringComparer.Ordinal) : []);
+                        files.AddRange(Directory.Exists(full)
+                            ? Directory.GetFiles(full).Where(f => Path.GetFileName(f) != "MLTable" && !(parquet && IsHidden(f))).Order(StringComparer.Ordinal)
+                            : []);
                         break;
                     case "pattern":
                         var dir = Path.GetDirectoryName(full)!;
@@ -164,7 +242,9 @@ internal sealed class TabularData
         {
             throw new AutoMLDataException(AutoMLDataProblem.UnreadableData, missing is null ? $"'{file}' names no files." : $"'{file}' names '{missing}', which does not exist.");
         }
-        var parts = files.Select(f => Csv.Read(f, delimiter, header, emptyAsString)).ToList();
+        var parts = parquet
+            ? files.Select(f => ParquetData.Read(f, includePath ? Path.GetRelativePath(folder, f).Replace('\\', '/') : null)).ToList()
+            : files.Select(f => Csv.Read(f, delimiter, header, emptyAsString)).ToList();
         return Concat(parts, folder);
     }
 
@@ -172,6 +252,49 @@ internal sealed class TabularData
         node.Children.FirstOrDefault(c => c.Key is YamlScalarNode { Value: var v } && v == key).Value;
 
     private static string? Scalar(YamlMappingNode node, string key) => (Child(node, key) as YamlScalarNode)?.Value;
+}
+
+/// <summary>Parquet files (<c>read_parquet</c>), read row group by row group; the values become their invariant text, their types <see cref="TabularData.Kinds"/>.</summary>
+internal static class ParquetData
+{
+    /// <summary>Reads <paramref name="path"/>; with <paramref name="pathValue"/>, adds a <c>Path</c> column holding it (include_path_column).</summary>
+    public static TabularData Read(string path, string? pathValue)
+    {
+        static Exception Fail(string message, string? column) => new AutoMLDataException(AutoMLDataProblem.UnreadableData, message, column);
+        // Parquet.Net is asynchronous only; loading data is synchronous here, on the job's own thread (no synchronization context).
+        return ReadAsync(path, pathValue, Fail).GetAwaiter().GetResult();
+    }
+
+    private static async Task<TabularData> ReadAsync(string path, string? pathValue, Func<string, string?, Exception> fail)
+    {
+        await using var table = await ParquetTable.OpenAsync(path, fail, CancellationToken.None).ConfigureAwait(false);
+        var names = table.Columns.Select(c => c.Name).ToList();
+        var kinds = table.Columns.Select(c => (TabularKind?)c.Kind).ToList();
+        if (pathValue is not null)
+        {
+            if (names.Contains(ParquetTable.PathColumn, StringComparer.Ordinal))
+            {
+                throw fail($"'{path}' already has a column '{ParquetTable.PathColumn}', which include_path_column would add.", ParquetTable.PathColumn);
+            }
+            names.Add(ParquetTable.PathColumn);
+            kinds.Add(null);
+        }
+        var rows = new List<string?[]>(checked((int)Math.Min(table.RowCount, int.MaxValue)));
+        await foreach (var values in table.RowsAsync(CancellationToken.None).ConfigureAwait(false))
+        {
+            var row = new string?[names.Count];
+            for (var c = 0; c < values.Length; c++)
+            {
+                row[c] = values[c] is double d && !double.IsFinite(d) || values[c] is float f && !float.IsFinite(f) ? null : ParquetTable.Text(values[c]);
+            }
+            if (pathValue is not null)
+            {
+                row[^1] = pathValue;
+            }
+            rows.Add(row);
+        }
+        return new TabularData(names, rows, path, kinds);
+    }
 }
 
 /// <summary>RFC 4180 CSV: quoted fields (with doubled quotes and line breaks), any one-character delimiter; empty fields are missing.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using AzureMlSdk.AutoML.Data;
+using AzureMlSdk.Tabular;
 
 namespace AzureMlSdk.AutoML.Featurization;
 
@@ -71,7 +72,24 @@ internal sealed record ColumnProfile(string Name, int Index, ColumnPurpose Purpo
                 profiles.Add(new ColumnProfile(name, c, ColumnPurpose.Ignore, missing, distinct, "a single value (no information)"));
                 continue;
             }
-            if (present.All(v => TryNumber(v, out _)))
+            // A Parquet column's own type decides where the file says it (a string column of digits is categories, not numbers).
+            var kind = data.KindOf(c);
+            if (kind is TabularKind.Integer or TabularKind.Real or TabularKind.Decimal)
+            {
+                profiles.Add(new ColumnProfile(name, c, ColumnPurpose.Numeric, missing, distinct, $"numbers (Parquet {kind.Value.ToString().ToLowerInvariant()})"));
+                continue;
+            }
+            if (kind == TabularKind.DateTime)
+            {
+                profiles.Add(new ColumnProfile(name, c, ColumnPurpose.DateTime, missing, distinct, "dates (Parquet timestamp)"));
+                continue;
+            }
+            if (kind == TabularKind.Boolean)
+            {
+                profiles.Add(new ColumnProfile(name, c, ColumnPurpose.Categorical, missing, distinct, string.Create(CultureInfo.InvariantCulture, $"categories ({distinct}, Parquet boolean)")));
+                continue;
+            }
+            if (kind != TabularKind.Text && present.All(v => TryNumber(v, out _)))
             {
                 profiles.Add(new ColumnProfile(name, c, ColumnPurpose.Numeric, missing, distinct, "numbers"));
                 continue;

@@ -292,14 +292,14 @@ internal sealed class BatchJobRunner : IAsyncDisposable
             throw new ServiceUnavailableException($"Reading the job's input {job.InputUri} failed ({ex.Status} {ex.ErrorCode}).", innerException: ex);
         }
         // An MLTable folder's MLTable file says which files are read, and how (the scorer reads it, as locally).
-        blobs = blobs.Where(b => job.InputType == "mltable" || Path.GetExtension(b.Relative).ToLowerInvariant() is ".csv" or ".jsonl" || Path.GetFileName(b.Relative) == BatchInputs.MLTableFileName).ToList();
+        blobs = blobs.Where(b => job.InputType == "mltable" || BatchInputs.IsReadable(b.Relative) || Path.GetFileName(b.Relative) == BatchInputs.MLTableFileName).ToList();
         if (job.InputType == "mltable" && !blobs.Any(b => b.Relative == BatchInputs.MLTableFileName))
         {
             throw new InvalidInputException($"The job's input {job.InputUri} is an MLTable input without an MLTable file at its root.", "inputData");
         }
         if (blobs.Count == 0)
         {
-            throw new InvalidInputException($"The job's input {job.InputUri} holds no .csv or .jsonl file.", "inputData");
+            throw new InvalidInputException($"The job's input {job.InputUri} holds no .csv, .jsonl or .parquet file.", "inputData");
         }
         var full = Path.GetFullPath(root);
         foreach (var (blob, relative) in blobs)

@@ -1,15 +1,17 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using AzureMlSdk.Serving.Local;
 using AzureMlSdk.Serving.Scoring;
+using AzureMlSdk.Tabular;
 
 namespace AzureMlSdk.Serving.Batch;
 
 /// <summary>
 /// The scoring half of a batch job, shared by every host of batch deployments (the local workspace, the Emulator): fetches
-/// the model version, starts its scorer (ONNX Runtime, or the deployment's custom scorer), cuts the <c>.csv</c> / <c>.jsonl</c>
-/// files into mini-batches of <see cref="BatchDeploymentSpec.MiniBatchSize"/> rows, scores them <see cref="BatchDeploymentSpec.MaxConcurrency"/>
+/// the model version, starts its scorer (ONNX Runtime, or the deployment's custom scorer), cuts the <c>.csv</c> / <c>.jsonl</c> /
+/// <c>.parquet</c> files into mini-batches of <see cref="BatchDeploymentSpec.MiniBatchSize"/> rows, scores them <see cref="BatchDeploymentSpec.MaxConcurrency"/>
 /// at a time, and retries a failing mini-batch row by row so a failure is pinned on the rows that cause it. Where the outputs go
 /// (run artifacts, datastore blobs) and how the job is recorded is the caller's business.
 /// </summary>
@@ -131,6 +133,25 @@ internal static class BatchFileScoring
                 rows.Add(row);
             }
         }
+        else if (file.Format == BatchFileFormat.Parquet)
+        {
+            await using var table = await ParquetTable.OpenAsync(file.Path, (message, column) => new InvalidInputException($"Batch input {message}", column ?? "inputPath"), cancellationToken).ConfigureAwait(false);
+            header = table.Columns.Select(c => c.Name).ToList();
+            if (file.IncludePathColumn)
+            {
+                if (header.Contains(ParquetTable.PathColumn, StringComparer.Ordinal))
+                {
+                    throw new InvalidInputException($"Batch input '{file.Name}' already has a column '{ParquetTable.PathColumn}', which include_path_column would add.", ParquetTable.PathColumn);
+                }
+                header.Add(ParquetTable.PathColumn);
+            }
+            var number = 0;
+            await foreach (var values in table.RowsAsync(cancellationToken).ConfigureAwait(false))
+            {
+                number++;
+                rows.Add(new Row(name, number, header) { Values = JsonRow(values, file.IncludePathColumn ? name : null) });
+            }
+        }
         else
         {
             var lines = await File.ReadAllLinesAsync(file.Path, file.Encoding, cancellationToken).ConfigureAwait(false);
@@ -158,6 +179,40 @@ internal static class BatchFileScoring
             }
         }
         return (header, rows.Chunk(size).Select(chunk => new MiniBatch(chunk)).ToList());
+    }
+
+    /// <summary>
+    /// A Parquet row as JSON values, as a JSON-lines row holds them: numbers stay numbers, booleans booleans, strings strings (even
+    /// when they look like numbers), timestamps ISO 8601 strings, nulls missing; then the file's name when the path column is asked for.
+    /// </summary>
+    private static object?[] JsonRow(object?[] values, string? path)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            foreach (var value in values)
+            {
+                switch (value)
+                {
+                    case null: writer.WriteNullValue(); break;
+                    case long l: writer.WriteNumberValue(l); break;
+                    case double d when double.IsFinite(d): writer.WriteNumberValue(d); break;
+                    case float f when float.IsFinite(f): writer.WriteNumberValue(f); break;
+                    case double or float: writer.WriteNullValue(); break;
+                    case decimal m: writer.WriteNumberValue(m); break;
+                    case bool b: writer.WriteBooleanValue(b); break;
+                    default: writer.WriteStringValue(ParquetTable.Text(value)); break;
+                }
+            }
+            if (path is not null)
+            {
+                writer.WriteStringValue(path);
+            }
+            writer.WriteEndArray();
+        }
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return document.RootElement.Clone().EnumerateArray().Select(e => (object?)e).ToArray();
     }
 
     private static object? Cell(string cell) =>

@@ -11,6 +11,9 @@ internal enum BatchFileFormat
 
     /// <summary>One JSON object per line.</summary>
     JsonLines,
+
+    /// <summary>A Parquet file (an MLTable's <c>read_parquet</c>, or a plain <c>.parquet</c> file): typed columns, read row group by row group.</summary>
+    Parquet,
 }
 
 /// <summary>
@@ -33,20 +36,24 @@ internal sealed record BatchInputFile(string Path, string Name, BatchFileFormat 
 
     /// <summary>The text encoding.</summary>
     public Encoding Encoding { get; init; } = Encoding.UTF8;
+
+    /// <summary>Whether each row gets a <c>Path</c> column naming its file (<see cref="Name"/>): <c>read_parquet</c>'s <c>include_path_column</c>.</summary>
+    public bool IncludePathColumn { get; init; }
 }
 
 /// <summary>
 /// What a batch endpoint reads: shared by the local batch scorer (AzureMlSdk.Serving), the Emulator and the remote backend, which
-/// uploads the same files. An input is a <c>.csv</c> / <c>.jsonl</c> file, a folder of them, or an <b>MLTable folder</b> (a folder
-/// with an <c>MLTable</c> file, or that file itself): its <c>paths</c> (<c>file</c>, <c>folder</c>, <c>pattern</c>, relative to the
-/// folder) read with <c>read_delimited</c> (delimiter, header, encoding, empty_as_string) or <c>read_json_lines</c>.
+/// uploads the same files. An input is a <c>.csv</c> / <c>.jsonl</c> / <c>.parquet</c> file, a folder of them, or an <b>MLTable
+/// folder</b> (a folder with an <c>MLTable</c> file, or that file itself): its <c>paths</c> (<c>file</c>, <c>folder</c>,
+/// <c>pattern</c>, relative to the folder) read with <c>read_delimited</c> (delimiter, header, encoding, empty_as_string),
+/// <c>read_json_lines</c> or <c>read_parquet</c> (include_path_column).
 /// </summary>
 internal static class BatchInputs
 {
     /// <summary>The name of an MLTable folder's definition file.</summary>
     public const string MLTableFileName = "MLTable";
 
-    /// <summary>The .csv and .jsonl files a batch job reads from <paramref name="inputPath"/> (a file, a folder or an MLTable folder), in order.</summary>
+    /// <summary>The .csv, .jsonl and .parquet files a batch job reads from <paramref name="inputPath"/> (a file, a folder or an MLTable folder), in order.</summary>
     internal static List<string> InputFiles(string inputPath) => Resolve(inputPath).Select(f => f.Path).ToList();
 
     /// <summary>The folder or file an input stands for: an <c>MLTable</c> file stands for its folder.</summary>
@@ -84,15 +91,23 @@ internal static class BatchInputs
         {
             throw new InvalidInputException($"Batch input '{inputPath}' is neither a file nor a folder.", nameof(inputPath));
         }
-        var inputs = files.Where(f => Path.GetExtension(f).ToLowerInvariant() is ".csv" or ".jsonl").Order(StringComparer.Ordinal).ToList();
+        var inputs = files.Where(f => IsReadable(f)).Order(StringComparer.Ordinal).ToList();
         if (inputs.Count == 0)
         {
-            throw new InvalidInputException($"Batch input '{inputPath}' holds no .csv or .jsonl file (nor an MLTable file).", nameof(inputPath));
+            throw new InvalidInputException($"Batch input '{inputPath}' holds no .csv, .jsonl or .parquet file (nor an MLTable file).", nameof(inputPath));
         }
         var isFolder = Directory.Exists(root);
         return inputs.Select(f => new BatchInputFile(f, isFolder ? Path.GetRelativePath(root, f).Replace('\\', '/') : Path.GetFileName(f),
-            Path.GetExtension(f).Equals(".jsonl", StringComparison.OrdinalIgnoreCase) ? BatchFileFormat.JsonLines : BatchFileFormat.Delimited)).ToList();
+            Path.GetExtension(f).ToLowerInvariant() switch
+            {
+                ".jsonl" => BatchFileFormat.JsonLines,
+                ".parquet" => BatchFileFormat.Parquet,
+                _ => BatchFileFormat.Delimited,
+            })).ToList();
     }
+
+    /// <summary>Whether a file of a plain (non-MLTable) input is read: <c>.csv</c>, <c>.jsonl</c> or <c>.parquet</c>.</summary>
+    internal static bool IsReadable(string file) => Path.GetExtension(file).ToLowerInvariant() is ".csv" or ".jsonl" or ".parquet";
 
     /// <summary>
     /// The files to send for <paramref name="inputPath"/> (relative to <see cref="Root"/> for a folder): the files read, plus the
@@ -137,6 +152,7 @@ internal static class BatchInputs
         var header = "all_files_same_headers";
         var emptyAsString = false;
         var encoding = Encoding.UTF8;
+        var includePath = false;
         if (Child(root, "transformations") is YamlSequenceNode transformations)
         {
             foreach (var t in transformations.Children)
@@ -171,12 +187,23 @@ internal static class BatchInputs
                         format = BatchFileFormat.JsonLines;
                         break;
                     case "read_parquet":
-                        throw Invalid(file, "reads Parquet files (read_parquet), which batch scoring here does not read; convert them to CSV (read_delimited) or JSON lines.");
+                        format = BatchFileFormat.Parquet;
+                        includePath = settings is not null && Scalar(settings, "include_path_column") switch
+                        {
+                            null or "false" or "False" => false,
+                            "true" or "True" => true,
+                            var other => throw Invalid(file, $"has include_path_column '{other}'; use true or false."),
+                        };
+                        if (settings is not null && settings.Children.Keys.OfType<YamlScalarNode>().FirstOrDefault(k => k.Value is not "include_path_column") is { } unknown)
+                        {
+                            throw Invalid(file, $"has read_parquet setting '{unknown.Value}'; read_parquet takes include_path_column.");
+                        }
+                        break;
                     case "drop_columns" or "keep_columns" or "convert_column_types":
                         // Scoring takes the model's columns by name and converts each value to its input's type: nothing to do.
                         break;
                     default:
-                        throw Invalid(file, $"has transformation '{name}', which batch scoring here does not apply (it reads read_delimited or read_json_lines; drop_columns, keep_columns and convert_column_types change nothing); remove it or apply it to the files first.");
+                        throw Invalid(file, $"has transformation '{name}', which batch scoring here does not apply (it reads read_delimited, read_json_lines or read_parquet; drop_columns, keep_columns and convert_column_types change nothing); remove it or apply it to the files first.");
                 }
             }
         }
@@ -206,8 +233,11 @@ internal static class BatchInputs
                         files.Add(File.Exists(full) ? full : throw Invalid(file, $"names file '{value}', which does not exist."));
                         break;
                     case "folder":
+                        // A folder of Parquet files skips what Spark and pyarrow leave beside them (_SUCCESS, _metadata, .crc files), as they do.
                         files.AddRange(Directory.Exists(full)
-                            ? Directory.GetFiles(full, "*", SearchOption.AllDirectories).Where(f => Path.GetFileName(f) != MLTableFileName).Order(StringComparer.Ordinal)
+                            ? Directory.GetFiles(full, "*", SearchOption.AllDirectories)
+                                .Where(f => Path.GetFileName(f) != MLTableFileName && !(format == BatchFileFormat.Parquet && Path.GetFileName(f) is ['_' or '.', ..]))
+                                .Order(StringComparer.Ordinal)
                             : throw Invalid(file, $"names folder '{value}', which does not exist."));
                         break;
                     case "pattern":
@@ -241,6 +271,7 @@ internal static class BatchInputs
             Columns = header == "from_first_file" && i > 0 ? firstColumns : null,
             EmptyAsString = emptyAsString,
             Encoding = encoding,
+            IncludePathColumn = includePath,
         }).ToList();
     }
 

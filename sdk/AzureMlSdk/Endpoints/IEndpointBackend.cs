@@ -102,7 +102,7 @@ public interface IEndpointBackend
         ContractDefaults.NotSupported<BatchEndpointData>(this, nameof(CreateOrUpdateBatchDeploymentAsync));
 
     /// <summary>
-    /// Scores every <c>.csv</c> / <c>.jsonl</c> file under <paramref name="inputPath"/> (a file or folder) with a deployment
+    /// Scores every <c>.csv</c> / <c>.jsonl</c> / <c>.parquet</c> file (or an MLTable folder's files) under <paramref name="inputPath"/> (a file or folder) with a deployment
     /// (the default when null) as a job run; returns once the job has ended.
     /// </summary>
     Task<BatchScoringResult> InvokeBatchEndpointAsync(string endpointName, string? deploymentName, string inputPath, IProgress<BatchScoringProgress>? progress, CancellationToken cancellationToken) =>

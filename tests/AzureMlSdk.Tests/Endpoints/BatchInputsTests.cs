@@ -49,7 +49,8 @@ public sealed class BatchInputsTests : IDisposable
     }
 
     [Theory]
-    [InlineData("paths:\n  - file: ./x.parquet\ntransformations:\n  - read_parquet\n", "read_parquet")]
+    [InlineData("paths:\n  - file: ./x.csv\ntransformations:\n  - read_parquet:\n      include_path_column: maybe\n", "include_path_column 'maybe'")]
+    [InlineData("paths:\n  - file: ./x.csv\ntransformations:\n  - read_parquet:\n      path_column: p\n", "read_parquet setting 'path_column'")]
     [InlineData("paths:\n  - file: ./x.csv\ntransformations:\n  - take: 10\n", "'take'")]
     [InlineData("paths:\n  - file: ./nope.csv\n", "'./nope.csv', which does not exist")]
     [InlineData("paths:\n  - file: https://example.com/x.csv\n", "a remote path")]
@@ -79,13 +80,32 @@ public sealed class BatchInputsTests : IDisposable
     }
 
     [Fact]
-    public void A_plain_folder_reads_its_csv_and_jsonl_files()
+    public void A_read_parquet_MLTable_reads_its_folders_without_the_files_spark_leaves_beside_the_data()
+    {
+        Write("q/data/part-0.parquet", "");
+        Write("q/data/y=2024/part-1.parquet", "");
+        Write("q/data/_SUCCESS", "");
+        Write("q/data/.part-0.parquet.crc", "");
+        Write("q/extra.parquet", "");
+        Write("q/MLTable", "paths:\n  - folder: ./data\n  - file: ./extra.parquet\ntransformations:\n  - read_parquet:\n      include_path_column: true\n");
+
+        var files = BatchInputs.Resolve(Path.Combine(_root, "q"));
+
+        Assert.Equal(["data/part-0.parquet", "data/y=2024/part-1.parquet", "extra.parquet"], files.Select(f => f.Name));
+        Assert.All(files, f => Assert.Equal((BatchFileFormat.Parquet, true), (f.Format, f.IncludePathColumn)));
+        Write("q/MLTable", "paths:\n  - pattern: ./data/*.parquet\ntransformations:\n  - read_parquet\n");
+        Assert.Equal([("data/part-0.parquet", false)], BatchInputs.Resolve(Path.Combine(_root, "q")).Select(f => (f.Name, f.IncludePathColumn)));
+    }
+
+    [Fact]
+    public void A_plain_folder_reads_its_csv_jsonl_and_parquet_files()
     {
         Write("p/b.jsonl", "{}\n");
         Write("p/a.csv", "a\n1\n");
+        Write("p/c.parquet", "");
         Write("p/notes.txt", "x");
 
-        Assert.Equal([("a.csv", BatchFileFormat.Delimited), ("b.jsonl", BatchFileFormat.JsonLines)], BatchInputs.Resolve(Path.Combine(_root, "p")).Select(f => (f.Name, f.Format)));
+        Assert.Equal([("a.csv", BatchFileFormat.Delimited), ("b.jsonl", BatchFileFormat.JsonLines), ("c.parquet", BatchFileFormat.Parquet)], BatchInputs.Resolve(Path.Combine(_root, "p")).Select(f => (f.Name, f.Format)));
         Assert.Throws<InvalidInputException>(() => BatchInputs.Resolve(Path.Combine(_root, "p", "notes.txt")));
     }
 }

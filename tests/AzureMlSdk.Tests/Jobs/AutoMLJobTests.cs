@@ -301,4 +301,26 @@ public sealed class AutoMLJobTests : IDisposable
         Assert.Contains("read_delimited:", mltable, StringComparison.Ordinal);
         Assert.Contains("header: all_files_same_headers", mltable, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_local_parquet_file_or_folder_is_staged_as_an_MLTable_folder_that_reads_it_with_read_parquet()
+    {
+        var parquet = Path.Combine(_dir.FullName, "train.parquet");
+        File.WriteAllBytes(parquet, [1, 2, 3]);
+        var folder = Path.Combine(_dir.FullName, "staged-pq", "train");
+        RemoteJobs.StageMLTable(parquet, folder);
+        Assert.Equal("paths:\n  - file: ./train.parquet\ntransformations:\n  - read_parquet\n", File.ReadAllText(Path.Combine(folder, "MLTable")));
+
+        var parts = Path.Combine(_dir.FullName, "parts");
+        Directory.CreateDirectory(parts);
+        File.WriteAllBytes(Path.Combine(parts, "part-0.parquet"), [1]);
+        File.WriteAllText(Path.Combine(parts, "_SUCCESS"), "");
+        RemoteJobs.StageMLTable(parts, Path.Combine(_dir.FullName, "staged-parts", "parts"));
+        Assert.Equal("paths:\n  - pattern: ./*.parquet\ntransformations:\n  - read_parquet\n", File.ReadAllText(Path.Combine(_dir.FullName, "staged-parts", "parts", "MLTable")));
+
+        // A folder with CSV files stays a CSV table.
+        File.WriteAllText(Path.Combine(parts, "extra.csv"), "a\n1\n");
+        RemoteJobs.StageMLTable(parts, Path.Combine(_dir.FullName, "staged-mixed", "parts"));
+        Assert.Contains("read_delimited:", File.ReadAllText(Path.Combine(_dir.FullName, "staged-mixed", "parts", "MLTable")), StringComparison.Ordinal);
+    }
 }

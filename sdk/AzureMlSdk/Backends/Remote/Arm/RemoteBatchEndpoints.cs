@@ -312,7 +312,7 @@ internal sealed partial class RemoteBatchEndpoints(
     /// <summary>
     /// Uploads the input files under <c>LocalUpload/&lt;guid&gt;/</c> of the default datastore, as azure-ai-ml's
     /// <c>_upload_and_generate_remote_uri</c> does (a folder keeps its name and layout): a folder becomes a <c>UriFolder</c>
-    /// input (URI ending with '/'), a file a <c>UriFile</c> one. Only the .csv/.jsonl files the job reads are sent (and the
+    /// input (URI ending with '/'), a file a <c>UriFile</c> one. Only the .csv/.jsonl/.parquet files the job reads are sent (and the
     /// <c>MLTable</c> file of an MLTable folder, which the job reads there).
     /// </summary>
     private static async Task<BatchJobInput> UploadInputAsync(ResolvedDatastore ds, string inputPath, List<string> files, CancellationToken cancellationToken)

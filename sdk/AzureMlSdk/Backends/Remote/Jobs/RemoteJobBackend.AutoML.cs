@@ -93,15 +93,24 @@ internal sealed partial class RemoteJobBackend
         }
     }
 
-    /// <summary>An MLTable folder of <paramref name="local"/>: a copy of it with an <c>MLTable</c> file unless it has one.</summary>
+    /// <summary>
+    /// An MLTable folder of <paramref name="local"/>: a copy of it with an <c>MLTable</c> file unless it has one — <c>read_parquet</c>
+    /// for a <c>.parquet</c> file or a folder of them (without CSV files), else <c>read_delimited</c> (as the local AutoML reads them).
+    /// </summary>
     internal static void StageMLTable(string local, string folder)
     {
         Directory.CreateDirectory(folder);
         string paths;
+        const string ReadParquet = "\ntransformations:\n  - read_parquet\n";
         if (File.Exists(local))
         {
             File.Copy(local, Path.Combine(folder, Path.GetFileName(local)));
             paths = $"  - file: ./{Path.GetFileName(local)}";
+            if (Path.GetExtension(local).Equals(".parquet", StringComparison.OrdinalIgnoreCase))
+            {
+                File.WriteAllText(Path.Combine(folder, "MLTable"), "paths:\n" + paths + ReadParquet);
+                return;
+            }
         }
         else
         {
@@ -116,6 +125,11 @@ internal sealed partial class RemoteJobBackend
                 return;
             }
             paths = "  - pattern: ./*.csv";
+            if (Directory.GetFiles(folder, "*.csv").Length == 0 && Directory.GetFiles(folder, "*.parquet").Length > 0)
+            {
+                File.WriteAllText(Path.Combine(folder, "MLTable"), "paths:\n  - pattern: ./*.parquet" + ReadParquet);
+                return;
+            }
         }
         File.WriteAllText(Path.Combine(folder, "MLTable"),
             "paths:\n" + paths + "\ntransformations:\n  - read_delimited:\n      delimiter: ','\n      encoding: utf8\n      header: all_files_same_headers\n");
