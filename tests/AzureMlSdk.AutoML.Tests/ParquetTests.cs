@@ -102,6 +102,13 @@ public sealed class ParquetTests
         var mismatch = Assert.Throws<AutoMLDataException>(() => TabularData.Load(Path.Combine(t.Path, "mix")));
         Assert.Equal((AutoMLDataProblem.SchemaMismatch, "v"), (mismatch.Problem, mismatch.Column));
 
+        // A file that already has a Path column cannot take the path column.
+        await ParquetFiles.WriteAsync(Path.Combine(t.Path, "haspath", "p.parquet"), [("Path", typeof(string)), ("v", typeof(float))], [["a", "0.5"]]);
+        t.Write("haspath/MLTable", "paths:\n  - file: ./p.parquet\ntransformations:\n  - read_parquet:\n      include_path_column: true\n");
+        Assert.Equal("Path", Assert.Throws<AutoMLDataException>(() => TabularData.Load(Path.Combine(t.Path, "haspath"))).Column);
+        t.Write("haspath/MLTable", "paths:\n  - file: ./p.parquet\ntransformations:\n  - read_parquet\n");
+        Assert.Equal("a|0.5", Show(Assert.Single(TabularData.Load(Path.Combine(t.Path, "haspath")).Rows)));
+
         // Settings read_parquet does not have are refused, naming them.
         t.Write("mix/MLTable", "paths:\n  - pattern: ./a.parquet\ntransformations:\n  - read_parquet:\n      path_column: p\n");
         Assert.Contains("read_parquet setting 'path_column'", Assert.Throws<AutoMLDataException>(() => TabularData.Load(Path.Combine(t.Path, "mix"))).Message, StringComparison.Ordinal);
