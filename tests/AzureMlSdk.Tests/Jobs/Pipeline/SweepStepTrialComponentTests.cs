@@ -155,6 +155,27 @@ public sealed class SweepStepTrialComponentTests
         Assert.Contains("${{inputs.lr}}", trial.Command, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_trial_jobs_own_timeout_travels_as_the_nodes_trial_timeout_and_the_sweeps_wins()
+    {
+        SweepJob Sweep(SweepLimits? limits) => new CommandJob
+        {
+            Command = "echo ${{inputs.x}}", Inputs = { ["x"] = 1.0 }, Limits = new CommandJobLimits { Timeout = TimeSpan.FromMinutes(3) },
+        }.Sweep("m", Goal.Maximize, new Dictionary<string, SweepDistribution> { ["x"] = new Choice(1.0, 2.0) }, SamplingAlgorithm.Grid, limits);
+        JsonElement Limits(SweepJob sweep)
+        {
+            var pipeline = new PipelineJob { Jobs = { ["tune"] = sweep } };
+            var body = ArmPipelineJobMapping.ToArm(pipeline, new ArmPipelineReferences { ComponentIds = new Dictionary<string, string> { ["tune"] = $"{Ws}/components/t/versions/1" } });
+            var json = JsonSerializer.SerializeToElement(body, ArmPipelineJobJsonContext.Default.ArmResourcePipelineJobProperties);
+            Assert.Empty(Spec.Validate(json, Spec.Definition("JobBase").Schema, Spec.Root));
+            return json.GetProperty("properties").GetProperty("jobs").GetProperty("tune").GetProperty("limits");
+        }
+
+        Assert.Equal("""{"trial_timeout":180}""", Limits(Sweep(null)).GetRawText());
+        Assert.Equal("""{"max_total_trials":2,"trial_timeout":180}""", Limits(Sweep(new SweepLimits { MaxTotalTrials = 2 })).GetRawText());
+        Assert.Equal("""{"trial_timeout":60}""", Limits(Sweep(new SweepLimits { TrialTimeout = TimeSpan.FromMinutes(1) })).GetRawText());
+    }
+
     [Theory]
     [InlineData("randint", InputType.Integer)]
     [InlineData("choice-int", InputType.Integer)]

@@ -260,7 +260,10 @@ internal static class ArmPipelineJobMapping
         {
             node["objective"] = new JsonObject { ["goal"] = objective.Goal.ToString().ToLowerInvariant(), ["primary_metric"] = objective.PrimaryMetric };
         }
-        if (sweep.Limits is { } limits)
+        // The trial component carries no limits: a trial job's own timeout (which each trial keeps on Local when the sweep sets no
+        // trial_timeout) travels as the node's trial_timeout, so it is not dropped on the way.
+        var trialTimeoutOrOwn = sweep.Limits?.TrialTimeout ?? sweep.Trial?.Limits?.Timeout;
+        if ((sweep.Limits ?? (trialTimeoutOrOwn is null ? null : new SweepLimits())) is { } limits)
         {
             var l = new JsonObject();
             if (limits.MaxTotalTrials is { } total)
@@ -275,7 +278,7 @@ internal static class ArmPipelineJobMapping
             {
                 l["timeout"] = (long)timeout.TotalSeconds;
             }
-            if (limits.TrialTimeout is { } trialTimeout)
+            if (trialTimeoutOrOwn is { } trialTimeout)
             {
                 l["trial_timeout"] = (long)trialTimeout.TotalSeconds;
             }
