@@ -160,7 +160,9 @@ public sealed class SweepStepTrialComponentTests
     {
         SweepJob Sweep(SweepLimits? limits) => new CommandJob
         {
-            Command = "echo ${{inputs.x}}", Inputs = { ["x"] = 1.0 }, Limits = new CommandJobLimits { Timeout = TimeSpan.FromMinutes(3) },
+            Command = "echo ${{inputs.x}}",
+            Inputs = { ["x"] = 1.0 },
+            Limits = new CommandJobLimits { Timeout = TimeSpan.FromMinutes(3) },
         }.Sweep("m", Goal.Maximize, new Dictionary<string, SweepDistribution> { ["x"] = new Choice(1.0, 2.0) }, SamplingAlgorithm.Grid, limits);
         JsonElement Limits(SweepJob sweep)
         {
