@@ -18,7 +18,11 @@ internal sealed record TrialOutcome(
     double Seconds, double ElapsedAtEnd, bool HasOnnx, int[] OutOfFoldRows, double[][]? OutOfFoldProbabilities, double[]? OutOfFoldPredictions, string? Error);
 
 /// <summary>What the engine returns: the trials, the best one, and why it stopped.</summary>
-internal sealed record EngineResult(IReadOnlyList<TrialOutcome> Trials, TrialOutcome Best, string PrimaryMetric, string StopReason, PreparedData Data);
+internal sealed record EngineResult(IReadOnlyList<TrialOutcome> Trials, TrialOutcome Best, string PrimaryMetric, string StopReason, PreparedData Data)
+{
+    /// <summary>The test run's properties set on the parent (<c>test_&lt;metric&gt;</c>, <c>test_rows</c>, …); empty without test data.</summary>
+    public IReadOnlyDictionary<string, string> TestProperties { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// Runs an AutoML job: prepares the data, lets the cost-frugal tuner choose learners and hyperparameters, trains and
@@ -219,8 +223,8 @@ internal sealed class AutoMLEngine
         {
             _logger.LogInformation("AutoML finished ({Reason}): {Trials} trials, best {Algorithm} {Metric}={Score}", stop, trials.Count, winner.Algorithm, metric, winner.Score);
         }
-        await EvaluateTestDataAsync(winner, data, metric, cancellationToken).ConfigureAwait(false);
-        return new EngineResult(trials, winner, metric, stop, data);
+        var testProperties = await EvaluateTestDataAsync(winner, data, metric, cancellationToken).ConfigureAwait(false);
+        return new EngineResult(trials, winner, metric, stop, data) { TestProperties = testProperties };
     }
 
     /// <summary>
@@ -230,12 +234,12 @@ internal sealed class AutoMLEngine
     /// the scored rows with their predictions as <c>outputs/test_predictions.csv</c>. Forecasting test rows continue the training series
     /// (<see cref="Forecasting.Featurize"/>); <c>test_rows_beyond_horizon</c> counts those forecast from the test data's own earlier actuals.
     /// </summary>
-    private async Task EvaluateTestDataAsync(TrialOutcome winner, PreparedData data, string metric, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<string, string>> EvaluateTestDataAsync(TrialOutcome winner, PreparedData data, string metric, CancellationToken cancellationToken)
     {
         var (test, what) = _job.TestData is not null ? (TabularData.Load(_resolve(_job.TestData)), "test_data") : (data.HeldOutTest, "test_data_size");
         if (test is null)
         {
-            return;
+            return new Dictionary<string, string>();
         }
         var onnx = Path.Combine(_workDirectory, winner.RunId, "outputs", "model.onnx");
         var classification = data.Task == LearnerTask.Classification;
@@ -297,6 +301,7 @@ internal sealed class AutoMLEngine
             _logger.LogInformation("Test run ({Source}): the best model on {Rows} rows ({Skipped} without a known target left out): {Metric}={Score}", what, scored.RowCount, skipped, metric,
                 metrics.Values.TryGetValue(metric, out var score) ? score.ToString("R", CultureInfo.InvariantCulture) : "n/a");
         }
+        return properties;
     }
 
     /// <summary>
