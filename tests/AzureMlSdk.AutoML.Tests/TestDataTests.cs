@@ -78,6 +78,23 @@ public sealed class TestDataTests
     }
 
     [Fact]
+    public void The_regression_hold_out_is_a_seeded_random_sample_of_the_rounded_up_count()
+    {
+        var data = new TabularData(["id", "y"], Enumerable.Range(0, 50).Select(i => new string?[] { i.ToString(CultureInfo.InvariantCulture), (i * 1.5).ToString(CultureInfo.InvariantCulture) }).ToList(), "mem");
+        var (train, test) = TestHoldout.Split(data, "y", classification: false, 0.15, []);
+        Assert.Equal((8, 42), (test.RowCount, train.RowCount)); // ⌈7.5⌉
+        var ids = test.Rows.Select(r => int.Parse(r[0]!, CultureInfo.InvariantCulture)).ToList();
+        Assert.NotEqual(Enumerable.Range(0, 8), ids);
+        Assert.NotEqual(Enumerable.Range(42, 8), ids);
+        Assert.Equal(ids, TestHoldout.Split(data, "y", classification: false, 0.15, []).Test.Rows.Select(r => int.Parse(r[0]!, CultureInfo.InvariantCulture)));
+        Assert.Equal(50, train.Rows.Concat(test.Rows).Select(r => r[0]).Distinct().Count());
+
+        var bad = new TabularData(["x", "y"], [["1", "2"], ["2", "lots"], ["3", "4"], ["4", "5"]], "mem");
+        var e = Assert.Throws<AutoMLDataException>(() => TestHoldout.Split(bad, "y", classification: false, 0.25, []));
+        Assert.Equal((AutoMLDataProblem.NonNumericTarget, "y"), (e.Problem, e.Column));
+    }
+
+    [Fact]
     public void A_class_keeps_a_training_row_and_too_few_rows_are_refused()
     {
         // ⌈0.5·5⌉ = 3 rows: "b" has 2 rows but gives at most 1, so "a" gives the rest.
