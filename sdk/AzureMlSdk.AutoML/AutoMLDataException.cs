@@ -23,6 +23,11 @@ public enum AutoMLDataProblem
     BadTimeColumn,
     /// <summary>None of the requested learners is available locally.</summary>
     NoLearner,
+    /// <summary>
+    /// Forecasting test data that does not continue the training series: a series the training data lacks, times that overlap the
+    /// training data or leave a gap after it, or a missing actual value that later test rows need as their history.
+    /// </summary>
+    ForecastHistory,
 }
 
 /// <summary>

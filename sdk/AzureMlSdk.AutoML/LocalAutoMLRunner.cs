@@ -11,6 +11,6 @@ internal sealed class LocalAutoMLRunner : ILocalAutoMLRunner
         var engine = new AutoMLEngine(request.Job, new JobTrialSink(request), request.WorkingDirectory, new LineLogger(request.Log), request.ResolveData);
         var result = await engine.RunAsync(cancellationToken).ConfigureAwait(false);
         await request.JobRun.FlushAsync(cancellationToken).ConfigureAwait(false);
-        return new LocalAutoMLJobSummary(result.Best.RunId, result.Best.Algorithm, result.PrimaryMetric, result.Best.Score, result.StopReason, result.Trials.Count);
+        return new LocalAutoMLJobSummary(result.Best.RunId, result.Best.Algorithm, result.PrimaryMetric, result.Best.Score, result.StopReason, result.Trials.Count, result.TestProperties);
     }
 }

@@ -247,12 +247,124 @@ public sealed class RemoteEmulatorAutoMLTests(EmulatorFixture emulator) : IAsync
     }
 
     [Fact]
+    public async Task Test_data_size_gives_the_same_test_run_on_the_Emulator_as_on_the_local_workspace()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        var csv = ChurnCsv(150);
+        AutoMLJob Definition() => new()
+        {
+            Task = AutoMLTask.Classification,
+            TrainingData = Input.UriFile(csv),
+            TargetColumnName = "churn",
+            PrimaryMetric = "AUC_weighted",
+            ExperimentName = "remote-automl-test-size",
+            TestDataSize = 0.2,
+            NCrossValidations = 3,
+            Limits = new AutoMLLimits { MaxTrials = 2, MaxConcurrentTrials = 1, TimeoutMinutes = 2 },
+            Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["LightGBM", "LogisticRegression"], EnableVoteEnsemble = false },
+        };
+
+        // The PUT body carries taskDetails.testDataSize, spec-valid.
+        var remote = await _ws.Jobs.CreateOrUpdateAsync(Definition(), cancellationToken: timeout.Token);
+        using (var response = await emulator.Http.GetAsync($"{EmulatorFixture.WorkspacePath(_name)}/jobs/{remote.Name}?api-version=2026-07-01", timeout.Token))
+        {
+            var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token)).RootElement;
+            Assert.Equal(0.2, body.GetProperty("properties").GetProperty("taskDetails").GetProperty("testDataSize").GetDouble());
+            Assert.Empty(Spec.Validate(body, Spec.Definition("JobBase").Schema, Spec.Root));
+        }
+        remote = await remote.WaitAsync(timeout.Token);
+        Assert.True(remote.Status == JobStatus.Completed, $"{remote.Status}: {remote.Error?.Message}");
+        Assert.Equal(0.2, Assert.IsType<AutoMLJob>(remote.Definition).TestDataSize);
+
+        await using var local = Workspace.Local(Path.Combine(_scratch, "local-test-size"));
+        var mine = await (await local.Jobs.CreateOrUpdateAsync(Definition(), cancellationToken: timeout.Token)).WaitAsync(timeout.Token);
+        Assert.True(mine.Status == JobStatus.Completed, $"{mine.Status}: {mine.Error?.Message}");
+
+        // The same test run on both: ⌈0.2·150⌉ = 30 held-out rows, the same rows, the same metrics of the same best model.
+        static Dictionary<string, string> TestProperties(Job job) => job.Properties.Where(p => p.Key.StartsWith("test_", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var expected = TestProperties(mine);
+        Assert.Equal(("30", "0", "test_data_size"), (expected["test_rows"], expected["test_rows_skipped"], expected["test_data_source"]));
+        Assert.Contains("test_AUC_weighted", expected.Keys);
+        Assert.Contains("test_accuracy", expected.Keys);
+        var actual = TestProperties(remote);
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+        foreach (var (key, value) in expected)
+        {
+            Assert.True(value == actual[key] || Math.Abs(double.Parse(value, CultureInfo.InvariantCulture) - double.Parse(actual[key], CultureInfo.InvariantCulture)) < 1e-6, $"{key}: local {value}, Emulator {actual[key]}");
+        }
+        var localRows = Path.Combine(_scratch, "local-test.csv");
+        var remoteRows = Path.Combine(_scratch, "remote-test.csv");
+        await mine.Run.DownloadFileAsync("outputs/test_predictions.csv", localRows, cancellationToken: timeout.Token);
+        await remote.Run.DownloadFileAsync("outputs/test_predictions.csv", remoteRows, cancellationToken: timeout.Token);
+        var held = File.ReadAllLines(localRows);
+        Assert.Equal(31, held.Length);
+        Assert.Equal("tenure,plan,charges,churn,churn_predicted", held[0]);
+        Assert.Equal(held, File.ReadAllLines(remoteRows));
+    }
+
+    [Fact]
+    public async Task Forecasting_test_data_is_uploaded_and_scored_on_the_Emulator_as_on_the_local_workspace()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+        // Two stores, daily, trend + weekly pattern: 100 days to train on, the next 20 as test data (beyond the 7-day horizon too).
+        var random = new Random(9);
+        var train = new StringBuilder("store,date,sales\n");
+        var test = new StringBuilder("store,date,sales\n");
+        foreach (var store in new[] { "a", "b" })
+        {
+            for (var d = 0; d < 120; d++)
+            {
+                var sales = (store == "a" ? 50 : 80) + 0.3 * d + 10 * Math.Sin(2 * Math.PI * d / 7) + random.NextDouble() * 3;
+                (d < 100 ? train : test).Append(CultureInfo.InvariantCulture, $"{store},{new DateTime(2025, 1, 1).AddDays(d):yyyy-MM-dd},{sales:F2}\n");
+            }
+        }
+        var trainFile = Path.Combine(_scratch, "sales-train.csv");
+        var testFile = Path.Combine(_scratch, "sales-test.csv");
+        File.WriteAllText(trainFile, train.ToString());
+        File.WriteAllText(testFile, test.ToString());
+        AutoMLJob Definition() => new()
+        {
+            Task = AutoMLTask.Forecasting,
+            TrainingData = Input.UriFile(trainFile),
+            TestData = Input.UriFile(testFile),
+            TargetColumnName = "sales",
+            ExperimentName = "remote-automl-forecast-test",
+            ForecastingSettings = new ForecastingSettings { TimeColumnName = "date", ForecastHorizon = 7, TimeSeriesIdColumnNames = ["store"], TargetLags = [1, 7] },
+            Limits = new AutoMLLimits { MaxTrials = 2, MaxConcurrentTrials = 1, TimeoutMinutes = 2 },
+            Training = new AutoMLTraining { AllowedTrainingAlgorithms = ["ElasticNet", "LightGBM"], EnableVoteEnsemble = false },
+        };
+
+        var remote = await _ws.Jobs.CreateOrUpdateAsync(Definition(), cancellationToken: timeout.Token);
+        var sent = Assert.IsType<AutoMLJob>(remote.Definition);
+        Assert.Equal(InputType.MLTable, sent.TestData!.Type); // uploaded as an MLTable folder: taskDetails.testData
+        Assert.StartsWith("azureml://datastores/workspaceblobstore/paths/LocalUpload/", sent.TestData.Path, StringComparison.Ordinal);
+        remote = await remote.WaitAsync(timeout.Token);
+        Assert.True(remote.Status == JobStatus.Completed, $"{remote.Status}: {remote.Error?.Message}");
+
+        await using var local = Workspace.Local(Path.Combine(_scratch, "local-forecast-test"));
+        var mine = await (await local.Jobs.CreateOrUpdateAsync(Definition(), cancellationToken: timeout.Token)).WaitAsync(timeout.Token);
+        Assert.True(mine.Status == JobStatus.Completed, $"{mine.Status}: {mine.Error?.Message}");
+
+        // 40 test rows, 2 × 13 of them more than 7 days after the training data (forecast from the test data's own actuals).
+        static Dictionary<string, string> TestProperties(Job job) => job.Properties.Where(p => p.Key.StartsWith("test_", StringComparison.Ordinal)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var expected = TestProperties(mine);
+        Assert.Equal(("40", "26", "0", "test_data"), (expected["test_rows"], expected["test_rows_beyond_horizon"], expected["test_rows_skipped"], expected["test_data_source"]));
+        Assert.InRange(double.Parse(expected["test_normalized_root_mean_squared_error"], CultureInfo.InvariantCulture), 0, 0.2);
+        var actual = TestProperties(remote);
+        Assert.Equal(expected.Keys.Order(StringComparer.Ordinal), actual.Keys.Order(StringComparer.Ordinal));
+        foreach (var (key, value) in expected)
+        {
+            Assert.True(value == actual[key] || Math.Abs(double.Parse(value, CultureInfo.InvariantCulture) - double.Parse(actual[key], CultureInfo.InvariantCulture)) < 1e-6, $"{key}: local {value}, Emulator {actual[key]}");
+        }
+    }
+
+    [Fact]
     public void A_put_body_reads_back_with_local_data_references()
     {
         var ws = EmulatorFixture.WorkspacePath("ws1");
         var body = JsonNode.Parse("""
             {"properties": {"jobType": "AutoML", "experimentName": "e", "computeId": "WS/computes/cpu",
-              "taskDetails": {"taskType": "Regression", "targetColumnName": "price", "primaryMetric": "R2Score",
+              "taskDetails": {"taskType": "Regression", "targetColumnName": "price", "primaryMetric": "R2Score", "testDataSize": 0.3,
                 "trainingData": {"jobInputType": "mltable", "uri": "azureml:WS/data/houses/versions/2"}}}}
             """.Replace("WS", ws, StringComparison.Ordinal))!.AsObject();
         var job = AutoMLJobResources.Read(body, "j1");
@@ -261,5 +373,6 @@ public sealed class RemoteEmulatorAutoMLTests(EmulatorFixture emulator) : IAsync
         Assert.Equal("cpu", job.ComputeName);
         Assert.Equal(AutoMLTask.Regression, job.Task);
         Assert.Equal("r2_score", job.EffectivePrimaryMetric);
+        Assert.Equal(0.3, job.TestDataSize);
     }
 }

@@ -18,7 +18,11 @@ internal sealed record TrialOutcome(
     double Seconds, double ElapsedAtEnd, bool HasOnnx, int[] OutOfFoldRows, double[][]? OutOfFoldProbabilities, double[]? OutOfFoldPredictions, string? Error);
 
 /// <summary>What the engine returns: the trials, the best one, and why it stopped.</summary>
-internal sealed record EngineResult(IReadOnlyList<TrialOutcome> Trials, TrialOutcome Best, string PrimaryMetric, string StopReason, PreparedData Data);
+internal sealed record EngineResult(IReadOnlyList<TrialOutcome> Trials, TrialOutcome Best, string PrimaryMetric, string StopReason, PreparedData Data)
+{
+    /// <summary>The test run's properties set on the parent (<c>test_&lt;metric&gt;</c>, <c>test_rows</c>, …); empty without test data.</summary>
+    public IReadOnlyDictionary<string, string> TestProperties { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>
 /// Runs an AutoML job: prepares the data, lets the cost-frugal tuner choose learners and hyperparameters, trains and
@@ -219,60 +223,85 @@ internal sealed class AutoMLEngine
         {
             _logger.LogInformation("AutoML finished ({Reason}): {Trials} trials, best {Algorithm} {Metric}={Score}", stop, trials.Count, winner.Algorithm, metric, winner.Score);
         }
-        EvaluateTestData(winner, data, metric);
-        return new EngineResult(trials, winner, metric, stop, data);
+        var testProperties = await EvaluateTestDataAsync(winner, data, metric, cancellationToken).ConfigureAwait(false);
+        return new EngineResult(trials, winner, metric, stop, data) { TestProperties = testProperties };
     }
 
     /// <summary>
-    /// <c>test_data</c>: the best model (its <c>model.onnx</c>, as deployed) scored on the test rows, the task's metrics set on the parent
-    /// as <c>test_&lt;metric&gt;</c> properties (rows whose target is missing, or a class the training data lacks, are left out and
-    /// counted). <c>test_data_size</c> and forecasting test data are not evaluated locally (logged).
+    /// The test run: the best model (its <c>model.onnx</c>, as deployed) scores the test rows — <c>test_data</c>, or the rows
+    /// <c>test_data_size</c> held out of the training data — and the task's metrics are set on the parent as <c>test_&lt;metric&gt;</c>
+    /// properties, with <c>test_rows</c>, <c>test_rows_skipped</c> (rows whose target is missing, or a class the training data lacks) and
+    /// the scored rows with their predictions as <c>outputs/test_predictions.csv</c>. Forecasting test rows continue the training series
+    /// (<see cref="Forecasting.Featurize"/>); <c>test_rows_beyond_horizon</c> counts those forecast from the test data's own earlier actuals.
     /// </summary>
-    private void EvaluateTestData(TrialOutcome winner, PreparedData data, string metric)
+    private async Task<IReadOnlyDictionary<string, string>> EvaluateTestDataAsync(TrialOutcome winner, PreparedData data, string metric, CancellationToken cancellationToken)
     {
-        if (_job.TestDataSize is > 0 && _logger.IsEnabled(LogLevel.Warning))
+        var (test, what) = _job.TestData is not null ? (TabularData.Load(_resolve(_job.TestData)), "test_data") : (data.HeldOutTest, "test_data_size");
+        if (test is null)
         {
-            _logger.LogWarning("test_data_size is not applied by the local AutoML (no rows are held out for a test run); give test_data instead");
+            return new Dictionary<string, string>();
         }
-        if (_job.TestData is null)
-        {
-            return;
-        }
-        if (_job.Task == AutoMLTask.Forecasting)
-        {
-            if (_logger.IsEnabled(LogLevel.Warning))
-            {
-                _logger.LogWarning("test_data of a forecasting job is not evaluated by the local AutoML (its lag features need the series history)");
-            }
-            return;
-        }
-        var test = TabularData.Load(_resolve(_job.TestData));
-        var target = test.IndexOf(data.Target);
-        if (target < 0)
-        {
-            throw new AutoMLDataException(AutoMLDataProblem.MissingTargetColumn, $"The test data has no target column '{data.Target}'.", data.Target);
-        }
-        var classification = data.Task == LearnerTask.Classification;
-        var kept = test.Rows.Where(r => r[target] is { Length: > 0 } v && (classification ? Array.IndexOf(data.Classes, v) >= 0 : ColumnProfile.TryNumber(v, out _))).ToList();
-        if (kept.Count == 0)
-        {
-            throw new AutoMLDataException(AutoMLDataProblem.EmptyData, $"The test data has no row with a known target value of '{data.Target}'.", data.Target);
-        }
-        var rows = test.WithRows(kept);
         var onnx = Path.Combine(_workDirectory, winner.RunId, "outputs", "model.onnx");
-        var (_, probabilities, predictions) = ModelExport.Predict(onnx, data, rows);
-        var metrics = classification
-            ? TaskMetrics.Classification(kept.Select(r => Array.IndexOf(data.Classes, r[target])).ToArray(), probabilities!, data.Classes)
-            : TaskMetrics.Regression(kept.Select(r => double.Parse(r[target]!, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture)).ToArray(), predictions!, data.TargetRange);
-        var properties = metrics.Values.Where(m => double.IsFinite(m.Value)).ToDictionary(m => "test_" + m.Key, m => m.Value.ToString("R", CultureInfo.InvariantCulture), StringComparer.Ordinal);
-        properties["test_rows"] = kept.Count.ToString(CultureInfo.InvariantCulture);
-        properties["test_rows_skipped"] = (test.RowCount - kept.Count).ToString(CultureInfo.InvariantCulture);
+        var classification = data.Task == LearnerTask.Classification;
+        MetricSet metrics;
+        TabularData scored;
+        string?[][] shown;
+        string?[] predicted;
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal);
+        int skipped;
+        if (data.Forecast is not null)
+        {
+            var rows = Forecasting.Featurize(data, test);
+            if (rows.Actuals.Length == 0)
+            {
+                throw new AutoMLDataException(AutoMLDataProblem.EmptyData, $"The test data has no row with a value of '{data.Target}'.", data.Target);
+            }
+            var (_, _, predictions) = ModelExport.Predict(onnx, data, rows.Rows);
+            metrics = TaskMetrics.Regression(rows.Actuals, predictions!, data.TargetRange);
+            scored = rows.Rows;
+            shown = rows.Source.Select(i => test.Rows[i]).ToArray();
+            predicted = predictions!.Select(p => (string?)p.ToString("R", CultureInfo.InvariantCulture)).ToArray();
+            skipped = rows.Skipped;
+            properties["test_rows_beyond_horizon"] = rows.BeyondHorizon.ToString(CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            var target = test.IndexOf(data.Target);
+            if (target < 0)
+            {
+                throw new AutoMLDataException(AutoMLDataProblem.MissingTargetColumn, $"The test data has no target column '{data.Target}'.", data.Target);
+            }
+            var kept = test.Rows.Where(r => r[target] is { Length: > 0 } v && (classification ? Array.IndexOf(data.Classes, v) >= 0 : ColumnProfile.TryNumber(v, out _))).ToList();
+            if (kept.Count == 0)
+            {
+                throw new AutoMLDataException(AutoMLDataProblem.EmptyData, $"The test data has no row with a known target value of '{data.Target}'.", data.Target);
+            }
+            scored = test.WithRows(kept);
+            var (labels, probabilities, predictions) = ModelExport.Predict(onnx, data, scored);
+            metrics = classification
+                ? TaskMetrics.Classification(kept.Select(r => Array.IndexOf(data.Classes, r[target])).ToArray(), probabilities!, data.Classes)
+                : TaskMetrics.Regression(kept.Select(r => double.Parse(r[target]!, NumberStyles.Float | NumberStyles.AllowThousands, CultureInfo.InvariantCulture)).ToArray(), predictions!, data.TargetRange);
+            shown = [.. kept];
+            predicted = classification ? labels! : predictions!.Select(p => (string?)p.ToString("R", CultureInfo.InvariantCulture)).ToArray();
+            skipped = test.RowCount - kept.Count;
+        }
+        foreach (var m in metrics.Values.Where(m => double.IsFinite(m.Value)))
+        {
+            properties["test_" + m.Key] = m.Value.ToString("R", CultureInfo.InvariantCulture);
+        }
+        properties["test_rows"] = scored.RowCount.ToString(CultureInfo.InvariantCulture);
+        properties["test_rows_skipped"] = skipped.ToString(CultureInfo.InvariantCulture);
+        properties["test_data_source"] = what;
         _sink.SetParentProperties(properties);
+        var file = Path.Combine(_workDirectory, "test", "test_predictions.csv");
+        TestHoldout.WriteCsv(file, [.. test.Columns, data.Target + "_predicted"], shown.Zip(predicted, (row, p) => (string?[])[.. row, p]));
+        await _sink.UploadParentFileAsync("outputs/test_predictions.csv", file, cancellationToken).ConfigureAwait(false);
         if (_logger.IsEnabled(LogLevel.Information))
         {
-            _logger.LogInformation("Test data: the best model on {Rows} rows ({Skipped} without a known target left out): {Metric}={Score}", kept.Count, test.RowCount - kept.Count, metric,
+            _logger.LogInformation("Test run ({Source}): the best model on {Rows} rows ({Skipped} without a known target left out): {Metric}={Score}", what, scored.RowCount, skipped, metric,
                 metrics.Values.TryGetValue(metric, out var score) ? score.ToString("R", CultureInfo.InvariantCulture) : "n/a");
         }
+        return properties;
     }
 
     /// <summary>

@@ -41,6 +41,12 @@ internal sealed class PreparedData
 
     public required string ValidationDescription { get; init; }
 
+    /// <summary>The rows <c>test_data_size</c> held out of the training data (raw columns), scored with the best model at the end.</summary>
+    public TabularData? HeldOutTest { get; init; }
+
+    /// <summary>Forecasting: how raw rows become model rows, and the training series a test row continues.</summary>
+    public ForecastLayout? Forecast { get; init; }
+
     public List<string> Log { get; } = [];
 
     private ValueToKeyMappingTransformer? _labelMap;
@@ -104,6 +110,11 @@ internal sealed class PreparedData
         if (valid is not null)
         {
             valid = DropMissingTargets(valid, target, log, "validation");
+        }
+        TabularData? heldOut = null;
+        if (job.TestDataSize is { } testSize && job.Task != AutoMLTask.Forecasting)
+        {
+            (train, heldOut) = TestHoldout.Split(train, target, task == LearnerTask.Classification, testSize, log);
         }
         var targetIndex = train.IndexOf(target);
         string[] classes = [];
@@ -230,6 +241,7 @@ internal sealed class PreparedData
             Classes = classes,
             TargetRange = range,
             ValidationDescription = description,
+            HeldOutTest = heldOut,
         };
         prepared.Log.AddRange(log);
         prepared.Log.AddRange(plan.Log);

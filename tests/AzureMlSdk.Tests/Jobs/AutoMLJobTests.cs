@@ -323,4 +323,63 @@ public sealed class AutoMLJobTests : IDisposable
         RemoteJobs.StageMLTable(parts, Path.Combine(_dir.FullName, "staged-mixed", "parts"));
         Assert.Contains("read_delimited:", File.ReadAllText(Path.Combine(_dir.FullName, "staged-mixed", "parts", "MLTable")), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Test_data_and_test_data_size_travel_as_the_tasks_testData_and_testDataSize()
+    {
+        var references = new ArmJobReferences
+        {
+            EnvironmentId = "",
+            InputUris = new Dictionary<string, string>
+            {
+                ["training_data"] = "azureml://datastores/workspaceblobstore/paths/LocalUpload/abc/training-mltable-folder",
+                ["test_data"] = "azureml://datastores/workspaceblobstore/paths/LocalUpload/ghi/test-mltable-folder",
+            },
+        };
+        var csv = Path.Combine(_dir.FullName, "train.csv");
+        File.WriteAllText(csv, "a,y\n1,yes\n");
+        foreach (var task in new[] { AutoMLTask.Classification, AutoMLTask.Regression, AutoMLTask.Forecasting })
+        {
+            var baseJob = task switch
+            {
+                AutoMLTask.Classification => AutoMLJob.Classification(Input.UriFile(csv), "y"),
+                AutoMLTask.Regression => AutoMLJob.Regression(Input.UriFile(csv), "a"),
+                _ => AutoMLJob.Forecasting(Input.UriFile(csv), "a", "t", forecastHorizon: 3),
+            };
+            var sized = new AutoMLJob { Task = task, TrainingData = baseJob.TrainingData, TargetColumnName = baseJob.TargetColumnName, ForecastingSettings = baseJob.ForecastingSettings, TestDataSize = 0.25 };
+            var withData = new AutoMLJob { Task = task, TrainingData = baseJob.TrainingData, TargetColumnName = baseJob.TargetColumnName, ForecastingSettings = baseJob.ForecastingSettings, TestData = Input.UriFile(csv) };
+
+            var sizeBody = Serialize(ArmAutoMLMapping.ToArm(sized, references));
+            var dataBody = Serialize(ArmAutoMLMapping.ToArm(withData, references));
+
+            foreach (var body in new[] { sizeBody, dataBody })
+            {
+                var problems = Spec.Validate(body, Spec.Definition("JobBase").Schema, Spec.Root);
+                Assert.True(problems.Count == 0, string.Join("; ", problems));
+            }
+            var sizeTask = sizeBody.GetProperty("properties").GetProperty("taskDetails");
+            Assert.Equal(0.25, sizeTask.GetProperty("testDataSize").GetDouble());
+            Assert.False(sizeTask.TryGetProperty("testData", out _));
+            var dataTask = dataBody.GetProperty("properties").GetProperty("taskDetails");
+            Assert.Equal("""{"jobInputType":"mltable","uri":"azureml://datastores/workspaceblobstore/paths/LocalUpload/ghi/test-mltable-folder"}""",
+                JsonNode.Parse(dataTask.GetProperty("testData").GetRawText())!.ToJsonString());
+            Assert.False(dataTask.TryGetProperty("testDataSize", out _));
+
+            Assert.Equal(0.25, ArmAutoMLMapping.FromArm(JsonSerializer.Deserialize(sizeBody.GetRawText(), ArmAutoMLJobJsonContext.Default.ArmResourceAutoMLJobProperties)!).TestDataSize);
+            var back = ArmAutoMLMapping.FromArm(JsonSerializer.Deserialize(dataBody.GetRawText(), ArmAutoMLJobJsonContext.Default.ArmResourceAutoMLJobProperties)!);
+            Assert.Equal(("azureml://datastores/workspaceblobstore/paths/LocalUpload/ghi/test-mltable-folder", InputType.MLTable), (back.TestData!.Path, back.TestData.Type));
+        }
+    }
+
+    [Fact]
+    public void Both_test_data_and_test_data_size_are_refused_before_a_body_is_made()
+    {
+        var e = LoadFails(Head + "test_data: azureml:t:1\ntest_data_size: 0.2\n");
+        Assert.Contains(e.Problems, p => p.Key == "test_data_size" && p.Reason == "give either 'test_data' or 'test_data_size', not both.");
+        var range = LoadFails(Head + "test_data_size: 1.2\n");
+        Assert.Contains(range.Problems, p => p.Key == "test_data_size" && p.Reason == "'test_data_size' must be between 0 and 1 (exclusive), not 1.2.");
+        var job = new AutoMLJob { Task = AutoMLTask.Classification, TrainingData = Input.MLTable("azureml:bank:1"), TargetColumnName = "y", TestData = Input.MLTable("azureml:t:1"), TestDataSize = 0.2 };
+        var arm = Assert.Throws<JobDefinitionException>(() => ArmAutoMLMapping.ToArm(job, References));
+        Assert.Contains(arm.Problems, p => p.Key == "test_data_size");
+    }
 }

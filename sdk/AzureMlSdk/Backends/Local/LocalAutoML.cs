@@ -61,7 +61,9 @@ internal sealed record LocalAutoMLTrial(string RunId, string DisplayName, string
 /// <param name="Score">The best trial's score.</param>
 /// <param name="StopReason"><c>max_trials</c>, <c>timeout</c>, <c>exit_score</c> or <c>early_termination</c>.</param>
 /// <param name="Trials">How many trials ran (the ensemble included).</param>
-internal sealed record LocalAutoMLJobSummary(string BestRunId, string BestAlgorithm, string PrimaryMetric, double Score, string StopReason, int Trials);
+/// <param name="TestProperties">The test run's <c>test_&lt;metric&gt;</c>, <c>test_rows</c>, … (empty without <c>test_data</c> or <c>test_data_size</c>).</param>
+internal sealed record LocalAutoMLJobSummary(string BestRunId, string BestAlgorithm, string PrimaryMetric, double Score, string StopReason, int Trials,
+    IReadOnlyDictionary<string, string>? TestProperties = null);
 
 /// <summary>Finds the AutoML package by assembly name the first time an AutoML job runs locally.</summary>
 internal static class LocalAutoML

@@ -15,7 +15,8 @@ namespace AzureMlSdk.Backends.Local.Jobs;
 /// a job output) must exist. When it runs: the search runs under the job's run; each trial is a child run named
 /// <c>&lt;job&gt;_&lt;index&gt;</c> (as Azure names AutoML's child runs) and a child job of the AutoML job, <c>Running</c> from the
 /// moment it starts and ended with it (<c>ws.Jobs.ListAsync(parentJobName)</c>; type <c>automl</c>, properties <c>run_algorithm</c>,
-/// <c>score</c>, <c>hyperparameters</c> — a record of the trial, not a job to resubmit; it takes no compute slot). The job gets Azure's <c>automl_best_child_run_id</c> and <c>score</c> properties;
+/// <c>score</c>, <c>hyperparameters</c> — a record of the trial, not a job to resubmit; it takes no compute slot). The job gets Azure's <c>automl_best_child_run_id</c> and <c>score</c> properties (and, with <c>test_data</c> or
+/// <c>test_data_size</c>, the test run's <c>test_&lt;metric&gt;</c>, <c>test_rows</c>, …);
 /// its run the <c>leaderboard</c> table. <c>limits.timeout_minutes</c> ends the search (running trials are canceled once one has
 /// succeeded), <c>trial_timeout_minutes</c> a trial, and a cancel stops everything: running trials end <c>Canceled</c>.
 /// </summary>
@@ -212,7 +213,7 @@ internal sealed class AutoMLJobExecutor : IJobExecutor
         }
         await context.SetStatusAsync(JobStatus.Finalizing, CancellationToken.None).ConfigureAwait(false);
         var score = summary.Score.ToString("R", CultureInfo.InvariantCulture);
-        await context.SetPropertiesAsync(new Dictionary<string, string>(StringComparer.Ordinal)
+        var properties = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["automl_best_child_run_id"] = summary.BestRunId,
             ["score"] = score,
@@ -220,7 +221,13 @@ internal sealed class AutoMLJobExecutor : IJobExecutor
             ["best_algorithm"] = summary.BestAlgorithm,
             ["stop_reason"] = summary.StopReason,
             ["num_trials"] = summary.Trials.ToString(CultureInfo.InvariantCulture),
-        }, CancellationToken.None).ConfigureAwait(false);
+        };
+        // The test run (test_data or test_data_size): its test_<metric> properties are the job's too, as on the job's run.
+        foreach (var (key, value) in summary.TestProperties ?? new Dictionary<string, string>())
+        {
+            properties[key] = value;
+        }
+        await context.SetPropertiesAsync(properties, CancellationToken.None).ConfigureAwait(false);
         log.WriteLine($"AutoML finished ({summary.StopReason}) after {summary.Trials} trials: best {summary.BestRunId} ({summary.BestAlgorithm}), {summary.PrimaryMetric} = {score}.");
         return JobOutcome.Completed;
     }
