@@ -9,10 +9,10 @@ using Azure.Storage.Blobs;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
 using AzureMlSdk.Backends.Local.Jobs;
-using AzureMlSdk.Jobs;
 using AzureMlSdk.Emulator.Arm;
-using AzureMlSdk.Emulator.Mlflow;
 using AzureMlSdk.Emulator.Hosting;
+using AzureMlSdk.Emulator.Mlflow;
+using AzureMlSdk.Jobs;
 
 namespace AzureMlSdk.Emulator;
 

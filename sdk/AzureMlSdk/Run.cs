@@ -1,7 +1,7 @@
-using Azure.Core;
-using Azure.Identity;
 using System.Globalization;
 using System.Runtime.CompilerServices;
+using Azure.Core;
+using Azure.Identity;
 using AzureMlSdk.Backends;
 
 namespace AzureMlSdk;

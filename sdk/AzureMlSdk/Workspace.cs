@@ -1,9 +1,9 @@
-using AzureMlSdk.Operations;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using AzureMlSdk.Backends;
 using AzureMlSdk.Backends.Local;
+using AzureMlSdk.Operations;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 

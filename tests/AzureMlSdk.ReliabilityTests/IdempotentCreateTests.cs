@@ -1,5 +1,5 @@
-using AzureMlSdk.Tracking;
 using AzureMlSdk.Backends.Remote.Mlflow;
+using AzureMlSdk.Tracking;
 using NSubstitute;
 using NSubstitute.ExceptionExtensions;
 

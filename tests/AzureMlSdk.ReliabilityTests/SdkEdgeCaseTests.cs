@@ -1,7 +1,7 @@
 using System.Text.Json;
 using AzureMlSdk.Backends;
-using AzureMlSdk.Tracking;
 using AzureMlSdk.Backends.Remote.Mlflow;
+using AzureMlSdk.Tracking;
 using Microsoft.Data.Sqlite;
 using NSubstitute;
 using NSubstitute.ExceptionExtensions;

@@ -8,9 +8,9 @@ using AzureMlSdk.Backends.Local.Jobs;
 using AzureMlSdk.Server.Artifacts;
 using AzureMlSdk.Server.Hosting;
 using AzureMlSdk.Server.Mlflow;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace AzureMlSdk.Server.Agent;

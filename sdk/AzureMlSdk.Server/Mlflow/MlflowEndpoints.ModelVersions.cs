@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using AzureMlSdk.Server.Registry;
 using AzureMlSdk.Server.Artifacts;
+using AzureMlSdk.Server.Registry;
 
 namespace AzureMlSdk.Server.Mlflow;
 

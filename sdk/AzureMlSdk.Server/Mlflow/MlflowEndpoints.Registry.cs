@@ -2,9 +2,9 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using AzureMlSdk.Server.Registry;
 using AzureMlSdk.Server.Artifacts;
 using AzureMlSdk.Server.Hosting;
+using AzureMlSdk.Server.Registry;
 
 namespace AzureMlSdk.Server.Mlflow;
 

@@ -1,11 +1,11 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using AzureMlSdk.Serving.Batch;
 using AzureMlSdk.Serving.Scoring;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace AzureMlSdk.Serving.Local;
 

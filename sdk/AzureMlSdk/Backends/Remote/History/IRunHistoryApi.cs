@@ -1,6 +1,6 @@
-using AzureMlSdk.Backends.Remote.Http;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using AzureMlSdk.Backends.Remote.Http;
 using Refit;
 
 namespace AzureMlSdk.Backends.Remote.History;
