@@ -51,6 +51,13 @@ if [ -z "$docs_passed" ] || [ -z "$docs_failed" ]; then
 fi
 passed=$((passed + docs_passed))
 failed=$((failed + docs_failed))
+# The code style the standards ask for ("dotnet format clean"), checked as one counted test so a change that is not
+# format-clean cannot land.
+if dotnet format AzureMlSdk.sln --verify-no-changes --no-restore >"$results/format.log" 2>&1; then
+  echo "PASS dotnet format --verify-no-changes"; passed=$((passed + 1))
+else
+  echo "FAIL dotnet format --verify-no-changes:"; grep -E 'error|warning' "$results/format.log" | head -20; failed=$((failed + 1))
+fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
