@@ -116,35 +116,25 @@ internal static class PipelineYaml
         var (resources, distribution) = JobYaml.ReadCommandJobParts(map);
         Remember(context, rewritten);
 
-        CommandComponent? component = null;
-        switch (componentNode)
+        var (component, registered) = ReadComponentNode(context, componentNode, $"{at}.component");
+        if (registered is not null)
         {
-            case YamlScalarNode { Value: { } text } when AssetReference.Parse(text).Kind is AssetReferenceKind.LocalPath:
-                component = LoadComponentFile(context, componentNode, $"{at}.component", context.ResolvePath(text));
-                break;
-            case YamlScalarNode { Value: { } text }:
-                return new PipelineComponentJob
-                {
-                    Component = text,
-                    Name = common.Name,
-                    DisplayName = common.DisplayName,
-                    Description = common.Description,
-                    Tags = common.Tags,
-                    Properties = common.Properties,
-                    Compute = common.Compute,
-                    Identity = common.Identity,
-                    Services = common.Services,
-                    Source = context.Map,
-                    Inputs = inputs,
-                    Outputs = outputs,
-                    EnvironmentVariables = environmentVariables,
-                };
-            case YamlMappingNode:
-                component = ReadInlineComponent(context, componentNode, $"{at}.component");
-                break;
-            default:
-                context.Report(componentNode, $"{at}.component", $"'{at}.component' must be a component file (./train.yml), a registered component (azureml:train:1) or an inline component, not {YamlContext.Describe(componentNode)}.");
-                return null;
+            return new PipelineComponentJob
+            {
+                Component = registered,
+                Name = common.Name,
+                DisplayName = common.DisplayName,
+                Description = common.Description,
+                Tags = common.Tags,
+                Properties = common.Properties,
+                Compute = common.Compute,
+                Identity = common.Identity,
+                Services = common.Services,
+                Source = context.Map,
+                Inputs = inputs,
+                Outputs = outputs,
+                EnvironmentVariables = environmentVariables,
+            };
         }
         if (component is null)
         {
@@ -217,23 +207,15 @@ internal static class PipelineYaml
         var inputs = JobYaml.ReadInputs(map, "inputs");
         var outputs = JobYaml.ReadOutputs(map, "outputs");
         var trialNode = map.Get("trial");
-        CommandComponent? component = null;
-        switch (trialNode)
+        if (trialNode is null)
         {
-            case null:
-                context.Report(node, $"{at}.trial", $"sweep step '{name}' needs 'trial': the command component each trial runs (./train.yml or azureml:train:1).");
-                return null;
-            case YamlScalarNode { Value: { } text } when AssetReference.Parse(text).Kind is AssetReferenceKind.LocalPath:
-                component = LoadComponentFile(context, trialNode, $"{at}.trial", context.ResolvePath(text));
-                break;
-            case YamlScalarNode { Value: { } text }:
-                return SweepSteps.With(template, null, inputs, outputs, trialComponent: text);
-            case YamlMappingNode:
-                component = ReadInlineComponent(context, trialNode, $"{at}.trial");
-                break;
-            default:
-                context.Report(trialNode, $"{at}.trial", $"'{at}.trial' must be a component file (./train.yml), a registered component (azureml:train:1) or an inline component, not {YamlContext.Describe(trialNode)}.");
-                return null;
+            context.Report(node, $"{at}.trial", $"sweep step '{name}' needs 'trial': the command component each trial runs (./train.yml or azureml:train:1).");
+            return null;
+        }
+        var (component, registered) = ReadComponentNode(context, trialNode, $"{at}.trial");
+        if (registered is not null)
+        {
+            return SweepSteps.With(template, null, inputs, outputs, trialComponent: registered);
         }
         if (component is null)
         {
@@ -254,6 +236,26 @@ internal static class PipelineYaml
             return null;
         }
         return SweepSteps.FromTrial(job, template);
+    }
+
+    /// <summary>
+    /// A step's <c>component</c> or a sweep step's <c>trial</c>: a component file (loaded), a registered component (its reference,
+    /// returned as written) or an inline component; anything else is reported. Both null when it could not be read.
+    /// </summary>
+    private static (CommandComponent? Component, string? Registered) ReadComponentNode(YamlContext context, YamlNode node, string key)
+    {
+        switch (node)
+        {
+            case YamlScalarNode { Value: { } text } when AssetReference.Parse(text).Kind is AssetReferenceKind.LocalPath:
+                return (LoadComponentFile(context, node, key, context.ResolvePath(text)), null);
+            case YamlScalarNode { Value: { } text }:
+                return (null, text);
+            case YamlMappingNode:
+                return (ReadInlineComponent(context, node, key), null);
+            default:
+                context.Report(node, key, $"'{key}' must be a component file (./train.yml), a registered component (azureml:train:1) or an inline component, not {YamlContext.Describe(node)}.");
+                return (null, null);
+        }
     }
 
     /// <summary>
