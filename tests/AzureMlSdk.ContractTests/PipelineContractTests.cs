@@ -210,6 +210,53 @@ public abstract partial class PipelineContractTests : ContractTestBase
     }
 
     [Fact]
+    public async Task A_component_with_additional_includes_runs_them_as_a_file_step_and_as_a_registered_step()
+    {
+        var code = Path.GetDirectoryName(Scratch("incl/src/say.sh"))!;
+        await File.WriteAllTextAsync(Path.Combine(code, "say.sh"), "cat shared/word.txt > \"$1/said.txt\"\n");
+        var word = "w" + Guid.NewGuid().ToString("N")[..8];
+        await File.WriteAllTextAsync(Scratch("incl/shared/word.txt"), word);
+        var name = "incl" + Guid.NewGuid().ToString("N")[..6];
+        var yaml = Scratch("incl/say.yml");
+        await File.WriteAllTextAsync(yaml, $$$"""
+            $schema: https://azuremlschemas.azureedge.net/latest/commandComponent.schema.json
+            name: {{{name}}}
+            version: 1
+            type: command
+            outputs:
+              said:
+                type: uri_folder
+            code: ./src
+            additional_includes:
+              - ./shared
+            environment: {{{Environment}}}
+            command: sh say.sh ${{outputs.said}}
+            """);
+        var component = CommandComponent.Load(yaml);
+        await Ws.Components.CreateOrUpdateAsync(component);
+        var pipeline = new PipelineJob
+        {
+            ExperimentName = "contract-pipelines",
+            Settings = { ForceRerun = true },
+            Jobs =
+            {
+                ["file"] = component.ToJob(),
+                ["registered"] = new PipelineComponentJob { Component = $"azureml:{name}:1" },
+            },
+        };
+
+        var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(pipeline));
+
+        Assert.Equal(JobStatus.Completed, job.Status);
+        foreach (var step in await Ws.Jobs.ListAsync(job.Name).ToListAsync())
+        {
+            var destination = Path.GetDirectoryName(Scratch($"incl-out/{step.Properties["azureml.nodeid"]}/x"))!;
+            await Ws.Jobs.DownloadAsync(step.Name, destination, outputName: "said");
+            Assert.Equal(word, await File.ReadAllTextAsync(Path.Combine(destination, "named-outputs", "said", "said.txt")));
+        }
+    }
+
+    [Fact]
     public async Task Canceling_a_pipeline_cancels_its_running_step()
     {
         var pipeline = new PipelineJob

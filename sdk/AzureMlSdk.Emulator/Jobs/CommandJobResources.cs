@@ -63,15 +63,7 @@ internal static class CommandJobResources
             Compute = sweep.Compute,
             Identity = sweep.Identity,
             Services = sweep.Services,
-            Trial = trial is null ? null : new CommandJob
-            {
-                Code = trial.Code,
-                Command = trial.Command,
-                Environment = trial.Environment?.Reference == HostEnvironment ? null : trial.Environment,
-                EnvironmentVariables = trial.EnvironmentVariables,
-                Resources = trial.Resources,
-                Distribution = trial.Distribution,
-            },
+            Trial = trial is null ? null : new CommandJob(trial) { Environment = trial.Environment?.Reference == HostEnvironment ? null : trial.Environment },
             SearchSpace = sweep.SearchSpace,
             SamplingAlgorithm = sweep.SamplingAlgorithm,
             Objective = sweep.Objective,
@@ -104,53 +96,20 @@ internal static class CommandJobResources
         {
             throw new ArmException(400, "UserError", ex.Message);
         }
-        var local = new CommandJob
+        var local = new CommandJob(job)
         {
-            Name = job.Name,
-            DisplayName = job.DisplayName,
-            ExperimentName = job.ExperimentName,
-            Description = job.Description,
-            Tags = job.Tags,
             Properties = new Dictionary<string, string>(job.Properties, StringComparer.Ordinal) { [DefinitionHashProperty] = ImmutableHash(resource) },
-            Compute = job.Compute,
-            Identity = job.Identity,
-            Services = job.Services,
-            Code = job.Code,
-            Command = job.Command,
             Environment = job.Environment?.Reference == HostEnvironment ? null : job.Environment,
-            EnvironmentVariables = job.EnvironmentVariables,
             Inputs = job.Inputs.ToDictionary(i => i.Key, i => i.Value.IsLiteral || i.Value.Path is null ? i.Value : i.Value.WithPath(ArmJobMapping.AssetFromId(i.Value.Path)), StringComparer.Ordinal),
-            Outputs = job.Outputs,
-            Limits = job.Limits,
-            Resources = job.Resources,
-            Distribution = job.Distribution,
-            QueueSettings = job.QueueSettings,
         };
         return (local, resource);
     }
 
     /// <summary><paramref name="job"/> running from the local snapshot <paramref name="code"/>, remembering the id it was submitted with.</summary>
-    public static CommandJob WithCode(CommandJob job, string code, string submitted) => new()
+    public static CommandJob WithCode(CommandJob job, string code, string submitted) => new(job)
     {
-        Name = job.Name,
-        DisplayName = job.DisplayName,
-        ExperimentName = job.ExperimentName,
-        Description = job.Description,
-        Tags = job.Tags,
         Properties = new Dictionary<string, string>(job.Properties, StringComparer.Ordinal) { [SubmittedCodeProperty] = submitted },
-        Compute = job.Compute,
-        Identity = job.Identity,
-        Services = job.Services,
         Code = code,
-        Command = job.Command,
-        Environment = job.Environment,
-        EnvironmentVariables = job.EnvironmentVariables,
-        Inputs = job.Inputs,
-        Outputs = job.Outputs,
-        Limits = job.Limits,
-        Resources = job.Resources,
-        Distribution = job.Distribution,
-        QueueSettings = job.QueueSettings,
     };
 
     /// <summary>

@@ -256,24 +256,7 @@ internal static class PipelineJobResources
             code = materialized.Code;
         }
         var environment = component.Environment?.Reference is { } env ? JobEnvironment.FromReference(ArmJobMapping.AssetFromId(env)) : component.Environment;
-        return new CommandComponent
-        {
-            Name = component.Name,
-            Version = found.Version,
-            DisplayName = component.DisplayName,
-            Description = component.Description,
-            Tags = component.Tags,
-            Properties = component.Properties,
-            Inputs = component.Inputs,
-            Outputs = component.Outputs,
-            Command = component.Command,
-            Code = code,
-            Environment = environment,
-            EnvironmentVariables = component.EnvironmentVariables,
-            Resources = component.Resources,
-            Distribution = component.Distribution,
-            IsDeterministic = component.IsDeterministic,
-        };
+        return new CommandComponent(component) { Version = found.Version, Code = code, Environment = environment };
     }
 
     /// <summary>Each step's <c>limits.timeout</c> (ISO 8601), which the step's command job keeps.</summary>

@@ -97,24 +97,8 @@ internal static class AssetPreparation
             var found = await assets.GetEnvironmentAsync(reference.Name!, reference.Version, reference.Version is null ? reference.Label ?? "latest" : null, cancellationToken).ConfigureAwait(false);
             environment = JobEnvironment.FromReference($"azureml:{found.Name}:{found.Version}");
         }
-        return new CommandComponent
-        {
-            Name = component.Name,
-            Version = component.Version,
-            DisplayName = component.DisplayName,
-            Description = component.Description,
-            Tags = Copy(component.Tags),
-            Properties = Copy(component.Properties),
-            Inputs = new Dictionary<string, ComponentInput>(component.Inputs, StringComparer.Ordinal),
-            Outputs = new Dictionary<string, ComponentOutput>(component.Outputs, StringComparer.Ordinal),
-            Command = component.Command,
-            Code = code,
-            Environment = environment,
-            EnvironmentVariables = Copy(component.EnvironmentVariables),
-            Resources = component.Resources,
-            Distribution = component.Distribution,
-            IsDeterministic = component.IsDeterministic,
-        };
+        // The additional includes are in the snapshot now (and a stored component's spec has no local paths).
+        return new CommandComponent(component) { Code = code, Environment = environment, AdditionalIncludes = [] };
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using AzureMlSdk.Jobs.Yaml;
 
@@ -54,6 +55,36 @@ public sealed partial class CommandComponent
     internal static readonly string[] YamlKeys =
         ["$schema", "name", "version", "display_name", "description", "tags", "properties", "type", "inputs", "outputs", "command", "code",
          "environment", "environment_variables", "resources", "distribution", "is_deterministic", "additional_includes"];
+
+    /// <summary>An empty component (an object initializer sets its parts).</summary>
+    public CommandComponent() { }
+
+    /// <summary>
+    /// A copy of <paramref name="other"/>, every part carried (collections copied); an object initializer replaces parts, as a record's
+    /// <c>with</c> would: <c>new CommandComponent(c) { Version = "2" }</c>. The one place a component is copied. What the workspace
+    /// recorded about a stored version (<see cref="Id"/>, <see cref="CreatedAt"/>, <see cref="IsArchived"/>) is not: a copy is a new definition.
+    /// </summary>
+    [SetsRequiredMembers]
+    internal CommandComponent(CommandComponent other)
+    {
+        Name = other.Name;
+        Version = other.Version;
+        DisplayName = other.DisplayName;
+        Description = other.Description;
+        Tags = new Dictionary<string, string>(other.Tags, StringComparer.Ordinal);
+        Properties = new Dictionary<string, string>(other.Properties, StringComparer.Ordinal);
+        Inputs = new Dictionary<string, ComponentInput>(other.Inputs, StringComparer.Ordinal);
+        Outputs = new Dictionary<string, ComponentOutput>(other.Outputs, StringComparer.Ordinal);
+        Command = other.Command;
+        Code = other.Code;
+        Environment = other.Environment;
+        EnvironmentVariables = new Dictionary<string, string>(other.EnvironmentVariables, StringComparer.Ordinal);
+        Resources = other.Resources;
+        Distribution = other.Distribution;
+        IsDeterministic = other.IsDeterministic;
+        AdditionalIncludes = [.. other.AdditionalIncludes];
+        Source = other.Source;
+    }
 
     /// <summary>The component's name (letters, digits, '-', '_', '.').</summary>
     public required string Name { get; init; }

@@ -24,6 +24,29 @@ namespace AzureMlSdk;
 /// </example>
 public sealed partial class CommandJob : JobDefinition
 {
+    /// <summary>An empty command job (an object initializer sets its parts).</summary>
+    public CommandJob() { }
+
+    /// <summary>
+    /// A copy of <paramref name="other"/>, every part carried (dictionaries copied); an object initializer replaces parts, as a record's
+    /// <c>with</c> would: <c>new CommandJob(job) { Code = snapshot }</c>. The one place a command job is copied, so a part added later
+    /// cannot be dropped by one copy and kept by another.
+    /// </summary>
+    internal CommandJob(CommandJob other) : base(other)
+    {
+        Code = other.Code;
+        Command = other.Command;
+        Environment = other.Environment;
+        EnvironmentVariables = new Dictionary<string, string>(other.EnvironmentVariables, StringComparer.Ordinal);
+        Inputs = new Dictionary<string, Input>(other.Inputs, StringComparer.Ordinal);
+        Outputs = new Dictionary<string, Output>(other.Outputs, StringComparer.Ordinal);
+        Limits = other.Limits;
+        Resources = other.Resources;
+        Distribution = other.Distribution;
+        QueueSettings = other.QueueSettings;
+        Component = other.Component;
+    }
+
     /// <inheritdoc/>
     public override JobType Type => JobType.Command;
 
@@ -119,50 +142,21 @@ public sealed partial class CommandJob : JobDefinition
             EarlyTermination = earlyTermination,
             QueueSettings = QueueSettings,
         };
-        var trial = Clone();
-        return Jobs.Pipeline.SweepSteps.FromTrial(new CommandJob
+        // The trial keeps what runs; the tags, properties, compute, identity and queue settings are the sweep's (its template's).
+        var trial = new CommandJob(this)
         {
-            DisplayName = trial.DisplayName,
-            Description = trial.Description,
-            Source = trial.Source,
-            Code = trial.Code,
-            Command = trial.Command,
-            Environment = trial.Environment,
-            EnvironmentVariables = trial.EnvironmentVariables,
-            Inputs = trial.Inputs,
-            Outputs = trial.Outputs,
-            Limits = trial.Limits,
-            Resources = trial.Resources,
-            Distribution = trial.Distribution,
-            Component = trial.Component,
-        }, template);
+            Tags = new Dictionary<string, string>(StringComparer.Ordinal),
+            Properties = new Dictionary<string, string>(StringComparer.Ordinal),
+            Compute = null,
+            Identity = null,
+            Services = new Dictionary<string, JobService>(StringComparer.Ordinal),
+            QueueSettings = null,
+        };
+        return Jobs.Pipeline.SweepSteps.FromTrial(trial, template);
     }
 
     /// <summary>A copy whose dictionaries are new (changing the copy's inputs does not change this job's).</summary>
-    public CommandJob Clone() => new()
-    {
-        Name = Name,
-        DisplayName = DisplayName,
-        ExperimentName = ExperimentName,
-        Description = Description,
-        Tags = new Dictionary<string, string>(Tags, StringComparer.Ordinal),
-        Properties = new Dictionary<string, string>(Properties, StringComparer.Ordinal),
-        Compute = Compute,
-        Identity = Identity,
-        Services = new Dictionary<string, JobService>(Services, StringComparer.Ordinal),
-        Source = Source,
-        Code = Code,
-        Command = Command,
-        Environment = Environment,
-        EnvironmentVariables = new Dictionary<string, string>(EnvironmentVariables, StringComparer.Ordinal),
-        Inputs = new Dictionary<string, Input>(Inputs, StringComparer.Ordinal),
-        Outputs = new Dictionary<string, Output>(Outputs, StringComparer.Ordinal),
-        Limits = Limits,
-        Resources = Resources,
-        Distribution = Distribution,
-        QueueSettings = QueueSettings,
-        Component = Component,
-    };
+    public CommandJob Clone() => new(this);
 
     internal override void CollectProblems(Problems problems) => CollectProblems(problems, searchSpace: null);
 

@@ -26,6 +26,21 @@ public abstract partial class JobDefinition
     /// <summary>For derived job kinds.</summary>
     private protected JobDefinition() { }
 
+    /// <summary>For a derived kind's copy constructor: every part of <paramref name="other"/> this class declares (dictionaries copied).</summary>
+    private protected JobDefinition(JobDefinition other)
+    {
+        Name = other.Name;
+        DisplayName = other.DisplayName;
+        ExperimentName = other.ExperimentName;
+        Description = other.Description;
+        Tags = new Dictionary<string, string>(other.Tags, StringComparer.Ordinal);
+        Properties = new Dictionary<string, string>(other.Properties, StringComparer.Ordinal);
+        Compute = other.Compute;
+        Identity = other.Identity;
+        Services = new Dictionary<string, JobService>(other.Services, StringComparer.Ordinal);
+        Source = other.Source;
+    }
+
     /// <summary>The job's kind.</summary>
     public abstract JobType Type { get; }
 

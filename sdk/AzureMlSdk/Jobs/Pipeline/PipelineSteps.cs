@@ -11,7 +11,7 @@ internal static class PipelineSteps
         IDictionary<string, string>? properties = null, CommandJobLimits? limits = null, JobResources? resources = null,
         DistributionConfiguration? distribution = null, SourceMap? source = null, JobIdentity? identity = null,
         IDictionary<string, JobService>? services = null, CommandComponent? component = null, string? code = null,
-        JobEnvironment? environment = null, string? name = null, string? experimentName = null, bool keepName = true, bool clearCompute = false) => new()
+        JobEnvironment? environment = null, string? name = null, string? experimentName = null, bool keepName = true, bool clearCompute = false) => new(job)
         {
             Name = name ?? (keepName ? job.Name : null),
             DisplayName = displayName ?? job.DisplayName,
@@ -24,15 +24,12 @@ internal static class PipelineSteps
             Services = new Dictionary<string, JobService>(services is { Count: > 0 } ? services : job.Services, StringComparer.Ordinal),
             Source = source ?? job.Source,
             Code = code ?? job.Code,
-            Command = job.Command,
             Environment = environment ?? job.Environment,
-            EnvironmentVariables = new Dictionary<string, string>(job.EnvironmentVariables, StringComparer.Ordinal),
             Inputs = new Dictionary<string, Input>(inputs ?? job.Inputs, StringComparer.Ordinal),
             Outputs = new Dictionary<string, Output>(outputs ?? job.Outputs, StringComparer.Ordinal),
             Limits = limits ?? job.Limits,
             Resources = resources ?? job.Resources,
             Distribution = distribution ?? job.Distribution,
-            QueueSettings = job.QueueSettings,
             Component = component ?? job.Component,
         };
 }

@@ -14,30 +14,13 @@ internal static partial class SweepSteps
     public static SweepJob FromTrial(CommandJob job, SweepJob template)
     {
         var swept = template.SearchSpace.Keys.ToHashSet(StringComparer.Ordinal);
-        var trial = PipelineSteps.With(job,
-            inputs: new Dictionary<string, Input>(StringComparer.Ordinal),
-            outputs: new Dictionary<string, Output>(StringComparer.Ordinal), keepName: false);
-        trial = new CommandJob
+        var trial = new CommandJob(job)
         {
-            DisplayName = trial.DisplayName,
-            Description = trial.Description,
-            Tags = trial.Tags,
-            Properties = trial.Properties,
-            Compute = trial.Compute,
-            Identity = trial.Identity,
-            Services = trial.Services,
-            Source = trial.Source,
-            Code = trial.Code,
+            Name = null,
+            ExperimentName = null,
             Command = job.Command is { } command ? RewriteCommand(command, swept) : null,
-            Environment = trial.Environment,
-            EnvironmentVariables = trial.EnvironmentVariables,
-            Inputs = trial.Inputs,
-            Outputs = trial.Outputs,
-            Limits = trial.Limits,
-            Resources = trial.Resources,
-            Distribution = trial.Distribution,
-            QueueSettings = trial.QueueSettings,
-            Component = trial.Component,
+            Inputs = new Dictionary<string, Input>(StringComparer.Ordinal),
+            Outputs = new Dictionary<string, Output>(StringComparer.Ordinal),
         };
         var inputs = new Dictionary<string, Input>(StringComparer.Ordinal);
         foreach (var (name, input) in job.Inputs.Where(i => !swept.Contains(i.Key)))

@@ -335,30 +335,7 @@ internal sealed class SweepEngine : ISweepTrialEvents
             var record = new SweepTrialRecord { Index = index, Name = name, Parameters = point, StartedAt = _time.GetUtcNow() };
             _trials.Add(record);
             _byName[name] = record;
-            var job = _sweep.TrialFor();
-            var request = new SweepTrialRequest(index, name, point, new CommandJob
-            {
-                Name = name,
-                DisplayName = job.DisplayName,
-                ExperimentName = job.ExperimentName,
-                Description = job.Description,
-                Tags = job.Tags,
-                Properties = job.Properties,
-                Compute = job.Compute,
-                Identity = job.Identity,
-                Services = job.Services,
-                Code = job.Code,
-                Command = job.Command,
-                Environment = job.Environment,
-                EnvironmentVariables = job.EnvironmentVariables,
-                Inputs = job.Inputs,
-                Outputs = job.Outputs,
-                Limits = job.Limits,
-                Resources = job.Resources,
-                Distribution = job.Distribution,
-                QueueSettings = job.QueueSettings,
-                Component = job.Component,
-            });
+            var request = new SweepTrialRequest(index, name, point, new CommandJob(_sweep.TrialFor()) { Name = name });
             Log("SCHEDULER", "INFO", $"Scheduling job, id='{name}', hyperparameters: {SweepValues.Describe(point)}");
             try
             {

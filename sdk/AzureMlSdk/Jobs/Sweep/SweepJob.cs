@@ -124,29 +124,21 @@ public sealed class SweepJob : JobDefinition
     }
 
     /// <summary>The trial for one point: the trial job with the sweep's inputs and outputs added, named and tagged by the caller.</summary>
-    internal CommandJob TrialFor() => new()
+    internal CommandJob TrialFor()
     {
-        DisplayName = Trial!.DisplayName,
-        ExperimentName = ExperimentName ?? Trial.ExperimentName,
-        Description = Trial.Description,
-        Tags = new Dictionary<string, string>(Trial.Tags, StringComparer.Ordinal),
-        Properties = new Dictionary<string, string>(Trial.Properties, StringComparer.Ordinal),
-        Compute = Trial.Compute ?? Compute,
-        Identity = Trial.Identity ?? Identity,
-        Services = new Dictionary<string, JobService>(Trial.Services, StringComparer.Ordinal),
-        Source = Trial.Source,
-        Code = Trial.Code,
-        Command = Trial.Command,
-        Environment = Trial.Environment,
-        EnvironmentVariables = new Dictionary<string, string>(Trial.EnvironmentVariables, StringComparer.Ordinal),
-        Inputs = new Dictionary<string, Input>(TrialInputs, StringComparer.Ordinal),
-        Outputs = new Dictionary<string, Output>(TrialOutputs, StringComparer.Ordinal),
-        Limits = Limits?.TrialTimeout is { } t ? new CommandJobLimits { Timeout = t } : Trial.Limits,
-        Resources = Trial.Resources,
-        Distribution = Trial.Distribution,
-        QueueSettings = Trial.QueueSettings ?? QueueSettings,
-        Component = Trial.Component,
-    };
+        var trial = Trial!;
+        return new(trial)
+        {
+            Name = null,
+            ExperimentName = ExperimentName ?? trial.ExperimentName,
+            Compute = trial.Compute ?? Compute,
+            Identity = trial.Identity ?? Identity,
+            Inputs = new Dictionary<string, Input>(TrialInputs, StringComparer.Ordinal),
+            Outputs = new Dictionary<string, Output>(TrialOutputs, StringComparer.Ordinal),
+            Limits = Limits?.TrialTimeout is { } t ? new CommandJobLimits { Timeout = t } : trial.Limits,
+            QueueSettings = trial.QueueSettings ?? QueueSettings,
+        };
+    }
 
     /// <summary>The distributions Azure ML's Bayesian sampling takes.</summary>
     internal static bool BayesianSupports(SweepDistribution d) => d is Choice || d.GetType() == typeof(Uniform) || d is QUniform;

@@ -38,9 +38,13 @@ public sealed class AnonymousComponentBodyTests
     private static CommandComponent Anonymous(PipelineJob pipeline, string step)
     {
         var source = RemoteJobBackend.StepComponent(pipeline, pipeline.Jobs.AsReadOnly(), (CommandJob)pipeline.Jobs[step]);
-        var resolved = RemoteJobBackend.Rename(source, RemoteJobBackend.AnonymousComponentName, null,
-            JobEnvironment.FromReference($"{Ws}/environments/CliV2AnonymousEnvironment/versions/0123456789abcdef0123456789abcd"));
-        return RemoteJobBackend.Rename(resolved, RemoteJobBackend.AnonymousComponentName, RemoteJobBackend.AnonymousVersion(resolved), resolved.Environment);
+        var resolved = new CommandComponent(source)
+        {
+            Name = RemoteJobBackend.AnonymousComponentName,
+            Version = null,
+            Environment = JobEnvironment.FromReference($"{Ws}/environments/CliV2AnonymousEnvironment/versions/0123456789abcdef0123456789abcd"),
+        };
+        return new CommandComponent(resolved) { Version = RemoteJobBackend.AnonymousVersion(resolved) };
     }
 
     [Fact]

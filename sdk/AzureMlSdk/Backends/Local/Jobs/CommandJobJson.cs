@@ -90,27 +90,6 @@ internal static class CommandJobJson
     }
 
     /// <summary>A copy of <paramref name="job"/> with other outputs (and environment).</summary>
-    internal static CommandJob CopyWith(CommandJob job, IDictionary<string, Output> outputs, JobEnvironment? environment = null) => new()
-    {
-        Name = job.Name,
-        DisplayName = job.DisplayName,
-        ExperimentName = job.ExperimentName,
-        Description = job.Description,
-        Tags = new Dictionary<string, string>(job.Tags, StringComparer.Ordinal),
-        Properties = new Dictionary<string, string>(job.Properties, StringComparer.Ordinal),
-        Compute = job.Compute,
-        Identity = job.Identity,
-        Services = new Dictionary<string, JobService>(job.Services, StringComparer.Ordinal),
-        Code = job.Code,
-        Command = job.Command,
-        Environment = environment ?? job.Environment,
-        EnvironmentVariables = new Dictionary<string, string>(job.EnvironmentVariables, StringComparer.Ordinal),
-        Inputs = new Dictionary<string, Input>(job.Inputs, StringComparer.Ordinal),
-        Outputs = outputs,
-        Limits = job.Limits,
-        Resources = job.Resources,
-        Distribution = job.Distribution,
-        QueueSettings = job.QueueSettings,
-        Component = job.Component,
-    };
+    internal static CommandJob CopyWith(CommandJob job, IDictionary<string, Output> outputs, JobEnvironment? environment = null) =>
+        new(job) { Outputs = outputs, Environment = environment ?? job.Environment };
 }

@@ -163,7 +163,7 @@ internal sealed class PipelineJobExecutor : IJobExecutor
     /// </summary>
     internal static CommandJob BindComponent(string step, CommandComponent component, string version, PipelineComponentJob reference, PipelineJob pipeline)
     {
-        component = WithVersion(component, version);
+        component = new CommandComponent(component) { Version = version };
         CommandJob job;
         try
         {
@@ -223,30 +223,8 @@ internal sealed class PipelineJobExecutor : IJobExecutor
         {
             throw new ResourceNotFoundException($"Step '{step}' runs component '{reference}', which does not exist: {ex.Message}", innerException: ex);
         }
-        var component = found.Definition;
-        return WithVersion(component, found.Version);
+        return new CommandComponent(found.Definition) { Version = found.Version };
     }
-
-    /// <summary><paramref name="component"/> pinned to <paramref name="version"/> (a label or latest resolved), every other part kept.</summary>
-    private static CommandComponent WithVersion(CommandComponent component, string? version) => new()
-    {
-        Name = component.Name,
-        Version = version,
-        DisplayName = component.DisplayName,
-        Description = component.Description,
-        Tags = component.Tags,
-        Properties = component.Properties,
-        Inputs = component.Inputs,
-        Outputs = component.Outputs,
-        Command = component.Command,
-        Code = component.Code,
-        Environment = component.Environment,
-        EnvironmentVariables = component.EnvironmentVariables,
-        Resources = component.Resources,
-        Distribution = component.Distribution,
-        IsDeterministic = component.IsDeterministic,
-    };
-
 
     /// <summary>A sweep step whose trial is a registered component: the component looked up and bound as the YAML reader binds a component file.</summary>
     private static async Task<SweepJob> ResolveSweepTrialAsync(LocalWorkspaceBackend backend, string step, SweepJob sweep, string reference, PipelineJob pipeline, CancellationToken cancellationToken)

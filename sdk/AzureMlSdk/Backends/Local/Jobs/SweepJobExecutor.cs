@@ -111,27 +111,13 @@ internal sealed class SweepJobExecutor : IJobExecutor
         return Copy(sweep, sweep.Name!, Copy(trial, trial.Code, trial.Inputs, trial.Outputs), withIo: false);
     }
 
-    private static CommandJob Copy(CommandJob trial, string? code, IEnumerable<KeyValuePair<string, Input>> inputs, IEnumerable<KeyValuePair<string, Output>> outputs) => new()
+    private static CommandJob Copy(CommandJob trial, string? code, IEnumerable<KeyValuePair<string, Input>> inputs, IEnumerable<KeyValuePair<string, Output>> outputs) => new(trial)
     {
-        DisplayName = trial.DisplayName,
-        ExperimentName = trial.ExperimentName,
-        Description = trial.Description,
-        Tags = new Dictionary<string, string>(trial.Tags, StringComparer.Ordinal),
-        Properties = new Dictionary<string, string>(trial.Properties, StringComparer.Ordinal),
-        Compute = trial.Compute,
-        Identity = trial.Identity,
-        Services = new Dictionary<string, JobService>(trial.Services, StringComparer.Ordinal),
+        Name = null,
+        Source = null,
         Code = code,
-        Command = trial.Command,
-        Environment = trial.Environment,
-        EnvironmentVariables = new Dictionary<string, string>(trial.EnvironmentVariables, StringComparer.Ordinal),
         Inputs = new Dictionary<string, Input>(inputs, StringComparer.Ordinal),
         Outputs = new Dictionary<string, Output>(outputs, StringComparer.Ordinal),
-        Limits = trial.Limits,
-        Resources = trial.Resources,
-        Distribution = trial.Distribution,
-        QueueSettings = trial.QueueSettings,
-        Component = trial.Component,
     };
 
     /// <summary>A copy of <paramref name="sweep"/> named <paramref name="name"/> running <paramref name="trial"/> (which holds the sweep's inputs and outputs).</summary>
@@ -253,12 +239,10 @@ internal sealed class SweepJobExecutor : IJobExecutor
         public async Task StartAsync(SweepTrialRequest trial, ISweepTrialEvents events, CancellationToken cancellationToken)
         {
             var template = trial.Job;
-            var child = new CommandJob
+            var child = new CommandJob(template)
             {
                 Name = trial.Name,
                 DisplayName = template.DisplayName ?? trial.Name,
-                ExperimentName = template.ExperimentName,
-                Description = template.Description,
                 Tags = new Dictionary<string, string>(template.Tags, StringComparer.Ordinal)
                 {
                     ["hyperparameters"] = SweepValues.Describe(trial.Parameters),
@@ -268,20 +252,10 @@ internal sealed class SweepJobExecutor : IJobExecutor
                     ["azureml.runsource"] = "hyperdrive",
                     ["hyperparameters"] = SweepValues.Describe(trial.Parameters),
                 },
-                Compute = template.Compute,
-                Identity = template.Identity,
-                Services = new Dictionary<string, JobService>(template.Services, StringComparer.Ordinal),
-                Code = template.Code,
+                Source = null, // submitted as a job of its own: not at a place in the sweep's YAML
                 Command = trial.TrialCommand,
-                Environment = template.Environment,
-                EnvironmentVariables = new Dictionary<string, string>(template.EnvironmentVariables, StringComparer.Ordinal),
-                Inputs = new Dictionary<string, Input>(template.Inputs, StringComparer.Ordinal),
-                Outputs = new Dictionary<string, Output>(template.Outputs, StringComparer.Ordinal),
                 // trial_timeout is the sweep's to enforce (the trial ends Canceled, as on Azure ML); the trial keeps its own limit.
                 Limits = _sweep.Trial!.Limits,
-                Resources = template.Resources,
-                Distribution = template.Distribution,
-                QueueSettings = template.QueueSettings,
             };
 
             // Submitted whatever the sweep's token says: once it exists the sweep knows it runs, and cancels it when the sweep stops.

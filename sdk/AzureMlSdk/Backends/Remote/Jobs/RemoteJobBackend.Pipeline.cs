@@ -166,7 +166,7 @@ internal sealed partial class RemoteJobBackend
         {
             throw new ResourceNotFoundException($"Step '{step}' runs component '{reference}', which does not exist: {ex.Message}", innerException: ex);
         }
-        var versioned = Rename(found.Definition, found.Definition.Name, found.Version, null);
+        var versioned = new CommandComponent(found.Definition) { Version = found.Version };
         return (found.Id.StartsWith('/') ? found.Id : AssetId("components", parsed.Name!, found.Version), versioned);
     }
 
@@ -183,14 +183,14 @@ internal sealed partial class RemoteJobBackend
         try
         {
             environmentId = await ResolveEnvironmentAsync(PipelineSteps.With(command, environment: source.Environment ?? command.Environment), cancellationToken).ConfigureAwait(false);
-            prepared = await AssetPreparation.PrepareComponentAsync(Rename(source, AnonymousComponentName, null, null), _owner.Assets, _owner.Datastores, progress, cancellationToken).ConfigureAwait(false);
+            prepared = await AssetPreparation.PrepareComponentAsync(new CommandComponent(source) { Name = AnonymousComponentName, Version = null }, _owner.Assets, _owner.Datastores, progress, cancellationToken).ConfigureAwait(false);
         }
         catch (JobDefinitionException ex)
         {
             throw new JobDefinitionException($"step '{step}': {ex.Reason}", pipeline.SourcePath, key: $"jobs.{step}.{keyPrefix}{ex.Key ?? "environment"}");
         }
-        var anonymous = Rename(prepared, AnonymousComponentName, null, JobEnvironment.FromReference(environmentId));
-        var versioned = Rename(anonymous, AnonymousComponentName, AnonymousVersion(anonymous), anonymous.Environment);
+        var anonymous = new CommandComponent(prepared) { Environment = JobEnvironment.FromReference(environmentId) };
+        var versioned = new CommandComponent(anonymous) { Version = AnonymousVersion(anonymous) };
         var created = _owner.Assets is RemoteAssetStore store
             ? await store.CreateAnonymousComponentAsync(versioned, cancellationToken).ConfigureAwait(false)
             : await _owner.Assets.CreateComponentAsync(versioned, progress, cancellationToken).ConfigureAwait(false);
@@ -229,13 +229,9 @@ internal sealed partial class RemoteJobBackend
             return component;
         }
         var swept = sweep.SearchSpace.Keys.ToHashSet(StringComparer.Ordinal);
-        var asCommand = new CommandJob
+        var asCommand = new CommandJob(trial)
         {
             Command = trial.Command is { } command ? SweepSteps.ComponentCommand(command) : null,
-            Code = trial.Code,
-            Environment = trial.Environment,
-            Resources = trial.Resources,
-            Distribution = trial.Distribution,
             Inputs = sweep.TrialInputs.Where(i => !swept.Contains(i.Key)).ToDictionary(i => i.Key, i => i.Value, StringComparer.Ordinal),
             Outputs = new Dictionary<string, Output>(sweep.TrialOutputs, StringComparer.Ordinal),
         };
@@ -245,17 +241,10 @@ internal sealed partial class RemoteJobBackend
         {
             inputs[name] = new ComponentInput { Type = SweepSteps.SweptInputType(distribution) };
         }
-        return new CommandComponent
+        return new CommandComponent(made)
         {
-            Name = made.Name,
-            Command = made.Command,
-            Code = made.Code,
-            Environment = made.Environment,
             EnvironmentVariables = new Dictionary<string, string>(trial.EnvironmentVariables, StringComparer.Ordinal),
-            Resources = made.Resources,
-            Distribution = made.Distribution,
             Inputs = inputs,
-            Outputs = made.Outputs,
         };
     }
 
@@ -324,25 +313,4 @@ internal sealed partial class RemoteJobBackend
                 return input.Type;
         }
     }
-
-    internal static CommandComponent Rename(CommandComponent c, string name, string? version, JobEnvironment? environment) => new()
-    {
-        Name = name,
-        Version = version,
-        DisplayName = c.DisplayName,
-        Description = c.Description,
-        Tags = new Dictionary<string, string>(c.Tags, StringComparer.Ordinal),
-        Properties = new Dictionary<string, string>(c.Properties, StringComparer.Ordinal),
-        Inputs = new Dictionary<string, ComponentInput>(c.Inputs, StringComparer.Ordinal),
-        Outputs = new Dictionary<string, ComponentOutput>(c.Outputs, StringComparer.Ordinal),
-        Command = c.Command,
-        Code = c.Code,
-        Environment = environment ?? c.Environment,
-        EnvironmentVariables = new Dictionary<string, string>(c.EnvironmentVariables, StringComparer.Ordinal),
-        Resources = c.Resources,
-        Distribution = c.Distribution,
-        IsDeterministic = c.IsDeterministic,
-        AdditionalIncludes = [.. c.AdditionalIncludes],
-        Source = c.Source,
-    };
 }

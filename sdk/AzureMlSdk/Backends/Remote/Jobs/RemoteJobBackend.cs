@@ -81,7 +81,7 @@ internal sealed partial class RemoteJobBackend : IJobBackend
         }
         command.Validate();
         // The name is chosen here, before anything is sent (as azure-ai-ml does): every retry of the PUT names the same job.
-        var named = command.Name is null ? WithName(command, JobNameGenerator.New()) : command;
+        var named = command.Name is null ? new CommandJob(command) { Name = JobNameGenerator.New() } : command;
         var references = await ResolveAsync(named, uploadProgress, cancellationToken).ConfigureAwait(false);
         var body = ArmJobMapping.ToArm(named, references);
         var stored = await _jobs.CreateOrUpdateJobAsync(_ws.SubscriptionId, _ws.ResourceGroup, _ws.WorkspaceName, named.Name!, body, cancellationToken).ConfigureAwait(false);
@@ -278,31 +278,6 @@ internal sealed partial class RemoteJobBackend : IJobBackend
             return await SHA256.HashDataAsync(stream, ct).ConfigureAwait(false);
         }
     }
-
-    private static CommandJob WithName(CommandJob job, string name) => new()
-    {
-        Name = name,
-        DisplayName = job.DisplayName,
-        ExperimentName = job.ExperimentName,
-        Description = job.Description,
-        Tags = job.Tags,
-        Properties = job.Properties,
-        Compute = job.Compute,
-        Identity = job.Identity,
-        Services = job.Services,
-        Source = job.Source,
-        Code = job.Code,
-        Command = job.Command,
-        Environment = job.Environment,
-        EnvironmentVariables = job.EnvironmentVariables,
-        Inputs = job.Inputs,
-        Outputs = job.Outputs,
-        Limits = job.Limits,
-        Resources = job.Resources,
-        Distribution = job.Distribution,
-        QueueSettings = job.QueueSettings,
-        Component = job.Component,
-    };
 
     // ------------------------------------------------------------------ read
 
