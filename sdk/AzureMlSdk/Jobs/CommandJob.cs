@@ -142,7 +142,7 @@ public sealed partial class CommandJob : JobDefinition
             EarlyTermination = earlyTermination,
             QueueSettings = QueueSettings,
         };
-        // The trial keeps what runs; the tags, properties, compute, identity and queue settings are the sweep's (its template's).
+        // The trial keeps what runs; tags, properties, compute, identity and queue settings go to the sweep (its template), services to neither.
         var trial = new CommandJob(this)
         {
             Tags = new Dictionary<string, string>(StringComparer.Ordinal),
