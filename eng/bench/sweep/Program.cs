@@ -20,6 +20,7 @@ using AzureMlSdk.Jobs.Sweep;
 // Target: ≥ 25 % fewer trial-epochs while keeping the best trial.
 //
 //   dotnet run -c Release --project eng/bench/sweep [-- --seeds 20 --trials 40 --only branin,hartmann6,quadratic,et]
+//   dotnet run -c Release --project eng/bench/sweep -- --only basins [--seeds 40]   (part 3, Hartmann-6's basins; not in the default run)
 
 var seeds = 20;
 var budget = 40;
@@ -98,6 +99,56 @@ if (table.Count > 0)
     foreach (var row in table)
     {
         Console.WriteLine($"| {string.Join(" | ", row)} |");
+    }
+}
+
+// Part 3 (only with `--only basins`): why Hartmann-6 fails. Per seed, the basin of the best point of the bayesian sampler's
+// initial design (the local minimum that gradient descent on the true function reaches from it) against whether that seed's
+// sweep succeeds within the budget — the evidence behind the README's "the first basin decides" (sweep quality section).
+if (only?.Contains("basins") == true)
+{
+    var h6 = functions.Single(f => f.Name == "hartmann6");
+    var rows = new ConcurrentBag<(int Seed, double Start, double Basin, int? Trials)>();
+    Parallel.For(1, seeds + 1, new ParallelOptions { MaxDegreeOfParallelism = 2 }, seed =>
+    {
+        var sampler = (BayesianSampler)SweepSampler.Create(h6.Space.Select(p => KeyValuePair.Create(p.Name, p.Distribution)), SamplingAlgorithm.Bayesian, Goal.Minimize, seed);
+        var history = new List<SweepObservation>();
+        while (history.Count < sampler.InitialPoints)
+        {
+            var point = sampler.Next(1, history)[0];
+            history.Add(new SweepObservation(point, h6.Evaluate(h6.Space.Select(p => (double)point[p.Name]).ToArray())));
+        }
+        var best = history.MinBy(h => h.Metric)!;
+        var start = h6.Space.Select(p => (double)best.Parameters[p.Name]).ToArray();
+        rows.Add((seed, best.Metric!.Value, h6.Evaluate(Descend(h6.Evaluate, start)), TrialsToSuccess(h6, SamplingAlgorithm.Bayesian, seed, budget, false)));
+    });
+    bool Global((int Seed, double Start, double Basin, int? Trials) r) => Math.Abs(r.Basin - h6.Optimum) <= 0.01 * Math.Abs(h6.Optimum);
+    Console.WriteLine();
+    Console.WriteLine($"Hartmann-6 basins: the best of the bayesian sampler's initial design, descended on the true function ({seeds} seeds, success = within 1 % in ≤ {budget} trials)");
+    Console.WriteLine();
+    Console.WriteLine("| seed | best initial value | its basin's minimum | sweep |");
+    Console.WriteLine("|---|---|---|---|");
+    foreach (var r in rows.OrderBy(r => r.Seed))
+    {
+        Console.WriteLine($"| {r.Seed} | {r.Start:0.00} | {r.Basin:0.000} | {(r.Trials is { } t ? $"success in {t}" : "failure")} |");
+    }
+    var inGlobal = rows.Where(Global).ToList();
+    var elsewhere = rows.Where(r => !Global(r)).ToList();
+    Console.WriteLine();
+    Console.WriteLine($"First basin global: {inGlobal.Count}/{seeds} seeds, {inGlobal.Count(r => r.Trials is not null)} of them succeed; first basin another: {elsewhere.Count}/{seeds}, {elsewhere.Count(r => r.Trials is not null)} of them succeed.");
+    // The same question for larger space-filling designs (`rule: sobol` sampler): how often the best of n points lies in the
+    // optimum's basin, whatever model then descends from it.
+    foreach (var n in new[] { 8, 16, 32, 64 })
+    {
+        var hits = 0;
+        for (var seed = 1; seed <= seeds; seed++)
+        {
+            var sampler = SweepSampler.Create(h6.Space.Select(p => KeyValuePair.Create(p.Name, p.Distribution)), new RandomSamplingAlgorithm { Seed = seed, Rule = RandomSamplingRule.Sobol }, Goal.Minimize, seed);
+            var points = sampler.Next(n, []).Select(point => h6.Space.Select(p => (double)point[p.Name]).ToArray());
+            var start = points.MinBy(h6.Evaluate)!;
+            hits += Math.Abs(h6.Evaluate(Descend(h6.Evaluate, start)) - h6.Optimum) <= 0.01 * Math.Abs(h6.Optimum) ? 1 : 0;
+        }
+        Console.WriteLine($"Best of {n} Sobol points in the optimum's basin: {hits}/{seeds} seeds");
     }
 }
 
@@ -197,6 +248,35 @@ static int? TrialsToSuccess(TestFunction f, SamplingAlgorithm algorithm, int see
         Console.WriteLine($"    seed {seed}: best {bestTrue:G6} at {string.Join(", ", f.Space.Select(p => ((double)best.Parameters[p.Name]).ToString("0.###", CultureInfo.InvariantCulture)))}");
     }
     return null;
+}
+
+// Projected gradient descent (central differences) on the unit cube: the local minimum whose basin holds `start`.
+static double[] Descend(Func<double[], double> f, double[] start)
+{
+    var x = (double[])start.Clone();
+    for (var iteration = 0; iteration < 20_000; iteration++)
+    {
+        var moved = 0.0;
+        var gradient = new double[x.Length];
+        for (var j = 0; j < x.Length; j++)
+        {
+            var (up, down) = ((double[])x.Clone(), (double[])x.Clone());
+            up[j] += 1e-6;
+            down[j] -= 1e-6;
+            gradient[j] = (f(up) - f(down)) / 2e-6;
+        }
+        for (var j = 0; j < x.Length; j++)
+        {
+            var next = Math.Clamp(x[j] - (0.01 * gradient[j]), 0, 1);
+            moved += Math.Abs(next - x[j]);
+            x[j] = next;
+        }
+        if (moved < 1e-10)
+        {
+            break;
+        }
+    }
+    return x;
 }
 
 static double Gaussian(Random random) => Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble());
