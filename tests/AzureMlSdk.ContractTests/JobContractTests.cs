@@ -109,6 +109,49 @@ public abstract class JobContractTests : ContractTestBase
         await Assert.ThrowsAsync<ResourceNotFoundException>(() => Ws.Jobs.GetAsync("no_such_job_name"));
     }
 
+    /// <summary>
+    /// A difference the backends keep on purpose: the local workspace (and the Emulator's engine) runs a command job in the host's
+    /// environment, so a job without one runs there; Azure ML needs every job to name its environment, so the Remote backend refuses one
+    /// without it at submit (a <see cref="JobDefinitionException"/> keyed <c>environment</c>), before anything is uploaded or created.
+    /// </summary>
+    [Fact]
+    public async Task A_command_job_without_an_environment_runs_on_the_host_locally_and_is_refused_at_submit_on_Remote()
+    {
+        var code = Scratch("bare/message.txt");
+        await File.WriteAllTextAsync(code, "from the bare job");
+        var bare = new CommandJob
+        {
+            ExperimentName = "contract-bare",
+            Code = Path.GetDirectoryName(code),
+            Command = "cat message.txt; echo x=${{inputs.x}} > ${{outputs.o}}/x.txt",
+            Inputs = { ["x"] = 7 },
+            Outputs = { ["o"] = Output.UriFolder() },
+        };
+        var before = await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync();
+
+        if (Ws.Kind == WorkspaceKind.Local)
+        {
+            var job = await Ws.Jobs.CreateOrUpdateAsync(bare);
+            var log = new StringWriter();
+            using var cts = new CancellationTokenSource(Patience);
+            await job.StreamAsync(log, cts.Token);
+
+            Assert.True(job.Status == JobStatus.Completed, $"{job.Status}: {job.Error?.Message}");
+            Assert.Contains("from the bare job", log.ToString(), StringComparison.Ordinal);
+            var destination = Path.GetDirectoryName(Scratch("bare-out/x"))!;
+            await Ws.Jobs.DownloadAsync(job.Name, destination, outputName: "o");
+            Assert.Equal("x=7\n", await File.ReadAllTextAsync(Path.Combine(destination, "named-outputs", "o", "x.txt")));
+            Assert.Equal([job.Name, .. before], await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync());
+        }
+        else
+        {
+            var e = await Assert.ThrowsAsync<JobDefinitionException>(() => Ws.Jobs.CreateOrUpdateAsync(bare));
+            Assert.Equal("environment", e.Key);
+            Assert.Contains("needs an 'environment'", e.Message, StringComparison.Ordinal);
+            Assert.Equal(before, await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync());
+        }
+    }
+
     [Fact]
     public async Task Jobs_list_newest_first_and_archive_hides_them()
     {

@@ -354,6 +354,61 @@ public abstract partial class PipelineContractTests : ContractTestBase
         Assert.Contains(name, await Ws.Jobs.ListAsync(includeArchived: true).Select(j => j.Name).ToListAsync());
     }
 
+    /// <summary>
+    /// A difference the backends keep on purpose: the local workspace runs an inline step — a command step, a sweep step's trial — without
+    /// an environment in the host's; Azure ML needs each to name one, so the Remote backend refuses the pipeline at submit with a
+    /// <see cref="JobDefinitionException"/> keyed at the step (<c>jobs.&lt;step&gt;.environment</c>, <c>jobs.&lt;step&gt;.trial.environment</c>)
+    /// before any component or job is created.
+    /// </summary>
+    [Fact]
+    public async Task Steps_without_an_environment_run_on_the_host_locally_and_are_refused_at_submit_on_Remote()
+    {
+        PipelineJob Bare(bool makeHasEnvironment) => new()
+        {
+            ExperimentName = "contract-pipelines",
+            Outputs = { ["best"] = Output.UriFolder() },
+            Jobs =
+            {
+                ["make"] = new CommandJob
+                {
+                    Environment = makeHasEnvironment ? (JobEnvironment)Environment : null,
+                    Command = "echo made > ${{outputs.o}}/made.txt", Outputs = { ["o"] = Output.UriFolder() },
+                },
+                ["tune"] = new CommandJob
+                {
+                    Command = $"cat ${{{{inputs.m}}}}/made.txt && {Worker} trial accuracy ${{{{inputs.x}}}} 0 ${{{{outputs.model}}}}",
+                    Inputs = { ["m"] = "${{parent.jobs.make.outputs.o}}", ["x"] = 0.1 },
+                    Outputs = { ["model"] = Output.UriFolder("${{parent.outputs.best}}") },
+                }.Sweep("accuracy", Goal.Maximize, new Dictionary<string, SweepDistribution> { ["x"] = new Choice(0.25, 0.75) }, SamplingAlgorithm.Grid,
+                    new SweepLimits { MaxTotalTrials = 2, MaxConcurrentTrials = 2 }),
+            },
+        };
+        var before = await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync();
+
+        if (Ws.Kind == WorkspaceKind.Local)
+        {
+            var job = await EndAsync(await Ws.Jobs.CreateOrUpdateAsync(Bare(makeHasEnvironment: false)));
+
+            Assert.True(job.Status == JobStatus.Completed, $"{job.Status}: {job.Error?.Message}");
+            var steps = await Ws.Jobs.ListAsync(job.Name).ToDictionaryAsync(c => c.Properties["azureml.nodeid"], c => c);
+            Assert.Equal(["make", "tune"], steps.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(2, await Ws.Jobs.ListAsync(steps["tune"].Name).CountAsync(t => t.Status == JobStatus.Completed));
+            var destination = Path.GetDirectoryName(Scratch("bare-best/x"))!;
+            await Ws.Jobs.DownloadAsync(job.Name, destination, outputName: "best");
+            Assert.Equal("accuracy=0.75", await File.ReadAllTextAsync(Path.Combine(destination, "named-outputs", "best", "model.txt")));
+        }
+        else
+        {
+            var step = await Assert.ThrowsAsync<JobDefinitionException>(() => Ws.Jobs.CreateOrUpdateAsync(Bare(makeHasEnvironment: false)));
+            Assert.Equal("jobs.make.environment", step.Key);
+            Assert.Contains("step 'make'", step.Message, StringComparison.Ordinal);
+            var trial = await Assert.ThrowsAsync<JobDefinitionException>(() => Ws.Jobs.CreateOrUpdateAsync(Bare(makeHasEnvironment: true)));
+            Assert.Equal("jobs.tune.trial.environment", trial.Key);
+            Assert.Contains("step 'tune'", trial.Message, StringComparison.Ordinal);
+            Assert.Equal(before, await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync());
+        }
+    }
+
     [Fact]
     public async Task A_cycle_or_a_binding_to_a_missing_step_is_refused_at_submit()
     {

@@ -61,6 +61,51 @@ public abstract class SweepContractTests : ContractTestBase
         Assert.Equal("accuracy=0.875", await File.ReadAllTextAsync(Assert.Single(written, p => p.EndsWith("model.txt", StringComparison.Ordinal)), cts.Token));
     }
 
+    /// <summary>
+    /// A difference the backends keep on purpose: the local workspace runs a sweep whose trial names no environment in the host's; Azure ML
+    /// needs the trial to name one, so the Remote backend refuses the sweep at submit with a <see cref="JobDefinitionException"/> keyed
+    /// <c>trial.environment</c> (az ml's sweep YAML key), before anything is created.
+    /// </summary>
+    [Fact]
+    public async Task A_sweep_whose_trial_has_no_environment_runs_on_the_host_locally_and_is_refused_at_submit_on_Remote()
+    {
+        var bare = new SweepJob
+        {
+            ExperimentName = "contract-sweep",
+            Trial = new CommandJob
+            {
+                Command = $"{Worker} trial accuracy ${{{{search_space.x}}}} 0 ${{{{outputs.model}}}}",
+                Outputs = { ["model"] = Output.UriFolder() },
+            },
+            SearchSpace = { ["x"] = new Choice(0.25, 0.625) },
+            SamplingAlgorithm = SamplingAlgorithm.Grid,
+            Objective = new Objective("accuracy", Goal.Maximize),
+            Limits = new SweepLimits { MaxConcurrentTrials = 2, MaxTotalTrials = 2 },
+        };
+        var before = await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync();
+
+        if (Ws.Kind == WorkspaceKind.Local)
+        {
+            var sweep = await Ws.Jobs.CreateOrUpdateAsync(bare);
+            using var cts = new CancellationTokenSource(Patience);
+            await sweep.WaitAsync(cts.Token);
+
+            Assert.True(sweep.Status == JobStatus.Completed, $"{sweep.Status}: {sweep.Error?.Message}");
+            var trials = await TrialsOf(sweep.Name);
+            Assert.Equal([JobStatus.Completed, JobStatus.Completed], trials.Select(t => t.Status));
+            Assert.Equal($"{sweep.Name}_1", sweep.Properties["best_child_run_id"]);
+            var written = await Ws.Jobs.DownloadAsync(sweep.Name, Scratch("bare-download"), "model", cancellationToken: cts.Token);
+            Assert.Equal("accuracy=0.625", await File.ReadAllTextAsync(Assert.Single(written, p => p.EndsWith("model.txt", StringComparison.Ordinal)), cts.Token));
+        }
+        else
+        {
+            var e = await Assert.ThrowsAsync<JobDefinitionException>(() => Ws.Jobs.CreateOrUpdateAsync(bare));
+            Assert.Equal("trial.environment", e.Key);
+            Assert.Contains("needs an 'environment'", e.Message, StringComparison.Ordinal);
+            Assert.Equal(before, await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync());
+        }
+    }
+
     [Fact]
     public async Task Canceling_a_sweep_cancels_its_trials()
     {

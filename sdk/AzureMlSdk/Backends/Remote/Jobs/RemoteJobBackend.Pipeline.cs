@@ -54,6 +54,21 @@ internal sealed partial class RemoteJobBackend
         PipelineGraph.CollectProblems(PipelineJobExecutor.Copy(pipeline, resolved), problems);
         problems.ThrowIfAny();
 
+        // Every inline step (a sweep step's trial too) names its environment, checked before any step's component is created.
+        foreach (var (step, definition) in pipeline.Jobs)
+        {
+            var missing = definition switch
+            {
+                CommandJob command when (StepComponent(pipeline, resolved, command).Environment ?? command.Environment) is null => "environment",
+                SweepJob { Trial: { } trial } sweep when (TrialComponent(pipeline, resolved, sweep).Environment ?? trial.Environment) is null => "trial.environment",
+                _ => null,
+            };
+            if (missing is not null)
+            {
+                throw new JobDefinitionException($"step '{step}': {NoEnvironment}", pipeline.SourcePath, key: $"jobs.{step}.{missing}");
+            }
+        }
+
         // Each command step's component, created anonymously (its code uploaded, its environment resolved); its local data inputs uploaded.
         var stepInputUris = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (step, definition) in pipeline.Jobs)

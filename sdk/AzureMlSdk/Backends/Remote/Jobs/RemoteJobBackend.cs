@@ -97,7 +97,16 @@ internal sealed partial class RemoteJobBackend : IJobBackend
         sweep.Validate();
         var name = sweep.Name ?? JobNameGenerator.New();
         var trial = sweep.TrialFor();
-        var references = await ResolveAsync(trial, uploadProgress, cancellationToken).ConfigureAwait(false);
+        ArmJobReferences references;
+        try
+        {
+            references = await ResolveAsync(trial, uploadProgress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (JobDefinitionException ex) when (ex.Key is "environment" or "code")
+        {
+            // The trial's own keys are under trial: in a sweep (trial.environment, trial.code), as az ml's sweep YAML writes them.
+            throw new JobDefinitionException($"the sweep's trial: {ex.Reason}", sweep.SourcePath, key: "trial." + ex.Key, innerException: ex);
+        }
         var body = ArmSweepJobMapping.ToArm(sweep, references);
         body.Name = name;
         var stored = await _jobs.CreateOrUpdateJobAsync(_ws.SubscriptionId, _ws.ResourceGroup, _ws.WorkspaceName, name, ArmSweepJobMapping.ToWire(body), cancellationToken).ConfigureAwait(false);
@@ -107,6 +116,7 @@ internal sealed partial class RemoteJobBackend : IJobBackend
     /// <summary>The ARM ids and URIs the body needs: code uploaded, environment registered or found, compute found, local inputs uploaded.</summary>
     internal async Task<ArmJobReferences> ResolveAsync(CommandJob job, IProgress<long>? progress, CancellationToken cancellationToken)
     {
+        RequireEnvironment(job); // before the code is uploaded: a job Azure ML refuses leaves nothing behind
         var codeId = job.Code is null ? null : await ResolveCodeAsync(job, progress, cancellationToken).ConfigureAwait(false);
         var environmentId = await ResolveEnvironmentAsync(job, cancellationToken).ConfigureAwait(false);
         var computeId = await ResolveComputeAsync(job, cancellationToken).ConfigureAwait(false);
@@ -144,15 +154,27 @@ internal sealed partial class RemoteJobBackend : IJobBackend
         }
     }
 
-    private async Task<string> ResolveEnvironmentAsync(CommandJob job, CancellationToken cancellationToken)
+    /// <summary>
+    /// Azure ML runs every job in a named environment: a job without one is refused at submit (keyed <c>environment</c>), where the local
+    /// workspace runs it in the host's.
+    /// </summary>
+    private static void RequireEnvironment(CommandJob job)
     {
         if (job.Environment is null)
         {
-            throw new JobDefinitionException(
-                "a command job on Azure ML needs an 'environment' (azureml:<name>:<version>, azureml:<name>@latest, a registry environment such as " +
-                "azureml://registries/azureml/environments/sklearn-1.5/labels/latest, or an inline image).", job.SourcePath, key: "environment");
+            throw new JobDefinitionException(NoEnvironment, job.SourcePath, key: "environment");
         }
-        if (job.Environment.Inline is { } inline)
+    }
+
+    /// <summary>Why a job without an environment is refused on Azure ML, and what to write instead.</summary>
+    private const string NoEnvironment =
+        "a command job on Azure ML needs an 'environment' (azureml:<name>:<version>, azureml:<name>@latest, a registry environment such as " +
+        "azureml://registries/azureml/environments/sklearn-1.5/labels/latest, or an inline image); the local workspace runs one without it on the host.";
+
+    private async Task<string> ResolveEnvironmentAsync(CommandJob job, CancellationToken cancellationToken)
+    {
+        RequireEnvironment(job);
+        if (job.Environment!.Inline is { } inline)
         {
             var created = await _owner.Assets.CreateEnvironmentAsync(inline.Name is null ? Anonymous(inline) : inline, cancellationToken).ConfigureAwait(false);
             return created.Id;
