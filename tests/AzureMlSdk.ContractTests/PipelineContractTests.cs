@@ -355,6 +355,58 @@ public abstract partial class PipelineContractTests : ContractTestBase
     }
 
     /// <summary>
+    /// A registry component (<c>azureml://registries/&lt;r&gt;/components/&lt;name&gt;/versions/&lt;v&gt;</c>) as a step or a sweep step's trial: Azure ML
+    /// reads it from its registry, but neither the local workspace nor the Emulator has registries (both work offline), so both refuse it
+    /// at submit with the same typed error saying so and what to write instead — never running the workspace's component of the same name
+    /// and version — and nothing is created. (On Remote the client sends the registry id as azure-ai-ml does; the Emulator answers 400.)
+    /// </summary>
+    [Fact]
+    public async Task A_registry_component_step_or_trial_is_refused_at_submit_saying_there_are_no_registries_offline()
+    {
+        var name = "echoer" + Guid.NewGuid().ToString("N")[..6];
+        await Ws.Components.CreateOrUpdateAsync(new CommandComponent
+        {
+            Name = name,
+            Version = "1",
+            Environment = Environment,
+            Command = "echo ${{inputs.x}} > ${{outputs.o}}/x.txt",
+            Inputs = { ["x"] = new ComponentInput { Type = InputType.Number } },
+            Outputs = { ["o"] = new ComponentOutput() },
+        });
+        var registry = $"azureml://registries/azureml/components/{name}/versions/1";
+        var before = await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync();
+        var step = new PipelineJob
+        {
+            ExperimentName = "contract-pipelines",
+            Jobs = { ["rep"] = new PipelineComponentJob { Component = registry, Inputs = { ["x"] = 1.0 } } },
+        };
+        var sweep = new PipelineJob
+        {
+            ExperimentName = "contract-pipelines",
+            Jobs =
+            {
+                ["tune"] = new SweepJob
+                {
+                    TrialComponent = registry,
+                    SearchSpace = { ["x"] = new Choice(1.0, 2.0) },
+                    SamplingAlgorithm = SamplingAlgorithm.Grid,
+                    Objective = new Objective("accuracy", Goal.Maximize),
+                    Limits = new SweepLimits { MaxTotalTrials = 2 },
+                },
+            },
+        };
+
+        foreach (var (pipeline, stepName) in new[] { (step, "rep"), (sweep, "tune") })
+        {
+            var e = await Assert.ThrowsAnyAsync<InvalidInputException>(() => Ws.Jobs.CreateOrUpdateAsync(pipeline));
+            Assert.Contains($"step '{stepName}' runs registry component '{registry}'", e.Message, StringComparison.Ordinal);
+            Assert.Contains("has no registries (it works offline", e.Message, StringComparison.Ordinal);
+            Assert.Contains($"name it azureml:{name}:1", e.Message, StringComparison.Ordinal);
+        }
+        Assert.Equal(before, await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync());
+    }
+
+    /// <summary>
     /// A difference the backends keep on purpose: the local workspace runs an inline step — a command step, a sweep step's trial — without
     /// an environment in the host's; Azure ML needs each to name one, so the Remote backend refuses the pipeline at submit with a
     /// <see cref="JobDefinitionException"/> keyed at the step (<c>jobs.&lt;step&gt;.environment</c>, <c>jobs.&lt;step&gt;.trial.environment</c>)

@@ -235,6 +235,13 @@ internal static class PipelineJobResources
     {
         var ws = call.Workspace;
         var parsed = AssetReference.Parse(reference);
+        if (parsed.Kind == AssetReferenceKind.RegistryAsset)
+        {
+            // Azure ML reads a registry component from its registry; the Emulator, like the local workspace, has none.
+            throw new JobDefinitionException($"step '{step}' runs registry component '{reference}', but the Emulator has no registries (it works offline, as the local "
+                + $"workspace does): register the component in this workspace (ws.Components.CreateOrUpdateAsync, az ml component create) and name it "
+                + $"{PipelineJobExecutor.WorkspaceReference(parsed)}.", null, key: $"jobs.{step}.{key}");
+        }
         if (parsed.Kind != AssetReferenceKind.Asset || parsed.Name is null || parsed.Version is null)
         {
             throw new JobDefinitionException($"step '{step}' runs component '{reference}': the Emulator runs component versions of this workspace ({key} = …/workspaces/<ws>/components/<name>/versions/<version>).", null, key: $"jobs.{step}.{key}");

@@ -142,6 +142,7 @@ internal sealed class PipelineJobExecutor : IJobExecutor
 
     private static async Task<CommandJob> ResolveComponentAsync(LocalWorkspaceBackend backend, string step, PipelineComponentJob reference, PipelineJob pipeline, CancellationToken cancellationToken)
     {
+        RefuseRegistryComponent(pipeline, step, reference.Component, "component");
         var parsed = AssetReference.Parse(reference.Component);
         AssetVersion<CommandComponent> found;
         try
@@ -210,6 +211,28 @@ internal sealed class PipelineJobExecutor : IJobExecutor
         return folder is not null && System.Text.RegularExpressions.Regex.IsMatch(folder, @"^[a-zA-Z0-9][a-zA-Z0-9\-_.]{0,254}$") ? folder : "Default";
     }
 
+    /// <summary>
+    /// A step naming a registry component (<c>azureml://registries/&lt;r&gt;/components/&lt;name&gt;/versions/&lt;v&gt;</c>) is refused at submit
+    /// (keyed <c>jobs.&lt;step&gt;.&lt;key&gt;</c>, with the YAML line): the local workspace has no registries to read it from, and a workspace
+    /// component of the same name is another component. The Emulator refuses it the same way; Azure ML runs it.
+    /// </summary>
+    private static void RefuseRegistryComponent(PipelineJob pipeline, string step, string reference, string key)
+    {
+        var parsed = AssetReference.Parse(reference);
+        if (parsed.Kind != AssetReferenceKind.RegistryAsset)
+        {
+            return;
+        }
+        var problems = new Problems(pipeline.Source, $"jobs.{step}.");
+        problems.Add(key, $"step '{step}' runs registry component '{reference}', but the local workspace has no registries (it works offline): register the "
+            + $"component in this workspace (ws.Components.CreateOrUpdateAsync, az ml component create) and name it {WorkspaceReference(parsed)}.");
+        problems.ThrowIfAny();
+    }
+
+    /// <summary>The workspace reference a registry component would have once registered here: <c>azureml:name:version</c> or <c>azureml:name@label</c>.</summary>
+    internal static string WorkspaceReference(AssetReference registry) =>
+        registry.Version is { } version ? $"azureml:{registry.Name}:{version}" : $"azureml:{registry.Name}@{registry.Label}";
+
     /// <summary>The registered component <paramref name="reference"/> names (a label pinned to its version).</summary>
     private static async Task<CommandComponent> GetComponentAsync(LocalWorkspaceBackend backend, string step, string reference, CancellationToken cancellationToken)
     {
@@ -229,6 +252,7 @@ internal sealed class PipelineJobExecutor : IJobExecutor
     /// <summary>A sweep step whose trial is a registered component: the component looked up and bound as the YAML reader binds a component file.</summary>
     private static async Task<SweepJob> ResolveSweepTrialAsync(LocalWorkspaceBackend backend, string step, SweepJob sweep, string reference, PipelineJob pipeline, CancellationToken cancellationToken)
     {
+        RefuseRegistryComponent(pipeline, step, reference, "trial");
         var component = await GetComponentAsync(backend, step, reference, cancellationToken).ConfigureAwait(false);
         return BindSweepTrial(step, component, sweep, pipeline);
     }
