@@ -278,9 +278,22 @@ public sealed class RemoteJobBackendTests : IDisposable
     [Fact]
     public async Task Bad_input_is_rejected_before_anything_is_sent()
     {
-        var noEnv = new CommandJob { Name = "j", Command = "echo hi" };
+        var src = Directory.CreateTempSubdirectory("no-env-src-").FullName;
+        var noEnv = new CommandJob { Name = "j", Command = "echo hi", Code = src };
         var ex = await Assert.ThrowsAsync<JobDefinitionException>(() => _backend.CreateOrUpdateAsync(noEnv, null, default));
         Assert.Equal("environment", ex.Key);
+        await _assets.DidNotReceiveWithAnyArgs().CreateCodeAsync(default!, default, default); // refused before its code is uploaded
+        var noTrialEnv = new SweepJob
+        {
+            Name = "s",
+            Trial = new CommandJob { Command = "echo ${{search_space.x}}", Code = src },
+            SearchSpace = { ["x"] = new Choice(1, 2) },
+            SamplingAlgorithm = SamplingAlgorithm.Grid,
+            Objective = new Objective("m", Goal.Maximize),
+        };
+        Assert.Equal("trial.environment", (await Assert.ThrowsAsync<JobDefinitionException>(() => _backend.CreateOrUpdateAsync(noTrialEnv, null, default))).Key);
+        await _assets.DidNotReceiveWithAnyArgs().CreateCodeAsync(default!, default, default);
+        Directory.Delete(src);
 
         var unknownPlaceholder = new CommandJob { Name = "j", Command = "echo ${{inputs.nope}}", Environment = "azureml:e:1" };
         await Assert.ThrowsAsync<JobDefinitionException>(() => _backend.CreateOrUpdateAsync(unknownPlaceholder, null, default));
