@@ -107,6 +107,25 @@ public abstract class SweepContractTests : ContractTestBase
     }
 
     [Fact]
+    public async Task A_standalone_sweep_naming_a_trial_component_is_refused_at_submit()
+    {
+        var before = await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync();
+        var sweep = new SweepJob
+        {
+            TrialComponent = "azureml:train:1",
+            SearchSpace = { ["x"] = new Choice(1, 2) },
+            SamplingAlgorithm = SamplingAlgorithm.Grid,
+            Objective = new Objective("m", Goal.Maximize),
+        };
+
+        var e = await Assert.ThrowsAsync<JobDefinitionException>(() => Ws.Jobs.CreateOrUpdateAsync(sweep));
+
+        Assert.Equal("trial", e.Key);
+        Assert.Contains("pipeline", e.Message, StringComparison.Ordinal);
+        Assert.Equal(before, await Ws.Jobs.ListAsync().Select(j => j.Name).ToListAsync());
+    }
+
+    [Fact]
     public async Task Canceling_a_sweep_cancels_its_trials()
     {
         var sweep = await Ws.Jobs.CreateOrUpdateAsync(new SweepJob

@@ -30,6 +30,14 @@ public class JobOperations
     public virtual async Task<Job> CreateOrUpdateAsync(JobDefinition job, IProgress<long>? uploadProgress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(job);
+        if (job is SweepJob { Trial: null, TrialComponent: { } component } sweep)
+        {
+            // A registered trial component is bound by the pipeline it is a step of; a sweep job on its own runs a trial job.
+            var problems = new Problems(sweep.Source);
+            problems.Add("trial", $"trial '{component}' names a component, which only a sweep step of a pipeline runs: give this sweep job a trial command job "
+                + "(trial: with command, code and environment), or submit it as a step of a pipeline.");
+            problems.ThrowIfAny();
+        }
         var data = await Backend.CreateOrUpdateAsync(job, uploadProgress, cancellationToken).ConfigureAwait(false);
         return await Job.CreateAsync(_workspace, data, cancellationToken).ConfigureAwait(false);
     }
