@@ -365,7 +365,7 @@ public sealed class DesignerBrowserTests(StudioFixture f) : IAsyncLifetime
         await ShotAsync("designer-connected");
 
         await _page.GetByRole(AriaRole.Button, new() { Name = "Submit" }).ClickAsync();
-        await _page.WaitForURLAsync(new Regex("/jobs/[^/]+$"));
+        await _page.WaitForURLAsync(new Regex("/jobs/[^/]+$"), new() { WaitUntil = WaitUntilState.Commit });
         var status = _page.Locator("#job-status");
         await Assertions.Expect(status).ToHaveTextAsync("Completed", new() { Timeout = 120_000 });
         await ShotAsync("designer-submitted");

@@ -87,7 +87,7 @@ public sealed class StudioBrowserTests(StudioFixture f) : IAsyncLifetime
         await _page.GetByRole(AriaRole.Checkbox, new() { Name = "Select run baseline", Exact = false }).CheckAsync();
         await ShotAsync("runs");
         await _page.GetByRole(AriaRole.Button, new() { Name = "Compare 2 selected runs" }).ClickAsync();
-        await _page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/compare\\?"));
+        await _page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/compare\\?"), new() { WaitUntil = WaitUntilState.Commit });
         var lr = _page.Locator("#params-diff tr.differs", new() { HasText = "lr" });
         await Assertions.Expect(lr).ToHaveCountAsync(1);
         await Assertions.Expect(_page.Locator("#params-diff tr:not(.differs)", new() { HasText = "optimizer" })).ToHaveCountAsync(1);
@@ -271,7 +271,7 @@ public sealed class StudioBrowserTests(StudioFixture f) : IAsyncLifetime
             // A step's node is a link to its child job.
             await _page.GetByRole(AriaRole.Link, new() { Name = "Step train: Completed, reused from job " + firstSteps["train"], Exact = false }).ClickAsync();
             var secondTrain = (await f.Workspace.Jobs.ListAsync(second.Name).ToListAsync()).Single(j => j.Properties["azureml.nodeid"] == "train");
-            await _page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/jobs/" + secondTrain.Name + "$"));
+            await _page.WaitForURLAsync(new System.Text.RegularExpressions.Regex("/jobs/" + secondTrain.Name + "$"), new() { WaitUntil = WaitUntilState.Commit });
             await Assertions.Expect(_page.Locator("main dl.summary")).ToContainTextAsync(second.Name); // its parent job
         }
         finally

@@ -285,28 +285,8 @@ internal static class JobRoutes
         await ArmEndpoints.WriteAsync(call.Context, 200, CommandJobResources.ToArm(call.Workspace.ResourceId, stored, Studio(call, id))).ConfigureAwait(false);
     }
 
-    /// <summary>A copy of <paramref name="sweep"/> running <paramref name="trial"/>.</summary>
-    private static SweepJob WithTrial(SweepJob sweep, CommandJob trial) => new()
-    {
-        Name = sweep.Name,
-        DisplayName = sweep.DisplayName,
-        ExperimentName = sweep.ExperimentName,
-        Description = sweep.Description,
-        Tags = sweep.Tags,
-        Properties = sweep.Properties,
-        Compute = sweep.Compute,
-        Identity = sweep.Identity,
-        Services = sweep.Services,
-        Trial = trial,
-        SearchSpace = sweep.SearchSpace,
-        SamplingAlgorithm = sweep.SamplingAlgorithm,
-        Objective = sweep.Objective,
-        Limits = sweep.Limits,
-        EarlyTermination = sweep.EarlyTermination,
-        Inputs = sweep.Inputs,
-        Outputs = sweep.Outputs,
-        QueueSettings = sweep.QueueSettings,
-    };
+    /// <summary>A copy of <paramref name="sweep"/> running <paramref name="trial"/> (resolved: no component reference, no YAML positions).</summary>
+    private static SweepJob WithTrial(SweepJob sweep, CommandJob trial) => new(sweep) { Source = null, Trial = trial, TrialComponent = null };
 
     /// <summary>Jobs_Cancel: 202 + <c>Location</c> while the job stops (CancelRequested, then Canceled); 200 for a job that has already ended.</summary>
     private static async Task CancelAsync(ArmEndpoints.ArmCall call, WorkspaceBatchEndpoints batch)

@@ -1,12 +1,13 @@
 using System.Collections;
 using System.Reflection;
 using AzureMlSdk.Backends.Local.Jobs;
+using AzureMlSdk.Jobs.Pipeline;
 using AzureMlSdk.Jobs.Yaml;
 
 namespace AzureMlSdk.Tests.Jobs;
 
 /// <summary>
-/// The one copy of a <see cref="CommandJob"/> and of a <see cref="CommandComponent"/> (their copy constructors, which every "same
+/// The one copy of a <see cref="CommandJob"/>, a <see cref="SweepJob"/> and a <see cref="CommandComponent"/> (their copy constructors, which every "same
 /// definition with X changed" goes through) carries every settable property: each is found by reflection and set to a value other than its
 /// default, so a property added later that the copy forgets fails here.
 /// </summary>
@@ -30,6 +31,15 @@ public sealed class DefinitionCopyTests
         var original = Filled(new CommandComponent { Name = "n", Command = "c" }, ComponentStamps);
 
         AssertCarried(original, new CommandComponent(original), ComponentStamps);
+    }
+
+    [Fact]
+    public void A_sweep_copy_carries_every_property_and_owns_its_collections()
+    {
+        var original = Filled(new SweepJob(), []);
+
+        AssertCarried(original, new SweepJob(original), []);
+        AssertCarried(original, SweepSteps.With(original, original.Trial, keepTrialComponent: true), []);
     }
 
     [Fact]
@@ -139,6 +149,10 @@ public sealed class DefinitionCopyTests
             _ when type == typeof(Output) => Output.UriFolder(),
             _ when type == typeof(ComponentInput) => new ComponentInput { Type = InputType.String, Optional = true },
             _ when type == typeof(CommandComponent) => new CommandComponent { Name = "c-" + name, Command = "echo" },
+            _ when type == typeof(SweepDistribution) => new Choice(1L, 2L),
+            _ when type == typeof(SamplingAlgorithm) => SamplingAlgorithm.Bayesian,
+            _ when type == typeof(Objective) => new Objective("m-" + name, Goal.Maximize),
+            _ when type == typeof(EarlyTerminationPolicy) => new MedianStoppingPolicy(),
             _ when type.IsAbstract => Activator.CreateInstance(type.Assembly.GetTypes().First(t => t.IsSubclassOf(type) && !t.IsAbstract && t.GetConstructor(Type.EmptyTypes) is not null))!,
             _ => Activator.CreateInstance(type)!,
         };

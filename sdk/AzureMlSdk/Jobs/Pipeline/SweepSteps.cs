@@ -42,28 +42,17 @@ internal static partial class SweepSteps
     /// <summary>A copy of <paramref name="sweep"/> with some parts replaced (dictionaries copied).</summary>
     public static SweepJob With(SweepJob sweep, CommandJob? trial, IDictionary<string, Input>? inputs = null, IDictionary<string, Output>? outputs = null,
         string? compute = null, IDictionary<string, string>? properties = null, string? displayName = null, bool keepTrialComponent = false, SourceMap? source = null,
-        string? trialComponent = null, string? name = null, bool keepName = true, bool clearCompute = false) => new()
+        string? trialComponent = null, string? name = null, bool keepName = true, bool clearCompute = false) => new(sweep)
         {
             Name = name ?? (keepName ? sweep.Name : null),
             DisplayName = displayName ?? sweep.DisplayName,
-            ExperimentName = sweep.ExperimentName,
-            Description = sweep.Description,
-            Tags = new Dictionary<string, string>(sweep.Tags, StringComparer.Ordinal),
             Properties = new Dictionary<string, string>(properties ?? sweep.Properties, StringComparer.Ordinal),
             Compute = compute ?? (clearCompute ? null : sweep.Compute),
-            Identity = sweep.Identity,
-            Services = new Dictionary<string, JobService>(sweep.Services, StringComparer.Ordinal),
             Source = source ?? sweep.Source,
             Trial = trial,
             TrialComponent = trialComponent ?? (keepTrialComponent ? sweep.TrialComponent : null),
-            SearchSpace = new Dictionary<string, SweepDistribution>(sweep.SearchSpace, StringComparer.Ordinal),
-            SamplingAlgorithm = sweep.SamplingAlgorithm,
-            Objective = sweep.Objective,
-            Limits = sweep.Limits,
-            EarlyTermination = sweep.EarlyTermination,
             Inputs = new Dictionary<string, Input>(inputs ?? sweep.Inputs, StringComparer.Ordinal),
             Outputs = new Dictionary<string, Output>(outputs ?? sweep.Outputs, StringComparer.Ordinal),
-            QueueSettings = sweep.QueueSettings,
         };
 
     /// <summary>Each <c>${{inputs.x}}</c> with x in <paramref name="names"/> written <c>${{search_space.x}}</c> (other text unchanged).</summary>

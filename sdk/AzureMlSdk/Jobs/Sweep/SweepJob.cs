@@ -24,6 +24,27 @@ namespace AzureMlSdk;
 /// </example>
 public sealed class SweepJob : JobDefinition
 {
+    /// <summary>An empty sweep (an object initializer sets its parts).</summary>
+    public SweepJob() { }
+
+    /// <summary>
+    /// A copy of <paramref name="other"/>, every part carried (dictionaries copied; the trial is shared, as it is replaced rather than
+    /// changed); an object initializer replaces parts: <c>new SweepJob(sweep) { Trial = trial }</c>. The one place a sweep is copied.
+    /// </summary>
+    internal SweepJob(SweepJob other) : base(other)
+    {
+        Trial = other.Trial;
+        TrialComponent = other.TrialComponent;
+        SearchSpace = new Dictionary<string, SweepDistribution>(other.SearchSpace, StringComparer.Ordinal);
+        SamplingAlgorithm = other.SamplingAlgorithm;
+        Objective = other.Objective;
+        Limits = other.Limits;
+        EarlyTermination = other.EarlyTermination;
+        Inputs = new Dictionary<string, Input>(other.Inputs, StringComparer.Ordinal);
+        Outputs = new Dictionary<string, Output>(other.Outputs, StringComparer.Ordinal);
+        QueueSettings = other.QueueSettings;
+    }
+
     /// <inheritdoc/>
     public override JobType Type => JobType.Sweep;
 

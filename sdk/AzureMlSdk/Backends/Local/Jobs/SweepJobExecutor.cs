@@ -121,26 +121,15 @@ internal sealed class SweepJobExecutor : IJobExecutor
     };
 
     /// <summary>A copy of <paramref name="sweep"/> named <paramref name="name"/> running <paramref name="trial"/> (which holds the sweep's inputs and outputs).</summary>
-    private static SweepJob Copy(SweepJob sweep, string name, CommandJob trial, bool withIo = false) => new()
+    private static SweepJob Copy(SweepJob sweep, string name, CommandJob trial, bool withIo = false) => new(sweep)
     {
         Name = name,
-        DisplayName = sweep.DisplayName,
-        ExperimentName = sweep.ExperimentName,
-        Description = sweep.Description,
-        Tags = new Dictionary<string, string>(sweep.Tags, StringComparer.Ordinal),
-        Properties = new Dictionary<string, string>(sweep.Properties, StringComparer.Ordinal),
-        Compute = sweep.Compute,
-        Identity = sweep.Identity,
-        Services = new Dictionary<string, JobService>(sweep.Services, StringComparer.Ordinal),
+        // The stored copy runs the resolved trial: no registered-component reference, no YAML positions (as before the copy constructor).
+        Source = null,
         Trial = trial,
-        SearchSpace = new Dictionary<string, SweepDistribution>(sweep.SearchSpace, StringComparer.Ordinal),
-        SamplingAlgorithm = sweep.SamplingAlgorithm,
-        Objective = sweep.Objective,
-        Limits = sweep.Limits,
-        EarlyTermination = sweep.EarlyTermination,
+        TrialComponent = null,
         Inputs = withIo ? new Dictionary<string, Input>(sweep.Inputs, StringComparer.Ordinal) : new Dictionary<string, Input>(StringComparer.Ordinal),
         Outputs = withIo ? new Dictionary<string, Output>(sweep.Outputs, StringComparer.Ordinal) : new Dictionary<string, Output>(StringComparer.Ordinal),
-        QueueSettings = sweep.QueueSettings,
     };
 
     public async Task<JobOutcome> ExecuteAsync(JobExecutionContext context, CancellationToken cancellationToken)
