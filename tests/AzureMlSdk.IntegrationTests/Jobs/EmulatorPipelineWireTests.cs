@@ -38,6 +38,21 @@ public sealed class EmulatorPipelineWireTests(EmulatorFixture emulator) : IAsync
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
+    /// <summary>The <c>model.txt</c> of the pipeline output <c>best</c> (the best trial's), downloaded as a user would.</summary>
+    private static async Task<string> BestModelAsync(Workspace ws, string pipeline)
+    {
+        var destination = Directory.CreateTempSubdirectory("wire-best-").FullName;
+        try
+        {
+            await ws.Jobs.DownloadAsync(pipeline, destination, outputName: "best");
+            return await File.ReadAllTextAsync(Path.Combine(destination, "named-outputs", "best", "model.txt"));
+        }
+        finally
+        {
+            Directory.Delete(destination, recursive: true);
+        }
+    }
+
     private static PipelineJob TwoSteps() => new()
     {
         ExperimentName = "wire-pipelines",
@@ -158,16 +173,7 @@ public sealed class EmulatorPipelineWireTests(EmulatorFixture emulator) : IAsync
         var (historyStatus, history) = await SendAsync(HttpMethod.Get, $"/history/v1.0{EmulatorFixture.WorkspacePath(_ws)}/runs/{step.Name}/children");
         Assert.Equal(HttpStatusCode.OK, historyStatus);
         Assert.Equal(2, history.GetProperty("value").GetArrayLength());
-        var destination = Directory.CreateTempSubdirectory("wire-sweep-step-").FullName;
-        try
-        {
-            await ws.Jobs.DownloadAsync(done.Name, destination, outputName: "best");
-            Assert.Equal("accuracy=0.75", await File.ReadAllTextAsync(Path.Combine(destination, "named-outputs", "best", "model.txt")));
-        }
-        finally
-        {
-            Directory.Delete(destination, recursive: true);
-        }
+        Assert.Equal("accuracy=0.75", await BestModelAsync(ws, done.Name!));
     }
 
     [Fact]
@@ -210,16 +216,7 @@ public sealed class EmulatorPipelineWireTests(EmulatorFixture emulator) : IAsync
         Assert.EndsWith("/components/scorer/versions/1", body.GetProperty("properties").GetProperty("jobs").GetProperty("tune").GetProperty("trial").GetProperty("componentId").GetString(), StringComparison.Ordinal);
         var step = Assert.Single(await ws.Jobs.ListAsync(done.Name).ToListAsync());
         Assert.Equal(2, await ws.Jobs.ListAsync(step.Name).CountAsync());
-        var destination = Directory.CreateTempSubdirectory("wire-sweep-registered-").FullName;
-        try
-        {
-            await ws.Jobs.DownloadAsync(done.Name, destination, outputName: "best");
-            Assert.Equal("accuracy=0.75", await File.ReadAllTextAsync(Path.Combine(destination, "named-outputs", "best", "model.txt")));
-        }
-        finally
-        {
-            Directory.Delete(destination, recursive: true);
-        }
+        Assert.Equal("accuracy=0.75", await BestModelAsync(ws, done.Name!));
     }
 
     [Fact]
